@@ -1,0 +1,23 @@
+/* Writing results. Files are written to a temporary name beside the target and renamed
+ * into place only when complete, so an interrupted or failed write leaves nothing behind. */
+#ifndef MFLAB_IO_H
+#define MFLAB_IO_H
+
+#include "mflab/error.h"
+#include "mflab/run.h"
+
+enum mf_csv_layout {
+    MF_CSV_SUMMARY, /* t, then <name>_mean, <name>_std per observable (or <name> for 1 seed) */
+    MF_CSV_LONG     /* t, seed, then one column per observable: a row per (time, trajectory) */
+};
+
+/* names[v] is the column name of observable v; meta (may be NULL) goes into a first
+ * comment line "# ...". Numbers are written with 17 significant digits (round-trip exact). */
+int mf_result_write_csv(const mf_result *r, const char *const *names, const char *meta,
+                        enum mf_csv_layout layout, const char *path, mf_err *err);
+
+/* Ensemble mean and unbiased variance (n-1; 0 for one seed) of observable v at record j,
+ * summed in trajectory order so the value never depends on how the run was split. */
+void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var);
+
+#endif

@@ -1,0 +1,39 @@
+/* Gradient-noise models (MATH.md §2): each fills the noise term D(z) xi of a step for a block
+ * of points. A step of SGD is z <- z - lr (grad f(z) - D xi), i.e. the Euler step of
+ * dz = -grad f dt + sqrt(lr) D dW with t = k lr (MATH.md §0). The xi are standard normals
+ * drawn from each trajectory's own stream, ndraws of them per step, in row order. */
+#ifndef MFLAB_NOISE_H
+#define MFLAB_NOISE_H
+
+#include <stddef.h>
+
+#include "mflab/error.h"
+#include "mflab/landscape.h"
+
+typedef struct mf_noise mf_noise;
+
+typedef struct mf_noise_type {
+    const char *name;
+    /* Checks that the landscape supports this noise; fills the normals needed per step. */
+    int (*bind)(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
+    /* out (d rows) = D(z) xi for a block; xi has ndraws rows. */
+    void (*apply)(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z, size_t ld,
+                  const double *xi, size_t ldxi, double *out, size_t ldo);
+} mf_noise_type;
+
+enum mf_noise_space { MF_SPACE_FULL, MF_SPACE_NORMAL, MF_SPACE_TANGENT };
+
+struct mf_noise {
+    const mf_noise_type *type;
+    double sigma;
+    enum mf_noise_space space;
+};
+
+/* D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A(Pz). */
+int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err);
+/* D D^T = sigma^2 P_T (space normal) or sigma^2 I (space full). */
+int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err);
+
+int mf_noise_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
+
+#endif

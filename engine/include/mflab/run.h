@@ -1,0 +1,66 @@
+/* The run loop: an ensemble of trajectories stepped in lockstep over structure-of-arrays
+ * blocks. Each step: gradient, noise D xi, g = grad - D xi, optimizer step, a finiteness
+ * check; every `every` steps the recorder stores the observables of every trajectory.
+ *
+ * Trajectory i draws from stream (seed, i) only, and blocks are independent, so results are
+ * bit-identical for any thread count and block size. */
+#ifndef MFLAB_RUN_H
+#define MFLAB_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mflab/error.h"
+#include "mflab/landscape.h"
+#include "mflab/noise.h"
+#include "mflab/optim.h"
+
+enum mf_obs_kind { MF_OBS_COORD, MF_OBS_LOSS };
+
+typedef struct mf_observable {
+    enum mf_obs_kind kind;
+    size_t index; /* coordinate index (0-based) for MF_OBS_COORD */
+} mf_observable;
+
+typedef struct mf_run_config {
+    const mf_landscape *landscape;
+    const mf_optim *optim;
+    const mf_noise *noise; /* NULL: no noise */
+    const double *x0;      /* d starting coordinates, the same for every trajectory */
+    uint64_t steps, every;
+    size_t seeds;
+    uint64_t seed;
+    int threads;  /* <= 0: all online processors */
+    size_t block; /* trajectories per block (0: 256) */
+    const mf_observable *obs;
+    size_t nobs;
+} mf_run_config;
+
+typedef struct mf_result {
+    size_t nobs, nrec, seeds; /* nrec: record times kept (all of them unless the run failed) */
+    uint64_t *t;              /* step numbers of the records: 0, every, 2 every, ... */
+    mf_observable *obs;
+    double *data; /* data[(v*nrec_alloc + j)*seeds + i]: observable v at record j, trajectory i */
+    size_t nrec_alloc;
+    uint64_t steps_done; /* steps every trajectory completed */
+    /* Failure (MF_ENONFINITE): the first step and trajectory (0-based) that left the reals. */
+    uint64_t fail_step;
+    size_t fail_traj;
+} mf_result;
+
+/* Runs the ensemble. On success returns 0 and a result. On MF_ENONFINITE or MF_EINTR it also
+ * returns the result, holding the records made before the failure, and err says what
+ * happened. On other errors *out is NULL. */
+int mf_run(const mf_run_config *cfg, mf_result **out, mf_err *err);
+void mf_result_free(mf_result *r);
+
+static inline double mf_result_at(const mf_result *r, size_t v, size_t j, size_t i) {
+    return r->data[(v * r->nrec_alloc + j) * r->seeds + i];
+}
+
+/* A result with the given shape, zero-filled (used by the manifold integrators too). */
+mf_result *mf_result_new(size_t nobs, const mf_observable *obs, size_t nrec, size_t seeds);
+
+int mf_threads_default(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* Hessian-aligned noise: D D^T = (sigma^2/2) H_f(Pz) (quasistatic paper, introduction). */
+#include "mflab/noise.h"
+
+#include <math.h>
+
+static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err) {
+    if (!L->type->hess_sqrt_apply)
+        return mf_err_set(err, MF_EUNSUPPORTED,
+                          "Hessian noise needs the landscape's normal-space Hessian square root, "
+                          "which '%s' does not provide",
+                          L->type->name);
+    *ndraws = L->codim;
+    return MF_OK;
+}
+
+static void hessian_apply(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
+                          size_t ld, const double *xi, size_t ldxi, double *out, size_t ldo) {
+    L->type->hess_sqrt_apply(L, m, z, ld, xi, ldxi, out, ldo);
+    const double s = nz->sigma;
+    for (size_t k = 0; k < L->dim; k++)
+        for (size_t i = 0; i < m; i++)
+            out[k * ldo + i] *= s;
+}
+
+static const mf_noise_type hessian_type = {"hessian", hessian_bind, hessian_apply};
+
+int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err) {
+    if (!(sigma >= 0.0) || !isfinite(sigma))
+        return mf_err_set(err, MF_EINVAL, "sigma must be a finite number >= 0, got %g", sigma);
+    nz->type = &hessian_type;
+    nz->sigma = sigma;
+    nz->space = MF_SPACE_NORMAL;
+    return MF_OK;
+}
+
+int mf_noise_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err) {
+    return nz->type->bind(nz, L, ndraws, err);
+}

@@ -1,0 +1,43 @@
+/* Isotropic noise: D D^T = sigma^2 P_T on the normal space (quasistatic eq. 14 case) or
+ * sigma^2 I on the full space (MATH.md §2). */
+#include "mflab/noise.h"
+
+#include <math.h>
+
+static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws,
+                          mf_err *err) {
+    if (nz->space == MF_SPACE_FULL) {
+        *ndraws = L->dim;
+        return MF_OK;
+    }
+    if (nz->space != MF_SPACE_NORMAL || !L->type->normal_apply)
+        return mf_err_set(err, MF_EUNSUPPORTED,
+                          "isotropic noise in the %s space is not available on landscape '%s'",
+                          nz->space == MF_SPACE_NORMAL ? "normal" : "tangent", L->type->name);
+    *ndraws = L->codim;
+    return MF_OK;
+}
+
+static void isotropic_apply(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
+                            size_t ld, const double *xi, size_t ldxi, double *out, size_t ldo) {
+    const double s = nz->sigma;
+    if (nz->space == MF_SPACE_NORMAL) L->type->normal_apply(L, m, z, ld, xi, ldxi, out, ldo);
+    for (size_t k = 0; k < L->dim; k++) {
+        const double *src = nz->space == MF_SPACE_FULL ? xi + k * ldxi : out + k * ldo;
+        for (size_t i = 0; i < m; i++)
+            out[k * ldo + i] = s * src[i];
+    }
+}
+
+static const mf_noise_type isotropic_type = {"isotropic", isotropic_bind, isotropic_apply};
+
+int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err) {
+    if (!(sigma >= 0.0) || !isfinite(sigma))
+        return mf_err_set(err, MF_EINVAL, "sigma must be a finite number >= 0, got %g", sigma);
+    if (space != MF_SPACE_FULL && space != MF_SPACE_NORMAL)
+        return mf_err_set(err, MF_EUNSUPPORTED, "isotropic noise supports the spaces 'normal' and 'full'");
+    nz->type = &isotropic_type;
+    nz->sigma = sigma;
+    nz->space = space;
+    return MF_OK;
+}

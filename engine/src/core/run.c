@@ -1,0 +1,237 @@
+#include "mflab/run.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mflab/interrupt.h"
+#include "mflab/rng.h"
+
+int mf_threads_default(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+mf_result *mf_result_new(size_t nobs, const mf_observable *obs, size_t nrec, size_t seeds) {
+    mf_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->nobs = nobs, r->nrec = nrec, r->nrec_alloc = nrec, r->seeds = seeds;
+    r->t = calloc(nrec ? nrec : 1, sizeof *r->t);
+    r->obs = calloc(nobs ? nobs : 1, sizeof *r->obs);
+    r->data = calloc(nobs * nrec * seeds + 1, sizeof *r->data);
+    if (!r->t || !r->obs || !r->data) {
+        mf_result_free(r);
+        return NULL;
+    }
+    if (nobs) memcpy(r->obs, obs, nobs * sizeof *obs);
+    return r;
+}
+
+void mf_result_free(mf_result *r) {
+    if (!r) return;
+    free(r->t);
+    free(r->obs);
+    free(r->data);
+    free(r);
+}
+
+typedef struct block_outcome {
+    int status;          /* MF_OK, MF_ENONFINITE, MF_EINTR, MF_ENOMEM */
+    uint64_t steps_done; /* steps completed by every trajectory of the block */
+    size_t fail_traj;    /* for MF_ENONFINITE: global index of the first bad trajectory */
+} block_outcome;
+
+typedef struct run_job {
+    const mf_run_config *cfg;
+    mf_result *res;
+    size_t block, nblocks, ndraws;
+    atomic_size_t next;
+    block_outcome *outcome;
+} run_job;
+
+static void record(const run_job *J, size_t j, size_t lo, size_t m, const double *z, double *f) {
+    const mf_run_config *c = J->cfg;
+    mf_result *r = J->res;
+    int have_loss = 0;
+    for (size_t v = 0; v < c->nobs; v++) {
+        double *dst = r->data + (v * r->nrec_alloc + j) * r->seeds + lo;
+        if (c->obs[v].kind == MF_OBS_COORD) {
+            memcpy(dst, z + c->obs[v].index * m, m * sizeof *z);
+        } else {
+            if (!have_loss) c->landscape->type->value(c->landscape, m, z, m, f);
+            have_loss = 1;
+            memcpy(dst, f, m * sizeof *f);
+        }
+    }
+}
+
+/* Index of the first lane of z (d rows of m) holding a NaN or an infinity, or m. */
+static size_t first_nonfinite(const double *z, size_t d, size_t m) {
+    int bad = 0;
+    for (size_t i = 0; i < d * m; i++)
+        bad |= !(fabs(z[i]) <= DBL_MAX);
+    if (!bad) return m;
+    for (size_t i = 0; i < m; i++)
+        for (size_t r = 0; r < d; r++)
+            if (!isfinite(z[r * m + i])) return i;
+    return m;
+}
+
+static void run_block(run_job *J, size_t b) {
+    const mf_run_config *c = J->cfg;
+    const mf_landscape *L = c->landscape;
+    const size_t d = L->dim, lo = b * J->block;
+    const size_t m = lo + J->block <= c->seeds ? J->block : c->seeds - lo;
+    const size_t nst = c->optim->type->nstate;
+    block_outcome *out = &J->outcome[b];
+    double *z = malloc(sizeof(double) * d * m), *g = malloc(sizeof(double) * d * m),
+           *nz = malloc(sizeof(double) * d * m), *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
+           *st = calloc(nst * d * m + 1, sizeof(double)), *f = malloc(sizeof(double) * m);
+    mf_rng_soa rng = {0};
+    if (!z || !g || !nz || !xi || !st || !f ||
+        (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
+        out->status = MF_ENOMEM;
+        goto done;
+    }
+    for (size_t r = 0; r < d; r++)
+        for (size_t i = 0; i < m; i++)
+            z[r * m + i] = c->x0[r];
+    record(J, 0, lo, m, z, f);
+    size_t j = 1;
+    out->status = MF_OK;
+    for (uint64_t k = 1; k <= c->steps; k++) {
+        L->type->grad(L, m, z, m, g, m);
+        if (c->noise) {
+            for (size_t r = 0; r < J->ndraws; r++)
+                mf_rng_soa_normals(&rng, xi + r * m);
+            c->noise->type->apply(c->noise, L, m, z, m, xi, m, nz, m);
+            for (size_t i = 0; i < d * m; i++)
+                g[i] -= nz[i];
+        }
+        c->optim->type->step(c->optim, d, m, z, m, g, m, st, d * m, k);
+        size_t bad = first_nonfinite(z, d, m);
+        if (bad < m) {
+            out->status = MF_ENONFINITE;
+            out->steps_done = k - 1;
+            out->fail_traj = lo + bad;
+            goto done;
+        }
+        if (k % c->every == 0 || k == c->steps) record(J, j++, lo, m, z, f);
+        if (mf_interrupt_pending()) {
+            out->status = MF_EINTR;
+            out->steps_done = k;
+            goto done;
+        }
+    }
+    out->steps_done = c->steps;
+done:
+    mf_rng_soa_free(&rng);
+    free(z), free(g), free(nz), free(xi), free(st), free(f);
+}
+
+static void *run_worker(void *arg) {
+    run_job *J = arg;
+    for (;;) {
+        size_t b = atomic_fetch_add(&J->next, 1);
+        if (b >= J->nblocks) break;
+        run_block(J, b);
+    }
+    return NULL;
+}
+
+int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
+    *out = NULL;
+    if (!c->landscape || !c->optim || !c->x0)
+        return mf_err_set(err, MF_EINVAL, "landscape, optimizer and x0 are required");
+    if (c->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
+    if (c->seeds < 1) return mf_err_set(err, MF_EINVAL, "seeds must be >= 1");
+    const size_t d = c->landscape->dim;
+    for (size_t v = 0; v < c->nobs; v++)
+        if (c->obs[v].kind == MF_OBS_COORD && c->obs[v].index >= d)
+            return mf_err_set(err, MF_EINVAL, "recorded coordinate x%zu is beyond the dimension %zu",
+                              c->obs[v].index + 1, d);
+    for (size_t r = 0; r < d; r++)
+        if (!isfinite(c->x0[r]))
+            return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", r + 1);
+    run_job J = {.cfg = c};
+    if (c->noise) {
+        int rc = mf_noise_bind(c->noise, c->landscape, &J.ndraws, err);
+        if (rc) return rc;
+    }
+    uint64_t nrec64 = c->steps / c->every + 1 + (c->steps % c->every != 0);
+    double bytes = (double)nrec64 * (double)c->seeds * (double)(c->nobs ? c->nobs : 1) * 8.0;
+    if (bytes > 64e9)
+        return mf_err_set(err, MF_ENOMEM,
+                          "recording would need %.3g GB: record less often (every) or fewer seeds",
+                          bytes / 1e9);
+    size_t nrec = (size_t)nrec64;
+    mf_result *res = mf_result_new(c->nobs, c->obs, nrec, c->seeds);
+    if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
+    for (size_t j = 0; j + 1 < nrec; j++)
+        res->t[j] = (uint64_t)j * c->every;
+    res->t[nrec - 1] = c->steps;
+    J.res = res;
+    J.block = c->block ? c->block : 256;
+    J.nblocks = (c->seeds + J.block - 1) / J.block;
+    J.outcome = calloc(J.nblocks, sizeof *J.outcome);
+    if (!J.outcome) {
+        mf_result_free(res);
+        return mf_err_set(err, MF_ENOMEM, "out of memory");
+    }
+    atomic_init(&J.next, 0);
+    int nt = c->threads > 0 ? c->threads : mf_threads_default();
+    if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
+    pthread_t tid[256];
+    if (nt > 256) nt = 256;
+    int started = 0;
+    for (int i = 1; i < nt; i++) {
+        if (pthread_create(&tid[started], NULL, run_worker, &J) != 0) break;
+        started++;
+    }
+    run_worker(&J);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+
+    /* Combine the blocks' outcomes in block order, so the verdict never depends on timing. */
+    int status = MF_OK;
+    uint64_t done = c->steps, fail_step = UINT64_MAX;
+    size_t fail_traj = 0;
+    for (size_t b = 0; b < J.nblocks; b++) {
+        block_outcome *o = &J.outcome[b];
+        if (o->status == MF_ENOMEM) status = MF_ENOMEM;
+        if (o->steps_done < done) done = o->steps_done;
+        if (o->status == MF_ENONFINITE && o->steps_done + 1 < fail_step) {
+            fail_step = o->steps_done + 1;
+            fail_traj = o->fail_traj;
+        }
+        if (o->status == MF_EINTR && status == MF_OK) status = MF_EINTR;
+    }
+    free(J.outcome);
+    if (status == MF_ENOMEM) {
+        mf_result_free(res);
+        return mf_err_set(err, MF_ENOMEM, "out of memory for a block of %zu trajectories", J.block);
+    }
+    if (fail_step != UINT64_MAX) status = MF_ENONFINITE;
+    res->steps_done = done;
+    size_t keep = 0;
+    while (keep < nrec && res->t[keep] <= done)
+        keep++;
+    res->nrec = keep;
+    *out = res;
+    if (status == MF_ENONFINITE) {
+        res->fail_step = fail_step;
+        res->fail_traj = fail_traj;
+        return mf_err_set(err, MF_ENONFINITE,
+                          "non-finite value at step %llu in trajectory %zu (seed index, 1-based); "
+                          "%zu records before it kept",
+                          (unsigned long long)fail_step, fail_traj + 1, keep);
+    }
+    if (status == MF_EINTR)
+        return mf_err_set(err, MF_EINTR, "interrupted after step %llu; %zu records kept",
+                          (unsigned long long)done, keep);
+    return MF_OK;
+}

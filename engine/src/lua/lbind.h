@@ -1,0 +1,69 @@
+/* Private helpers shared by the binding's userdata types. Nothing numeric lives here. */
+#ifndef MFLAB_LBIND_H
+#define MFLAB_LBIND_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "mflab/error.h"
+#include "mflab/landscape.h"
+#include "mflab/manifold.h"
+#include "mflab/noise.h"
+#include "mflab/optim.h"
+#include "mflab/run.h"
+
+#define MF_LANDSCAPE "mflab.landscape"
+#define MF_NOISE     "mflab.noise"
+#define MF_OPTIM     "mflab.optimizer"
+#define MF_RESULT    "mflab.result"
+#define MF_FLOW      "mflab.flow"
+#define MF_VECTOR    "mflab.vector"
+#define MF_ERROR     "mflab.error"
+
+typedef struct lvector {
+    size_t n;
+    double x[];
+} lvector;
+
+typedef struct llandscape {
+    mf_landscape *L;
+} llandscape;
+
+typedef struct lnoise {
+    mf_noise nz;
+} lnoise;
+
+typedef struct loptim {
+    mf_optim o;
+} loptim;
+
+/* A result; its user value is an info table: names (observable names, in order),
+ * meta (one line describing the run), seed. */
+typedef struct lresult {
+    mf_result *r;
+} lresult;
+
+/* Raises "<fname>: <message>" for an engine error. */
+int mfl_raise(lua_State *L, const char *fname, const mf_err *err);
+
+/* Reads a point of dimension d (a Lua table of numbers or a vector) at index idx. */
+void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fname,
+                    const char *what);
+/* Pushes a vector (or a table if as_table) of n doubles. */
+void mfl_pushvector(lua_State *L, const double *x, size_t n);
+lvector *mfl_newvector(lua_State *L, size_t n);
+
+/* Options-table field readers used after the Lua layer has checked the schema. */
+lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def);
+double mfl_optnumber(lua_State *L, int t, const char *key, double def);
+
+/* Pushes a result userdata owning r, with the info table at index info_idx. */
+void mfl_pushresult(lua_State *L, mf_result *r, int info_idx);
+
+void mfl_open_vector(lua_State *L);
+void mfl_open_landscape(lua_State *L);
+void mfl_open_optim_noise(lua_State *L);
+void mfl_open_run(lua_State *L);
+void mfl_open_manifold(lua_State *L);
+
+#endif

@@ -1,0 +1,82 @@
+/* The C module "mflab.core": registers the userdata types and the engine's constructors.
+ * The public, documented API is lua/mflab/init.lua, which checks option tables against
+ * their schemas and calls into this module. */
+#include <string.h>
+
+#include "lbind.h"
+#include "mflab/interrupt.h"
+#include "mflab_lua.h"
+
+int mfl_raise(lua_State *L, const char *fname, const mf_err *err) {
+    return luaL_error(L, "%s: %s", fname, err->msg);
+}
+
+void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fname,
+                    const char *what) {
+    lvector *v = luaL_testudata(L, idx, MF_VECTOR);
+    if (v) {
+        if (v->n != d) luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname,
+                                  what, (int)v->n, (int)d);
+        memcpy(out, v->x, d * sizeof *out);
+        return;
+    }
+    if (!lua_istable(L, idx))
+        luaL_error(L, "%s: %s must be a table of %d numbers or a vector, got %s", fname, what,
+                   (int)d, luaL_typename(L, idx));
+    lua_Integer n = luaL_len(L, idx);
+    if (n != (lua_Integer)d)
+        luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname, what, (int)n,
+                   (int)d);
+    for (size_t i = 0; i < d; i++) {
+        lua_geti(L, idx, (lua_Integer)i + 1);
+        int ok;
+        out[i] = lua_tonumberx(L, -1, &ok);
+        if (!ok) luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i + 1,
+                            luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+}
+
+lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def) {
+    lua_getfield(L, t, key);
+    lua_Integer v = lua_isnil(L, -1) ? def : lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+double mfl_optnumber(lua_State *L, int t, const char *key, double def) {
+    lua_getfield(L, t, key);
+    double v = lua_isnil(L, -1) ? def : lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int l_interrupt_clear(lua_State *L) {
+    mf_interrupt_clear();
+    return 0;
+}
+
+int luaopen_mflab_core(lua_State *L) {
+    lua_newtable(L);
+    mfl_open_vector(L);
+    mfl_open_landscape(L);
+    mfl_open_optim_noise(L);
+    mfl_open_run(L);
+    mfl_open_manifold(L);
+    /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
+    static const char *const types[][2] = {{"landscape", MF_LANDSCAPE}, {"result", MF_RESULT},
+                                           {"flow", MF_FLOW}, {"vector", MF_VECTOR}};
+    lua_newtable(L);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        luaL_getmetatable(L, types[i][1]);
+        lua_getfield(L, -1, "methods");
+        lua_setfield(L, -3, types[i][0]);
+        lua_pop(L, 1);
+    }
+    lua_setfield(L, -2, "methods");
+    lua_pushstring(L, MFLAB_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_pushcfunction(L, l_interrupt_clear);
+    lua_setfield(L, -2, "interrupt_clear");
+    return 1;
+}

@@ -1,0 +1,98 @@
+/* Optimizer and noise-model userdata: small value types holding the engine's parameter
+ * blocks. Their options were checked by the Lua layer; the engine re-checks ranges. */
+#include <string.h>
+
+#include "lbind.h"
+
+static int optim_tostring(lua_State *L) {
+    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
+    lua_pushfstring(L, "%s{lr = %f}", o->o.type->name, o->o.lr);
+    return 1;
+}
+
+static int optim_index(lua_State *L) {
+    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "lr") == 0) lua_pushnumber(L, o->o.lr);
+    else if (strcmp(k, "name") == 0) lua_pushstring(L, o->o.type->name);
+    else lua_pushnil(L);
+    return 1;
+}
+
+/* core.sgd(lr) */
+static int l_sgd(lua_State *L) {
+    double lr = luaL_checknumber(L, 1);
+    loptim *o = lua_newuserdatauv(L, sizeof *o, 0);
+    luaL_setmetatable(L, MF_OPTIM);
+    mf_err err;
+    if (mf_optim_sgd(&o->o, lr, &err)) return mfl_raise(L, "mf.opt.sgd", &err);
+    return 1;
+}
+
+static const char *space_name(enum mf_noise_space s) {
+    return s == MF_SPACE_FULL ? "full" : s == MF_SPACE_NORMAL ? "normal" : "tangent";
+}
+
+static int noise_tostring(lua_State *L) {
+    lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
+    if (strcmp(n->nz.type->name, "isotropic") == 0)
+        lua_pushfstring(L, "isotropic{sigma = %f, space = \"%s\"}", n->nz.sigma,
+                        space_name(n->nz.space));
+    else
+        lua_pushfstring(L, "%s{sigma = %f}", n->nz.type->name, n->nz.sigma);
+    return 1;
+}
+
+static int noise_index(lua_State *L) {
+    lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "sigma") == 0) lua_pushnumber(L, n->nz.sigma);
+    else if (strcmp(k, "name") == 0) lua_pushstring(L, n->nz.type->name);
+    else if (strcmp(k, "space") == 0) lua_pushstring(L, space_name(n->nz.space));
+    else lua_pushnil(L);
+    return 1;
+}
+
+/* core.noise_hessian(sigma) */
+static int l_noise_hessian(lua_State *L) {
+    double sigma = luaL_checknumber(L, 1);
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_err err;
+    if (mf_noise_hessian(&n->nz, sigma, &err)) return mfl_raise(L, "mf.noise.hessian", &err);
+    return 1;
+}
+
+/* core.noise_isotropic(sigma, space) */
+static int l_noise_isotropic(lua_State *L) {
+    double sigma = luaL_checknumber(L, 1);
+    static const char *const spaces[] = {"full", "normal", NULL};
+    static const enum mf_noise_space codes[] = {MF_SPACE_FULL, MF_SPACE_NORMAL};
+    int s = luaL_checkoption(L, 2, "normal", spaces);
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_err err;
+    if (mf_noise_isotropic(&n->nz, sigma, codes[s], &err))
+        return mfl_raise(L, "mf.noise.isotropic", &err);
+    return 1;
+}
+
+void mfl_open_optim_noise(lua_State *L) {
+    luaL_newmetatable(L, MF_OPTIM);
+    lua_pushcfunction(L, optim_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, optim_index);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, MF_NOISE);
+    lua_pushcfunction(L, noise_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, noise_index);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    static const luaL_Reg f[] = {{"sgd", l_sgd},
+                                 {"noise_hessian", l_noise_hessian},
+                                 {"noise_isotropic", l_noise_isotropic},
+                                 {NULL, NULL}};
+    luaL_setfuncs(L, f, 0);
+}

@@ -1,0 +1,316 @@
+/* mf.run and its result: core.run(opts) with opts already checked by the Lua layer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbind.h"
+#include "mflab/io.h"
+
+static lresult *checkresult(lua_State *L, int i) { return luaL_checkudata(L, i, MF_RESULT); }
+
+void mfl_pushresult(lua_State *L, mf_result *r, int info_idx) {
+    info_idx = lua_absindex(L, info_idx);
+    lresult *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->r = r;
+    luaL_setmetatable(L, MF_RESULT);
+    lua_pushvalue(L, info_idx);
+    lua_setiuservalue(L, -2, 1);
+}
+
+/* Index (0-based) of the observable called name, or an error naming fname. */
+static size_t obs_index(lua_State *L, int ud, const char *name, const char *fname) {
+    lua_getiuservalue(L, ud, 1);
+    lua_getfield(L, -1, "names");
+    int names = lua_gettop(L);
+    lua_Integer n = luaL_len(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, names, i);
+        int eq = strcmp(lua_tostring(L, -1), name) == 0;
+        lua_pop(L, 1);
+        if (eq) {
+            lua_pop(L, 2);
+            return (size_t)(i - 1);
+        }
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, names, i);
+        if (i > 1) luaL_addstring(&b, ", ");
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return (size_t)luaL_error(L, "%s: '%s' was not recorded (recorded: %s)", fname, name,
+                              lua_tostring(L, -1));
+}
+
+static void push_series(lua_State *L, const mf_result *r, size_t v, int what) {
+    lua_createtable(L, (int)r->nrec, 0);
+    for (size_t j = 0; j < r->nrec; j++) {
+        double mu, var;
+        mf_result_moments(r, v, j, &mu, &var);
+        lua_pushnumber(L, what == 0 ? mu : what == 1 ? var : sqrt(var));
+        lua_seti(L, -2, (lua_Integer)j + 1);
+    }
+}
+
+static int res_moment(lua_State *L, int what, const char *fname) {
+    lresult *u = checkresult(L, 1);
+    size_t v = obs_index(L, 1, luaL_checkstring(L, 2), fname);
+    push_series(L, u->r, v, what);
+    return 1;
+}
+static int res_mean(lua_State *L) { return res_moment(L, 0, "result:mean"); }
+static int res_var(lua_State *L) { return res_moment(L, 1, "result:var"); }
+static int res_std(lua_State *L) { return res_moment(L, 2, "result:std"); }
+
+static int res_column(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:column");
+    lua_Integer s = luaL_optinteger(L, 3, 1);
+    if (s < 1 || (size_t)s > u->r->seeds)
+        return luaL_error(L, "result:column: seed %d out of range 1..%d", (int)s, (int)u->r->seeds);
+    lua_createtable(L, (int)u->r->nrec, 0);
+    for (size_t j = 0; j < u->r->nrec; j++) {
+        lua_pushnumber(L, mf_result_at(u->r, v, j, (size_t)s - 1));
+        lua_seti(L, -2, (lua_Integer)j + 1);
+    }
+    return 1;
+}
+
+/* r:at(name, j) -> the values of every seed at record j, as a table */
+static int res_at(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:at");
+    lua_Integer j = luaL_checkinteger(L, 3);
+    if (j < 1 || (size_t)j > u->r->nrec)
+        return luaL_error(L, "result:at: record %d out of range 1..%d", (int)j, (int)u->r->nrec);
+    lua_createtable(L, (int)u->r->seeds, 0);
+    for (size_t i = 0; i < u->r->seeds; i++) {
+        lua_pushnumber(L, mf_result_at(u->r, v, (size_t)j - 1, i));
+        lua_seti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* r:save(path [, layout]) with layout "summary" (default) or "long" */
+static int res_save(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    static const char *const layouts[] = {"summary", "long", NULL};
+    int layout = luaL_checkoption(L, 3, "summary", layouts);
+    lua_getiuservalue(L, 1, 1);
+    lua_getfield(L, -1, "names");
+    size_t n = u->r->nobs;
+    const char **names = lua_newuserdatauv(L, (n + 1) * sizeof *names, 0);
+    for (size_t v = 0; v < n; v++) {
+        lua_geti(L, -2, (lua_Integer)v + 1);
+        names[v] = lua_tostring(L, -1);
+        lua_pop(L, 1); /* the string stays alive in the names table */
+    }
+    lua_getfield(L, -3, "meta");
+    const char *meta = lua_tostring(L, -1);
+    mf_err err;
+    if (mf_result_write_csv(u->r, names, meta, layout ? MF_CSV_LONG : MF_CSV_SUMMARY, path, &err))
+        return mfl_raise(L, "result:save", &err);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int res_index(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    mf_result *r = u->r;
+    if (strcmp(k, "t") == 0) {
+        lua_createtable(L, (int)r->nrec, 0);
+        for (size_t j = 0; j < r->nrec; j++) {
+            lua_pushinteger(L, (lua_Integer)r->t[j]);
+            lua_seti(L, -2, (lua_Integer)j + 1);
+        }
+    } else if (strcmp(k, "seeds") == 0) {
+        lua_pushinteger(L, (lua_Integer)r->seeds);
+    } else if (strcmp(k, "steps") == 0) {
+        lua_pushinteger(L, (lua_Integer)r->steps_done);
+    } else if (strcmp(k, "nrec") == 0) {
+        lua_pushinteger(L, (lua_Integer)r->nrec);
+    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0) {
+        lua_getiuservalue(L, 1, 1);
+        lua_getfield(L, -1, k);
+    } else {
+        luaL_getmetafield(L, 1, "methods");
+        if (lua_getfield(L, -1, k) != LUA_TNIL) return 1;
+        /* r.x1 is the series of a one-seed result (a manifold flow, a single run) */
+        size_t v = obs_index(L, 1, k, "result");
+        if (r->seeds != 1)
+            return luaL_error(L, "result: r.%s needs a one-seed result; use r:mean('%s') or "
+                                 "r:column('%s', seed)",
+                              k, k, k);
+        push_series(L, r, v, 0);
+    }
+    return 1;
+}
+
+static int res_len(lua_State *L) {
+    lua_pushinteger(L, (lua_Integer)checkresult(L, 1)->r->nrec);
+    return 1;
+}
+
+static int res_tostring(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    mf_result *r = u->r;
+    lua_getiuservalue(L, 1, 1);
+    lua_getfield(L, -1, "names");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char line[160];
+    snprintf(line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu); recorded ",
+             r->seeds, r->seeds == 1 ? "" : "s", r->nrec,
+             (unsigned long long)(r->nrec ? r->t[0] : 0),
+             (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0));
+    luaL_addstring(&b, line);
+    for (size_t v = 0; v < r->nobs; v++) {
+        if (v) luaL_addstring(&b, ", ");
+        lua_geti(L, -2, (lua_Integer)v + 1);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int res_gc(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    mf_result_free(u->r);
+    u->r = NULL;
+    return 0;
+}
+
+/* Parses "x<k>" (1 <= k <= d) and "loss". */
+static int parse_obs(const char *s, size_t d, mf_observable *o) {
+    if (strcmp(s, "loss") == 0) {
+        *o = (mf_observable){MF_OBS_LOSS, 0};
+        return 1;
+    }
+    char *end;
+    if (s[0] == 'x' && s[1] >= '1' && s[1] <= '9') {
+        unsigned long k = strtoul(s + 1, &end, 10);
+        if (*end == '\0' && k >= 1 && k <= d) {
+            *o = (mf_observable){MF_OBS_COORD, (size_t)(k - 1)};
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Raises an error object: a table with message, step, trajectory and result (what was
+ * recorded before the failure), whose __tostring is the message. */
+static int raise_run_error(lua_State *L, const mf_err *err, int res_idx) {
+    res_idx = lua_absindex(L, res_idx);
+    mf_result *r = checkresult(L, res_idx)->r;
+    lua_createtable(L, 0, 4);
+    lua_pushfstring(L, "mf.run: %s", err->msg);
+    lua_setfield(L, -2, "message");
+    if (err->code == MF_ENONFINITE) {
+        lua_pushinteger(L, (lua_Integer)r->fail_step);
+        lua_setfield(L, -2, "step");
+        lua_pushinteger(L, (lua_Integer)r->fail_traj + 1);
+        lua_setfield(L, -2, "trajectory");
+    }
+    lua_pushvalue(L, res_idx);
+    lua_setfield(L, -2, "result");
+    luaL_setmetatable(L, MF_ERROR);
+    return lua_error(L);
+}
+
+static int err_tostring(lua_State *L) {
+    lua_getfield(L, 1, "message");
+    return 1;
+}
+
+static void *checkudata_or_nil(lua_State *L, int t, const char *key, const char *tname,
+                               int required) {
+    lua_getfield(L, t, key);
+    void *p = lua_isnil(L, -1) ? NULL : luaL_testudata(L, -1, tname);
+    if (!p && (required || !lua_isnil(L, -1)))
+        luaL_error(L, "mf.run: option '%s' must be a %s, got %s", key, tname, luaL_typename(L, -1));
+    lua_pop(L, 1); /* kept alive by the options table */
+    return p;
+}
+
+static int l_run(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    mf_run_config c = {0};
+    llandscape *ls = checkudata_or_nil(L, 1, "landscape", MF_LANDSCAPE, 1);
+    loptim *o = checkudata_or_nil(L, 1, "optimizer", MF_OPTIM, 1);
+    lnoise *n = checkudata_or_nil(L, 1, "noise", MF_NOISE, 0);
+    c.landscape = ls->L;
+    c.optim = &o->o;
+    c.noise = n ? &n->nz : NULL;
+    size_t d = ls->L->dim;
+    double *x0 = lua_newuserdatauv(L, d * sizeof(double), 0);
+    lua_getfield(L, 1, "x0");
+    mfl_checkpoint(L, -1, d, x0, "mf.run", "option 'x0'");
+    lua_pop(L, 1);
+    c.x0 = x0;
+    c.steps = (uint64_t)mfl_optinteger(L, 1, "steps", 0);
+    c.every = (uint64_t)mfl_optinteger(L, 1, "every", 1);
+    c.seeds = (size_t)mfl_optinteger(L, 1, "seeds", 1);
+    c.seed = (uint64_t)mfl_optinteger(L, 1, "seed", 0);
+    c.threads = (int)mfl_optinteger(L, 1, "threads", 0);
+    c.block = (size_t)mfl_optinteger(L, 1, "block", 256);
+
+    /* observables: the names in opts.record, in order */
+    lua_getfield(L, 1, "record");
+    int rec = lua_gettop(L);
+    luaL_checktype(L, rec, LUA_TTABLE);
+    size_t nobs = (size_t)luaL_len(L, rec);
+    mf_observable *obs = lua_newuserdatauv(L, (nobs + 1) * sizeof *obs, 0);
+    for (size_t v = 0; v < nobs; v++) {
+        lua_geti(L, rec, (lua_Integer)v + 1);
+        const char *s = lua_tostring(L, -1);
+        if (!s || !parse_obs(s, d, &obs[v]))
+            return luaL_error(L, "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, loss)",
+                              s ? s : luaL_typename(L, -1), (int)d);
+        lua_pop(L, 1);
+    }
+    c.obs = obs;
+    c.nobs = nobs;
+
+    lua_createtable(L, 0, 3); /* info table */
+    int info = lua_gettop(L);
+    lua_pushvalue(L, rec);
+    lua_setfield(L, info, "names");
+    lua_getfield(L, 1, "meta");
+    lua_setfield(L, info, "meta");
+
+    mf_result *r = NULL;
+    mf_err err = {0};
+    int rc = mf_run(&c, &r, &err);
+    if (!r) return mfl_raise(L, "mf.run", &err);
+    mfl_pushresult(L, r, info);
+    if (rc) return raise_run_error(L, &err, -1);
+    return 1;
+}
+
+void mfl_open_run(lua_State *L) {
+    static const luaL_Reg meta[] = {{"__index", res_index},
+                                    {"__len", res_len},
+                                    {"__tostring", res_tostring},
+                                    {"__gc", res_gc},
+                                    {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"mean", res_mean},     {"var", res_var},
+                                       {"std", res_std},       {"column", res_column},
+                                       {"at", res_at},         {"save", res_save},
+                                       {NULL, NULL}};
+    luaL_newmetatable(L, MF_RESULT);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "methods");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, MF_ERROR);
+    lua_pushcfunction(L, err_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_run);
+    lua_setfield(L, -2, "run");
+}

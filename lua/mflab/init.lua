@@ -1,0 +1,138 @@
+-- mflab: the Lua face of the engine. `local mf = require "mflab"` (inside the mflab
+-- executable the global `mf` is this table). Constructors take one options table, checked
+-- against the schemas below; the schemas are where every default is declared.
+local core = require "mflab.core"
+local schema = require "mflab.schema"
+
+local mf = {
+  version = core.version,
+  core = core,
+  schema = schema,
+  landscape = {},
+  opt = {},
+  noise = {},
+  manifold = {},
+}
+
+mf.vec = core.vector
+
+local function check(s, opts) return schema.check(s, opts, 3) end
+
+-- Landscapes ----------------------------------------------------------------------------
+
+local valley_schema = schema.new("mf.landscape.valley", {
+  { name = "a", kind = "positive", default = 1, doc = "h(x) = a + b x^2: the curvature scale at x = 0" },
+  { name = "b", kind = "nonnegative", default = 1, doc = "h(x) = a + b x^2: how fast the valley sharpens" },
+  { name = "h", kind = "coefficients", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b); h must stay positive" },
+}, "f(x, y) = h(x) y^2, manifold of minima y = 0 (MATH.md §1; quasistatic paper Fig. 1)")
+
+function mf.landscape.valley(opts)
+  local o = check(valley_schema, opts)
+  if o.h and (opts.a ~= nil or opts.b ~= nil) then
+    error("mf.landscape.valley: give either option 'h' or options 'a'/'b', not both", 2)
+  end
+  return core.valley(o.h or { o.a, 0, o.b })
+end
+
+-- Optimizers ----------------------------------------------------------------------------
+
+local sgd_schema = schema.new("mf.opt.sgd", {
+  { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },
+}, "z <- z - lr g, g the noisy gradient (MATH.md §3)")
+
+function mf.opt.sgd(opts)
+  local o = check(sgd_schema, opts)
+  return core.sgd(o.lr)
+end
+
+-- Noise models --------------------------------------------------------------------------
+
+local hessian_schema = schema.new("mf.noise.hessian", {
+  { name = "sigma", kind = "nonnegative", default = 1, doc = "noise scale: D D^T = (sigma^2/2) H_f(Pz)" },
+}, "Hessian-aligned gradient noise, covariance (sigma^2/2) H_f at the projection (MATH.md §2)")
+
+function mf.noise.hessian(opts)
+  local o = check(hessian_schema, opts)
+  return core.noise_hessian(o.sigma)
+end
+
+local isotropic_schema = schema.new("mf.noise.isotropic", {
+  { name = "sigma", kind = "nonnegative", default = 1, doc = "noise scale: D D^T = sigma^2 P" },
+  { name = "space", kind = "string", default = "normal", one_of = { "normal", "full" },
+    doc = "'normal': covariance sigma^2 P_T (normal space only); 'full': sigma^2 I" },
+}, "isotropic gradient noise (MATH.md §2)")
+
+function mf.noise.isotropic(opts)
+  local o = check(isotropic_schema, opts)
+  return core.noise_isotropic(o.sigma, o.space)
+end
+
+-- Runs ----------------------------------------------------------------------------------
+
+local run_schema = schema.new("mf.run", {
+  { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
+  { name = "optimizer", kind = "optimizer", required = true, doc = "the optimizer" },
+  { name = "noise", kind = "noise", doc = "gradient-noise model (default: none)" },
+  { name = "x0", kind = "point", required = true, doc = "starting point, the same for every trajectory" },
+  { name = "steps", kind = "natural", required = true, doc = "number of optimizer steps" },
+  { name = "every", kind = "count", doc = "record every this many steps (default: steps/1000, at least 1); the last step is always recorded" },
+  { name = "seeds", kind = "count", default = 1, doc = "number of trajectories (each its own random stream)" },
+  { name = "seed", kind = "natural", default = 0, doc = "base seed: trajectory i uses stream (seed, i)" },
+  { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss' (default: all coordinates and loss)" },
+  { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
+  { name = "block", kind = "count", default = 256, doc = "trajectories stepped together per block; results do not depend on it" },
+}, "steps an ensemble of trajectories in lockstep and records observables")
+
+local function describe(x) return x == nil and "none" or tostring(x) end
+
+function mf.run(opts)
+  local o = check(run_schema, opts)
+  local d = o.landscape.dim
+  local names = {}
+  for _, n in ipairs(o.record or { "x", "loss" }) do
+    if n == "x" then
+      for k = 1, d do names[#names + 1] = "x" .. k end
+    else
+      names[#names + 1] = n
+    end
+  end
+  o.record = names
+  o.every = o.every or math.max(1, o.steps // 1000)
+  o.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d")
+      :format(mf.version, tostring(o.landscape), tostring(o.optimizer), describe(o.noise), o.steps,
+        o.every, o.seeds, o.seed)
+  return core.run(o)
+end
+
+-- Manifold dynamics ---------------------------------------------------------------------
+
+local flow_schema = schema.new("mf.manifold.flow", {
+  { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
+  { name = "optimizer", kind = "optimizer", required = true, doc = "the optimizer whose effective dynamics to build" },
+  { name = "noise", kind = "noise", required = true, doc = "the gradient-noise model" },
+}, "first-order manifold ODE dz/dt = -sum V_ij grad_M A_ij (MATH.md §4), t = k lr")
+
+local integrate_schema = schema.new("flow:integrate", {
+  { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },
+  { name = "steps", kind = "natural", required = true, doc = "iterations (one RK4 step of dt = lr each)" },
+  { name = "every", kind = "count", doc = "record every this many iterations (default: steps/1000, at least 1)" },
+}, "integrates the flow with RK4 on mf.run's step grid; returns a one-seed result (r.t, r.x1, ...)")
+
+function mf.manifold.flow(opts)
+  local o = check(flow_schema, opts)
+  return core.flow(o.landscape, o.optimizer, o.noise)
+end
+
+local core_integrate = core.methods.flow.integrate
+function core.methods.flow.integrate(self, opts)
+  local o = check(integrate_schema, opts)
+  o.every = o.every or math.max(1, o.steps // 1000)
+  o.meta = ("mflab %s; %s; steps=%d every=%d"):format(mf.version, tostring(self), o.steps, o.every)
+  return core_integrate(self, o)
+end
+
+-- Plotting ------------------------------------------------------------------------------
+
+mf.plot = require "mflab.plot"
+
+return mf
