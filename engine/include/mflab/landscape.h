@@ -26,12 +26,14 @@ typedef struct mf_landscape_type {
     /* Optional (NULL when the landscape has no closed form). */
     void (*project)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,
                     size_t ldp);
-    /* out (d rows) = N(Pz) xi, xi with c rows: a normal vector with coordinates xi. */
-    void (*normal_apply)(const mf_landscape *L, size_t m, const double *z, size_t ld,
-                         const double *xi, size_t ldxi, double *out, size_t ldo);
-    /* out (d rows) = N sqrt(N^T A(Pz) N) xi: Hessian-aligned noise of unit scale. */
-    void (*hess_sqrt_apply)(const mf_landscape *L, size_t m, const double *z, size_t ld,
-                            const double *xi, size_t ldxi, double *out, size_t ldo);
+    /* Noise hooks: they subtract a noise term from the gradient block g (d rows), so a step
+     * needs no separate pass to combine them. xi has c rows of standard normals.
+     * normal_sub:    g -= s N(Pz) xi                  (isotropic noise in the normal space)
+     * hess_sqrt_sub: g -= s N sqrt(N^T A(Pz) N) xi    (Hessian-aligned noise) */
+    void (*normal_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
+                       const double *xi, size_t ldxi, double *g, size_t ldg);
+    void (*hess_sqrt_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
+                          const double *xi, size_t ldxi, double *g, size_t ldg);
     /* At one point z of M: tangent and normal bases. */
     void (*frame)(const mf_landscape *L, const double *z, double *T, double *N);
     /* At one point z: out (d x d, row-major) = directional derivative of H_f along v. */

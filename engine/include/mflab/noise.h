@@ -1,7 +1,8 @@
 /* Gradient-noise models (MATH.md §2): each fills the noise term D(z) xi of a step for a block
  * of points. A step of SGD is z <- z - lr (grad f(z) - D xi), i.e. the Euler step of
  * dz = -grad f dt + sqrt(lr) D dW with t = k lr (MATH.md §0). The xi are standard normals
- * drawn from each trajectory's own stream, ndraws of them per step, in row order. */
+ * drawn from each trajectory's own stream, ndraws of them per step, in row order; the
+ * noise model subtracts D xi from the gradient block in place. */
 #ifndef MFLAB_NOISE_H
 #define MFLAB_NOISE_H
 
@@ -16,9 +17,9 @@ typedef struct mf_noise_type {
     const char *name;
     /* Checks that the landscape supports this noise; fills the normals needed per step. */
     int (*bind)(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
-    /* out (d rows) = D(z) xi for a block; xi has ndraws rows. */
-    void (*apply)(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z, size_t ld,
-                  const double *xi, size_t ldxi, double *out, size_t ldo);
+    /* g -= D(z) xi for a block (g has d rows, xi ndraws rows): the noisy gradient. */
+    void (*sub)(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z, size_t ld,
+                const double *xi, size_t ldxi, double *g, size_t ldg);
 } mf_noise_type;
 
 enum mf_noise_space { MF_SPACE_FULL, MF_SPACE_NORMAL, MF_SPACE_TANGENT };

@@ -30,7 +30,7 @@ typedef struct mf_rng_soa {
     size_t n;    /* lanes */
     uint64_t *s; /* s[k*n + i]: word k of lane i's state */
     uint64_t *w; /* scratch: last word drawn per lane */
-    unsigned char *flag; /* scratch: lane's fast test failed */
+    uint64_t *flag; /* scratch: lane's fast test failed (64-bit so the loop vectorizes) */
 } mf_rng_soa;
 
 /* Lanes 0..n-1 get streams first_stream..first_stream+n-1 of seed. */

@@ -7,14 +7,17 @@
 #include <string.h>
 
 typedef struct valley {
-    size_t n;                      /* number of coefficients */
+    size_t n;                      /* number of coefficients (arrays zero-padded to >= 3) */
     double c[MF_VALLEY_MAXCOEF];   /* h(x) = sum c[k] x^k */
     double d1[MF_VALLEY_MAXCOEF];  /* coefficients of h' */
     double d2[MF_VALLEY_MAXCOEF];  /* of h'' */
     double d3[MF_VALLEY_MAXCOEF];  /* of h''' */
 } valley;
 
+/* h and its derivatives share this evaluation; the quadratic case (every valley of the
+ * papers) is written out so the block loops vectorize. */
 static inline double horner(const double *c, size_t n, double x) {
+    if (n <= 3) return (c[2] * x + c[1]) * x + c[0]; /* c is zero-padded */
     double s = 0.0;
     for (size_t k = n; k-- > 0;)
         s = s * x + c[k];
@@ -33,6 +36,15 @@ static void valley_grad(const mf_landscape *L, size_t m, const double *z, size_t
     const valley *v = L->params;
     const double *restrict x = z, *restrict y = z + ld;
     double *restrict gx = g, *restrict gy = g + ldg;
+    if (v->n <= 3) { /* the same arithmetic as horner(), in a loop the compiler vectorizes */
+        const double c0 = v->c[0], c1 = v->c[1], c2 = v->c[2], e0 = v->d1[0], e1 = v->d1[1];
+        for (size_t i = 0; i < m; i++) {
+            double h = (c2 * x[i] + c1) * x[i] + c0, hp = (0.0 * x[i] + e1) * x[i] + e0;
+            gx[i] = hp * (y[i] * y[i]);
+            gy[i] = 2.0 * h * y[i];
+        }
+        return;
+    }
     for (size_t i = 0; i < m; i++) {
         double h = horner(v->c, v->n, x[i]), hp = horner(v->d1, v->n, x[i]);
         gx[i] = hp * (y[i] * y[i]);
@@ -62,24 +74,28 @@ static void valley_project(const mf_landscape *L, size_t m, const double *z, siz
     }
 }
 
-static void valley_normal_apply(const mf_landscape *L, size_t m, const double *z, size_t ld,
-                                const double *xi, size_t ldxi, double *out, size_t ldo) {
-    for (size_t i = 0; i < m; i++) {
-        out[i] = 0.0;
-        out[ldo + i] = xi[i];
-    }
+/* The normal space is e_y: only the y row of g moves. */
+static void valley_normal_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                              double s, const double *xi, size_t ldxi, double *g, size_t ldg) {
+    double *restrict gy = g + ldg;
+    for (size_t i = 0; i < m; i++)
+        gy[i] -= s * xi[i];
 }
 
 /* sqrt(A(Pz)) on the normal space is sqrt(h(x)). */
-static void valley_hess_sqrt_apply(const mf_landscape *L, size_t m, const double *z, size_t ld,
-                                   const double *xi, size_t ldxi, double *out, size_t ldo) {
+static void valley_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                 double s, const double *xi, size_t ldxi, double *g, size_t ldg) {
     const valley *v = L->params;
     const double *restrict x = z;
-    double *restrict ox = out, *restrict oy = out + ldo;
-    for (size_t i = 0; i < m; i++) {
-        ox[i] = 0.0;
-        oy[i] = sqrt(horner(v->c, v->n, x[i])) * xi[i];
+    double *restrict gy = g + ldg;
+    if (v->n <= 3) {
+        const double c0 = v->c[0], c1 = v->c[1], c2 = v->c[2];
+        for (size_t i = 0; i < m; i++)
+            gy[i] -= s * sqrt((c2 * x[i] + c1) * x[i] + c0) * xi[i];
+        return;
     }
+    for (size_t i = 0; i < m; i++)
+        gy[i] -= s * sqrt(horner(v->c, v->n, x[i])) * xi[i];
 }
 
 static void valley_frame(const mf_landscape *L, const double *z, double *T, double *N) {
@@ -103,8 +119,8 @@ static const mf_landscape_type valley_type = {
     .grad = valley_grad,
     .hess = valley_hess,
     .project = valley_project,
-    .normal_apply = valley_normal_apply,
-    .hess_sqrt_apply = valley_hess_sqrt_apply,
+    .normal_sub = valley_normal_sub,
+    .hess_sqrt_sub = valley_hess_sqrt_sub,
     .frame = valley_frame,
     .dhess = valley_dhess,
     .destroy = NULL,

@@ -4,7 +4,7 @@
 #include <math.h>
 
 static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err) {
-    if (!L->type->hess_sqrt_apply)
+    if (!L->type->hess_sqrt_sub)
         return mf_err_set(err, MF_EUNSUPPORTED,
                           "Hessian noise needs the landscape's normal-space Hessian square root, "
                           "which '%s' does not provide",
@@ -13,16 +13,13 @@ static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraw
     return MF_OK;
 }
 
-static void hessian_apply(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
-                          size_t ld, const double *xi, size_t ldxi, double *out, size_t ldo) {
-    L->type->hess_sqrt_apply(L, m, z, ld, xi, ldxi, out, ldo);
-    const double s = nz->sigma;
-    for (size_t k = 0; k < L->dim; k++)
-        for (size_t i = 0; i < m; i++)
-            out[k * ldo + i] *= s;
+/* D xi = sigma sqrt(A(Pz)) xi on the normal space. */
+static void hessian_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
+                        size_t ld, const double *xi, size_t ldxi, double *g, size_t ldg) {
+    L->type->hess_sqrt_sub(L, m, z, ld, nz->sigma, xi, ldxi, g, ldg);
 }
 
-static const mf_noise_type hessian_type = {"hessian", hessian_bind, hessian_apply};
+static const mf_noise_type hessian_type = {"hessian", hessian_bind, hessian_sub};
 
 int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err) {
     if (!(sigma >= 0.0) || !isfinite(sigma))

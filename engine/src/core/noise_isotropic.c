@@ -10,7 +10,7 @@ static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndr
         *ndraws = L->dim;
         return MF_OK;
     }
-    if (nz->space != MF_SPACE_NORMAL || !L->type->normal_apply)
+    if (nz->space != MF_SPACE_NORMAL || !L->type->normal_sub)
         return mf_err_set(err, MF_EUNSUPPORTED,
                           "isotropic noise in the %s space is not available on landscape '%s'",
                           nz->space == MF_SPACE_NORMAL ? "normal" : "tangent", L->type->name);
@@ -18,18 +18,22 @@ static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndr
     return MF_OK;
 }
 
-static void isotropic_apply(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
-                            size_t ld, const double *xi, size_t ldxi, double *out, size_t ldo) {
+static void isotropic_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
+                          size_t ld, const double *xi, size_t ldxi, double *g, size_t ldg) {
     const double s = nz->sigma;
-    if (nz->space == MF_SPACE_NORMAL) L->type->normal_apply(L, m, z, ld, xi, ldxi, out, ldo);
+    if (nz->space == MF_SPACE_NORMAL) {
+        L->type->normal_sub(L, m, z, ld, s, xi, ldxi, g, ldg);
+        return;
+    }
     for (size_t k = 0; k < L->dim; k++) {
-        const double *src = nz->space == MF_SPACE_FULL ? xi + k * ldxi : out + k * ldo;
+        double *restrict gk = g + k * ldg;
+        const double *restrict xk = xi + k * ldxi;
         for (size_t i = 0; i < m; i++)
-            out[k * ldo + i] = s * src[i];
+            gk[i] -= s * xk[i];
     }
 }
 
-static const mf_noise_type isotropic_type = {"isotropic", isotropic_bind, isotropic_apply};
+static const mf_noise_type isotropic_type = {"isotropic", isotropic_bind, isotropic_sub};
 
 int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err) {
     if (!(sigma >= 0.0) || !isfinite(sigma))

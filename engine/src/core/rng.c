@@ -64,13 +64,13 @@ static void zig_init(void) {
         zig_f[i] = exp(-0.5 * zig_x[i] * zig_x[i]);
 }
 
-static inline unsigned zig_layer(uint64_t w) { return (unsigned)(w & 0xff); }
+static inline uint64_t zig_layer(uint64_t w) { return w & 0xff; }
 /* U in [-1, 1) from the high 53 bits. */
-static inline double zig_u(uint64_t w) { return (double)(w >> 11) * 0x1p-52 - 1.0; }
+static inline double zig_u(uint64_t w) { return (double)(int64_t)(w >> 11) * 0x1p-52 - 1.0; }
 
 /* The rare path of one attempt whose fast test failed; returns 1 and sets *out if the
  * attempt is accepted, 0 if it is rejected (the caller then makes a fresh attempt). */
-static int zig_slow(mf_rng *r, unsigned i, double u, double *out) {
+static int zig_slow(mf_rng *r, uint64_t i, double u, double *out) {
     if (i == 0) { /* tail beyond R (Marsaglia 1964) */
         double a, b;
         do {
@@ -93,7 +93,7 @@ double mf_rng_normal(mf_rng *r) {
     pthread_once(&zig_once, zig_init);
     for (;;) {
         uint64_t w = mf_rng_u64(r);
-        unsigned i = zig_layer(w);
+        uint64_t i = zig_layer(w);
         double u = zig_u(w), x;
         if (fabs(u) < zig_k[i]) return u * zig_x[i];
         if (zig_slow(r, i, u, &x)) return x;
@@ -107,7 +107,7 @@ int mf_rng_soa_init(mf_rng_soa *b, size_t n, uint64_t seed, uint64_t first_strea
     b->n = n;
     b->s = malloc(sizeof(uint64_t) * 4 * (n ? n : 1));
     b->w = malloc(sizeof(uint64_t) * (n ? n : 1));
-    b->flag = malloc(n ? n : 1);
+    b->flag = malloc(sizeof(uint64_t) * (n ? n : 1));
     if (!b->s || !b->w || !b->flag) {
         mf_rng_soa_free(b);
         return mf_err_set(err, MF_ENOMEM, "out of memory for %zu random streams", n);
@@ -143,8 +143,8 @@ void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
     const size_t n = b->n;
     uint64_t *restrict s0 = b->s, *restrict s1 = b->s + n, *restrict s2 = b->s + 2 * n,
                        *restrict s3 = b->s + 3 * n, *restrict w = b->w;
-    unsigned char *restrict flag = b->flag;
-    unsigned rejected = 0;
+    uint64_t *restrict flag = b->flag;
+    uint64_t rejected = 0;
     /* Fast path for every lane, in one branch-free loop the compiler vectorizes. */
     for (size_t i = 0; i < n; i++) {
         uint64_t a = s0[i], c = s1[i], e = s2[i], g = s3[i];
@@ -157,10 +157,10 @@ void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
         e ^= t;
         g = rotl(g, 45);
         s0[i] = a, s1[i] = c, s2[i] = e, s3[i] = g;
-        unsigned l = zig_layer(word);
+        uint64_t l = zig_layer(word);
         double u = zig_u(word);
         out[i] = u * zig_x[l];
-        unsigned char bad = !(fabs(u) < zig_k[l]);
+        uint64_t bad = !(fabs(u) < zig_k[l]);
         w[i] = word;
         flag[i] = bad;
         rejected |= bad;
@@ -170,7 +170,7 @@ void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
     for (size_t i = 0; i < n; i++) {
         if (!flag[i]) continue;
         uint64_t word = w[i];
-        unsigned l = zig_layer(word);
+        uint64_t l = zig_layer(word);
         mf_rng r;
         mf_rng_soa_get(b, i, &r);
         double x;

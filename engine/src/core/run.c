@@ -89,10 +89,10 @@ static void run_block(run_job *J, size_t b) {
     const size_t nst = c->optim->type->nstate;
     block_outcome *out = &J->outcome[b];
     double *z = malloc(sizeof(double) * d * m), *g = malloc(sizeof(double) * d * m),
-           *nz = malloc(sizeof(double) * d * m), *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
+           *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
            *st = calloc(nst * d * m + 1, sizeof(double)), *f = malloc(sizeof(double) * m);
     mf_rng_soa rng = {0};
-    if (!z || !g || !nz || !xi || !st || !f ||
+    if (!z || !g || !xi || !st || !f ||
         (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
         out->status = MF_ENOMEM;
         goto done;
@@ -108,9 +108,7 @@ static void run_block(run_job *J, size_t b) {
         if (c->noise) {
             for (size_t r = 0; r < J->ndraws; r++)
                 mf_rng_soa_normals(&rng, xi + r * m);
-            c->noise->type->apply(c->noise, L, m, z, m, xi, m, nz, m);
-            for (size_t i = 0; i < d * m; i++)
-                g[i] -= nz[i];
+            c->noise->type->sub(c->noise, L, m, z, m, xi, m, g, m);
         }
         c->optim->type->step(c->optim, d, m, z, m, g, m, st, d * m, k);
         size_t bad = first_nonfinite(z, d, m);
@@ -130,7 +128,7 @@ static void run_block(run_job *J, size_t b) {
     out->steps_done = c->steps;
 done:
     mf_rng_soa_free(&rng);
-    free(z), free(g), free(nz), free(xi), free(st), free(f);
+    free(z), free(g), free(xi), free(st), free(f);
 }
 
 static void *run_worker(void *arg) {
