@@ -1,0 +1,1158 @@
+--- mflab.plot — figures drawn by gnuplot.
+--
+-- Pure Lua 5.4. The module table is exposed by the library as `mf.plot`;
+-- calling it creates a figure:
+--
+--   local p = mf.plot{ title = "x along the valley", xlabel = "step", ylabel = "x" }
+--   p:line(r.t, r:mean("x1"), { title = "SGD, mean of 256" })
+--   p:band(r.t, lo, hi, { title = "± 1 std" })
+--   p:save("fig1.png")          -- .png .svg .pdf .txt
+--   p:show()                    -- window if DISPLAY is set, else text on stdout
+--   print(p:text())             -- text (gnuplot `dumb`) rendering as a string
+--
+-- Figure options (all optional):
+--   title, xlabel, ylabel  string           (none)
+--   logx, logy             boolean          false
+--   xrange, yrange         {lo, hi}         autoscale; either end may be "*"
+--   size                   {w, h} pixels    {800, 600}; .pdf uses w/100 x h/100 inches,
+--                                           .txt uses w/8 x h/20 characters
+--   layout                 {rows, cols}     {1, 1}
+--   key                    string | false   "top right"; words among top bottom left
+--                                           right center inside outside above below
+--                                           box nobox horizontal vertical reverse
+--                                           opaque Left Right; false or "off" hides it
+--   enhanced               boolean          false; true turns on gnuplot enhanced text
+--                                           (x^2, x_1, {/Symbol s}) in titles and labels
+-- With several panels the figure title is the title over the whole layout and the
+-- other options are defaults for every panel; p:panel(i, opts) overrides them.
+--
+-- Methods (mutating methods return the figure):
+--   p:line(x, y, { title, width = 1.5, color = <cycle>, dash = "solid" })
+--   p:points(x, y, { title, size = 0.6, color = <cycle>, marker = 7 })
+--   p:band(x, lo, hi, { title, color = <matching line>, alpha = 0.25 })
+--   p:contour(f, { xrange, yrange, n = 100, levels = 12, logscale = false,
+--                  color = <palette by level>, width = 1 })
+--   p:panel(i [, { title, xlabel, ylabel, logx, logy, xrange, yrange, key }])
+--   p:set("raw gnuplot command")       -- escape hatch, also M.raw(p, cmd)
+--   p:save(path)  p:show()  p:text([cols, rows])
+--   M.available()  -> true, "gnuplot 5.4.4" | false, message
+--
+-- x, y, lo, hi are Lua arrays or any object with __len/__index (engine vectors);
+-- data is copied (packed as doubles) when the series is added. NaN breaks a line.
+-- Series are drawn in this order in each panel: contours, bands, then lines and
+-- points in the order they were added. A band without a colour takes the colour of
+-- the next line/points series added after it in its panel (else the last one before
+-- it), so p:band(t, m - s, m + s) followed by p:line(t, m) match.
+--
+-- Module fields that may be changed:
+--   M.gnuplot   = "gnuplot"  the program run (a name looked up on PATH, or a path)
+--   M.tmpdir    = nil        directory for temporary files (default $TMPDIR or /tmp)
+--   M.colors    = {...}      the colour cycle
+--   M.interactive_terminals = {"qt", "x11", "wxt"}  tried in order by p:show()
+--
+-- Raw commands given to p:set go, verbatim and unchecked, just before the plot
+-- command of the panel selected at the time; gnuplot state they change carries over
+-- to later panels. They are an escape hatch: they can do anything gnuplot can do.
+
+local M = {}
+
+M.gnuplot = "gnuplot"
+M.tmpdir = nil
+M.colors = {
+  "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+  "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+}
+M.interactive_terminals = { "qt", "x11", "wxt" }
+M.default_size = { 800, 600 }
+
+local INSTALL_HINT = "install it with: apt-get install gnuplot-nox"
+local EXTENSIONS = "use .png, .svg, .pdf or .txt"
+
+local fmt = string.format
+local concat = table.concat
+
+------------------------------------------------------------------------------
+-- small helpers
+------------------------------------------------------------------------------
+
+local function shquote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- A gnuplot string constant. Single-quoted strings get no backslash, backquote
+-- or macro processing in gnuplot; a quote is doubled. Newlines are spliced in
+-- as a concatenated "\n" so multi-line titles still work.
+local function gpquote(s)
+  s = tostring(s):gsub("\r\n?", "\n")
+  local parts = {}
+  for piece in (s .. "\n"):gmatch("(.-)\n") do
+    parts[#parts + 1] = "'" .. piece:gsub("'", "''") .. "'"
+  end
+  return concat(parts, '."\\n".')
+end
+
+local function num(v)
+  if math.type(v) == "integer" then return fmt("%d", v) end
+  return fmt("%.17g", v)
+end
+
+local function isfinite(v)
+  return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
+end
+
+local function typename(v)
+  local t = type(v)
+  if t == "number" then return math.type(v) == "integer" and "integer" or "number" end
+  return t
+end
+
+local function describe(v)
+  if type(v) == "string" then return fmt("%q", v) end
+  if type(v) == "number" then return num(v) end
+  return typename(v)
+end
+
+local function readfile(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+------------------------------------------------------------------------------
+-- option checking
+------------------------------------------------------------------------------
+
+local KEY_WORDS = {}
+for w in ([[top bottom left right center inside outside above below over under
+  box nobox horizontal vertical reverse noreverse opaque noopaque Left Right
+  lmargin rmargin tmargin bmargin]]):gmatch("%S+") do KEY_WORDS[w] = true end
+
+local DASHES = { solid = 1, dash = 2, dashed = 2, dot = 3, dotted = 3,
+  dashdot = 4, dashdotdot = 5 }
+
+-- Each checker returns the (normalized) value, or nil and a description of
+-- what was expected.
+local check = {}
+
+function check.string(v)
+  if type(v) == "string" then return v end
+  return nil, "a string"
+end
+
+function check.boolean(v)
+  if type(v) == "boolean" then return v end
+  return nil, "a boolean"
+end
+
+function check.posnum(v)
+  if isfinite(v) and v > 0 then return v end
+  return nil, "a positive number"
+end
+
+function check.unit(v)
+  if isfinite(v) and v >= 0 and v <= 1 then return v end
+  return nil, "a number between 0 and 1"
+end
+
+function check.posint(v)
+  if math.type(v) == "integer" and v > 0 then return v end
+  if isfinite(v) and v > 0 and v == math.floor(v) then return math.tointeger(v) end
+  return nil, "a positive integer"
+end
+
+function check.gridn(v)
+  local n = check.posint(v)
+  if n and n >= 2 and n <= 10000 then return n end
+  return nil, "an integer between 2 and 10000"
+end
+
+function check.marker(v)
+  if math.type(v) == "integer" and v >= 0 and v <= 100 then return v end
+  return nil, "a point type (integer 0..100)"
+end
+
+function check.range(v)
+  local want = "{lo, hi} with numbers (or \"*\" for autoscale), lo ~= hi"
+  if type(v) ~= "table" or #v ~= 2 then return nil, want end
+  for k in pairs(v) do
+    if k ~= 1 and k ~= 2 then return nil, want end
+  end
+  local lo, hi = v[1], v[2]
+  for _, e in ipairs { lo, hi } do
+    if not (isfinite(e) or e == "*") then return nil, want end
+  end
+  if lo == hi and lo ~= "*" then return nil, want end
+  return { lo, hi }
+end
+
+function check.size(v)
+  local want = "{width, height} in pixels (integers 16..20000)"
+  if type(v) ~= "table" or #v ~= 2 then return nil, want end
+  local w, h = check.posint(v[1]), check.posint(v[2])
+  if not (w and h and w >= 16 and h >= 16 and w <= 20000 and h <= 20000) then
+    return nil, want
+  end
+  return { w, h }
+end
+
+function check.layout(v)
+  local want = "{rows, cols} (positive integers, at most 100 panels)"
+  if type(v) ~= "table" or #v ~= 2 then return nil, want end
+  local r, c = check.posint(v[1]), check.posint(v[2])
+  if not (r and c and r * c <= 100) then return nil, want end
+  return { r, c }
+end
+
+function check.key(v)
+  local want = "false or a string of key placement words such as \"top left\""
+  if v == false or v == "off" or v == "none" then return false end
+  if v == true or v == "on" then return "top right" end
+  if type(v) ~= "string" then return nil, want end
+  local words = {}
+  for w in v:gmatch("%S+") do
+    if not KEY_WORDS[w] then
+      return nil, want .. " (unknown word '" .. w .. "')"
+    end
+    words[#words + 1] = w
+  end
+  return concat(words, " ")
+end
+
+function check.color(v)
+  local want = "a colour name or \"#rrggbb\""
+  if type(v) ~= "string" then return nil, want end
+  if v:match("^#%x%x%x%x%x%x$") or v:match("^#%x%x%x%x%x%x%x%x$")
+      or v:match("^%a[%w_%-]*$") then
+    return v
+  end
+  return nil, want
+end
+
+function check.dash(v)
+  local want = "\"solid\", \"dash\", \"dot\", \"dashdot\", \"dashdotdot\", "
+    .. "true, an integer dash type or a pattern of \".-_ \""
+  if v == true then return 2 end
+  if v == false then return 1 end
+  if math.type(v) == "integer" and v >= 1 then return v end
+  if type(v) == "string" then
+    if DASHES[v] then return DASHES[v] end
+    if v:match("^[%.%-_ ]+$") then return v end
+  end
+  return nil, want
+end
+
+function check.levels(v)
+  local want = "a positive integer or an array of numbers"
+  if type(v) == "table" then
+    if #v == 0 then return nil, want end
+    local out = {}
+    for i = 1, #v do
+      if not isfinite(v[i]) then return nil, want end
+      out[i] = v[i]
+    end
+    for k in pairs(v) do
+      if math.type(k) ~= "integer" or k < 1 or k > #v then return nil, want end
+    end
+    return out
+  end
+  local n = check.posint(v)
+  if n and n <= 1000 then return n end
+  return nil, want
+end
+
+local FIGURE_OPTS = {
+  title = "string", xlabel = "string", ylabel = "string",
+  logx = "boolean", logy = "boolean", xrange = "range", yrange = "range",
+  size = "size", layout = "layout", key = "key", enhanced = "boolean",
+}
+local PANEL_OPTS = {
+  title = "string", xlabel = "string", ylabel = "string",
+  logx = "boolean", logy = "boolean", xrange = "range", yrange = "range",
+  key = "key",
+}
+local LINE_OPTS = { title = "string", width = "posnum", color = "color", dash = "dash" }
+local POINTS_OPTS = { title = "string", size = "posnum", color = "color", marker = "marker" }
+local BAND_OPTS = { title = "string", color = "color", alpha = "unit" }
+local CONTOUR_OPTS = {
+  xrange = "range", yrange = "range", n = "gridn", levels = "levels",
+  logscale = "boolean", color = "color", width = "posnum",
+}
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+-- Checks an options table against spec; returns a new table of normalized
+-- values. `level` is the error level seen from the caller of check_opts.
+local function check_opts(fname, opts, spec, level)
+  level = level + 1
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(fmt("%s: options must be a table, got %s", fname, typename(opts)), level)
+  end
+  local out = {}
+  for k, v in pairs(opts) do
+    if type(k) ~= "string" then
+      error(fmt("%s: option keys must be names, got %s", fname, describe(k)), level)
+    end
+    local kind = spec[k]
+    if not kind then
+      error(fmt("%s: unknown option '%s' (valid: %s)", fname, k,
+        concat(sorted_keys(spec), ", ")), level)
+    end
+    local val, want = check[kind](v)
+    if val == nil then
+      error(fmt("%s: option '%s' must be %s, got %s", fname, k, want, describe(v)), level)
+    end
+    out[k] = val
+  end
+  return out
+end
+
+------------------------------------------------------------------------------
+-- packing data
+------------------------------------------------------------------------------
+
+local CHUNK = 240 -- values per string.pack call (a multiple of 2 and 3)
+local packfmt = setmetatable({}, { __index = function(t, k)
+  local f = "=" .. string.rep("d", k)
+  t[k] = f
+  return f
+end })
+
+-- Returns the length of an array-like value, or nil.
+local function arraylen(v)
+  local t = type(v)
+  if t ~= "table" and t ~= "userdata" then return nil end
+  local ok, n = pcall(function() return #v end)
+  if ok and math.type(n) == "integer" then return n end
+  return nil
+end
+
+-- Packs columns (array-likes of equal length n) as interleaved float64 records.
+-- Errors name the argument and index of a non-number.
+local function pack_columns(fname, names, cols, n, level)
+  level = level + 1
+  local ncol = #cols
+  local parts, buf, k = {}, {}, 0
+  local pack, unpack = string.pack, table.unpack
+  for i = 1, n do
+    for c = 1, ncol do
+      local v = cols[c][i]
+      if type(v) ~= "number" then
+        error(fmt("%s: %s[%d] must be a number, got %s", fname, names[c], i,
+          describe(v)), level)
+      end
+      k = k + 1
+      buf[k] = v
+    end
+    if k == CHUNK then
+      parts[#parts + 1] = pack(packfmt[CHUNK], unpack(buf, 1, CHUNK))
+      k = 0
+    end
+  end
+  if k > 0 then parts[#parts + 1] = pack(packfmt[k], unpack(buf, 1, k)) end
+  return concat(parts)
+end
+
+-- Checks the array arguments of a series method and packs them.
+local function series_data(fname, names, args, level)
+  level = level + 1
+  local cols, n = {}, nil
+  for i, name in ipairs(names) do
+    local v = args[i]
+    local len = arraylen(v)
+    if not len and (type(v) == "table" or type(v) == "userdata") then
+      local ok, t = pcall(function() return v:totable() end)
+      if ok and type(t) == "table" then v, len = t, #t end
+    end
+    if not len then
+      error(fmt("%s: argument '%s' must be an array of numbers, got %s", fname, name,
+        typename(v)), level)
+    end
+    if len == 0 then
+      error(fmt("%s: argument '%s' is empty", fname, name), level)
+    end
+    if n and len ~= n then
+      error(fmt("%s: arguments '%s' and '%s' have different lengths (%d and %d)",
+        fname, names[1], name, n, len), level)
+    end
+    n = n or len
+    cols[i] = v
+  end
+  return pack_columns(fname, names, cols, n, level), n
+end
+
+------------------------------------------------------------------------------
+-- gnuplot discovery
+------------------------------------------------------------------------------
+
+local probe_cache = {}
+
+local function not_found_message(prog)
+  if prog:find("/", 1, true) then
+    return fmt("mf.plot: gnuplot not found at '%s'; %s", prog, INSTALL_HINT)
+  end
+  return "mf.plot: gnuplot not found on PATH; " .. INSTALL_HINT
+end
+
+-- Returns info {version=, terminals={name=true}} or nil, message.
+local function probe()
+  local prog = M.gnuplot
+  if type(prog) ~= "string" or prog == "" then
+    return nil, "mf.plot: M.gnuplot must be a non-empty string"
+  end
+  local cached = probe_cache[prog]
+  if cached then return cached.info, cached.msg end
+  local cmd = shquote(prog) .. " -e " ..
+    shquote('print "MFLAB ", GPVAL_VERSION, " ", GPVAL_PATCHLEVEL; print "MFLAB_T ", GPVAL_TERMINALS')
+    .. " 2>&1 </dev/null"
+  local p = io.popen(cmd, "r")
+  local out = p and p:read("a") or ""
+  local ok, _, code = true, nil, 0
+  if p then ok, _, code = p:close() end
+  local info, msg
+  local ver, patch = out:match("MFLAB%s+(%S+)%s+(%S+)")
+  if ver then
+    info = { version = ver .. "." .. patch, terminals = {} }
+    local terms = out:match("MFLAB_T([^\n]*)") or ""
+    for t in terms:gmatch("%S+") do info.terminals[t] = true end
+  elseif not ok and (code == 127 or code == 126) then
+    msg = not_found_message(prog)
+  else
+    msg = "mf.plot: could not run gnuplot ('" .. prog .. "'): " ..
+      (out:gsub("%s+$", ""):match("[^\n]*$") or "")
+  end
+  probe_cache[prog] = { info = info, msg = msg }
+  return info, msg
+end
+
+--- Returns true, "gnuplot <version>" if gnuplot can be run, else false, message.
+function M.available()
+  local info, msg = probe()
+  if info then return true, "gnuplot " .. info.version end
+  return false, msg
+end
+
+------------------------------------------------------------------------------
+-- temporary files
+------------------------------------------------------------------------------
+
+local Temp = {}
+Temp.__index = Temp
+
+local function tmpbase()
+  local base = M.tmpdir
+  if base == nil or base == "" then base = os.getenv("TMPDIR") end
+  if base == nil or base == "" then base = "/tmp" end
+  return base
+end
+
+local function new_temp()
+  local self = setmetatable({ files = {} }, Temp)
+  local p = io.popen("mktemp -d " .. shquote(tmpbase() .. "/mflab-plot.XXXXXX")
+    .. " 2>/dev/null", "r")
+  local dir = p and p:read("l")
+  if p then p:close() end
+  if dir and dir ~= "" then
+    self.dir = dir
+    self.prefix = dir .. "/"
+    self.token = dir:match("([^/]*)$"):gsub("^mflab%-plot%.", "")
+  else
+    -- no mktemp: reserve a name with os.tmpname and derive names from it
+    local name = os.tmpname()
+    self.files[1] = name
+    self.prefix = name .. "."
+    self.token = name:match("([^/]*)$")
+  end
+  return self
+end
+
+function Temp:path(name)
+  local p = self.prefix .. name
+  self.files[#self.files + 1] = p
+  return p
+end
+
+function Temp:cleanup()
+  for i = #self.files, 1, -1 do os.remove(self.files[i]) end
+  self.files = {}
+  if self.dir then os.remove(self.dir); self.dir = nil end
+end
+
+------------------------------------------------------------------------------
+-- figures
+------------------------------------------------------------------------------
+
+local Figure = {}
+Figure.__index = Figure
+Figure.__name = "mf.plot figure"
+
+local function check_self(self, fname, level)
+  if getmetatable(self) ~= Figure then
+    error(fmt("%s: expected a figure as self (call it as p:%s(...))", fname,
+      fname:match("[^:]*$")), level + 1)
+  end
+end
+
+local function new_figure(opts, level)
+  level = level + 1
+  local o = check_opts("mf.plot", opts, FIGURE_OPTS, level)
+  local layout = o.layout or { 1, 1 }
+  local self = setmetatable({
+    opts = o,
+    size = o.size or { M.default_size[1], M.default_size[2] },
+    layout = layout,
+    npanels = layout[1] * layout[2],
+    panels = {},
+    current = 1,
+  }, Figure)
+  for i = 1, self.npanels do
+    self.panels[i] = { opts = {}, series = {}, raw = {} }
+  end
+  return self
+end
+
+setmetatable(M, {
+  __call = function(_, opts)
+    local f = new_figure(opts, 2)
+    return f
+  end,
+})
+
+--- M.new(opts) is the same as M(opts).
+function M.new(opts)
+  local f = new_figure(opts, 2)
+  return f
+end
+
+function Figure:__tostring()
+  local n = 0
+  for _, pn in ipairs(self.panels) do n = n + #pn.series end
+  return fmt("mf.plot figure (%d panel%s, %d series)", self.npanels,
+    self.npanels == 1 and "" or "s", n)
+end
+
+local function add_series(self, s)
+  local pn = self.panels[self.current]
+  pn.series[#pn.series + 1] = s
+  return self
+end
+
+--- p:line(x, y [, {title, width, color, dash}])
+function Figure:line(x, y, opts)
+  check_self(self, "mf.plot:line", 2)
+  local o = check_opts("mf.plot:line", opts, LINE_OPTS, 2)
+  local data, n = series_data("mf.plot:line", { "x", "y" }, { x, y }, 2)
+  return add_series(self, { kind = "line", data = data, n = n, ncol = 2, o = o })
+end
+
+--- p:points(x, y [, {title, size, color, marker}])
+function Figure:points(x, y, opts)
+  check_self(self, "mf.plot:points", 2)
+  local o = check_opts("mf.plot:points", opts, POINTS_OPTS, 2)
+  local data, n = series_data("mf.plot:points", { "x", "y" }, { x, y }, 2)
+  return add_series(self, { kind = "points", data = data, n = n, ncol = 2, o = o })
+end
+
+--- p:band(x, lo, hi [, {title, color, alpha}])
+function Figure:band(x, lo, hi, opts)
+  check_self(self, "mf.plot:band", 2)
+  local o = check_opts("mf.plot:band", opts, BAND_OPTS, 2)
+  local data, n = series_data("mf.plot:band", { "x", "lo", "hi" }, { x, lo, hi }, 2)
+  return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o })
+end
+
+--- p:contour(f [, {xrange, yrange, n, levels, logscale, color, width}])
+function Figure:contour(f, opts)
+  local fname = "mf.plot:contour"
+  check_self(self, fname, 2)
+  local ok = type(f) == "function"
+  if not ok then
+    local mt = getmetatable(f)
+    ok = type(mt) == "table" and mt.__call ~= nil
+  end
+  if not ok then
+    error(fmt("%s: argument 'f' must be a function f(x, y), got %s", fname, typename(f)), 2)
+  end
+  local o = check_opts(fname, opts, CONTOUR_OPTS, 2)
+  local pn = self.panels[self.current]
+  local function numeric(r)
+    return r and isfinite(r[1]) and isfinite(r[2]) and r or nil
+  end
+  local xr = o.xrange or numeric(pn.opts.xrange) or numeric(self.opts.xrange)
+  local yr = o.yrange or numeric(pn.opts.yrange) or numeric(self.opts.yrange)
+  for _, a in ipairs { { "xrange", xr }, { "yrange", yr } } do
+    if not numeric(a[2]) then
+      error(fmt("%s: option '%s' is required (two numbers) unless the panel has a numeric %s",
+        fname, a[1], a[1]), 2)
+    end
+  end
+  local n = o.n or 100
+  local x0, x1, y0, y1 = xr[1], xr[2], yr[1], yr[2]
+  local dx, dy = (x1 - x0) / (n - 1), (y1 - y0) / (n - 1)
+  local parts, buf, k = {}, {}, 0
+  local zmin, zmax, pmin = math.huge, -math.huge, math.huge
+  local pack, unpack = string.pack, table.unpack
+  for j = 0, n - 1 do
+    local y = (j == n - 1) and y1 or y0 + j * dy
+    for i = 0, n - 1 do
+      local x = (i == n - 1) and x1 or x0 + i * dx
+      local z = f(x, y)
+      if type(z) ~= "number" then
+        error(fmt("%s: f(%s, %s) returned %s, expected a number", fname, num(x), num(y),
+          describe(z)), 2)
+      end
+      if isfinite(z) then
+        if z < zmin then zmin = z end
+        if z > zmax then zmax = z end
+        if z > 0 and z < pmin then pmin = z end
+      end
+      k = k + 1
+      buf[k] = z
+      if k == CHUNK then
+        parts[#parts + 1] = pack(packfmt[CHUNK], unpack(buf, 1, CHUNK))
+        k = 0
+      end
+    end
+  end
+  if k > 0 then parts[#parts + 1] = pack(packfmt[k], unpack(buf, 1, k)) end
+  local levels = o.levels or 12
+  local cntr
+  if type(levels) == "table" then
+    local vs = {}
+    for i, v in ipairs(levels) do vs[i] = num(v) end
+    cntr = "levels discrete " .. concat(vs, ",")
+  elseif o.logscale then
+    if not (pmin < math.huge and zmax > pmin) then
+      error(fmt("%s: logscale needs positive values of f that are not all equal", fname), 2)
+    end
+    local vs, la, lb = {}, math.log(pmin), math.log(zmax)
+    for i = 1, levels do
+      vs[i] = fmt("%.10g", math.exp(la + (lb - la) * i / (levels + 1)))
+    end
+    cntr = "levels discrete " .. concat(vs, ",")
+  else
+    cntr = "levels auto " .. levels
+  end
+  return add_series(self, {
+    kind = "contour", data = concat(parts), n = n * n, ncol = 1, o = o,
+    grid = { n = n, x0 = x0, y0 = y0, dx = dx, dy = dy }, cntrparam = cntr,
+  })
+end
+
+--- p:panel(i [, opts]) selects panel i (row-major, 1-based) and updates its options.
+function Figure:panel(i, opts)
+  check_self(self, "mf.plot:panel", 2)
+  if math.type(i) ~= "integer" or i < 1 or i > self.npanels then
+    error(fmt("mf.plot:panel: panel index must be an integer 1..%d, got %s",
+      self.npanels, describe(i)), 2)
+  end
+  local o = check_opts("mf.plot:panel", opts, PANEL_OPTS, 2)
+  local po = self.panels[i].opts
+  for k, v in pairs(o) do po[k] = v end
+  self.current = i
+  return self
+end
+
+--- p:set(cmd) appends a raw gnuplot command to the current panel (escape hatch).
+function Figure:set(cmd)
+  check_self(self, "mf.plot:set", 2)
+  if type(cmd) ~= "string" then
+    error(fmt("mf.plot:set: argument 'cmd' must be a string, got %s", typename(cmd)), 2)
+  end
+  local raw = self.panels[self.current].raw
+  for line in (cmd .. "\n"):gmatch("([^\n]*)\n") do raw[#raw + 1] = line end
+  return self
+end
+
+--- M.raw(p, cmd) is p:set(cmd).
+function M.raw(p, cmd)
+  check_self(p, "mf.plot.raw", 2)
+  if type(cmd) ~= "string" then
+    error(fmt("mf.plot.raw: argument 'cmd' must be a string, got %s", typename(cmd)), 2)
+  end
+  p:set(cmd)
+  return p
+end
+
+------------------------------------------------------------------------------
+-- script generation
+------------------------------------------------------------------------------
+
+local PALETTE = "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', "
+  .. "3 '#5ec962', 4 '#c8b800')"
+
+local function range_str(r)
+  if not r then return "[*:*]" end
+  local function e(v) return v == "*" and "*" or num(v) end
+  return "[" .. e(r[1]) .. ":" .. e(r[2]) .. "]"
+end
+
+local function panel_settings(self, i)
+  local fo, po = self.opts, self.panels[i].opts
+  local function get(k)
+    if po[k] ~= nil then return po[k] end
+    if k == "title" and self.npanels > 1 then return nil end
+    return fo[k]
+  end
+  return get
+end
+
+-- Builds the gnuplot script. term: {line = "set terminal ...", dumb = bool}.
+-- Returns the script as an array of lines, and the data file contents as an
+-- array of strings.
+local function build_script(self, term, outpath, datapath)
+  local L = {}
+  local function add(s) L[#L + 1] = s end
+  local data, offset = {}, 0
+  local function place(s)
+    data[#data + 1] = s.data
+    local at = offset
+    offset = offset + #s.data
+    return at
+  end
+  local dq = gpquote(datapath)
+
+  add(term.line)
+  add(self.opts.enhanced and "set termoption enhanced" or "set termoption noenhanced")
+  add("set encoding utf8")
+  if outpath then add("set output " .. gpquote(outpath)) end
+  add(PALETTE)
+  add("unset colorbox")
+
+  -- contour lines are computed into datablocks before any panel settings
+  local anycontour = false
+  for pi, pn in ipairs(self.panels) do
+    for si, s in ipairs(pn.series) do
+      if s.kind == "contour" then
+        if not anycontour then
+          add("set contour base")
+          add("unset surface")
+          anycontour = true
+        end
+        local g = s.grid
+        s.block = fmt("$mf_contour_%d_%d", pi, si)
+        add("set cntrparam " .. s.cntrparam)
+        add("set table " .. s.block)
+        add(fmt("splot %s binary array=(%d,%d) skip=%d format=\"%%float64\" "
+          .. "origin=(%s,%s,0) dx=%s dy=%s using 1 notitle",
+          dq, g.n, g.n, place(s), num(g.x0), num(g.y0), num(g.dx), num(g.dy)))
+        add("unset table")
+      end
+    end
+  end
+  if anycontour then
+    add("unset contour")
+    add("set surface")
+    add("set cntrparam levels auto 5")
+  end
+
+  local multi = self.npanels > 1
+  if multi then
+    local t = self.opts.title
+    add(fmt("set multiplot layout %d,%d%s", self.layout[1], self.layout[2],
+      t and (" title " .. gpquote(t)) or ""))
+  end
+
+  local ncolors = #M.colors
+  for pi, pn in ipairs(self.panels) do
+    local get = panel_settings(self, pi)
+    local hasdata = #pn.series > 0
+    if multi and not hasdata and #pn.raw == 0 then
+      add("set multiplot next")
+      goto continue
+    end
+    for _, k in ipairs { "title", "xlabel", "ylabel" } do
+      local v = get(k)
+      add(v and ("set " .. k .. " " .. gpquote(v)) or ("unset " .. k))
+    end
+    for _, ax in ipairs { "x", "y" } do
+      local lg = get("log" .. ax)
+      local r = get(ax .. "range")
+      if lg and r then
+        for _, e in ipairs(r) do
+          if e ~= "*" and e <= 0 then
+            error(fmt("mf.plot: panel %d: %srange %s must be positive with log%s",
+              pi, ax, range_str(r), ax), 0)
+          end
+        end
+      end
+      add((lg and "set" or "unset") .. " logscale " .. ax)
+      add("set " .. ax .. "range " .. range_str(r))
+    end
+    local key = get("key")
+    if key == nil then key = "top right" end
+    add(key and ("set key " .. key .. " noautotitle") or "unset key")
+    local logcb = false
+    for _, s in ipairs(pn.series) do
+      if s.kind == "contour" and s.o.logscale then logcb = true end
+    end
+    add((logcb and "set" or "unset") .. " logscale cb")
+    add("set cbrange [*:*]")
+    for _, r in ipairs(pn.raw) do add(r) end
+
+    if not hasdata then
+      -- only raw commands: let them draw (e.g. a raw plot command)
+      goto continue
+    end
+
+    -- colours: lines and points take the next colour of the cycle; a band
+    -- without a colour matches the next line/points series added after it,
+    -- else the last one before it
+    local ci, lt = 0, 0
+    local colors = {}
+    local series = pn.series
+    for si, s in ipairs(series) do
+      if s.kind == "line" or s.kind == "points" then
+        colors[si] = s.o.color or M.colors[ci % ncolors + 1]
+        ci = ci + 1
+      end
+    end
+    for si, s in ipairs(series) do
+      if s.kind == "band" then
+        local c = s.o.color
+        for j = si + 1, #series do
+          if c then break end
+          c = colors[j]
+        end
+        for j = si - 1, 1, -1 do
+          if c then break end
+          c = colors[j]
+        end
+        colors[si] = c or M.colors[1]
+      end
+    end
+
+    local clauses = {}
+    local function title(s)
+      return s.o.title and ("title " .. gpquote(s.o.title)) or "notitle"
+    end
+    local function src(s)
+      return fmt("%s binary skip=%d record=%d format=\"%s\"", dq, place(s), s.n,
+        string.rep("%float64", s.ncol))
+    end
+    for _, s in ipairs(pn.series) do
+      if s.kind == "contour" then
+        local style = s.o.color and ("lc rgb " .. gpquote(s.o.color)) or "lc palette"
+        clauses[#clauses + 1] = fmt("%s using 1:2:3 with lines lw %s %s notitle",
+          s.block, num(s.o.width or 1), style)
+      end
+    end
+    for si, s in ipairs(pn.series) do
+      if s.kind == "band" then
+        lt = lt + 1
+        local c = gpquote(colors[si])
+        if term.dumb then
+          -- no fill in text: draw the two edges with one character
+          local source = src(s)
+          clauses[#clauses + 1] = fmt("%s using 1:2 with lines lt %d lc rgb %s %s",
+            source, lt, c, title(s))
+          clauses[#clauses + 1] = fmt("%s using 1:3 with lines lt %d lc rgb %s notitle",
+            source, lt, c)
+        else
+          clauses[#clauses + 1] = fmt(
+            "%s using 1:2:3 with filledcurves lt %d fc rgb %s fs transparent solid %s noborder %s",
+            src(s), lt, c, num(s.o.alpha or 0.25), title(s))
+        end
+      end
+    end
+    for si, s in ipairs(pn.series) do
+      if s.kind == "line" then
+        lt = lt + 1
+        local dash = s.o.dash or 1
+        dash = type(dash) == "string" and gpquote(dash) or num(dash)
+        clauses[#clauses + 1] = fmt("%s using 1:2 with lines lt %d lw %s lc rgb %s dt %s %s",
+          src(s), lt, num(s.o.width or 1.5), gpquote(colors[si]), dash, title(s))
+      elseif s.kind == "points" then
+        lt = lt + 1
+        clauses[#clauses + 1] = fmt("%s using 1:2 with points lt %d pt %d ps %s lc rgb %s %s",
+          src(s), lt, s.o.marker or 7, num(s.o.size or 0.6), gpquote(colors[si]), title(s))
+      end
+    end
+    add("plot " .. concat(clauses, ", \\\n  "))
+    ::continue::
+  end
+  if multi then add("unset multiplot") end
+  if outpath then add("unset output") end
+  return L, data
+end
+
+------------------------------------------------------------------------------
+-- running gnuplot
+------------------------------------------------------------------------------
+
+local function has_data(self)
+  for _, pn in ipairs(self.panels) do
+    if #pn.series > 0 or #pn.raw > 0 then return true end
+  end
+  return false
+end
+
+local function has_log(self)
+  if self.opts.logx or self.opts.logy then return true end
+  for _, pn in ipairs(self.panels) do
+    if pn.opts.logx or pn.opts.logy then return true end
+  end
+  return false
+end
+
+-- Maps gnuplot's "line N:" back to the script text (each entry of the script
+-- array may hold several physical lines).
+local function script_line(lines, n)
+  local phys = 0
+  for _, entry in ipairs(lines) do
+    local k = 0
+    for _ in (entry .. "\n"):gmatch("[^\n]*\n") do k = k + 1 end
+    if n <= phys + k then return entry end
+    phys = phys + k
+  end
+end
+
+-- Parses gnuplot's stderr. gnuplot reports a problem in a script file as
+--   "<script>" line N: message
+-- (after echoing the offending command and a caret). Returns the first error
+-- message or nil, and a list of warnings.
+local function parse_stderr(text, lines, scriptpath)
+  local err, warnings = nil, {}
+  local all = {}
+  for l in (text .. "\n"):gmatch("([^\n]*)\n") do all[#all + 1] = l end
+  local located = '^"' .. scriptpath:gsub("%p", "%%%0") .. '" line (%d+):%s*(.*)$'
+  local function scan(pattern)
+    for i, l in ipairs(all) do
+      local n, msg = l:match(pattern)
+      if n then
+        if msg:lower():match("^warning") then
+          warnings[#warnings + 1] = msg
+        elseif not err then
+          msg = msg:gsub("%s+", " ")
+          -- a following "system error: ..." line adds the reason
+          local nxt = all[i + 1]
+          if nxt and nxt:match("^%s*system error") then
+            msg = msg .. " (" .. nxt:gsub("^%s+", "") .. ")"
+          end
+          local src = script_line(lines, tonumber(n))
+          if src then
+            src = src:gsub("\n.*", " ...")
+            if #src > 200 then src = src:sub(1, 200) .. "..." end
+            msg = fmt("%s [script line %s: %s]", msg, n, src)
+          end
+          err = msg
+        end
+      elseif l:lower():match("^%s*warning:") then
+        warnings[#warnings + 1] = l:gsub("^%s+", "")
+      end
+    end
+  end
+  scan(located)
+  if not err and #warnings == 0 then
+    -- not in the expected form: fall back to any "line N:" and "error" lines
+    scan("line (%d+):%s*(.*)$")
+    if not err then
+      for _, l in ipairs(all) do
+        if l:lower():match("^%s*error") then err = l:gsub("^%s+", ""); break end
+      end
+    end
+  end
+  return err, warnings
+end
+
+-- Renders the figure with the given terminal; output goes to outpath (or to
+-- the terminal itself when outpath is nil). Errors carry no position.
+local function render(self, term, outpath, tmp)
+  local info, msg = probe()
+  if not info then error(msg, 0) end
+  local datapath = tmp:path("data.bin")
+  local scriptpath = tmp:path("script.gp")
+  local errpath = tmp:path("stderr.txt")
+  local lines, data = build_script(self, term, outpath, datapath)
+  local f = assert(io.open(datapath, "wb"))
+  for _, s in ipairs(data) do f:write(s) end
+  assert(f:close())
+  f = assert(io.open(scriptpath, "wb"))
+  f:write(concat(lines, "\n"), "\n")
+  assert(f:close())
+  local cmd = shquote(M.gnuplot) .. (term.persist and " -persist " or " ") ..
+    shquote(scriptpath) .. " </dev/null >" .. shquote(errpath) .. " 2>&1"
+  local ok, how, code = os.execute(cmd)
+  local errtext = readfile(errpath) or ""
+  local err, warnings = parse_stderr(errtext, lines, scriptpath)
+  if how == "signal" then
+    error(fmt("mf.plot: gnuplot: interrupted (signal %d)", code), 0)
+  end
+  if not ok and (code == 127 or code == 126) and not err then
+    probe_cache[M.gnuplot] = nil
+    error(not_found_message(M.gnuplot), 0)
+  end
+  if err then
+    if err:find("value undefined", 1, true) and has_log(self) then
+      err = err .. " (a log axis drops values <= 0)"
+    end
+    error("mf.plot: gnuplot: " .. err, 0)
+  end
+  if not ok then
+    local last = errtext:gsub("%s+$", ""):match("[^\n]*$")
+    error(fmt("mf.plot: gnuplot: exited with status %s%s", tostring(code),
+      last ~= "" and (": " .. last) or ""), 0)
+  end
+  for _, w in ipairs(warnings) do
+    io.stderr:write("mf.plot: gnuplot ", (w:gsub("^[Ww]arning", "warning")), "\n")
+  end
+end
+
+-- Runs fn(tmp) with a temporary directory that is removed afterwards, also on
+-- error; re-raises errors at `level` (seen from the caller of with_temp).
+local function with_temp(level, fn)
+  local tmp = new_temp()
+  local ok, res = pcall(fn, tmp)
+  tmp:cleanup()
+  if not ok then
+    if type(res) == "string" and res:match("^mf%.plot") then error(res, level + 1) end
+    error(res, 0)
+  end
+  return res
+end
+
+local function dumb_term(cols, rows)
+  return { line = fmt("set terminal dumb size %d,%d nofeed mono", cols, rows), dumb = true }
+end
+
+local function env_size()
+  local c = math.tointeger(tonumber(os.getenv("COLUMNS") or ""))
+  local l = math.tointeger(tonumber(os.getenv("LINES") or ""))
+  local cols = (c and c >= 20) and c or 100
+  local rows = (l and l >= 11) and (l - 1) or 30
+  return cols, rows
+end
+
+local function terminal_for(self, ext, info, level)
+  local w, h = self.size[1], self.size[2]
+  if ext == "png" then
+    if info.terminals.pngcairo then
+      return { line = fmt("set terminal pngcairo size %d,%d background rgb 'white'", w, h) }
+    elseif info.terminals.png then
+      return { line = fmt("set terminal png size %d,%d background rgb 'white'", w, h) }
+    end
+    error("mf.plot:save: this gnuplot has neither the pngcairo nor the png terminal", level + 1)
+  elseif ext == "svg" then
+    if not info.terminals.svg then
+      error("mf.plot:save: this gnuplot has no svg terminal", level + 1)
+    end
+    return { line = fmt("set terminal svg size %d,%d fixed background rgb 'white'", w, h) }
+  elseif ext == "pdf" then
+    if not info.terminals.pdfcairo then
+      error("mf.plot:save: this gnuplot has no pdfcairo terminal", level + 1)
+    end
+    return { line = fmt("set terminal pdfcairo size %.2fin,%.2fin", w / 100, h / 100) }
+  elseif ext == "txt" then
+    return dumb_term(math.max(20, math.floor(w / 8 + 0.5)), math.max(10, math.floor(h / 20 + 0.5)))
+  end
+end
+
+local function check_drawable(self, fname, level)
+  if not has_data(self) then
+    error(fname .. ": nothing to plot (add a series with line, points, band or contour)",
+      level + 1)
+  end
+  local info, msg = probe()
+  if not info then error(msg, level + 1) end
+  return info
+end
+
+--- p:save(path): writes the figure; the terminal is chosen by the extension.
+function Figure:save(path)
+  local fname = "mf.plot:save"
+  check_self(self, fname, 2)
+  if type(path) ~= "string" or path == "" then
+    error(fmt("%s: argument 'path' must be a file name, got %s", fname, describe(path)), 2)
+  end
+  local dir, base = path:match("^(.*/)([^/]*)$")
+  if not dir then dir, base = "", path end
+  local ext = base:match("%.([^.]+)$")
+  if not ext or base:match("^%.[^.]*$") then
+    error(fmt("%s: file name '%s' has no extension (%s)", fname, path, EXTENSIONS), 2)
+  end
+  local lext = ext:lower()
+  if not (lext == "png" or lext == "svg" or lext == "pdf" or lext == "txt") then
+    error(fmt("%s: unknown file extension '.%s' in '%s' (%s)", fname, ext, path, EXTENSIONS), 2)
+  end
+  local info = check_drawable(self, fname, 2)
+  local term = terminal_for(self, lext, info, 2)
+  with_temp(2, function(tmp)
+    local partial = dir .. "." .. base .. ".part-" .. tmp.token
+    local f, why = io.open(partial, "wb")
+    if not f then
+      error(fmt("%s: cannot write '%s': %s", fname, path, why:gsub("^[^:]*: ", "")), 0)
+    end
+    f:close()
+    local ok, err = pcall(render, self, term, partial, tmp)
+    if ok then
+      local r, rerr = os.rename(partial, path)
+      if not r then ok, err = false, fmt("%s: cannot write '%s': %s", fname, path, rerr) end
+    end
+    if not ok then
+      os.remove(partial)
+      error(err, 0)
+    end
+  end)
+  return self
+end
+
+--- p:text([cols, rows]) returns the dumb-terminal rendering as a string.
+-- Default size: $COLUMNS x ($LINES - 1), else 100 x 30.
+function Figure:text(cols, rows)
+  local fname = "mf.plot:text"
+  check_self(self, fname, 2)
+  local dc, dr = env_size()
+  for _, a in ipairs { { "cols", cols }, { "rows", rows } } do
+    local v = a[2]
+    if v ~= nil and not (math.type(v) == "integer" and v >= 10 and v <= 10000) then
+      error(fmt("%s: argument '%s' must be an integer 10..10000, got %s", fname, a[1],
+        describe(v)), 2)
+    end
+  end
+  check_drawable(self, fname, 2)
+  return with_temp(2, function(tmp)
+    local out = tmp:path("out.txt")
+    render(self, dumb_term(cols or dc, rows or dr), out, tmp)
+    local s = readfile(out) or ""
+    s = s:gsub("[ \t]+\n", "\n"):gsub("[ \t]+$", ""):gsub("\n+$", "")
+    return s .. "\n"
+  end)
+end
+
+--- p:show(): a window when DISPLAY is set and gnuplot has an interactive
+-- terminal, else the text rendering on stdout.
+function Figure:show()
+  local fname = "mf.plot:show"
+  check_self(self, fname, 2)
+  local info = check_drawable(self, fname, 2)
+  local display = os.getenv("DISPLAY")
+  if display and display ~= "" then
+    for _, t in ipairs(M.interactive_terminals) do
+      if info.terminals[t] then
+        local title = "mflab" .. (self.opts.title and (": " .. self.opts.title) or "")
+        local term = {
+          line = fmt("set terminal %s size %d,%d title %s persist", t, self.size[1],
+            self.size[2], gpquote(title)),
+          persist = true,
+        }
+        with_temp(2, function(tmp) render(self, term, nil, tmp) end)
+        return self
+      end
+    end
+  end
+  local s = self:text()
+  io.stdout:write(s)
+  io.stdout:flush()
+  return self
+end
+
+M.Figure = Figure
+
+return M

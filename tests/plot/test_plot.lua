@@ -1,0 +1,461 @@
+-- Tests of lua/mflab/plot.lua (mf.plot). Run by the mflab executable:
+--   mflab tests/plot/test_plot.lua
+-- or, without the executable, by plain Lua 5.4:
+--   lua5.4 tests/plot/test_plot.lua
+-- Needs gnuplot; exits with status 77 (ctest: skipped) when it is missing.
+-- Prints "N passed, N failed" last and raises an error if any test failed.
+
+-- Use the module from this source tree.
+local here = debug.getinfo(1, "S").source:match("^@(.*)$") or ""
+local root = here:match("^(.*)/tests/plot/[^/]*$")
+if not root then
+  root = here:find("/", 1, true) and here:match("^(.*)/[^/]*$") .. "/../.." or "../.."
+end
+package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
+
+local P = require "mflab.plot"
+
+local passed, failed = 0, 0
+local THIS = "test_plot.lua"
+
+local function test(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    passed = passed + 1
+    print("ok     " .. name)
+  else
+    failed = failed + 1
+    print("FAILED " .. name .. "\n  " .. tostring(err):gsub("\n", "\n  "))
+  end
+end
+
+local function check(cond, msg, ...)
+  if not cond then error(string.format(msg or "check failed", ...), 2) end
+end
+
+-- Runs fn, which must raise an error; checks the message contains every plain
+-- string in `wants`; returns the message.
+local function must_fail(fn, wants)
+  local ok, err = pcall(fn)
+  check(not ok, "expected an error, got none")
+  err = tostring(err)
+  for _, w in ipairs(wants) do
+    check(err:find(w, 1, true), "error message %q does not contain %q", err, w)
+  end
+  return err
+end
+
+local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function mktempdir()
+  local p = assert(io.popen("mktemp -d " .. shq((os.getenv("TMPDIR") or "/tmp") ..
+    "/mflab-plot-test.XXXXXX")))
+  local d = p:read("l")
+  p:close()
+  assert(d and d ~= "", "mktemp -d failed")
+  return d
+end
+
+local function listdir(dir)
+  local p = assert(io.popen("ls -A " .. shq(dir) .. " 2>/dev/null"))
+  local out = {}
+  for l in p:lines() do out[#out + 1] = l end
+  p:close()
+  table.sort(out)
+  return out
+end
+
+local function readfile(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function png_size(path)
+  local s = readfile(path)
+  check(s, "cannot read %s", path)
+  check(#s > 33, "%s is too short to be a PNG", path)
+  check(s:sub(1, 8) == "\137PNG\r\n\26\n", "%s does not start with the PNG signature", path)
+  check(s:sub(13, 16) == "IHDR", "%s has no IHDR chunk first", path)
+  local w, h = string.unpack(">I4I4", s, 17)
+  return w, h
+end
+
+local function linspace(a, b, n)
+  local t = {}
+  for i = 0, n - 1 do t[i + 1] = a + (b - a) * i / (n - 1) end
+  return t
+end
+
+local function map(t, f)
+  local r = {}
+  for i = 1, #t do r[i] = f(t[i]) end
+  return r
+end
+
+------------------------------------------------------------------------------
+
+local ok, why = P.available()
+if not ok then
+  print("skipping mf.plot tests: " .. tostring(why))
+  print("0 passed, 0 failed")
+  os.exit(77)
+end
+print("using " .. why)
+
+local TMP = mktempdir()      -- dedicated directory for the module's temp files
+local OUT = mktempdir()      -- where figures are saved
+P.tmpdir = TMP
+
+local function out(name) return OUT .. "/" .. name end
+
+local function assert_tmp_empty()
+  local left = listdir(TMP)
+  check(#left == 0, "temporary files left behind: %s", table.concat(left, ", "))
+end
+
+-- Files in OUT that are not among the expected names (e.g. partial files).
+local function stray_files(expected)
+  local set, stray = {}, {}
+  for _, n in ipairs(expected) do set[n] = true end
+  for _, n in ipairs(listdir(OUT)) do
+    if not set[n] then stray[#stray + 1] = n end
+  end
+  return stray
+end
+
+local X = linspace(0, 10, 101)
+
+test("M.available reports gnuplot", function()
+  local a, msg = P.available()
+  check(a == true, "available() should be true")
+  check(type(msg) == "string" and msg:find("gnuplot", 1, true), "bad message %s", tostring(msg))
+end)
+
+test("png has the signature and the requested size", function()
+  local p = P { title = "y = x", xlabel = "x", ylabel = "y", size = { 640, 480 } }
+  check(p:line(X, X, { title = "identity" }) == p, "line must return self")
+  check(p:save(out("line.png")) == p, "save must return self")
+  local w, h = png_size(out("line.png"))
+  check(w == 640 and h == 480, "IHDR says %dx%d, wanted 640x480", w, h)
+  local stray = stray_files { "line.png" }
+  check(#stray == 0, "stray files in output dir: %s", table.concat(stray, ", "))
+  assert_tmp_empty()
+end)
+
+test("png of a non-default size", function()
+  P { size = { 333, 222 } }:line(X, X):save(out("small.png"))
+  local w, h = png_size(out("small.png"))
+  check(w == 333 and h == 222, "IHDR says %dx%d, wanted 333x222", w, h)
+end)
+
+test("svg contains <svg", function()
+  P { title = "svg" }:line(X, X):save(out("line.svg"))
+  local s = readfile(out("line.svg"))
+  check(s and s:find("<svg", 1, true), "no <svg in the file")
+end)
+
+test("pdf starts with %PDF", function()
+  P { title = "pdf" }:line(X, X):save(out("line.pdf"))
+  local s = readfile(out("line.pdf"))
+  check(s and s:sub(1, 4) == "%PDF", "file does not start with %%PDF")
+end)
+
+test("txt is a text plot", function()
+  P { title = "txt" }:line(X, X, { title = "diag" }):save(out("line.txt"))
+  local s = readfile(out("line.txt"))
+  check(s and s:find("*", 1, true) and s:find("diag", 1, true), "no series or legend in text")
+end)
+
+test("extension is case-insensitive (.PNG)", function()
+  P {}:line(X, X):save(out("upper.PNG"))
+  png_size(out("upper.PNG"))
+end)
+
+test("dumb rendering of y = x on [0,10]: series, ticks, legend", function()
+  local p = P { title = "diag", xrange = { 0, 10 }, yrange = { 0, 10 } }
+  p:line(X, X, { title = "the identity line" })
+  local s = p:text(80, 24)
+  check(type(s) == "string", "text() must return a string")
+  check(s:find("*", 1, true), "no '*' marker in:\n%s", s)
+  check(s:find("%f[%w%.%-]0%f[^%w%.]"), "no tick label 0 in:\n%s", s)
+  check(s:find("%f[%w%.%-]10%f[^%w%.]"), "no tick label 10 in:\n%s", s)
+  check(s:find("the identity line", 1, true), "legend title missing in:\n%s", s)
+  check(s:find("diag", 1, true), "plot title missing")
+  -- requested size: at most 24 rows and 80 columns
+  local rows, wide = 0, 0
+  for l in s:gmatch("[^\n]*") do
+    rows = rows + 1
+    if #l > wide then wide = #l end
+  end
+  check(wide <= 80, "text is %d columns wide, wanted <= 80", wide)
+  check(rows <= 25, "text has %d rows, wanted <= 24", rows)
+  assert_tmp_empty()
+end)
+
+test("several series give several legend entries", function()
+  local p = P {}
+  p:line(X, X, { title = "first series" })
+  p:line(X, map(X, function(x) return 10 - x end), { title = "second series", dash = "dash", width = 2, color = "#00aa00" })
+  p:points(X, map(X, function(x) return x / 2 end), { title = "third series", size = 1 })
+  local s = p:text(100, 30)
+  for _, t in ipairs { "first series", "second series", "third series" } do
+    check(s:find(t, 1, true), "legend entry %q missing", t)
+  end
+end)
+
+test("log y axis: y = 10^x has tick 1000", function()
+  local x = linspace(0, 4, 41)
+  local p = P { logy = true }
+  p:line(x, map(x, function(v) return 10 ^ v end), { title = "10^x" })
+  local s = p:text(100, 30)
+  check(s:find("%f[%d]1000%f[^%d]"), "no tick 1000 in:\n%s", s)
+end)
+
+test("log x axis and panel override of log settings", function()
+  local x = linspace(1, 1e4, 200)
+  local p = P { logx = true, logy = true }
+  p:panel(1, { logy = false })
+  p:line(x, map(x, math.log))
+  local s = p:text(100, 30)
+  check(s:find("%f[%d]1000%f[^%d]"), "no x tick 1000 in:\n%s", s)
+end)
+
+test("titles with quotes, backslash, backquote and newline are shown verbatim", function()
+  local title = [[it's "quoted" \ `echo INJECTED` @x]]
+  local p = P { title = title, xlabel = "two\nlines", key = "top left" }
+  p:line(X, X, { title = "o'k" })
+  local s = p:text(100, 30)
+  check(s:find(title, 1, true), "title not verbatim in:\n%s", s)
+  check(s:find("o'k", 1, true), "series title not verbatim")
+  check(s:find("two", 1, true) and s:find("lines", 1, true), "xlabel lines missing")
+end)
+
+test("array-like objects with __len/__index are accepted", function()
+  local function proxy(t)
+    return setmetatable({}, { __len = function() return #t end,
+      __index = function(_, i) return t[i] end })
+  end
+  local p = P { size = { 300, 200 } }
+  p:line(proxy(X), proxy(X), { title = "proxy" })
+  check(p:text(80, 24):find("proxy", 1, true), "proxy series not drawn")
+end)
+
+test("series of different lengths: error names the arguments, at the caller", function()
+  local p = P {}
+  local err = must_fail(function() p:line({ 1, 2, 3 }, { 1, 2 }) end, { "mf.plot:line", "'x'", "'y'", "3", "2" })
+  check(err:find(THIS, 1, true), "error should point at the caller: %s", err)
+  must_fail(function() p:band({ 1, 2, 3 }, { 1, 2, 3 }, { 1, 2 }) end, { "mf.plot:band", "'hi'" })
+  must_fail(function() p:points({ 1, 2 }, {}) end, { "mf.plot:points", "'y'" })
+end)
+
+test("non-numbers and non-arrays are errors naming the argument", function()
+  local p = P {}
+  must_fail(function() p:line({ 1, 2, 3 }, { 1, "a", 3 }) end, { "y[2]", "must be a number" })
+  must_fail(function() p:line(5, { 1 }) end, { "'x'", "array" })
+end)
+
+test("options are checked: unknown key, wrong type, bad value", function()
+  local err = must_fail(function() P { titel = "x" } end, { "mf.plot: unknown option 'titel'" })
+  check(err:find(THIS, 1, true), "error should point at the caller: %s", err)
+  must_fail(function() P { logx = 1 } end, { "mf.plot", "'logx'", "boolean" })
+  must_fail(function() P { size = { 0, 10 } } end, { "mf.plot", "'size'" })
+  must_fail(function() P { xrange = { 1 } } end, { "mf.plot", "'xrange'" })
+  must_fail(function() P { key = "top sideways" } end, { "mf.plot", "'key'", "sideways" })
+  must_fail(function() P {}:line(X, X, { widht = 2 }) end, { "mf.plot:line", "unknown option 'widht'" })
+  must_fail(function() P {}:line(X, X, { color = "red; system 'x'" }) end, { "mf.plot:line", "'color'" })
+  must_fail(function() P {}:band(X, X, X, { alpha = 2 }) end, { "mf.plot:band", "'alpha'" })
+  must_fail(function() P {}:contour(function() return 0 end, { xrange = { 0, 1 }, yrange = { 0, 1 }, n = 1 }) end,
+    { "mf.plot:contour", "'n'" })
+  must_fail(function() P { layout = { 1, 2 } }:panel(3) end, { "mf.plot:panel", "1..2" })
+  must_fail(function() P {}:panel(1, { size = { 1, 2 } }) end, { "mf.plot:panel", "unknown option 'size'" })
+end)
+
+test("contour needs ranges; f must return numbers", function()
+  must_fail(function() P {}:contour(function(x, y) return x + y end) end, { "mf.plot:contour", "'xrange'" })
+  must_fail(function()
+    P {}:contour(function() return "no" end, { xrange = { 0, 1 }, yrange = { 0, 1 }, n = 3 })
+  end, { "mf.plot:contour", "expected a number" })
+end)
+
+test("unknown extension: error names it and no file is created", function()
+  local before = listdir(OUT)
+  local p = P {}:line(X, X)
+  must_fail(function() p:save(out("fig.bmp")) end, { ".bmp" })
+  must_fail(function() p:save(out("noext")) end, { "no extension" })
+  check(not exists(out("fig.bmp")), "fig.bmp was created")
+  check(#listdir(OUT) == #before, "files appeared in the output dir")
+  assert_tmp_empty()
+end)
+
+test("unwritable path: error and nothing left behind", function()
+  local p = P {}:line(X, X)
+  must_fail(function() p:save("/nonexistent/dir/x.png") end, { "/nonexistent/dir/x.png" })
+  check(not exists("/nonexistent/dir/x.png"), "file exists?")
+  assert_tmp_empty()
+end)
+
+test("gnuplot syntax error via p:set is raised with gnuplot's message", function()
+  local p = P {}:line(X, X)
+  check(p:set("sett foo") == p, "set must return self")
+  local err = must_fail(function() p:save(out("bad.png")) end,
+    { "mf.plot: gnuplot:", "invalid command", "sett foo" })
+  check(err:find(THIS, 1, true), "error should point at the caller: %s", err)
+  check(not exists(out("bad.png")), "bad.png was created")
+  local stray = stray_files(listdir(OUT))
+  for _, n in ipairs(listdir(OUT)) do
+    check(not n:find("part", 1, true), "partial file left: %s", n)
+  end
+  check(#stray == 0, "stray files")
+  must_fail(function() p:text() end, { "mf.plot: gnuplot:", "invalid command" })
+  assert_tmp_empty()
+end)
+
+test("gnuplot runtime error via M.raw is raised", function()
+  local p = P {}:line(X, X)
+  P.raw(p, "print undefined_variable_xyz")
+  must_fail(function() p:text() end, { "mf.plot: gnuplot:", "undefined_variable_xyz" })
+  assert_tmp_empty()
+end)
+
+test("a failed save keeps the previous file intact", function()
+  local path = out("keep.png")
+  P { size = { 200, 100 } }:line(X, X):save(path)
+  local before = readfile(path)
+  local p = P { size = { 400, 300 } }:line(X, X):set("sett foo")
+  must_fail(function() p:save(path) end, { "invalid command" })
+  check(readfile(path) == before, "the old file was changed")
+  -- a successful save replaces it
+  P { size = { 400, 300 } }:line(X, X):save(path)
+  local w, h = png_size(path)
+  check(w == 400 and h == 300, "not replaced: %dx%d", w, h)
+  for _, n in ipairs(listdir(OUT)) do
+    check(not n:find("part", 1, true), "partial file left: %s", n)
+  end
+end)
+
+test("gnuplot missing from PATH: error says how to install it", function()
+  local saved = P.gnuplot
+  P.gnuplot = "gnuplot-not-installed-mflab-test"
+  local ok1, e1 = pcall(function()
+    local a, msg = P.available()
+    check(a == false, "available() should be false")
+    check(msg:find("apt-get install gnuplot-nox", 1, true), "available message: %s", msg)
+    must_fail(function() P {}:line(X, X):save(out("nogp.png")) end,
+      { "mf.plot: gnuplot not found on PATH", "apt-get install gnuplot-nox" })
+    must_fail(function() P {}:line(X, X):text() end, { "apt-get install gnuplot-nox" })
+    check(not exists(out("nogp.png")), "nogp.png was created")
+  end)
+  P.gnuplot = saved
+  if not ok1 then error(e1, 0) end
+  assert_tmp_empty()
+end)
+
+test("empty figure is an error", function()
+  must_fail(function() P {}:save(out("empty.png")) end, { "nothing to plot" })
+  check(not exists(out("empty.png")), "empty.png was created")
+end)
+
+test("temporary files are removed (dedicated temp dir stays empty)", function()
+  check(#listdir(TMP) == 0, "temp dir not empty at start")
+  local p = P { layout = { 1, 2 } }
+  p:panel(1):line(X, X):panel(2):points(X, X)
+  p:save(out("tmpcheck.svg"))
+  p:text(80, 24)
+  pcall(p.save, p, out("x.unknown"))
+  p:set("sett foo")
+  pcall(p.save, p, out("tmpcheck2.png"))
+  assert_tmp_empty()
+end)
+
+test("two panels: contour in 1, lines + band in 2, PNG of requested size", function()
+  local p = P { title = "two panels", layout = { 1, 2 }, size = { 900, 400 } }
+  p:panel(1, { title = "valley", xlabel = "x", ylabel = "y" })
+  p:contour(function(x, y) return (1 + x * x) * y * y end,
+    { xrange = { -2, 2 }, yrange = { -1, 1 }, n = 60, levels = 8 })
+  p:line({ -2, 0, 2 }, { 0.5, 0, -0.5 }, { title = "path", color = "black" })
+  p:panel(2, { title = "mean ± std", xlabel = "step", ylabel = "x", logy = true })
+  local t = linspace(1, 100, 100)
+  local m = map(t, function(v) return 10 * math.exp(-v / 30) + 0.1 end)
+  p:band(t, map(m, function(v) return 0.8 * v end), map(m, function(v) return 1.2 * v end),
+    { title = "± std", alpha = 0.3 })
+  p:line(t, m, { title = "mean" })
+  p:save(out("two.png"))
+  local w, h = png_size(out("two.png"))
+  check(w == 900 and h == 400, "IHDR says %dx%d, wanted 900x400", w, h)
+  local s = p:text(120, 30)
+  check(s:find("valley", 1, true) and s:find("mean", 1, true), "panel titles/legend missing")
+  assert_tmp_empty()
+end)
+
+test("contour with log levels and explicit levels", function()
+  local f = function(x, y) return math.exp(x) + y * y end
+  local p = P { layout = { 2, 1 } }
+  p:panel(1):contour(f, { xrange = { 0, 5 }, yrange = { -1, 1 }, logscale = true, levels = 6 })
+  p:panel(2):contour(f, { xrange = { 0, 5 }, yrange = { -1, 1 }, levels = { 2, 10, 50 }, color = "gray" })
+  p:save(out("contours.svg"))
+  check(readfile(out("contours.svg")):find("<svg", 1, true), "no svg")
+end)
+
+test("layout with an empty panel still renders", function()
+  local p = P { layout = { 2, 2 }, size = { 500, 400 } }
+  p:panel(1):line(X, X)
+  p:panel(4):points(X, X)
+  p:save(out("sparse.png"))
+  local w, h = png_size(out("sparse.png"))
+  check(w == 500 and h == 400, "IHDR %dx%d", w, h)
+end)
+
+test("show() without DISPLAY prints a text plot", function()
+  if os.getenv("DISPLAY") and os.getenv("DISPLAY") ~= "" then
+    print("       (DISPLAY is set: not opening a window in tests; checked text() instead)")
+    return
+  end
+  local real = io.stdout
+  local buf = {}
+  io.stdout = { write = function(self, ...)
+    for _, v in ipairs { ... } do buf[#buf + 1] = tostring(v) end
+    return self
+  end, flush = function() end }
+  local ok2, e = pcall(function() P {}:line(X, X, { title = "shown" }):show() end)
+  io.stdout = real
+  if not ok2 then error(e, 0) end
+  local s = table.concat(buf)
+  check(s:find("shown", 1, true) and s:find("*", 1, true), "show() printed:\n%s", s)
+end)
+
+test("1e6-point line saves (benchmark)", function()
+  local n = 1000000
+  local x, y = {}, {}
+  for i = 1, n do x[i] = i; y[i] = math.sin(i * 1e-4) end
+  local c0 = os.clock()
+  local p = P { title = "1e6 points" }
+  p:line(x, y, { title = "sin" })
+  local c1 = os.clock()
+  local clock = io.popen("date +%s.%N")
+  local w0 = tonumber(clock:read("l")); clock:close()
+  p:save(out("big.png"))
+  clock = io.popen("date +%s.%N")
+  local w1 = tonumber(clock:read("l")); clock:close()
+  local w, h = png_size(out("big.png"))
+  check(w == 800 and h == 600, "IHDR %dx%d", w, h)
+  print(string.format("bench: 1e6-point line: pack %.3f s cpu, save %.3f s wall", c1 - c0,
+    (w1 and w0) and (w1 - w0) or -1))
+  assert_tmp_empty()
+end)
+
+------------------------------------------------------------------------------
+
+P.tmpdir = nil
+os.execute("rm -rf " .. shq(OUT) .. " " .. shq(TMP))
+
+print(string.format("%d passed, %d failed", passed, failed))
+if failed > 0 then error(string.format("%d mf.plot test(s) failed", failed), 0) end
