@@ -80,7 +80,7 @@ local run_schema = schema.new("mf.run", {
   { name = "seed", kind = "natural", default = 0, doc = "base seed: trajectory i uses stream (seed, i)" },
   { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss' (default: all coordinates and loss)" },
   { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
-  { name = "block", kind = "count", default = 256, doc = "trajectories stepped together per block; results do not depend on it" },
+  { name = "block", kind = "count", doc = "trajectories stepped together per block (default: automatic, at most 256); results do not depend on it" },
 }, "steps an ensemble of trajectories in lockstep and records observables")
 
 local function describe(x) return x == nil and "none" or tostring(x) end

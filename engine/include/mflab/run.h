@@ -31,7 +31,7 @@ typedef struct mf_run_config {
     size_t seeds;
     uint64_t seed;
     int threads;  /* <= 0: all online processors */
-    size_t block; /* trajectories per block (0: 256) */
+    size_t block; /* trajectories per block (0: auto, at most 256, one block per thread or more) */
     const mf_observable *obs;
     size_t nobs;
 } mf_run_config;

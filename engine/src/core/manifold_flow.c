@@ -102,14 +102,16 @@ static int flow_covariance(mf_flow *fl, const double *z, mf_err *err) {
                     s += N[i * d + a] * 0.5 * fl->H[a * d + b] * N[j * d + b];
             fl->AN[i * c + j] = s;
         }
-    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)c, fl->AN, (lapack_int)c);
-    if (info == 0) info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)c, fl->AN, (lapack_int)c);
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
+    if (info == 0) info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
     if (info != 0)
         return mf_err_set(err, MF_EINVAL,
                           "the normal-space Hessian is not positive definite at the manifold point "
                           "(LAPACK info %d)",
                           (int)info);
-    for (size_t i = 0; i < c; i++) /* dpotri fills the upper triangle only */
+    /* A_N is symmetric, so the column-major lower triangle dpotri fills (no LAPACKE transpose
+     * copies) is the row-major upper one */
+    for (size_t i = 0; i < c; i++)
         for (size_t j = 0; j < i; j++)
             fl->AN[i * c + j] = fl->AN[j * c + i];
     for (size_t a = 0; a < d; a++) /* W = N A_N^{-1} */

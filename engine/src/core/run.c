@@ -173,7 +173,13 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         res->t[j] = (uint64_t)j * c->every;
     res->t[nrec - 1] = c->steps;
     J.res = res;
-    J.block = c->block ? c->block : 256;
+    int nt = c->threads > 0 ? c->threads : mf_threads_default();
+    J.block = c->block;
+    if (!J.block) { /* auto: up to 256 lanes, but enough blocks to keep every thread busy */
+        size_t per = (c->seeds + (size_t)nt - 1) / (size_t)nt;
+        per = (per + 7) / 8 * 8;
+        J.block = per < 256 ? per : 256;
+    }
     J.nblocks = (c->seeds + J.block - 1) / J.block;
     J.outcome = calloc(J.nblocks, sizeof *J.outcome);
     if (!J.outcome) {
@@ -181,7 +187,6 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         return mf_err_set(err, MF_ENOMEM, "out of memory");
     }
     atomic_init(&J.next, 0);
-    int nt = c->threads > 0 ? c->threads : mf_threads_default();
     if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
     pthread_t tid[256];
     if (nt > 256) nt = 256;

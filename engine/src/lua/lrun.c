@@ -257,7 +257,7 @@ static int l_run(lua_State *L) {
     c.seeds = (size_t)mfl_optinteger(L, 1, "seeds", 1);
     c.seed = (uint64_t)mfl_optinteger(L, 1, "seed", 0);
     c.threads = (int)mfl_optinteger(L, 1, "threads", 0);
-    c.block = (size_t)mfl_optinteger(L, 1, "block", 256);
+    c.block = (size_t)mfl_optinteger(L, 1, "block", 0);
 
     /* observables: the names in opts.record, in order */
     lua_getfield(L, 1, "record");

@@ -1,0 +1,211 @@
+/* Runs: bit-identical results for any thread count and block size; one SGD step with each
+ * noise model against a hand computation from the same random stream; NaN/Inf caught with
+ * the step and trajectory; the manifold flow against its closed forms (MATH.md §4). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "mflab/manifold.h"
+#include "mflab/rng.h"
+#include "mflab/run.h"
+
+static const double c_quad[] = {1.0, 0.0, 1.0}; /* h = 1 + x^2 */
+static const mf_observable obs3[] = {{MF_OBS_COORD, 0}, {MF_OBS_COORD, 1}, {MF_OBS_LOSS, 0}};
+
+static mf_result *run(const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
+                      const double *x0, uint64_t steps, uint64_t every, size_t seeds, int threads,
+                      size_t block, int *rc, mf_err *err) {
+    mf_run_config c = {.landscape = L, .optim = o, .noise = nz, .x0 = x0, .steps = steps,
+                       .every = every, .seeds = seeds, .seed = 42, .threads = threads,
+                       .block = block, .obs = obs3, .nobs = 3};
+    mf_result *r = NULL;
+    *rc = mf_run(&c, &r, err);
+    return r;
+}
+
+static void test_reproducible_layouts(void) {
+    mf_landscape *L;
+    CHECK(mf_landscape_valley(&L, c_quad, 3, NULL) == MF_OK, "valley");
+    mf_optim o;
+    mf_optim_sgd(&o, 0.01, NULL);
+    mf_noise noises[3];
+    mf_noise_hessian(&noises[0], 1.0, NULL);
+    mf_noise_isotropic(&noises[1], 1.0, MF_SPACE_NORMAL, NULL);
+    mf_noise_isotropic(&noises[2], 0.5, MF_SPACE_FULL, NULL);
+    double x0[2] = {2.0, 0.1};
+    const int threads[] = {1, 2, 3, 1, 2, 2};
+    const size_t blocks[] = {256, 1, 7, 64, 0, 300};
+    for (int n = 0; n < 3; n++) {
+        int rc;
+        mf_err err;
+        mf_result *ref = run(L, &o, &noises[n], x0, 500, 50, 300, 1, 0, &rc, &err);
+        CHECK(rc == MF_OK && ref && ref->nrec == 11, "reference run: %s", err.msg);
+        for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++) {
+            mf_result *r = run(L, &o, &noises[n], x0, 500, 50, 300, threads[k], blocks[k], &rc, &err);
+            CHECK(rc == MF_OK, "run: %s", err.msg);
+            size_t bytes = sizeof(double) * r->nobs * r->nrec * r->seeds;
+            CHECK(memcmp(r->data, ref->data, bytes) == 0,
+                  "noise %d: threads=%d block=%zu gives different bits than threads=1", n,
+                  threads[k], blocks[k]);
+            mf_result_free(r);
+        }
+        mf_result_free(ref);
+    }
+    mf_landscape_free(L);
+}
+
+/* z1 = z0 - lr (grad f(z0) - D xi), xi from stream (seed 42, trajectory 0) (MATH.md §0, §2) */
+static void test_one_step_by_hand(void) {
+    mf_landscape *L;
+    const double c[] = {1.5, 0.0, 2.0}; /* h = 1.5 + 2 x^2, h' = 4x */
+    CHECK(mf_landscape_valley(&L, c, 3, NULL) == MF_OK, "valley");
+    const double lr = 0.05, sigma = 0.7, x = 0.8, y = -0.3;
+    const double h = 1.5 + 2.0 * x * x, hp = 4.0 * x;
+    const double gx = hp * y * y, gy = 2.0 * h * y;
+    mf_optim o;
+    mf_optim_sgd(&o, lr, NULL);
+    double x0[2] = {x, y};
+    for (int kind = 0; kind < 4; kind++) {
+        mf_noise nz;
+        mf_rng r;
+        mf_rng_seed(&r, 42, 0);
+        double ex = x, ey = y;
+        const char *name;
+        if (kind == 0) {
+            mf_noise_hessian(&nz, sigma, NULL); /* D = sigma sqrt(h(x)) on the normal space */
+            double xi = mf_rng_normal(&r);
+            ex = x - lr * gx, ey = y - lr * (gy - sigma * sqrt(h) * xi);
+            name = "hessian";
+        } else if (kind == 1) {
+            mf_noise_isotropic(&nz, sigma, MF_SPACE_NORMAL, NULL); /* D = sigma e_y */
+            double xi = mf_rng_normal(&r);
+            ex = x - lr * gx, ey = y - lr * (gy - sigma * xi);
+            name = "isotropic normal";
+        } else if (kind == 2) {
+            mf_noise_isotropic(&nz, sigma, MF_SPACE_FULL, NULL); /* D = sigma I, x row first */
+            double xi1 = mf_rng_normal(&r), xi2 = mf_rng_normal(&r);
+            ex = x - lr * (gx - sigma * xi1), ey = y - lr * (gy - sigma * xi2);
+            name = "isotropic full";
+        } else {
+            ex = x - lr * gx, ey = y - lr * gy;
+            name = "none";
+        }
+        int rc;
+        mf_err err;
+        mf_result *res = run(L, &o, kind == 3 ? NULL : &nz, x0, 1, 1, 1, 1, 0, &rc, &err);
+        CHECK(rc == MF_OK && res->nrec == 2, "one step (%s): %s", name, err.msg);
+        double zx = mf_result_at(res, 0, 1, 0), zy = mf_result_at(res, 1, 1, 0);
+        CHECK_CLOSE(zx, ex, 1e-15, name);
+        CHECK_CLOSE(zy, ey, 1e-15, name);
+        CHECK_CLOSE(mf_result_at(res, 2, 1, 0), (1.5 + 2 * zx * zx) * zy * zy, 1e-15, "loss");
+        CHECK(mf_result_at(res, 0, 0, 0) == x && mf_result_at(res, 1, 0, 0) == y, "record at t=0");
+        mf_result_free(res);
+    }
+    mf_landscape_free(L);
+}
+
+/* h = 1, no noise, lr = 10: y <- -19 y, |y| = 19^k. The x update is h'(x) y^2 = 0 * y^2,
+ * which turns NaN once y^2 overflows: 19^121 ~ 5.5e154 squares past 1.8e308, 19^120 does not,
+ * so the first non-finite value appears at step 122. */
+static void test_nonfinite(void) {
+    mf_landscape *L;
+    const double c[] = {1.0};
+    CHECK(mf_landscape_valley(&L, c, 1, NULL) == MF_OK, "valley h = 1");
+    mf_optim o;
+    mf_optim_sgd(&o, 10.0, NULL);
+    double x0[2] = {0.0, 1.0};
+    int rc;
+    mf_err err;
+    mf_result *r = run(L, &o, NULL, x0, 1000, 10, 5, 2, 2, &rc, &err);
+    CHECK(rc == MF_ENONFINITE, "divergence not reported (rc %d)", rc);
+    CHECK(r && r->fail_step == 122 && r->fail_traj == 0, "failure at step %llu trajectory %zu",
+          r ? (unsigned long long)r->fail_step : 0ULL, r ? r->fail_traj : 0);
+    CHECK(strstr(err.msg, "step 122") && strstr(err.msg, "trajectory 1"), "message: %s", err.msg);
+    CHECK(r && r->nrec == 13 && r->t[12] == 120, "records kept: %zu", r ? r->nrec : 0);
+    CHECK(r && fabs(fabs(mf_result_at(r, 1, 12, 4)) / pow(19.0, 120) - 1) < 1e-12,
+          "last kept record is 19^120");
+    mf_result_free(r);
+
+    /* with noise the trajectories diverge at different steps: the earliest one is named,
+     * the same whatever the layout */
+    mf_noise nz;
+    mf_noise_isotropic(&nz, 30.0, MF_SPACE_FULL, NULL);
+    mf_optim_sgd(&o, 0.9, NULL);
+    const double c2[] = {1.0, 0.0, 1.0};
+    mf_landscape *L2;
+    mf_landscape_valley(&L2, c2, 3, NULL);
+    double x1[2] = {0.0, 0.0};
+    mf_result *a = run(L2, &o, &nz, x1, 100000, 1000, 64, 1, 64, &rc, &err);
+    CHECK(rc == MF_ENONFINITE, "noisy divergence not reported");
+    mf_result *b = run(L2, &o, &nz, x1, 100000, 1000, 64, 2, 5, &rc, &err);
+    CHECK(a && b && a->fail_step == b->fail_step && a->fail_traj == b->fail_traj,
+          "failure verdict depends on the layout");
+    /* running only the trajectories up to the failing one fails at the same place */
+    mf_result *c3 = run(L2, &o, &nz, x1, 100000, 1000, a->fail_traj + 1, 1, 0, &rc, &err);
+    CHECK(c3 && c3->fail_step == a->fail_step && c3->fail_traj == a->fail_traj,
+          "the named trajectory does not fail alone at the named step");
+    mf_result_free(a), mf_result_free(b), mf_result_free(c3);
+    mf_landscape_free(L), mf_landscape_free(L2);
+}
+
+static void test_flow(void) {
+    mf_landscape *L;
+    const double c[] = {1.5, 0.0, 2.0}; /* h = 1.5 + 2x^2 */
+    mf_landscape_valley(&L, c, 3, NULL);
+    mf_optim o;
+    const double lr = 0.01, sigma = 0.8;
+    mf_optim_sgd(&o, lr, NULL);
+    mf_noise hz, iz, fz;
+    mf_noise_hessian(&hz, sigma, NULL);
+    mf_noise_isotropic(&iz, sigma, MF_SPACE_NORMAL, NULL);
+    mf_noise_isotropic(&fz, sigma, MF_SPACE_FULL, NULL);
+    mf_flow *fh, *fi, *ff;
+    mf_err err;
+    CHECK(mf_flow_new(&fh, L, &o, &hz, &err) == MF_OK, "flow hessian: %s", err.msg);
+    CHECK(mf_flow_new(&fi, L, &o, &iz, &err) == MF_OK, "flow isotropic: %s", err.msg);
+    CHECK(mf_flow_new(&ff, L, &o, &fz, &err) == MF_EUNSUPPORTED && strstr(err.msg, "supported:"),
+          "full isotropic noise should be refused with the supported pairs: %s", err.msg);
+    for (double x = -2.0; x <= 2.0; x += 0.25) {
+        double z[2] = {x, 0.0}, dz[2];
+        double h = 1.5 + 2 * x * x, hp = 4 * x;
+        mf_flow_drift(fh, z, dz, NULL);
+        CHECK_CLOSE(dz[0], -(lr * sigma * sigma / 4) * hp, 1e-12, "eq. (13) drift"); /* Q(13) */
+        CHECK(dz[1] == 0.0, "drift leaves the manifold");
+        mf_flow_drift(fi, z, dz, NULL);
+        CHECK_CLOSE(dz[0], -(lr * sigma * sigma / 4) * hp / h, 1e-12, "eq. (14) drift"); /* Q(14) */
+    }
+    /* RK4 against x(t) = x0 exp(-lr sigma^2 t / 2) for h = 1 + x^2 (MATH.md §4) */
+    mf_landscape *Lq;
+    mf_landscape_valley(&Lq, c_quad, 3, NULL);
+    mf_optim o2;
+    mf_optim_sgd(&o2, 0.05, NULL);
+    mf_noise h2;
+    mf_noise_hessian(&h2, 2.0, NULL);
+    mf_flow *fq;
+    mf_flow_new(&fq, Lq, &o2, &h2, NULL);
+    double x0[2] = {5.0, 0.3};
+    mf_result *r;
+    CHECK(mf_flow_integrate(fq, x0, 20000, 1000, &r, &err) == MF_OK, "integrate: %s", err.msg);
+    CHECK(r->nrec == 21 && r->t[20] == 20000, "records: %zu", r->nrec);
+    double worst = 0;
+    for (size_t j = 0; j < r->nrec; j++) {
+        double exact = 5.0 * exp(-0.05 * 0.05 * 4.0 * (double)r->t[j] / 2.0);
+        double e = fabs(mf_result_at(r, 0, j, 0) - exact) / exact;
+        worst = e > worst ? e : worst;
+        CHECK(mf_result_at(r, 1, j, 0) == 0.0, "flow off the manifold");
+    }
+    /* RK4's global error: 20000 steps of local error (dt lambda)^5/120 with dt lambda = 0.005 */
+    CHECK(worst < 1e-9, "RK4 vs closed form: worst relative error %g", worst);
+    mf_result_free(r);
+    mf_flow_free(fh), mf_flow_free(fi), mf_flow_free(fq);
+    mf_landscape_free(L), mf_landscape_free(Lq);
+}
+
+int main(void) {
+    test_reproducible_layouts();
+    test_one_step_by_hand();
+    test_nonfinite();
+    test_flow();
+    return check_summary();
+}

@@ -1,0 +1,10 @@
+# Engine unit tests in C: one executable per concept, linked against the static library.
+file(GLOB MFLAB_C_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/c/test_*.c)
+foreach(src ${MFLAB_C_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE mflab_static)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME c.${name} COMMAND ${name})
+  set_tests_properties(c.${name} PROPERTIES LABELS "c" TIMEOUT 300)
+endforeach()
