@@ -1,0 +1,64 @@
+-- A small test harness for Lua tests run by mflab: check/close/raises count passes and
+-- failures; finish() prints "N passed, N failed" and raises if anything failed.
+local H = { passed = 0, failed = 0 }
+
+local function report(ok, msg, level)
+  if ok then
+    H.passed = H.passed + 1
+  else
+    H.failed = H.failed + 1
+    local info = debug.getinfo(level or 3, "Sl")
+    io.stderr:write(("FAIL %s:%d: %s\n"):format(info.short_src, info.currentline, msg))
+  end
+  return ok
+end
+
+function H.check(cond, msg) return report(cond and true or false, msg or "check failed") end
+
+-- |a - b| <= tol * max(1, |b|)
+function H.close(a, b, tol, msg)
+  local ok = type(a) == "number" and type(b) == "number" and math.abs(a - b) <= tol * math.max(1, math.abs(b))
+  return report(ok, ("%s: %.17g vs %.17g (tol %g)"):format(msg or "close", tonumber(a) or 0 / 0, tonumber(b) or 0 / 0, tol))
+end
+
+-- f(...) must raise an error whose message contains every string in `wants` (plain find)
+function H.raises(wants, f, ...)
+  local ok, err = pcall(f, ...)
+  if ok then return report(false, "expected an error containing '" .. table.concat(wants, "', '") .. "'") end
+  local msg = tostring(err)
+  for _, w in ipairs(wants) do
+    if not msg:find(w, 1, true) then
+      return report(false, ("error '%s' does not contain '%s'"):format(msg, w))
+    end
+  end
+  return report(true), err
+end
+
+function H.tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -p '" .. p .. "'"))
+  return p
+end
+
+function H.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- width, height of a PNG file, or nil
+function H.png_size(path)
+  local s = H.read(path)
+  if not s or s:sub(1, 8) ~= "\137PNG\r\n\26\n" or s:sub(13, 16) ~= "IHDR" then return nil end
+  return string.unpack(">I4I4", s, 17)
+end
+
+function H.finish()
+  print(("%d passed, %d failed"):format(H.passed, H.failed))
+  if H.failed > 0 then error(H.failed .. " check(s) failed", 0) end
+end
+
+return H

@@ -1,0 +1,7 @@
+# API tests written in Lua, run by the mflab executable.
+file(GLOB MFLAB_LUA_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/lua/test_*.lua)
+foreach(src ${MFLAB_LUA_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME lua.${name} COMMAND ${MFLAB_EXE} ${src})
+  set_tests_properties(lua.${name} PROPERTIES LABELS "lua" TIMEOUT 600)
+endforeach()
