@@ -16,7 +16,7 @@ local mf = {
 
 mf.vec = core.vector
 
-local function check(s, opts) return schema.check(s, opts, 3) end
+local check = schema.check -- errors point at the user's call of the constructor
 
 -- Landscapes ----------------------------------------------------------------------------
 

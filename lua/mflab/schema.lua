@@ -70,12 +70,13 @@ function M.new(fname, options, doc)
   return s
 end
 
-local function fail(s, msg, level) error(s.fname .. ": " .. msg, level + 1) end
+local function fail(s, msg, level) error(s.fname .. ": " .. msg, level) end
 
--- Returns a checked copy of opts with defaults filled in. level: as error()'s, counted from
--- the caller of check (default 3: the user code that called the constructor).
+-- Returns a checked copy of opts with defaults filled in. Errors point at the caller of the
+-- function that called check (level 2, as error() counts from check's caller); call check
+-- directly from the constructor, not through a tail call, so the count holds.
 function M.check(s, opts, level)
-  level = (level or 2) + 1
+  level = (level or 2) + 2 -- fail() and check() themselves
   if opts == nil then opts = {} end
   if type(opts) ~= "table" or udname(opts) then
     fail(s, "expected an options table {...}, got " .. type(opts), level)
