@@ -15,86 +15,82 @@ static lua_State *volatile running_state = NULL;
 
 /* Hook installed by the signal handler: runs at the next Lua instruction, call or return. */
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted!");
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
 }
 
 /* SIGINT while Lua code runs. Installed with SA_RESETHAND, so a second Ctrl-C before the
  * code notices the first one terminates the process (the escape hatch when stuck in C). */
 static void on_sigint_running(int sig) {
-  (void)sig;
-  mf_interrupt_set(); /* engine loops poll this between blocks of work */
-  lua_State *L = running_state;
-  if (L != NULL)
-    lua_sethook(L, interrupted_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    (void)sig;
+    mf_interrupt_set(); /* engine loops poll this between blocks of work */
+    lua_State *L = running_state;
+    int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+    if (L != NULL) lua_sethook(L, interrupted_hook, mask, 1);
 }
 
 /* Message handler: turns the error object into a string and appends a traceback. */
 static int message_handler(lua_State *L) {
-  const char *msg = lua_tostring(L, 1);
-  if (msg == NULL) {
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-      msg = lua_tostring(L, -1);
-    else
-      msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-  }
-  luaL_traceback(L, L, msg, 1);
-  return 1;
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
 }
 
 /* Removes the hook of a pending interrupt, leaving any hook the user set (debug.sethook). */
 static void clear_interrupt_hook(lua_State *L) {
-  if (lua_gethook(L) == interrupted_hook)
-    lua_sethook(L, NULL, 0, 0);
+    if (lua_gethook(L) == interrupted_hook) lua_sethook(L, NULL, 0, 0);
 }
 
 int cli_docall(lua_State *L, int narg, int nres) {
-  int base = lua_gettop(L) - narg; /* index of the function */
-  lua_pushcfunction(L, message_handler);
-  lua_insert(L, base);
+    int base = lua_gettop(L) - narg; /* index of the function */
+    lua_pushcfunction(L, message_handler);
+    lua_insert(L, base);
 
-  struct sigaction on, saved;
-  memset(&on, 0, sizeof on);
-  on.sa_handler = on_sigint_running;
-  on.sa_flags = SA_RESETHAND;
-  sigemptyset(&on.sa_mask);
+    struct sigaction on, saved;
+    memset(&on, 0, sizeof on);
+    on.sa_handler = on_sigint_running;
+    on.sa_flags = SA_RESETHAND;
+    sigemptyset(&on.sa_mask);
 
-  mf_interrupt_clear();
-  clear_interrupt_hook(L);
-  running_state = L;
-  sigaction(SIGINT, &on, &saved);
-  int status = lua_pcall(L, narg, nres, base);
-  sigaction(SIGINT, &saved, NULL);
-  running_state = NULL;
-  clear_interrupt_hook(L); /* set by a signal that came too late to stop anything */
+    mf_interrupt_clear();
+    clear_interrupt_hook(L);
+    running_state = L;
+    sigaction(SIGINT, &on, &saved);
+    int status = lua_pcall(L, narg, nres, base);
+    sigaction(SIGINT, &saved, NULL);
+    running_state = NULL;
+    clear_interrupt_hook(L); /* set by a signal that came too late to stop anything */
 
-  lua_remove(L, base);
-  return status;
+    lua_remove(L, base);
+    return status;
 }
 
 void cli_message(const char *fmt, ...) {
-  va_list ap;
-  fflush(stdout);
-  fprintf(stderr, "%s: ", CLI_PROGNAME);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  fflush(stderr);
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", CLI_PROGNAME);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
 }
 
 int cli_report(lua_State *L, int status, const char *prefix) {
-  if (status == LUA_OK)
+    if (status == LUA_OK) return status;
+    const char *msg = lua_tostring(L, -1);
+    if (msg == NULL) msg = "(error object is not a string)";
+    fflush(stdout);
+    if (prefix != NULL) fprintf(stderr, "%s: ", prefix);
+    fprintf(stderr, "%s\n", msg);
+    fflush(stderr);
+    lua_pop(L, 1);
     return status;
-  const char *msg = lua_tostring(L, -1);
-  if (msg == NULL)
-    msg = "(error object is not a string)";
-  fflush(stdout);
-  if (prefix != NULL)
-    fprintf(stderr, "%s: ", prefix);
-  fprintf(stderr, "%s\n", msg);
-  fflush(stderr);
-  lua_pop(L, 1);
-  return status;
 }

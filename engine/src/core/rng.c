@@ -139,16 +139,15 @@ void mf_rng_soa_set(mf_rng_soa *b, size_t lane, const mf_rng *r) {
         b->s[(size_t)k * b->n + lane] = r->s[k];
 }
 
-void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
-    const size_t n = b->n;
-    uint64_t *restrict s0 = b->s, *restrict s1 = b->s + n, *restrict s2 = b->s + 2 * n,
-                       *restrict s3 = b->s + 3 * n, *restrict w = b->w;
-    uint64_t *restrict flag = b->flag;
+/* Fast path for every lane, in one branch-free loop the compiler vectorizes (the restrict
+ * parameters, rather than restrict locals, are what lets gcc prove the arrays disjoint). */
+static uint64_t soa_fast(size_t n, uint64_t *restrict s0, uint64_t *restrict s1,
+                         uint64_t *restrict s2, uint64_t *restrict s3, uint64_t *restrict w,
+                         uint64_t *restrict flag, double *restrict out) {
     uint64_t rejected = 0;
-    /* Fast path for every lane, in one branch-free loop the compiler vectorizes. */
     for (size_t i = 0; i < n; i++) {
         uint64_t a = s0[i], c = s1[i], e = s2[i], g = s3[i];
-        uint64_t word = rotl(a + g, 23) + a;
+        uint64_t word = rotl(a + g, 23) + a; /* xoshiro256++, as mf_rng_u64 */
         uint64_t t = c << 17;
         e ^= a;
         g ^= c;
@@ -165,6 +164,13 @@ void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
         flag[i] = bad;
         rejected |= bad;
     }
+    return rejected;
+}
+
+void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
+    const size_t n = b->n;
+    uint64_t *w = b->w, *flag = b->flag;
+    uint64_t rejected = soa_fast(n, b->s, b->s + n, b->s + 2 * n, b->s + 3 * n, w, flag, out);
     if (!rejected) return;
     /* About 1% of lanes: finish them one by one, continuing their own streams. */
     for (size_t i = 0; i < n; i++) {
