@@ -1,0 +1,2 @@
+add_test(NAME install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/install/test_install.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(install PROPERTIES LABELS "install" TIMEOUT 120)
