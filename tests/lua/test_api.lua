@@ -145,4 +145,12 @@ H.raises({ "mf.manifold.flow", "supported:" }, mf.manifold.flow,
 H.raises({ "mf.manifold.flow", "option 'noise' is required" }, mf.manifold.flow, { landscape = L, optimizer = opt })
 H.raises({ "flow:integrate", "unknown option 'seeds'" }, md.integrate, md, { x0 = { 1, 0 }, steps = 10, seeds = 4 })
 
+-- how the REPL prints values
+H.check(mf._repr({ 1, 2.5, "a" }) == '{1, 2.5, "a"}', "array repr: " .. mf._repr({ 1, 2.5, "a" }))
+H.check(mf._repr({ b = 1, a = { 1, 2 } }) == "{a = {1, 2}, b = 1}", "record repr: " .. mf._repr({ b = 1, a = { 1, 2 } }))
+local long = {}
+for i = 1, 25 do long[i] = i end
+H.check(mf._repr(long) == "{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (25 entries)}", "long arrays are cut")
+H.check(mf._repr(45.0) == "45.0" and mf._repr(L) == tostring(L), "numbers and userdata")
+
 H.finish()

@@ -49,8 +49,14 @@ int mfl_raise(lua_State *L, const char *fname, const mf_err *err);
 /* Reads a point of dimension d (a Lua table of numbers or a vector) at index idx. */
 void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fname,
                     const char *what);
-/* Pushes a vector (or a table if as_table) of n doubles. */
+/* Pushes a vector userdata / a Lua array of n doubles. */
 void mfl_pushvector(lua_State *L, const double *x, size_t n);
+void mfl_pushtable(lua_State *L, const double *x, size_t n);
+
+/* Registers a userdata type: metatable tname with the meta functions; if methods is not NULL,
+ * a method table in the metatable's field "methods", which is also __index unless meta has
+ * its own. Leaves the stack as it was. */
+void mfl_newtype(lua_State *L, const char *tname, const luaL_Reg *meta, const luaL_Reg *methods);
 lvector *mfl_newvector(lua_State *L, size_t n);
 
 /* Options-table field readers used after the Lua layer has checked the schema. */

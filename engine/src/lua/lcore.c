@@ -37,6 +37,30 @@ void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fn
     }
 }
 
+void mfl_pushtable(lua_State *L, const double *x, size_t n) {
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, x[i]);
+        lua_seti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+void mfl_newtype(lua_State *L, const char *tname, const luaL_Reg *meta, const luaL_Reg *methods) {
+    luaL_newmetatable(L, tname);
+    luaL_setfuncs(L, meta, 0);
+    if (methods) {
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        if (lua_getfield(L, -2, "__index") == LUA_TNIL) {
+            lua_pushvalue(L, -2);
+            lua_setfield(L, -4, "__index");
+        }
+        lua_pop(L, 1);
+        lua_setfield(L, -2, "methods");
+    }
+    lua_pop(L, 1);
+}
+
 lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def) {
     lua_getfield(L, t, key);
     lua_Integer v = lua_isnil(L, -1) ? def : lua_tointeger(L, -1);

@@ -7,14 +7,6 @@
 
 static llandscape *checkland(lua_State *L, int i) { return luaL_checkudata(L, i, MF_LANDSCAPE); }
 
-static void pushtable(lua_State *L, const double *x, size_t n) {
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, x[i]);
-        lua_seti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 /* Point buffers live in a userdata on the stack so an error never leaks them. */
 static double *scratch(lua_State *L, size_t n) { return lua_newuserdatauv(L, n * sizeof(double), 0); }
 
@@ -31,7 +23,7 @@ static int land_grad(lua_State *L) {
     double *z = scratch(L, 2 * ls->dim);
     mfl_checkpoint(L, 2, ls->dim, z, "landscape:grad", "z");
     mf_landscape_grad(ls, z, z + ls->dim);
-    pushtable(L, z + ls->dim, ls->dim);
+    mfl_pushtable(L, z + ls->dim, ls->dim);
     return 1;
 }
 
@@ -43,7 +35,7 @@ static int land_hess(lua_State *L) {
     mf_landscape_hess(ls, z, z + d);
     lua_createtable(L, (int)d, 0);
     for (size_t r = 0; r < d; r++) {
-        pushtable(L, z + d + r * d, d);
+        mfl_pushtable(L, z + d + r * d, d);
         lua_seti(L, -2, (lua_Integer)r + 1);
     }
     return 1;
@@ -55,7 +47,7 @@ static int land_project(lua_State *L) {
     mfl_checkpoint(L, 2, ls->dim, z, "landscape:project", "z");
     mf_err err;
     if (mf_landscape_project(ls, z, z + ls->dim, &err)) return mfl_raise(L, "landscape:project", &err);
-    pushtable(L, z + ls->dim, ls->dim);
+    mfl_pushtable(L, z + ls->dim, ls->dim);
     return 1;
 }
 
@@ -138,11 +130,7 @@ void mfl_open_landscape(lua_State *L) {
                                        {"hess", land_hess},
                                        {"project", land_project},
                                        {NULL, NULL}};
-    luaL_newmetatable(L, MF_LANDSCAPE);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "methods");
-    lua_pop(L, 1);
+    mfl_newtype(L, MF_LANDSCAPE, meta, methods);
     lua_pushcfunction(L, l_valley);
     lua_setfield(L, -2, "valley");
 }

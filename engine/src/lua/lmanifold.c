@@ -39,11 +39,7 @@ static int flow_drift(lua_State *L) {
     mfl_checkpoint(L, 2, d, z, "flow:drift", "z");
     mf_err err;
     if (mf_flow_drift(fl, z, z + d, &err)) return mfl_raise(L, "flow:drift", &err);
-    lua_createtable(L, (int)d, 0);
-    for (size_t i = 0; i < d; i++) {
-        lua_pushnumber(L, z[d + i]);
-        lua_seti(L, -2, (lua_Integer)i + 1);
-    }
+    mfl_pushtable(L, z + d, d);
     return 1;
 }
 
@@ -98,13 +94,7 @@ void mfl_open_manifold(lua_State *L) {
     static const luaL_Reg meta[] = {{"__tostring", flow_tostring}, {"__gc", flow_gc}, {NULL, NULL}};
     static const luaL_Reg methods[] = {{"drift", flow_drift}, {"integrate", flow_integrate},
                                        {NULL, NULL}};
-    luaL_newmetatable(L, MF_FLOW);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    mfl_newtype(L, MF_FLOW, meta, methods);
     lua_pushcfunction(L, l_flow);
     lua_setfield(L, -2, "flow");
 }

@@ -78,18 +78,12 @@ static int l_noise_isotropic(lua_State *L) {
 }
 
 void mfl_open_optim_noise(lua_State *L) {
-    luaL_newmetatable(L, MF_OPTIM);
-    lua_pushcfunction(L, optim_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushcfunction(L, optim_index);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, MF_NOISE);
-    lua_pushcfunction(L, noise_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushcfunction(L, noise_index);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    static const luaL_Reg optim_meta[] = {
+        {"__tostring", optim_tostring}, {"__index", optim_index}, {NULL, NULL}};
+    static const luaL_Reg noise_meta[] = {
+        {"__tostring", noise_tostring}, {"__index", noise_index}, {NULL, NULL}};
+    mfl_newtype(L, MF_OPTIM, optim_meta, NULL);
+    mfl_newtype(L, MF_NOISE, noise_meta, NULL);
     static const luaL_Reg f[] = {{"sgd", l_sgd},
                                  {"noise_hessian", l_noise_hessian},
                                  {"noise_isotropic", l_noise_isotropic},

@@ -302,15 +302,9 @@ void mfl_open_run(lua_State *L) {
                                        {"std", res_std},       {"column", res_column},
                                        {"at", res_at},         {"save", res_save},
                                        {NULL, NULL}};
-    luaL_newmetatable(L, MF_RESULT);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "methods");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, MF_ERROR);
-    lua_pushcfunction(L, err_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    static const luaL_Reg err_meta[] = {{"__tostring", err_tostring}, {NULL, NULL}};
+    mfl_newtype(L, MF_RESULT, meta, methods);
+    mfl_newtype(L, MF_ERROR, err_meta, NULL);
     lua_pushcfunction(L, l_run);
     lua_setfield(L, -2, "run");
 }

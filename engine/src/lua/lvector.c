@@ -92,11 +92,7 @@ static int vec_tostring(lua_State *L) {
 
 static int vec_totable(lua_State *L) {
     lvector *v = checkvec(L, 1);
-    lua_createtable(L, (int)v->n, 0);
-    for (size_t i = 0; i < v->n; i++) {
-        lua_pushnumber(L, v->x[i]);
-        lua_seti(L, -2, (lua_Integer)i + 1);
-    }
+    mfl_pushtable(L, v->x, v->n);
     return 1;
 }
 
@@ -105,11 +101,7 @@ void mfl_open_vector(lua_State *L) {
                                     {"__len", vec_len},           {"__tostring", vec_tostring},
                                     {NULL, NULL}};
     static const luaL_Reg methods[] = {{"totable", vec_totable}, {NULL, NULL}};
-    luaL_newmetatable(L, MF_VECTOR);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "methods");
-    lua_pop(L, 1);
+    mfl_newtype(L, MF_VECTOR, meta, methods);
     lua_pushcfunction(L, vec_new);
     lua_setfield(L, -2, "vector");
 }
