@@ -1,0 +1,33 @@
+-- mf.manifold: effective dynamics on the manifold of minima (MATH.md §4).
+local core = require "mflab.core"
+local schema = require "mflab.schema"
+local check = schema.check -- errors point at the user's call of the constructor
+
+local M = {}
+
+local flow_schema = schema.new("mf.manifold.flow", {
+  { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
+  { name = "optimizer", kind = "optimizer", required = true, doc = "the optimizer whose effective dynamics to build" },
+  { name = "noise", kind = "noise", required = true, doc = "the gradient-noise model" },
+}, "first-order manifold ODE dz/dt = -sum V_ij grad_M A_ij (MATH.md §4), t = k lr")
+
+local integrate_schema = schema.new("flow:integrate", {
+  { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },
+  { name = "steps", kind = "natural", required = true, doc = "iterations (one RK4 step of dt = lr each)" },
+  { name = "every", kind = "count", doc = "record every this many iterations (default: steps/1000, at least 1)" },
+}, "integrates the flow with RK4 on mf.run's step grid; returns a one-seed result (r.t, r.x1, ...)")
+
+function M.flow(opts)
+  local o = check(flow_schema, opts)
+  return core.flow(o.landscape, o.optimizer, o.noise)
+end
+
+local core_integrate = core.methods.flow.integrate
+function core.methods.flow.integrate(self, opts)
+  local o = check(integrate_schema, opts)
+  o.every = o.every or math.max(1, o.steps // 1000)
+  o.meta = ("mflab %s; %s; steps=%d every=%d"):format(core.version, tostring(self), o.steps, o.every)
+  return core_integrate(self, o)
+end
+
+return M

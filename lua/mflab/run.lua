@@ -1,0 +1,43 @@
+-- mf.run: an ensemble of trajectories stepped in lockstep, with its recorded observables.
+local core = require "mflab.core"
+local schema = require "mflab.schema"
+local check = schema.check -- errors point at the user's call of the constructor
+
+local M = {}
+
+local run_schema = schema.new("mf.run", {
+  { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
+  { name = "optimizer", kind = "optimizer", required = true, doc = "the optimizer" },
+  { name = "noise", kind = "noise", doc = "gradient-noise model (default: none)" },
+  { name = "x0", kind = "point", required = true, doc = "starting point, the same for every trajectory" },
+  { name = "steps", kind = "natural", required = true, doc = "number of optimizer steps" },
+  { name = "every", kind = "count", doc = "record every this many steps (default: steps/1000, at least 1); the last step is always recorded" },
+  { name = "seeds", kind = "count", default = 1, doc = "number of trajectories (each its own random stream)" },
+  { name = "seed", kind = "natural", default = 0, doc = "base seed: trajectory i uses stream (seed, i)" },
+  { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss' (default: all coordinates and loss)" },
+  { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
+  { name = "block", kind = "count", doc = "trajectories stepped together per block (default: automatic, at most 256); results do not depend on it" },
+}, "steps an ensemble of trajectories in lockstep and records observables")
+
+local function describe(x) return x == nil and "none" or tostring(x) end
+
+function M.run(opts)
+  local o = check(run_schema, opts)
+  local d = o.landscape.dim
+  local names = {}
+  for _, n in ipairs(o.record or { "x", "loss" }) do
+    if n == "x" then
+      for k = 1, d do names[#names + 1] = "x" .. k end
+    else
+      names[#names + 1] = n
+    end
+  end
+  o.record = names
+  o.every = o.every or math.max(1, o.steps // 1000)
+  o.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d")
+      :format(core.version, tostring(o.landscape), tostring(o.optimizer), describe(o.noise), o.steps,
+        o.every, o.seeds, o.seed)
+  return core.run(o)
+end
+
+return M
