@@ -19,5 +19,8 @@ local mf = {
 }
 
 mf.vec = core.vector
+mf.analysis = require "mflab.analysis"
+mf.hessian = mf.analysis -- the papers' word for the Hessian measurements
+mf.fit = mf.analysis.fit
 
 return mf

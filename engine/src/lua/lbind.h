@@ -71,5 +71,6 @@ void mfl_open_landscape(lua_State *L);
 void mfl_open_optim_noise(lua_State *L);
 void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
+void mfl_open_analysis(lua_State *L);
 
 #endif

@@ -1,6 +1,7 @@
 /* The C module "mflab.core": registers the userdata types and the engine's constructors.
  * The public, documented API is lua/mflab/init.lua, which checks option tables against
  * their schemas and calls into this module. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lbind.h"
@@ -87,6 +88,7 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_optim_noise(L);
     mfl_open_run(L);
     mfl_open_manifold(L);
+    mfl_open_analysis(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
     static const char *const types[][2] = {{"landscape", MF_LANDSCAPE}, {"result", MF_RESULT},
                                            {"flow", MF_FLOW}, {"vector", MF_VECTOR}};
