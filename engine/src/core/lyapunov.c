@@ -1,0 +1,60 @@
+#include "mflab/lyapunov.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+size_t mf_lyapunov_worksize(size_t c) { return 3 * c * c + c; }
+
+int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
+                      double *V, double *work, mf_err *err) {
+    double *U = work, *T = U + c * c, *W = T + c * c, *a = W + c * c;
+    memcpy(U, A, c * c * sizeof *U);
+    /* column-major view of a symmetric matrix is the same matrix; eigenvectors come back as
+     * the columns of U in column-major storage: U[j*c + r] is component r of vector j */
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
+    if (info != 0)
+        return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (LAPACK info %d)", (int)info);
+    double amax = fabs(a[c - 1]) > fabs(a[0]) ? fabs(a[c - 1]) : fabs(a[0]);
+    if (!(a[0] > 1e-14 * amax) || !(amax > 0))
+        return mf_err_set(err, MF_EINVAL,
+                          "the normal-space Hessian is not positive definite (smallest eigenvalue "
+                          "%g): no stationary covariance",
+                          a[0]);
+    /* T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]) */
+    for (size_t r = 0; r < c; r++)
+        for (size_t j = 0; j < c; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < c; k++)
+                s += Q[r * c + k] * U[j * c + k];
+            T[r * c + j] = s;
+        }
+    /* W_ij = scale (U^T Q U)_ij / (a_i + a_j + kappa (a_i - a_j)^2) */
+    for (size_t i = 0; i < c; i++)
+        for (size_t j = 0; j < c; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < c; r++)
+                s += U[i * c + r] * T[r * c + j];
+            double d = a[i] - a[j];
+            W[i * c + j] = scale * s / (a[i] + a[j] + kappa * d * d);
+        }
+    /* V = U W U^T: T = W U^T first (T[i*c + r] = sum_j W[i][j] U[j][r]) */
+    for (size_t i = 0; i < c; i++)
+        for (size_t r = 0; r < c; r++) {
+            double s = 0.0;
+            for (size_t j = 0; j < c; j++)
+                s += W[i * c + j] * U[j * c + r];
+            T[i * c + r] = s;
+        }
+    for (size_t p = 0; p < c; p++)
+        for (size_t r = 0; r < c; r++) {
+            double s = 0.0;
+            for (size_t i = 0; i < c; i++)
+                s += U[i * c + p] * T[i * c + r];
+            V[p * c + r] = s;
+        }
+    for (size_t p = 0; p < c; p++) /* symmetrize away rounding */
+        for (size_t r = 0; r < p; r++)
+            V[p * c + r] = V[r * c + p] = 0.5 * (V[p * c + r] + V[r * c + p]);
+    return MF_OK;
+}
