@@ -21,4 +21,13 @@ size_t mf_lyapunov_worksize(size_t c);
 int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
                       double *V, double *work, mf_err *err);
 
+/* The continuous Lyapunov equation of a linear SDE ds = F s dt + G dB (n x n, row-major):
+ *     F S + S F^T + Q = 0,  Q = G G^T,
+ * whose solution S is the stationary covariance when F is stable. Solved by vectorization,
+ * (I (x) F + F (x) I) vec S = -vec Q, with LAPACK (small n only: n <= 16). work: n^4 + n^2
+ * doubles and n^2 integers' room (pass mf_lyapunov_continuous_worksize(n) doubles). */
+size_t mf_lyapunov_continuous_worksize(size_t n);
+int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S, double *work,
+                           mf_err *err);
+
 #endif

@@ -58,3 +58,34 @@ int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, 
             V[p * c + r] = V[r * c + p] = 0.5 * (V[p * c + r] + V[r * c + p]);
     return MF_OK;
 }
+
+size_t mf_lyapunov_continuous_worksize(size_t n) { return n * n * n * n + 2 * n * n; }
+
+int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S, double *work,
+                           mf_err *err) {
+    if (n == 0 || n > 16) return mf_err_set(err, MF_EINVAL, "dimension %zu outside 1..16", n);
+    const size_t N = n * n;
+    double *K = work, *b = K + N * N;
+    lapack_int *piv = (lapack_int *)(b + N); /* n^2 ints fit in n^2 doubles */
+    /* row (i, j) of K: (F S)_ij + (S F^T)_ij = sum_k F_ik S_kj + sum_k S_ik F_jk */
+    memset(K, 0, N * N * sizeof *K);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double *row = K + (i * n + j) * N;
+            for (size_t k = 0; k < n; k++) {
+                row[k * n + j] += F[i * n + k];
+                row[i * n + k] += F[j * n + k];
+            }
+            b[i * n + j] = -Q[i * n + j];
+        }
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)N, 1, K, (lapack_int)N, piv, b, 1);
+    if (info != 0)
+        return mf_err_set(err, MF_EINVAL,
+                          "the linear system has no stationary covariance (singular operator, "
+                          "LAPACK info %d)",
+                          (int)info);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            S[i * n + j] = 0.5 * (b[i * n + j] + b[j * n + i]);
+    return MF_OK;
+}
