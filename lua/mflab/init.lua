@@ -16,6 +16,7 @@ local mf = {
   write_csv = require("mflab.io").write_csv,
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
+  help = require("mflab.help").help,
 }
 
 mf.vec = core.vector

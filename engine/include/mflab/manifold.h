@@ -31,6 +31,12 @@ int mf_flow_drift(mf_flow *fl, const double *z, double *dz, mf_err *err);
 /* Integrates from P(x0) with classical RK4, one RK4 step of dt = lr per iteration, projecting
  * back onto the manifold after every step; records coordinates every `every` iterations on
  * the same grid as mf_run (0, every, 2 every, ..., and the last step). */
+/* Progress reports for mf_flow_integrate, as for mf_run (run.h): progress(ctx, done, total)
+ * in iterations, from the calling thread, at most every MF_PROGRESS_PERIOD seconds and once
+ * at the end. NULL turns them off. */
+void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                          void *ctx);
+
 int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t every,
                       mf_result **out, mf_err *err);
 
