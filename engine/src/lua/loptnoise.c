@@ -1,33 +1,9 @@
-/* Optimizer and noise-model userdata: small value types holding the engine's parameter
- * blocks. Their options were checked by the Lua layer; the engine re-checks ranges. */
+/* Noise-model userdata: small value types holding the engine's parameter blocks (the
+ * optimizers are in loptim.c). Their options were checked by the Lua layer; the engine re-checks
+ * ranges. */
 #include <string.h>
 
 #include "lbind.h"
-
-static int optim_tostring(lua_State *L) {
-    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
-    lua_pushfstring(L, "%s{lr = %f}", o->o.type->name, o->o.lr);
-    return 1;
-}
-
-static int optim_index(lua_State *L) {
-    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
-    const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "lr") == 0) lua_pushnumber(L, o->o.lr);
-    else if (strcmp(k, "name") == 0) lua_pushstring(L, o->o.type->name);
-    else lua_pushnil(L);
-    return 1;
-}
-
-/* core.sgd(lr) */
-static int l_sgd(lua_State *L) {
-    double lr = luaL_checknumber(L, 1);
-    loptim *o = lua_newuserdatauv(L, sizeof *o, 0);
-    luaL_setmetatable(L, MF_OPTIM);
-    mf_err err;
-    if (mf_optim_sgd(&o->o, lr, &err)) return mfl_raise(L, "mf.opt.sgd", &err);
-    return 1;
-}
 
 static const char *space_name(enum mf_noise_space s) {
     return s == MF_SPACE_FULL ? "full" : s == MF_SPACE_NORMAL ? "normal" : "tangent";
@@ -46,10 +22,14 @@ static int noise_tostring(lua_State *L) {
 static int noise_index(lua_State *L) {
     lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
     const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "sigma") == 0) lua_pushnumber(L, n->nz.sigma);
-    else if (strcmp(k, "name") == 0) lua_pushstring(L, n->nz.type->name);
-    else if (strcmp(k, "space") == 0) lua_pushstring(L, space_name(n->nz.space));
-    else lua_pushnil(L);
+    if (strcmp(k, "sigma") == 0)
+        lua_pushnumber(L, n->nz.sigma);
+    else if (strcmp(k, "name") == 0)
+        lua_pushstring(L, n->nz.type->name);
+    else if (strcmp(k, "space") == 0)
+        lua_pushstring(L, space_name(n->nz.space));
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -78,15 +58,11 @@ static int l_noise_isotropic(lua_State *L) {
 }
 
 void mfl_open_optim_noise(lua_State *L) {
-    static const luaL_Reg optim_meta[] = {
-        {"__tostring", optim_tostring}, {"__index", optim_index}, {NULL, NULL}};
     static const luaL_Reg noise_meta[] = {
         {"__tostring", noise_tostring}, {"__index", noise_index}, {NULL, NULL}};
-    mfl_newtype(L, MF_OPTIM, optim_meta, NULL);
+    mfl_open_optim(L);
     mfl_newtype(L, MF_NOISE, noise_meta, NULL);
-    static const luaL_Reg f[] = {{"sgd", l_sgd},
-                                 {"noise_hessian", l_noise_hessian},
-                                 {"noise_isotropic", l_noise_isotropic},
-                                 {NULL, NULL}};
+    static const luaL_Reg f[] = {
+        {"noise_hessian", l_noise_hessian}, {"noise_isotropic", l_noise_isotropic}, {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }
