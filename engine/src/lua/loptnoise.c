@@ -9,13 +9,23 @@ static const char *space_name(enum mf_noise_space s) {
     return s == MF_SPACE_FULL ? "full" : s == MF_SPACE_NORMAL ? "normal" : "tangent";
 }
 
+static void push_noise_desc(lua_State *L, const mf_noise *nz) {
+    if (strcmp(nz->type->name, "isotropic") == 0)
+        lua_pushfstring(L, "isotropic{sigma = %f, space = \"%s\"}", nz->sigma,
+                        space_name(nz->space));
+    else if (strcmp(nz->type->name, "none") == 0)
+        lua_pushstring(L, "none{}");
+    else
+        lua_pushfstring(L, "%s{sigma = %f}", nz->type->name, nz->sigma);
+    if (nz->batch != 1.0) {
+        lua_pushfstring(L, "minibatch{B = %f, of = %s}", nz->batch, lua_tostring(L, -1));
+        lua_remove(L, -2);
+    }
+}
+
 static int noise_tostring(lua_State *L) {
     lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
-    if (strcmp(n->nz.type->name, "isotropic") == 0)
-        lua_pushfstring(L, "isotropic{sigma = %f, space = \"%s\"}", n->nz.sigma,
-                        space_name(n->nz.space));
-    else
-        lua_pushfstring(L, "%s{sigma = %f}", n->nz.type->name, n->nz.sigma);
+    push_noise_desc(L, &n->nz);
     return 1;
 }
 
@@ -28,6 +38,8 @@ static int noise_index(lua_State *L) {
         lua_pushstring(L, n->nz.type->name);
     else if (strcmp(k, "space") == 0)
         lua_pushstring(L, space_name(n->nz.space));
+    else if (strcmp(k, "B") == 0)
+        lua_pushnumber(L, n->nz.batch);
     else
         lua_pushnil(L);
     return 1;
@@ -57,12 +69,35 @@ static int l_noise_isotropic(lua_State *L) {
     return 1;
 }
 
+/* core.noise_none() */
+static int l_noise_none(lua_State *L) {
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_noise_none(&n->nz, NULL);
+    return 1;
+}
+
+/* core.noise_minibatch(inner, B) */
+static int l_noise_minibatch(lua_State *L) {
+    lnoise *in = luaL_checkudata(L, 1, MF_NOISE);
+    double B = luaL_checknumber(L, 2);
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_err err;
+    if (mf_noise_minibatch(&n->nz, &in->nz, B, &err))
+        return mfl_raise(L, "mf.noise.minibatch", &err);
+    return 1;
+}
+
 void mfl_open_optim_noise(lua_State *L) {
     static const luaL_Reg noise_meta[] = {
         {"__tostring", noise_tostring}, {"__index", noise_index}, {NULL, NULL}};
     mfl_open_optim(L);
     mfl_newtype(L, MF_NOISE, noise_meta, NULL);
-    static const luaL_Reg f[] = {
-        {"noise_hessian", l_noise_hessian}, {"noise_isotropic", l_noise_isotropic}, {NULL, NULL}};
+    static const luaL_Reg f[] = {{"noise_hessian", l_noise_hessian},
+                                 {"noise_isotropic", l_noise_isotropic},
+                                 {"noise_none", l_noise_none},
+                                 {"noise_minibatch", l_noise_minibatch},
+                                 {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }
