@@ -10,6 +10,7 @@ local mf = {
   schema = require "mflab.schema",
   landscape = require "mflab.landscape",
   opt = require "mflab.opt",
+  schedule = require "mflab.schedule",
   noise = require "mflab.noise",
   manifold = require "mflab.manifold",
   run = require("mflab.run").run,

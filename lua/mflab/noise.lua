@@ -25,4 +25,22 @@ function M.isotropic(opts)
   return core.noise_isotropic(o.sigma, o.space)
 end
 
+local none_schema = schema.new("mf.noise.none", {}, "no noise: the exact gradient (what mf.run uses when noise is omitted)")
+
+function M.none(opts)
+  check(none_schema, opts)
+  return core.noise_none()
+end
+
+local minibatch_schema = schema.new("mf.noise.minibatch", {
+  { name = "B", kind = "number", required = true, check = function(v) return v >= 1, "a number >= 1" end,
+    doc = "batch size: the covariance of `of` is divided by B" },
+  { name = "of", kind = "noise", required = true, doc = "the single-sample noise model (mf.noise.*)" },
+}, "minibatch noise: covariance D D^T / B (quasistatic eq. (20); MATH.md §2)")
+
+function M.minibatch(opts)
+  local o = check(minibatch_schema, opts)
+  return core.noise_minibatch(o.of, o.B)
+end
+
 return M

@@ -6,6 +6,7 @@
 #ifndef MFLAB_NOISE_H
 #define MFLAB_NOISE_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "mflab/error.h"
@@ -28,7 +29,17 @@ struct mf_noise {
     const mf_noise_type *type;
     double sigma;
     enum mf_noise_space space;
+    double batch; /* B of minibatch{B}: the covariance is divided by B (Q(20)); 1 otherwise */
 };
+
+/* The scale the noise hooks apply: sigma / sqrt(B). */
+static inline double mf_noise_scale(const mf_noise *nz) { return nz->sigma / sqrt(nz->batch); }
+
+/* No noise: g is the exact gradient (what mf_run does with noise = NULL too). */
+int mf_noise_none(mf_noise *nz, mf_err *err);
+/* Minibatch noise of batch size B >= 1 wrapping inner: covariance D D^T / B (Q(20)). Wrapping
+ * a minibatch multiplies the batch sizes. */
+int mf_noise_minibatch(mf_noise *nz, const mf_noise *inner, double B, mf_err *err);
 
 /* D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A(Pz). */
 int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err);

@@ -38,7 +38,7 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
                           "landscape '%s' lacks the projection, frame or Hessian derivative the "
                           "manifold flow needs",
                           L->type->name);
-    if (!nz)
+    if (!nz || strcmp(nz->type->name, "none") == 0)
         return mf_err_set(err, MF_EUNSUPPORTED, "without noise there is no manifold drift; %s",
                           supported);
     enum flow_kind kind;
@@ -87,7 +87,7 @@ void mf_flow_free(mf_flow *fl) {
 /* V (d x d, row-major, supported on the normal space) at the manifold point z. */
 static int flow_covariance(mf_flow *fl, const double *z, mf_err *err) {
     const size_t d = fl->d, c = fl->c;
-    const double lr = fl->o->lr, s2 = fl->nz->sigma * fl->nz->sigma;
+    const double lr = fl->o->lr, s2 = fl->nz->sigma * fl->nz->sigma / fl->nz->batch; /* Q(20) */
     const double scale = lr * s2 / 4.0;
     const double *N = fl->N; /* column j of N at N[j*d + r] */
     if (fl->kind == FLOW_SGD_HESSIAN) { /* eq. (13): V = (lr sigma^2/4) P_T */

@@ -16,7 +16,7 @@ static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraw
 /* D xi = sigma sqrt(A(Pz)) xi on the normal space. */
 static void hessian_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
                         size_t ld, const double *xi, size_t ldxi, double *g, size_t ldg) {
-    L->type->hess_sqrt_sub(L, m, z, ld, nz->sigma, xi, ldxi, g, ldg);
+    L->type->hess_sqrt_sub(L, m, z, ld, mf_noise_scale(nz), xi, ldxi, g, ldg);
 }
 
 static const mf_noise_type hessian_type = {"hessian", hessian_bind, hessian_sub};
@@ -26,6 +26,7 @@ int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err) {
         return mf_err_set(err, MF_EINVAL, "sigma must be a finite number >= 0, got %g", sigma);
     nz->type = &hessian_type;
     nz->sigma = sigma;
+    nz->batch = 1.0;
     nz->space = MF_SPACE_NORMAL;
     return MF_OK;
 }

@@ -20,7 +20,7 @@ static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndr
 
 static void isotropic_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
                           size_t ld, const double *xi, size_t ldxi, double *g, size_t ldg) {
-    const double s = nz->sigma;
+    const double s = mf_noise_scale(nz);
     if (nz->space == MF_SPACE_NORMAL) {
         L->type->normal_sub(L, m, z, ld, s, xi, ldxi, g, ldg);
         return;
@@ -42,6 +42,7 @@ int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf
         return mf_err_set(err, MF_EUNSUPPORTED, "isotropic noise supports the spaces 'normal' and 'full'");
     nz->type = &isotropic_type;
     nz->sigma = sigma;
+    nz->batch = 1.0;
     nz->space = space;
     return MF_OK;
 }

@@ -1,25 +1,78 @@
-#include "mflab/optim.h"
-
+/* SGD and momentum: torch's SGD, the quasistatic paper's momentum and the Flatter-faster
+ * paper's heavy ball (MATH.md §3). */
 #include <math.h>
 
-/* sgd: z <- z - lr g (MATH.md §3). */
+#include "mflab/optim.h"
+
+/* torch.optim.SGD (MATH.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
+ * g <- g + mu b (Nesterov) or g <- b; z <- z - lr g. Written as torch's kernels round. */
 static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
                      size_t ldg, double *state, size_t lds, uint64_t k) {
-    const double lr = o->lr;
+    const double lr = mf_schedule_at(&o->sched, k), mu = o->p.momentum, wd = o->p.weight_decay;
+    const double damp = 1.0 - o->p.dampening;
+    if (mu == 0.0 && wd == 0.0) { /* the hot path of plain SGD */
+        for (size_t r = 0; r < d; r++) {
+            double *restrict zr = z + r * ld;
+            const double *restrict gr = g + r * ldg;
+            for (size_t i = 0; i < m; i++)
+                zr[i] -= lr * gr[i];
+        }
+        return;
+    }
+    const int nesterov = o->p.nesterov;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld;
+        double *restrict zr = z + r * ld, *restrict br = state + r * m;
         const double *restrict gr = g + r * ldg;
-        for (size_t i = 0; i < m; i++)
-            zr[i] -= lr * gr[i];
+        for (size_t i = 0; i < m; i++) {
+            double dp = gr[i] + wd * zr[i];
+            if (mu != 0.0) {
+                br[i] = k == 1 ? dp : mu * br[i] + damp * dp;
+                dp = nesterov ? dp + mu * br[i] : br[i];
+            }
+            zr[i] -= lr * dp;
+        }
     }
 }
 
-static const mf_optim_type sgd_type = {"sgd", 0, sgd_step};
+const mf_optim_type mf_optim_sgd_type = {
+    .name = "sgd", .nstate = 1, .state_names = {"buf"}, .momentum_state = 0, .step = sgd_step};
 
-int mf_optim_sgd(mf_optim *o, double lr, mf_err *err) {
-    if (!(lr > 0.0) || !isfinite(lr))
-        return mf_err_set(err, MF_EINVAL, "lr must be a finite number > 0, got %g", lr);
-    o->type = &sgd_type;
-    o->lr = lr;
-    return MF_OK;
+/* Quasistatic eq. (15): m <- mu m - lr g; z <- z + m. */
+static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
+                          const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+    const double lr = mf_schedule_at(&o->sched, k), mu = o->p.momentum;
+    for (size_t r = 0; r < d; r++) {
+        double *restrict zr = z + r * ld, *restrict mr = state + r * m;
+        const double *restrict gr = g + r * ldg;
+        for (size_t i = 0; i < m; i++) {
+            mr[i] = mu * mr[i] - lr * gr[i];
+            zr[i] += mr[i];
+        }
+    }
 }
+
+const mf_optim_type mf_optim_momentum_type = {.name = "momentum",
+                                              .nstate = 1,
+                                              .state_names = {"m"},
+                                              .momentum_state = 0,
+                                              .step = momentum_step};
+
+/* Flatter-faster eq. (1): pi <- beta pi - g (g = grad L - eps sigma xi); w <- w + lr pi. */
+static void heavy_ball_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
+                            const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+    const double lr = mf_schedule_at(&o->sched, k), beta = o->p.momentum;
+    for (size_t r = 0; r < d; r++) {
+        double *restrict zr = z + r * ld, *restrict pr = state + r * m;
+        const double *restrict gr = g + r * ldg;
+        for (size_t i = 0; i < m; i++) {
+            pr[i] = beta * pr[i] - gr[i];
+            zr[i] += lr * pr[i];
+        }
+    }
+}
+
+const mf_optim_type mf_optim_heavy_ball_type = {.name = "heavy_ball",
+                                                .nstate = 1,
+                                                .state_names = {"pi"},
+                                                .momentum_state = 0,
+                                                .step = heavy_ball_step};

@@ -122,6 +122,7 @@ static void run_block(run_job *J, size_t b, int caller) {
     for (size_t r = 0; r < d; r++)
         for (size_t i = 0; i < m; i++)
             z[r * m + i] = c->x0[r];
+    if (c->optim->type->init) c->optim->type->init(c->optim, d, m, st, d * m);
     record(J, 0, lo, m, z, f);
     size_t j = 1;
     out->status = MF_OK;
@@ -184,6 +185,8 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         if (c->obs[v].kind == MF_OBS_COORD && c->obs[v].index >= d)
             return mf_err_set(err, MF_EINVAL, "recorded coordinate x%zu is beyond the dimension %zu",
                               c->obs[v].index + 1, d);
+    int rc0 = mf_schedule_check(&c->optim->sched, err);
+    if (rc0) return rc0;
     for (size_t r = 0; r < d; r++)
         if (!isfinite(c->x0[r]))
             return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", r + 1);

@@ -80,7 +80,13 @@ void mfl_progress_call(void *ctx, uint64_t done, uint64_t total);
 
 void mfl_open_vector(lua_State *L);
 void mfl_open_landscape(lua_State *L);
-void mfl_open_optim_noise(lua_State *L);
+void mfl_open_optim_noise(lua_State *L); /* also opens the optimizers (loptim.c) */
+void mfl_open_optim(lua_State *L);
+/* Reads a learning-rate schedule (number, function or mf.schedule table) at idx. */
+void mfl_checkschedule(lua_State *L, int idx, mf_schedule *s, const char *fname);
+/* Copies the optimizer at idx into out for a run of `steps` steps; a function schedule is
+ * tabulated into a userdata left on the stack (returns 1, else 0 and pushes nothing). */
+int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, const char *fname);
 void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
 void mfl_open_analysis(lua_State *L);

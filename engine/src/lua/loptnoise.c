@@ -1,55 +1,47 @@
-/* Optimizer and noise-model userdata: small value types holding the engine's parameter
- * blocks. Their options were checked by the Lua layer; the engine re-checks ranges. */
+/* Noise-model userdata: small value types holding the engine's parameter blocks (the
+ * optimizers are in loptim.c). Their options were checked by the Lua layer; the engine re-checks
+ * ranges. */
 #include <string.h>
 
 #include "lbind.h"
-
-static int optim_tostring(lua_State *L) {
-    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
-    lua_pushfstring(L, "%s{lr = %f}", o->o.type->name, o->o.lr);
-    return 1;
-}
-
-static int optim_index(lua_State *L) {
-    loptim *o = luaL_checkudata(L, 1, MF_OPTIM);
-    const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "lr") == 0) lua_pushnumber(L, o->o.lr);
-    else if (strcmp(k, "name") == 0) lua_pushstring(L, o->o.type->name);
-    else lua_pushnil(L);
-    return 1;
-}
-
-/* core.sgd(lr) */
-static int l_sgd(lua_State *L) {
-    double lr = luaL_checknumber(L, 1);
-    loptim *o = lua_newuserdatauv(L, sizeof *o, 0);
-    luaL_setmetatable(L, MF_OPTIM);
-    mf_err err;
-    if (mf_optim_sgd(&o->o, lr, &err)) return mfl_raise(L, "mf.opt.sgd", &err);
-    return 1;
-}
 
 static const char *space_name(enum mf_noise_space s) {
     return s == MF_SPACE_FULL ? "full" : s == MF_SPACE_NORMAL ? "normal" : "tangent";
 }
 
+static void push_noise_desc(lua_State *L, const mf_noise *nz) {
+    if (strcmp(nz->type->name, "isotropic") == 0)
+        lua_pushfstring(L, "isotropic{sigma = %f, space = \"%s\"}", nz->sigma,
+                        space_name(nz->space));
+    else if (strcmp(nz->type->name, "none") == 0)
+        lua_pushstring(L, "none{}");
+    else
+        lua_pushfstring(L, "%s{sigma = %f}", nz->type->name, nz->sigma);
+    if (nz->batch != 1.0) {
+        lua_pushfstring(L, "minibatch{B = %f, of = %s}", nz->batch, lua_tostring(L, -1));
+        lua_remove(L, -2);
+    }
+}
+
 static int noise_tostring(lua_State *L) {
     lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
-    if (strcmp(n->nz.type->name, "isotropic") == 0)
-        lua_pushfstring(L, "isotropic{sigma = %f, space = \"%s\"}", n->nz.sigma,
-                        space_name(n->nz.space));
-    else
-        lua_pushfstring(L, "%s{sigma = %f}", n->nz.type->name, n->nz.sigma);
+    push_noise_desc(L, &n->nz);
     return 1;
 }
 
 static int noise_index(lua_State *L) {
     lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
     const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "sigma") == 0) lua_pushnumber(L, n->nz.sigma);
-    else if (strcmp(k, "name") == 0) lua_pushstring(L, n->nz.type->name);
-    else if (strcmp(k, "space") == 0) lua_pushstring(L, space_name(n->nz.space));
-    else lua_pushnil(L);
+    if (strcmp(k, "sigma") == 0)
+        lua_pushnumber(L, n->nz.sigma);
+    else if (strcmp(k, "name") == 0)
+        lua_pushstring(L, n->nz.type->name);
+    else if (strcmp(k, "space") == 0)
+        lua_pushstring(L, space_name(n->nz.space));
+    else if (strcmp(k, "B") == 0)
+        lua_pushnumber(L, n->nz.batch);
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -77,16 +69,35 @@ static int l_noise_isotropic(lua_State *L) {
     return 1;
 }
 
+/* core.noise_none() */
+static int l_noise_none(lua_State *L) {
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_noise_none(&n->nz, NULL);
+    return 1;
+}
+
+/* core.noise_minibatch(inner, B) */
+static int l_noise_minibatch(lua_State *L) {
+    lnoise *in = luaL_checkudata(L, 1, MF_NOISE);
+    double B = luaL_checknumber(L, 2);
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_err err;
+    if (mf_noise_minibatch(&n->nz, &in->nz, B, &err))
+        return mfl_raise(L, "mf.noise.minibatch", &err);
+    return 1;
+}
+
 void mfl_open_optim_noise(lua_State *L) {
-    static const luaL_Reg optim_meta[] = {
-        {"__tostring", optim_tostring}, {"__index", optim_index}, {NULL, NULL}};
     static const luaL_Reg noise_meta[] = {
         {"__tostring", noise_tostring}, {"__index", noise_index}, {NULL, NULL}};
-    mfl_newtype(L, MF_OPTIM, optim_meta, NULL);
+    mfl_open_optim(L);
     mfl_newtype(L, MF_NOISE, noise_meta, NULL);
-    static const luaL_Reg f[] = {{"sgd", l_sgd},
-                                 {"noise_hessian", l_noise_hessian},
+    static const luaL_Reg f[] = {{"noise_hessian", l_noise_hessian},
                                  {"noise_isotropic", l_noise_isotropic},
+                                 {"noise_none", l_noise_none},
+                                 {"noise_minibatch", l_noise_minibatch},
                                  {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }

@@ -241,10 +241,9 @@ static int l_run(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     mf_run_config c = {0};
     llandscape *ls = checkudata_or_nil(L, 1, "landscape", MF_LANDSCAPE, 1);
-    loptim *o = checkudata_or_nil(L, 1, "optimizer", MF_OPTIM, 1);
+    checkudata_or_nil(L, 1, "optimizer", MF_OPTIM, 1);
     lnoise *n = checkudata_or_nil(L, 1, "noise", MF_NOISE, 0);
     c.landscape = ls->L;
-    c.optim = &o->o;
     c.noise = n ? &n->nz : NULL;
     size_t d = ls->L->dim;
     double *x0 = lua_newuserdatauv(L, d * sizeof(double), 0);
@@ -258,6 +257,10 @@ static int l_run(lua_State *L) {
     c.seed = (uint64_t)mfl_optinteger(L, 1, "seed", 0);
     c.threads = (int)mfl_optinteger(L, 1, "threads", 0);
     c.block = (size_t)mfl_optinteger(L, 1, "block", 0);
+    mf_optim opt;
+    lua_getfield(L, 1, "optimizer");
+    mfl_optim_prepare(L, -1, c.steps, &opt, "mf.run"); /* a tabulated schedule stays on the stack */
+    c.optim = &opt;
 
     /* observables: the names in opts.record, in order */
     lua_getfield(L, 1, "record");

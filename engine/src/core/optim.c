@@ -1,0 +1,147 @@
+/* Optimizer construction, parameter checks and learning-rate schedules (MATH.md §3). */
+#include "mflab/optim.h"
+
+#include <math.h>
+#include <string.h>
+
+mf_schedule mf_schedule_constant(double lr) {
+    return (mf_schedule){.kind = MF_SCHED_CONSTANT, .lr = lr, .start = 1.0};
+}
+
+static int finite_pos(double x) {
+    return isfinite(x) && x > 0.0;
+}
+
+int mf_schedule_check(const mf_schedule *s, mf_err *err) {
+    if (s->kind == MF_SCHED_TABLE) {
+        if (!s->table || s->ntable == 0)
+            return mf_err_set(err, MF_EINVAL, "option 'lr': the schedule has no values");
+        for (size_t k = 0; k < s->ntable; k++)
+            if (!(isfinite(s->table[k]) && s->table[k] >= 0.0))
+                return mf_err_set(err, MF_EINVAL,
+                                  "option 'lr': the schedule gave %g at step %zu, not a finite "
+                                  "number >= 0",
+                                  s->table[k], k + 1);
+    } else if (!finite_pos(s->lr)) {
+        return mf_err_set(err, MF_EINVAL, "option 'lr' must be a finite number > 0, got %g", s->lr);
+    }
+    if (s->kind == MF_SCHED_STEP && (!finite_pos(s->gamma) || s->step_size < 1))
+        return mf_err_set(err, MF_EINVAL,
+                          "step schedule: gamma must be > 0 and step_size >= 1 (got %g, %llu)",
+                          s->gamma, (unsigned long long)s->step_size);
+    if (s->kind == MF_SCHED_COSINE && (s->T < 1 || !(isfinite(s->eta_min) && s->eta_min >= 0.0)))
+        return mf_err_set(err, MF_EINVAL,
+                          "cosine schedule: T must be >= 1 and eta_min >= 0 (got %llu, %g)",
+                          (unsigned long long)s->T, s->eta_min);
+    if (s->warmup && !(s->start > 0.0 && s->start <= 1.0))
+        return mf_err_set(err, MF_EINVAL, "warmup: start must be in (0, 1], got %g", s->start);
+    return MF_OK;
+}
+
+double mf_schedule_at(const mf_schedule *s, uint64_t k) {
+    const uint64_t e = k ? k - 1 : 0; /* torch's epoch counter */
+    double lr;
+    switch (s->kind) {
+    case MF_SCHED_STEP:
+        lr = s->lr * pow(s->gamma, (double)(e / s->step_size));
+        break;
+    case MF_SCHED_COSINE: /* CosineAnnealingLR's closed form */
+        lr = s->eta_min + (s->lr - s->eta_min) * (1.0 + cos(M_PI * (double)e / (double)s->T)) / 2.0;
+        break;
+    case MF_SCHED_TABLE:
+        lr = s->table[e < s->ntable ? e : s->ntable - 1];
+        break;
+    default:
+        lr = s->lr;
+    }
+    if (s->warmup) { /* LinearLR */
+        uint64_t w = e < s->warmup ? e : s->warmup;
+        lr *= s->start + (1.0 - s->start) * (double)w / (double)s->warmup;
+    }
+    return lr;
+}
+
+static const mf_optim_type *const all_types[] = {&mf_optim_sgd_type,
+                                                 &mf_optim_momentum_type,
+                                                 &mf_optim_heavy_ball_type,
+                                                 &mf_optim_adam_type,
+                                                 &mf_optim_adamw_type,
+                                                 &mf_optim_rmsprop_type,
+                                                 &mf_optim_scalar_rmsprop_type,
+                                                 &mf_optim_gd_wd_type,
+                                                 &mf_optim_projected_gd_type};
+
+static int unit(double x) {
+    return isfinite(x) && x >= 0.0 && x < 1.0;
+} /* in [0, 1) */
+
+#define BAD(opt, want, val)                                                                        \
+    mf_err_set(err, MF_EINVAL, "option '%s' must be %s, got %g", opt, want, (double)(val))
+
+int mf_optim_make(mf_optim *o, const char *name, const mf_optim_params *p, const mf_schedule *lr,
+                  mf_err *err) {
+    const mf_optim_type *t = NULL;
+    for (size_t i = 0; i < sizeof all_types / sizeof all_types[0]; i++)
+        if (strcmp(all_types[i]->name, name) == 0) t = all_types[i];
+    if (!t) return mf_err_set(err, MF_EINVAL, "unknown optimizer '%s'", name);
+    int rc = mf_schedule_check(lr, err);
+    if (rc) return rc;
+    const int wd_ok = isfinite(p->weight_decay) && p->weight_decay >= 0.0;
+    if (t == &mf_optim_sgd_type) {
+        if (!unit(p->momentum)) return BAD("momentum", "in [0, 1)", p->momentum);
+        if (!(isfinite(p->dampening) && p->dampening >= 0.0 && p->dampening <= 1.0))
+            return BAD("dampening", "in [0, 1]", p->dampening);
+        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
+        if (p->nesterov && (p->momentum <= 0.0 || p->dampening != 0.0))
+            return mf_err_set(err, MF_EINVAL,
+                              "option 'nesterov' needs momentum > 0 and dampening = 0 (as torch)");
+    } else if (t == &mf_optim_momentum_type) {
+        if (!unit(p->momentum)) return BAD("mu", "in [0, 1)", p->momentum);
+    } else if (t == &mf_optim_heavy_ball_type) {
+        if (!unit(p->momentum)) return BAD("beta", "in [0, 1)", p->momentum);
+    } else if (t == &mf_optim_adam_type || t == &mf_optim_adamw_type) {
+        if (!unit(p->beta1) || !unit(p->beta2))
+            return mf_err_set(err, MF_EINVAL,
+                              "option 'betas' must be two numbers in [0, 1), got {%g, %g}",
+                              p->beta1, p->beta2);
+        if (!finite_pos(p->eps)) return BAD("eps", "a finite number > 0", p->eps);
+        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
+    } else if (t == &mf_optim_rmsprop_type) {
+        if (!unit(p->alpha)) return BAD("alpha", "in [0, 1)", p->alpha);
+        if (!finite_pos(p->eps)) return BAD("eps", "a finite number > 0", p->eps);
+        if (!unit(p->momentum)) return BAD("momentum", "in [0, 1)", p->momentum);
+        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
+    } else if (t == &mf_optim_scalar_rmsprop_type) {
+        if (!unit(p->beta2)) return BAD("beta", "in [0, 1)", p->beta2);
+        if (!finite_pos(p->v0)) return BAD("v0", "a finite number > 0", p->v0);
+    } else if (t == &mf_optim_gd_wd_type) {
+        if (!wd_ok) return BAD("wd", "a finite number >= 0", p->weight_decay);
+        if (lr->kind != MF_SCHED_CONSTANT || lr->warmup)
+            return mf_err_set(err, MF_EINVAL, "option 'lr': gd_wd takes a constant learning rate");
+        if (!(lr->lr * p->weight_decay < 1.0))
+            return mf_err_set(err, MF_EINVAL, "options 'lr' and 'wd': lr * wd must be < 1, got %g",
+                              lr->lr * p->weight_decay);
+    }
+    o->type = t;
+    o->sched = *lr;
+    o->lr = lr->kind == MF_SCHED_TABLE ? lr->table[0] : lr->lr;
+    o->p = *p;
+    return MF_OK;
+}
+
+int mf_optim_sgd(mf_optim *o, double lr, mf_err *err) {
+    mf_optim_params p = {0};
+    mf_schedule s = mf_schedule_constant(lr);
+    return mf_optim_make(o, "sgd", &p, &s, err);
+}
+
+int mf_optim_momentum_mu(const mf_optim *o, double *mu) {
+    const mf_optim_type *t = o->type;
+    if (t == &mf_optim_momentum_type || t == &mf_optim_heavy_ball_type ||
+        (t == &mf_optim_sgd_type && o->p.dampening == 0.0 && !o->p.nesterov &&
+         o->p.weight_decay == 0.0)) {
+        *mu = o->p.momentum;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,76 @@
+/* Adam and AdamW as torch.optim implements them (MATH.md §3). */
+#include <math.h>
+
+#include "mflab/optim.h"
+
+/* m <- b1 m + (1-b1) g, v <- b2 v + (1-b2) g^2, z <- z - (lr/bc1) m / (sqrt(v)/sqrt(bc2) + eps)
+ * with bc_i = 1 - b_i^k; Adam adds wd z to g first, AdamW multiplies z by 1 - lr wd first.
+ * The operations are torch's, in torch's order, so trajectories agree to rounding. */
+static void adam_common(const mf_optim *o, int decoupled, size_t d, size_t m, double *z, size_t ld,
+                        const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+    const double lr = mf_schedule_at(&o->sched, k), b1 = o->p.beta1, b2 = o->p.beta2;
+    const double eps = o->p.eps, wd = o->p.weight_decay;
+    const double c1 = 1.0 - b1, c2 = 1.0 - b2;
+    const double bc1 = 1.0 - pow(b1, (double)k), bc2 = 1.0 - pow(b2, (double)k);
+    const double step = lr / bc1, bc2s = sqrt(bc2);
+    const double shrink = 1.0 - lr * wd, gwd = decoupled ? 0.0 : wd;
+    for (size_t r = 0; r < d; r++) {
+        double *restrict zr = z + r * ld, *restrict mr = state + r * m,
+                         *restrict vr = state + lds + r * m;
+        const double *restrict gr = g + r * ldg;
+        if (decoupled && wd != 0.0)
+            for (size_t i = 0; i < m; i++)
+                zr[i] *= shrink;
+        for (size_t i = 0; i < m; i++) {
+            double gi = gwd != 0.0 ? gr[i] + gwd * zr[i] : gr[i];
+            mr[i] = mr[i] * b1 + c1 * gi;
+            vr[i] = vr[i] * b2 + c2 * (gi * gi);
+            zr[i] += -step * (mr[i] / (sqrt(vr[i]) / bc2s + eps));
+        }
+    }
+}
+
+static void adam_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
+                      size_t ldg, double *state, size_t lds, uint64_t k) {
+    adam_common(o, 0, d, m, z, ld, g, ldg, state, lds, k);
+}
+
+static void adamw_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
+                       size_t ldg, double *state, size_t lds, uint64_t k) {
+    adam_common(o, 1, d, m, z, ld, g, ldg, state, lds, k);
+}
+
+/* The step size each coordinate gets at step k+1, averaged over the coordinates:
+ * (lr/bc1) / (sqrt(v)/sqrt(bc2) + eps), with v the current second moment; lr itself before
+ * the first step, where v is not yet defined. */
+static void adam_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
+                        const double *state, size_t lds, uint64_t k, double *out) {
+    const double lr = mf_schedule_at(&o->sched, k + 1);
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            out[i] = lr;
+        return;
+    }
+    const double bc1 = 1.0 - pow(o->p.beta1, (double)k), bc2 = 1.0 - pow(o->p.beta2, (double)k);
+    for (size_t i = 0; i < m; i++)
+        out[i] = 0.0;
+    for (size_t r = 0; r < d; r++) {
+        const double *vr = state + lds + r * m;
+        for (size_t i = 0; i < m; i++)
+            out[i] += lr / bc1 / (sqrt(vr[i]) / sqrt(bc2) + o->p.eps) / (double)d;
+    }
+}
+
+const mf_optim_type mf_optim_adam_type = {.name = "adam",
+                                          .nstate = 2,
+                                          .state_names = {"m", "v"},
+                                          .momentum_state = 0,
+                                          .step = adam_step,
+                                          .lr_eff = adam_lr_eff};
+
+const mf_optim_type mf_optim_adamw_type = {.name = "adamw",
+                                           .nstate = 2,
+                                           .state_names = {"m", "v"},
+                                           .momentum_state = 0,
+                                           .step = adamw_step,
+                                           .lr_eff = adam_lr_eff};
