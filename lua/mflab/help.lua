@@ -82,7 +82,10 @@ M.entries = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
-  ["mf.opt.sgd"] = { math = "z <- z - lr g (MATH.md §3)", example = "opt = mf.opt.sgd{lr = 0.001}" },
+  ["mf.opt.sgd"] = {
+    math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
+    example = "opt = mf.opt.sgd{lr = 0.001}",
+  },
   ["mf.noise.hessian"] = {
     math = "D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A (MATH.md §2)",
     example = "nz = mf.noise.hessian{sigma = 2}",
@@ -160,6 +163,12 @@ M.entries = {
   ["mf.analysis.factors"] = {
     math = "s = eta^2/(B (1-mu)^2), r = eta/(B (1-mu)) (quasistatic §4)",
     example = "s, r = mf.analysis.factors{lr = 0.1, mu = 0.9, B = 1}",
+  },
+
+  ["mf.schedule.is_schedule"] = {
+    sig = "mf.schedule.is_schedule(v)",
+    desc = "true if v is a learning-rate schedule made by mf.schedule.*",
+    example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
   },
 
   -- functions

@@ -69,7 +69,7 @@ has_all(help.text(mf.run), { "mf.run{landscape, optimizer, x0, steps, ...}", "se
   "seed       natural (default 0)", "x0         point (required)", "math:", "example: r = mf.run{" }, "help(mf.run)")
 has_all(help.text(mf.noise.isotropic), { "space", '(default "normal") one of "normal", "full"',
   "sigma^2 P_T", "example:" }, "help(mf.noise.isotropic)")
-has_all(help.text(mf.opt.sgd), { "mf.opt.sgd{lr}", "lr  positive (required)", "z <- z - lr g" }, "help(mf.opt.sgd)")
+has_all(help.text(mf.opt.sgd), { "mf.opt.sgd{lr, ...}", "lr (required)", "momentum", "z <- z - lr g" }, "help(mf.opt.sgd)")
 -- method, through the value and through names
 local L = mf.landscape.valley {}
 has_all(help.text(L.hess), { "L:hess(z)", "H_f = diag(0, 2 h(x))", "example:" }, "help(L.hess)")
@@ -86,7 +86,7 @@ has_all(help.text(mf.opt.sgd { lr = 1 }), { "optimizer:" }, "help(opt)")
 -- modules list their functions
 has_all(help.text(mf.noise), { "mf.noise.hessian", "mf.noise.isotropic", "Hessian-aligned" }, "help(mf.noise)")
 has_all(help.text("mf.opt"), { "mf.opt.sgd" }, "help('mf.opt')")
-has_all(help.text("opt.sgd"), { "mf.opt.sgd{lr}" }, "help('opt.sgd') without the mf. prefix")
+has_all(help.text("opt.sgd"), { "mf.opt.sgd{lr, ...}" }, "help('opt.sgd') without the mf. prefix")
 -- not found
 local s, msg = help.text("no_such_thing")
 H.check(s == nil and msg:find("nothing is called 'no_such_thing'", 1, true), "unknown name: " .. tostring(msg))
