@@ -8,38 +8,26 @@
 #include "lbind.h"
 #include "mflab/analysis.h"
 
-/* The Hessian of a landscape at a point as a matrix-vector product. Small landscapes form
- * the dense Hessian once; products are then one pass over it. */
+/* The Hessian of a landscape at a point as a matrix-vector product: the landscape's
+ * Hessian-vector product (analytic where the landscape has one), so nothing of size d^2 is
+ * formed for large landscapes. */
 typedef struct hess_op {
-    size_t d;
-    double *H; /* d x d, row-major */
+    const mf_landscape *L;
+    const double *z;
 } hess_op;
-
-#define MF_DENSE_MAX 2000
 
 static int hess_matvec(void *ctx, const double *v, double *out, mf_err *err) {
     hess_op *op = ctx;
-    for (size_t i = 0; i < op->d; i++) {
-        const double *row = op->H + i * op->d;
-        double s = 0.0;
-        for (size_t j = 0; j < op->d; j++)
-            s += row[j] * v[j];
-        out[i] = s;
-    }
+    (void)err;
+    mf_landscape_hvp(op->L, op->z, v, out);
     return MF_OK;
 }
 
-/* Builds the operator at the point at index idx; buffers live on the Lua stack. */
+/* The operator at the point at index idx; the point lives on the Lua stack. */
 static hess_op push_hess_op(lua_State *L, mf_landscape *ls, int idx, const char *fname) {
-    hess_op op = {ls->dim, NULL};
-    if (ls->dim > MF_DENSE_MAX)
-        luaL_error(L, "%s: dimension %d is above %d, where dense Hessians are formed", fname,
-                   (int)ls->dim, MF_DENSE_MAX);
-    double *z = lua_newuserdatauv(L, sizeof(double) * (ls->dim + ls->dim * ls->dim), 0);
+    double *z = lua_newuserdatauv(L, sizeof(double) * ls->dim, 0);
     mfl_checkpoint(L, idx, ls->dim, z, fname, "z");
-    op.H = z + ls->dim;
-    mf_landscape_hess(ls, z, op.H);
-    return op;
+    return (hess_op){ls, z};
 }
 
 /* core.hessian_top(L, z, k, tol, maxiter, seed) -> values, vectors, products */
@@ -82,10 +70,7 @@ static int l_hessian_trace(lua_State *L) {
     const char *fname = "mf.analysis.trace";
     hess_op op = push_hess_op(L, ls, 2, fname);
     if (method == 0) {
-        double t = 0.0;
-        for (size_t i = 0; i < op.d; i++)
-            t += op.H[i * op.d + i];
-        lua_pushnumber(L, t);
+        lua_pushnumber(L, mf_landscape_trace_hessian(ls, op.z));
         lua_pushnumber(L, 0.0);
         lua_pushinteger(L, 0);
         return 3;
@@ -93,7 +78,7 @@ static int l_hessian_trace(lua_State *L) {
     double tr, se;
     size_t ns;
     mf_err err;
-    if (mf_hutchinson_trace(op.d, hess_matvec, &op, tol, 10, (size_t)maxs, (uint64_t)seed, &tr,
+    if (mf_hutchinson_trace(ls->dim, hess_matvec, &op, tol, 10, (size_t)maxs, (uint64_t)seed, &tr,
                             &se, &ns, &err))
         return mfl_raise(L, fname, &err);
     lua_pushnumber(L, tr);
