@@ -162,10 +162,23 @@ static void test_flow(void) {
     mf_noise_isotropic(&fz, sigma, MF_SPACE_FULL, NULL);
     mf_flow *fh, *fi, *ff;
     mf_err err;
-    CHECK(mf_flow_new(&fh, L, &o, &hz, &err) == MF_OK, "flow hessian: %s", err.msg);
-    CHECK(mf_flow_new(&fi, L, &o, &iz, &err) == MF_OK, "flow isotropic: %s", err.msg);
-    CHECK(mf_flow_new(&ff, L, &o, &fz, &err) == MF_EUNSUPPORTED && strstr(err.msg, "supported:"),
-          "full isotropic noise should be refused with the supported pairs: %s", err.msg);
+    CHECK(mf_flow_new(&fh, L, &o, &hz, 1, &err) == MF_OK, "flow hessian: %s", err.msg);
+    CHECK(mf_flow_new(&fi, L, &o, &iz, 1, &err) == MF_OK, "flow isotropic: %s", err.msg);
+    /* full isotropic noise has a tangent part: the flow is an SDE, integrated by Euler-Maruyama */
+    CHECK(mf_flow_new(&ff, L, &o, &fz, 1, &err) == MF_OK && mf_flow_is_sde(ff), "full noise: %s",
+          err.msg);
+    double xs[2] = {1.0, 0.0};
+    mf_flow_config sde_rk4 = {.x0 = xs, .steps = 10, .every = 1, .method = MF_FLOW_RK4};
+    mf_result *rs = NULL;
+    CHECK(mf_flow_integrate(ff, &sde_rk4, &rs, &err) == MF_EINVAL && strstr(err.msg, "'em'"),
+          "RK4 on an SDE refused: %s", err.msg);
+    mf_flow_free(ff);
+    mf_optim adam;
+    mf_optim_params ap = {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    mf_schedule lr1 = mf_schedule_constant(0.01);
+    mf_optim_make(&adam, "adam", &ap, &lr1, NULL);
+    CHECK(mf_flow_new(&ff, L, &adam, &iz, 1, &err) == MF_EUNSUPPORTED && strstr(err.msg, "supported:"),
+          "adam with isotropic noise refused with the supported pairs: %s", err.msg);
     for (double x = -2.0; x <= 2.0; x += 0.25) {
         double z[2] = {x, 0.0}, dz[2];
         double h = 1.5 + 2 * x * x, hp = 4 * x;
@@ -183,10 +196,11 @@ static void test_flow(void) {
     mf_noise h2;
     mf_noise_hessian(&h2, 2.0, NULL);
     mf_flow *fq;
-    mf_flow_new(&fq, Lq, &o2, &h2, NULL);
+    mf_flow_new(&fq, Lq, &o2, &h2, 1, NULL);
     double x0[2] = {5.0, 0.3};
     mf_result *r;
-    CHECK(mf_flow_integrate(fq, x0, 20000, 1000, &r, &err) == MF_OK, "integrate: %s", err.msg);
+    mf_flow_config cfg = {.x0 = x0, .steps = 20000, .every = 1000, .method = MF_FLOW_RK4};
+    CHECK(mf_flow_integrate(fq, &cfg, &r, &err) == MF_OK, "integrate: %s", err.msg);
     CHECK(r->nrec == 21 && r->t[20] == 20000, "records: %zu", r->nrec);
     double worst = 0;
     for (size_t j = 0; j < r->nrec; j++) {

@@ -140,10 +140,12 @@ local sol = md:integrate { x0 = { 5, 0.3 }, steps = 1000, every = 100 }
 H.check(#sol.t == 11 and sol.t[11] == 1000 and sol.x2[1] == 0, "flow on mf.run's grid, started from the projection")
 H.close(sol.x1[11], 5 * math.exp(-0.01 * 0.01 * 1000 / 2), 1e-12, "valley flow x(k) = x0 exp(-lr^2 sigma^2 k/2)")
 H.close(md:drift { 2, 0 }[1], -(0.01 / 4) * 4, 1e-15, "drift -(lr sigma^2/4) h'(x)")
+local sde = mf.manifold.flow { landscape = L, optimizer = opt, noise = mf.noise.isotropic { space = "full" } }
+H.raises({ "flow:integrate", "use method 'em'" }, sde.integrate, sde, { x0 = { 1, 0 }, steps = 10, method = "rk4" })
 H.raises({ "mf.manifold.flow", "supported:" }, mf.manifold.flow,
-  { landscape = L, optimizer = opt, noise = mf.noise.isotropic { space = "full" } })
+  { landscape = L, optimizer = mf.opt.adam { lr = 0.01 }, noise = mf.noise.isotropic {} })
 H.raises({ "mf.manifold.flow", "option 'noise' is required" }, mf.manifold.flow, { landscape = L, optimizer = opt })
-H.raises({ "flow:integrate", "unknown option 'seeds'" }, md.integrate, md, { x0 = { 1, 0 }, steps = 10, seeds = 4 })
+H.raises({ "flow:integrate", "unknown option 'paths'" }, md.integrate, md, { x0 = { 1, 0 }, steps = 10, paths = 4 })
 
 -- how the REPL prints values
 H.check(mf._repr({ 1, 2.5, "a" }) == '{1, 2.5, "a"}', "array repr: " .. mf._repr({ 1, 2.5, "a" }))

@@ -1,10 +1,20 @@
-/* Manifold dynamics (MATH.md §4): the effective drift along the manifold of minima that an
+/* Manifold dynamics (MATH.md §4): the effective dynamics on the manifold of minima that an
  * optimizer with gradient noise follows, and integrators for it on the step grid of mf_run.
  *
- * SGD (quasistatic eq. 12, no tangent noise): dz/dt = -sum_ij V_ij grad_M A_ij, t = k lr,
- * with V solving A V + V A = lr D22 D22^T / 2 on the normal space. Closed forms:
- * Hessian noise V = (lr sigma^2/4) P_T (eq. 13); isotropic normal noise
- * V = (lr sigma^2/4) A_N^{-1} (eq. 14). */
+ * At a manifold point z with tangent basis T (k columns) and normal basis N (c columns),
+ * A = H_f/2, A_N = N^T A N and the normal noise covariance Q = D22 D22^T:
+ *   SGD (quasistatic eq. 12):      A_N V + V A_N = lr Q / 2,                dz/dt = -F
+ *   momentum mu (eqs. 17, 18, 39): A_N V + V A_N + lr/(1-mu)^2 (V A_N^2 + A_N^2 V - 2 A_N V A_N)
+ *                                   = lr Q / (2(1-mu)),
+ *                                   first order dz/dt = -F/(1-mu),
+ *                                   second order dz = m/lr dt, dm = -((1-mu)/lr m + F) dt
+ * with the force F = sum_j t_j <V, N^T (d_{t_j} A) N> = sum_ij V_ij grad_M A_ij and t = k lr.
+ * Hessian noise: Q = sigma^2 A_N / B, so V = (lr sigma^2/(4B)) I (eq. 13); isotropic normal
+ * noise: Q = sigma^2 I / B, V = (lr sigma^2/(4B)) A_N^{-1} (eq. 14). Isotropic noise in the
+ * full space adds the tangent term sqrt(lr) D11 dW, D11 = sigma/sqrt(B) I: the flow is then an
+ * SDE (Euler-Maruyama, one path per seed). Adam on the rotated valley: see mf_adam_rv below,
+ * with t = k lr^2. sgd (torch) with momentum > 0, momentum{mu} and heavy_ball{beta} (beta = mu,
+ * m = lr pi) all use the momentum form; a plain sgd uses SGD's. */
 #ifndef MFLAB_MANIFOLD_H
 #define MFLAB_MANIFOLD_H
 
@@ -19,26 +29,48 @@
 
 typedef struct mf_flow mf_flow;
 
-/* Supported pairs so far: optimizer sgd with noise hessian or isotropic{space="normal"}, on a
- * landscape with a projection, a frame and Hessian derivatives. */
+/* order 1: the first-order flow; order 2: the second-order (momentum) system, for momentum
+ * optimizers and Adam. An unsupported optimizer/noise pair is MF_EUNSUPPORTED with a message
+ * that lists the supported pairs. */
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
-                mf_err *err);
+                int order, mf_err *err);
 void mf_flow_free(mf_flow *fl);
 
-/* dz/dt at the manifold point z (length d). */
+/* The first-order drift dz/dt at the manifold point z (length d), in the flow's time. */
 int mf_flow_drift(mf_flow *fl, const double *z, double *dz, mf_err *err);
+/* Time per iteration: lr (SGD, momentum) or lr^2 (Adam). */
+double mf_flow_dt(const mf_flow *fl);
+/* 1 when the flow has tangent noise (an SDE). */
+int mf_flow_is_sde(const mf_flow *fl);
 
-/* Integrates from P(x0) with classical RK4, one RK4 step of dt = lr per iteration, projecting
- * back onto the manifold after every step; records coordinates every `every` iterations on
- * the same grid as mf_run (0, every, 2 every, ..., and the last step). */
+enum mf_flow_method {
+    MF_FLOW_RK4,      /* classical RK4, one step per iteration */
+    MF_FLOW_DP45,     /* Dormand-Prince 5(4), adaptive, landing on every record time */
+    MF_FLOW_EM,       /* Euler-Maruyama, one step per iteration, one path per seed */
+    MF_FLOW_MOMENTUM  /* order 2: the momentum-like discretization of eq. (17):
+                         m <- mu m - lr F(z), z <- P(z + m), one step per iteration */
+};
+
+typedef struct mf_flow_config {
+    const double *x0; /* start; projected onto the manifold first */
+    uint64_t steps, every;
+    enum mf_flow_method method;
+    double rtol, atol; /* MF_FLOW_DP45 */
+    size_t seeds;      /* MF_FLOW_EM: paths (stream (seed, i) each) */
+    uint64_t seed;
+} mf_flow_config;
+
 /* Progress reports for mf_flow_integrate, as for mf_run (run.h): progress(ctx, done, total)
  * in iterations, from the calling thread, at most every MF_PROGRESS_PERIOD seconds and once
  * at the end. NULL turns them off. */
 void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
                           void *ctx);
 
-int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t every,
-                      mf_result **out, mf_err *err);
+/* Integrates on the iteration grid of mf_run (records at 0, every, 2 every, ..., and the
+ * last step), projecting back onto the manifold after every step; records the coordinates
+ * x1..xd (and, for order 2, the momentum m1..md). On MF_ENONFINITE/MF_EINTR the records made
+ * so far are returned too. */
+int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, mf_err *err);
 
 /* Adam on the rotated valley f = (x sin t + y cos t)^2 h(x cos t - y sin t) with Hessian
  * noise (quasistatic §5 and App. B), for any angle t. Time is t = k lr^2 (quasistatic eq. 24);

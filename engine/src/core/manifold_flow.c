@@ -1,25 +1,41 @@
+/* Manifold flows: the effective drift of MATH.md §4 for SGD, momentum and Adam, and their
+ * integration on mf_run's step grid (see manifold.h). */
 #include "mflab/manifold.h"
 
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mflab/interrupt.h"
+#include "mflab/lyapunov.h"
+#include "mflab/ode.h"
+#include "mflab/rng.h"
 
-enum flow_kind { FLOW_SGD_HESSIAN, FLOW_SGD_ISOTROPIC_NORMAL };
+enum flow_kind { FLOW_SGD, FLOW_MOMENTUM, FLOW_ADAM_RV };
 
 struct mf_flow {
     const mf_landscape *L;
     const mf_optim *o;
     const mf_noise *nz;
     enum flow_kind kind;
-    size_t d, c, k; /* dimension, codimension, manifold dimension */
+    int order;
+    double lr, mu, dt;
+    int q_hessian;     /* Q proportional to A_N (Hessian noise) or to I (isotropic) */
+    double q2;         /* Q = q2 A_N or q2 I: sigma^2 / B */
+    double tangent_sd; /* D11 = tangent_sd I on the tangent space; 0: no tangent noise */
+    double kappa, vscale;
+    mf_adam_rv adam;
+    size_t d, c, k;
     /* workspace, allocated once */
-    double *H, *dA, *T, *N, *V, *AN, *W, *zs, *stage;
+    double *H, *dH, *T, *N, *AN, *Q, *V, *NdN, *tmp, *lyw, *force, *ode, *y, *dw;
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
 };
+
+static const char supported[] =
+    "supported: optimizers sgd, momentum, heavy_ball (and sgd with momentum) with noise "
+    "hessian, isotropic (normal or full) or minibatch of them; adam with hessian noise on "
+    "rotated_valley/valley";
 
 void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
                           void *ctx) {
@@ -27,204 +43,367 @@ void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done
     fl->progress_ctx = ctx;
 }
 
-static const char supported[] =
-    "supported: optimizer sgd with noise hessian or isotropic{space=\"normal\"}";
+double mf_flow_dt(const mf_flow *fl) { return fl->dt; }
+int mf_flow_is_sde(const mf_flow *fl) { return fl->tangent_sd > 0; }
+
+void mf_flow_free(mf_flow *fl) {
+    if (!fl) return;
+    free(fl->H), free(fl->dH), free(fl->T), free(fl->N), free(fl->AN), free(fl->Q), free(fl->V);
+    free(fl->NdN), free(fl->tmp), free(fl->lyw), free(fl->force), free(fl->ode), free(fl->y);
+    free(fl->dw);
+    free(fl);
+}
 
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
-                mf_err *err) {
+                int order, mf_err *err) {
     *out = NULL;
     if (!L->type->project || !L->type->frame || !L->type->dhess || L->codim == 0)
         return mf_err_set(err, MF_EUNSUPPORTED,
                           "landscape '%s' lacks the projection, frame or Hessian derivative the "
                           "manifold flow needs",
                           L->type->name);
+    if (L->codim >= L->dim)
+        return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' has no manifold directions",
+                          L->type->name);
+    if (order != 1 && order != 2)
+        return mf_err_set(err, MF_EINVAL, "order must be 1 or 2, got %d", order);
     if (!nz || strcmp(nz->type->name, "none") == 0)
         return mf_err_set(err, MF_EUNSUPPORTED, "without noise there is no manifold drift; %s",
                           supported);
-    enum flow_kind kind;
-    if (strcmp(o->type->name, "sgd") != 0)
-        return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s' is not supported yet; %s",
-                          o->type->name, supported);
-    if (strcmp(nz->type->name, "hessian") == 0)
-        kind = FLOW_SGD_HESSIAN;
-    else if (strcmp(nz->type->name, "isotropic") == 0 && nz->space == MF_SPACE_NORMAL)
-        kind = FLOW_SGD_ISOTROPIC_NORMAL;
-    else
+    if (o->sched.kind != MF_SCHED_CONSTANT || o->sched.warmup)
         return mf_err_set(err, MF_EUNSUPPORTED,
-                          "noise '%s' with a tangent part makes the flow an SDE, not supported "
-                          "yet; %s",
-                          nz->type->name, supported);
+                          "the manifold flow needs a constant learning rate (got a schedule)");
+    mf_flow fl0 = {.L = L, .o = o, .nz = nz, .order = order, .lr = o->lr};
+    const char *on = o->type->name, *nn = nz->type->name;
+    double s = mf_noise_scale(nz);
+    if (strcmp(nn, "hessian") == 0) {
+        fl0.q_hessian = 1;
+    } else if (strcmp(nn, "isotropic") == 0 && nz->space != MF_SPACE_TANGENT) {
+        fl0.tangent_sd = nz->space == MF_SPACE_FULL ? s : 0.0;
+    } else {
+        return mf_err_set(err, MF_EUNSUPPORTED, "noise '%s' is not supported; %s", nn, supported);
+    }
+    fl0.q2 = s * s;
+    double mu = 0.0;
+    int is_momentum = strcmp(on, "momentum") == 0 || strcmp(on, "heavy_ball") == 0 ||
+                      (strcmp(on, "sgd") == 0 && o->p.momentum > 0);
+    if (strcmp(on, "sgd") == 0 && (o->p.weight_decay != 0 || o->p.nesterov ||
+                                   (o->p.momentum > 0 && o->p.dampening != 0)))
+        return mf_err_set(err, MF_EUNSUPPORTED,
+                          "sgd with weight decay, Nesterov or dampening has no manifold flow here; %s",
+                          supported);
+    if (strcmp(on, "adam") == 0) {
+        if (!fl0.q_hessian || strcmp(nn, "hessian") != 0)
+            return mf_err_set(err, MF_EUNSUPPORTED, "adam needs hessian noise; %s", supported);
+        if (strcmp(L->type->name, "rotated_valley") != 0 && strcmp(L->type->name, "valley") != 0)
+            return mf_err_set(err, MF_EUNSUPPORTED,
+                              "adam's flow is derived for the rotated valley (landscape '%s'); %s",
+                              L->type->name, supported);
+        if (o->p.weight_decay != 0)
+            return mf_err_set(err, MF_EUNSUPPORTED, "adam with weight decay has no flow here");
+        fl0.kind = FLOW_ADAM_RV;
+        fl0.dt = o->lr * o->lr; /* quasistatic eq. (24): t = k lr^2 */
+        /* theta is read off the frame at each point; sigma enters as sigma/sqrt(B) */
+        mf_adam_rv_init(&fl0.adam, 0.0, o->lr, o->p.beta1, o->p.eps, s);
+    } else if (is_momentum) {
+        if (!mf_optim_momentum_mu(o, &mu) || !(mu >= 0 && mu < 1))
+            return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s': momentum outside [0, 1)", on);
+        fl0.kind = FLOW_MOMENTUM;
+        fl0.mu = mu;
+        fl0.dt = o->lr;
+        fl0.kappa = o->lr / ((1 - mu) * (1 - mu)); /* eq. (39) */
+        fl0.vscale = o->lr / (2 * (1 - mu));
+        if (order == 1 && fl0.tangent_sd > 0)
+            return mf_err_set(err, MF_EUNSUPPORTED,
+                              "tangent noise with momentum needs the second-order flow (order = 2)");
+    } else if (strcmp(on, "sgd") == 0) {
+        if (order == 2)
+            return mf_err_set(err, MF_EUNSUPPORTED, "plain sgd has only a first-order flow");
+        fl0.kind = FLOW_SGD;
+        fl0.dt = o->lr;
+        fl0.kappa = 0.0, fl0.vscale = o->lr / 2; /* eq. (12) */
+    } else {
+        return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s' is not supported; %s", on,
+                          supported);
+    }
     mf_flow *fl = calloc(1, sizeof *fl);
     if (!fl) return mf_err_set(err, MF_ENOMEM, "out of memory");
-    size_t d = L->dim, c = L->codim;
-    fl->L = L, fl->o = o, fl->nz = nz, fl->kind = kind;
-    fl->d = d, fl->c = c, fl->k = d - c;
+    *fl = fl0;
+    size_t d = L->dim, c = L->codim, k = d - c;
+    fl->d = d, fl->c = c, fl->k = k;
     fl->H = malloc(sizeof(double) * d * d);
-    fl->dA = malloc(sizeof(double) * d * d);
-    fl->T = malloc(sizeof(double) * d * (d - c + 1));
+    fl->dH = malloc(sizeof(double) * d * d);
+    fl->T = malloc(sizeof(double) * d * k);
     fl->N = malloc(sizeof(double) * d * c);
-    fl->V = malloc(sizeof(double) * d * d);
     fl->AN = malloc(sizeof(double) * c * c);
-    fl->W = malloc(sizeof(double) * d * c);
-    fl->zs = malloc(sizeof(double) * d);
-    fl->stage = malloc(sizeof(double) * d * 5);
-    if (!fl->H || !fl->dA || !fl->T || !fl->N || !fl->V || !fl->AN || !fl->W || !fl->zs ||
-        !fl->stage) {
+    fl->Q = malloc(sizeof(double) * c * c);
+    fl->V = malloc(sizeof(double) * c * c);
+    fl->NdN = malloc(sizeof(double) * c * c);
+    fl->tmp = malloc(sizeof(double) * d * c);
+    fl->lyw = malloc(sizeof(double) * mf_lyapunov_worksize(c));
+    fl->force = malloc(sizeof(double) * d);
+    fl->ode = malloc(sizeof(double) * mf_ode_worksize(2 * d));
+    fl->y = malloc(sizeof(double) * 2 * d);
+    fl->dw = malloc(sizeof(double) * 2 * d);
+    if (!fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
+        !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw) {
         mf_flow_free(fl);
-        return mf_err_set(err, MF_ENOMEM, "out of memory");
+        return mf_err_set(err, MF_ENOMEM, "out of memory for a flow of dimension %zu", d);
     }
     *out = fl;
     return MF_OK;
 }
 
-void mf_flow_free(mf_flow *fl) {
-    if (!fl) return;
-    free(fl->H), free(fl->dA), free(fl->T), free(fl->N), free(fl->V), free(fl->AN), free(fl->W);
-    free(fl->zs), free(fl->stage);
-    free(fl);
+/* X^T M Y for M d x d row-major and X (d x a), Y (d x b) column-major: out a x b row-major. */
+static void sandwich(const double *X, size_t a, const double *M, const double *Y, size_t b,
+                     size_t d, double *tmp, double *out, double scale) {
+    for (size_t r = 0; r < d; r++) /* tmp = M Y (d x b, row-major) */
+        for (size_t j = 0; j < b; j++) {
+            double s = 0.0;
+            for (size_t q = 0; q < d; q++)
+                s += M[r * d + q] * Y[j * d + q];
+            tmp[r * b + j] = s;
+        }
+    for (size_t i = 0; i < a; i++)
+        for (size_t j = 0; j < b; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < d; r++)
+                s += X[i * d + r] * tmp[r * b + j];
+            out[i * b + j] = scale * s;
+        }
 }
 
-/* V (d x d, row-major, supported on the normal space) at the manifold point z. */
-static int flow_covariance(mf_flow *fl, const double *z, mf_err *err) {
-    const size_t d = fl->d, c = fl->c;
-    const double lr = fl->o->lr, s2 = fl->nz->sigma * fl->nz->sigma / fl->nz->batch; /* Q(20) */
-    const double scale = lr * s2 / 4.0;
-    const double *N = fl->N; /* column j of N at N[j*d + r] */
-    if (fl->kind == FLOW_SGD_HESSIAN) { /* eq. (13): V = (lr sigma^2/4) P_T */
-        for (size_t a = 0; a < d; a++)
-            for (size_t b = 0; b < d; b++) {
-                double s = 0.0;
-                for (size_t j = 0; j < c; j++)
-                    s += N[j * d + a] * N[j * d + b];
-                fl->V[a * d + b] = scale * s;
-            }
-        return MF_OK;
-    }
-    /* eq. (14): V = (lr sigma^2/4) N (N^T A N)^{-1} N^T, A = H_f/2 */
+/* The force F = sum_j t_j <V, N^T (d_{t_j} A) N> at the manifold point z (frame filled). */
+static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
+    const size_t d = fl->d, c = fl->c, k = fl->k;
+    int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
+    if (rc) return rc;
     mf_landscape_hess(fl->L, z, fl->H);
-    for (size_t i = 0; i < c; i++)
-        for (size_t j = 0; j < c; j++) {
-            double s = 0.0;
-            for (size_t a = 0; a < d; a++)
-                for (size_t b = 0; b < d; b++)
-                    s += N[i * d + a] * 0.5 * fl->H[a * d + b] * N[j * d + b];
-            fl->AN[i * c + j] = s;
-        }
-    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
-    if (info == 0) info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
-    if (info != 0)
-        return mf_err_set(err, MF_EINVAL,
-                          "the normal-space Hessian is not positive definite at the manifold point "
-                          "(LAPACK info %d)",
-                          (int)info);
-    /* A_N is symmetric, so the column-major lower triangle dpotri fills (no LAPACKE transpose
-     * copies) is the row-major upper one */
-    for (size_t i = 0; i < c; i++)
-        for (size_t j = 0; j < i; j++)
-            fl->AN[i * c + j] = fl->AN[j * c + i];
-    for (size_t a = 0; a < d; a++) /* W = N A_N^{-1} */
-        for (size_t j = 0; j < c; j++) {
-            double s = 0.0;
-            for (size_t i = 0; i < c; i++)
-                s += N[i * d + a] * fl->AN[i * c + j];
-            fl->W[a * c + j] = s;
-        }
+    sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5); /* A_N = N^T (H/2) N */
+    for (size_t i = 0; i < c * c; i++)
+        fl->Q[i] = fl->q_hessian ? fl->q2 * fl->AN[i] : 0.0;
+    if (!fl->q_hessian)
+        for (size_t i = 0; i < c; i++)
+            fl->Q[i * c + i] = fl->q2;
+    if ((rc = mf_lyapunov_solve(c, fl->AN, fl->Q, fl->kappa, fl->vscale, fl->V, fl->lyw, err)))
+        return rc;
+    memset(F, 0, d * sizeof *F);
+    for (size_t j = 0; j < k; j++) {
+        const double *t = fl->T + j * d;
+        fl->L->type->dhess(fl->L, z, t, fl->dH);
+        sandwich(fl->N, c, fl->dH, fl->N, c, d, fl->tmp, fl->NdN, 0.5);
+        double s = 0.0;
+        for (size_t i = 0; i < c * c; i++)
+            s += fl->V[i] * fl->NdN[i];
+        for (size_t r = 0; r < d; r++)
+            F[r] += s * t[r];
+    }
+    return MF_OK;
+}
+
+/* Adam on the rotated valley: h, h' and the angle read off the landscape at z. */
+static int adam_force(mf_flow *fl, const double *z, double *F, double *m11, mf_err *err) {
+    const size_t d = fl->d;
+    int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
+    if (rc) return rc;
+    const double *et = fl->T, *en = fl->N;
+    mf_landscape_hess(fl->L, z, fl->H);
+    fl->L->type->dhess(fl->L, z, et, fl->dH);
+    double h = 0.0, hp = 0.0; /* on M, H_f = 2 h e_n e_n^T */
     for (size_t a = 0; a < d; a++)
-        for (size_t b = 0; b < d; b++) {
-            double s = 0.0;
-            for (size_t j = 0; j < c; j++)
-                s += fl->W[a * c + j] * N[j * d + b];
-            fl->V[a * d + b] = scale * s;
-        }
+        for (size_t b = 0; b < d; b++)
+            h += 0.5 * en[a] * fl->H[a * d + b] * en[b], hp += 0.5 * en[a] * fl->dH[a * d + b] * en[b];
+    fl->adam.theta = atan2(-et[1], et[0]); /* e_t = (cos t, -sin t) */
+    double dxdt;
+    if ((rc = mf_adam_rv_drift(&fl->adam, h, hp, &dxdt, m11, err))) return rc;
+    /* dx'/dt = -M11 h' E[y'^2], so the force along e_t is h' E[y'^2] = -dx'/dt / M11 */
+    double fx = -dxdt / *m11;
+    for (size_t r = 0; r < d; r++)
+        F[r] = fx * et[r];
     return MF_OK;
 }
 
 int mf_flow_drift(mf_flow *fl, const double *z, double *dz, mf_err *err) {
-    const size_t d = fl->d, k = fl->k;
-    fl->L->type->frame(fl->L, z, fl->T, fl->N);
-    int rc = flow_covariance(fl, z, err);
+    if (fl->kind == FLOW_ADAM_RV) {
+        double m11;
+        int rc = adam_force(fl, z, fl->force, &m11, err);
+        if (rc) return rc;
+        for (size_t r = 0; r < fl->d; r++)
+            dz[r] = -m11 * fl->force[r];
+        return MF_OK;
+    }
+    int rc = flow_force(fl, z, fl->force, err);
     if (rc) return rc;
-    for (size_t a = 0; a < d; a++)
-        dz[a] = 0.0;
-    /* eq. (12): dz/dt = -sum_j t_j <V, d_{t_j} A>_F, A = H_f/2 */
-    for (size_t j = 0; j < k; j++) {
-        const double *t = fl->T + j * d;
-        fl->L->type->dhess(fl->L, z, t, fl->dA);
-        double s = 0.0;
-        for (size_t a = 0; a < d * d; a++)
-            s += fl->V[a] * 0.5 * fl->dA[a];
-        for (size_t a = 0; a < d; a++)
-            dz[a] -= s * t[a];
+    double f = fl->kind == FLOW_MOMENTUM ? 1.0 / (1.0 - fl->mu) : 1.0; /* eq. (18) */
+    for (size_t r = 0; r < fl->d; r++)
+        dz[r] = -f * fl->force[r];
+    return MF_OK;
+}
+
+/* ODE right-hand sides and projection for the integrators: order 1 y = z; order 2 y = (z, m). */
+static int rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
+    mf_flow *fl = ctx;
+    (void)t;
+    const size_t d = fl->d;
+    if (fl->order == 1) return mf_flow_drift(fl, y, dy, err);
+    const double *z = y, *m = y + d;
+    int rc;
+    if (fl->kind == FLOW_ADAM_RV) { /* eqs. (46), (52): dz = -M11 m, dm = c1 (F - m) */
+        double m11;
+        if ((rc = adam_force(fl, z, fl->force, &m11, err))) return rc;
+        for (size_t r = 0; r < d; r++) {
+            dy[r] = -m11 * m[r];
+            dy[d + r] = fl->adam.c1 * (fl->force[r] - m[r]);
+        }
+        return MF_OK;
+    }
+    /* eq. (17): dz = m/lr dt, dm = -((1-mu)/lr m + F) dt */
+    if ((rc = flow_force(fl, z, fl->force, err))) return rc;
+    for (size_t r = 0; r < d; r++) {
+        dy[r] = m[r] / fl->lr;
+        dy[d + r] = -((1.0 - fl->mu) / fl->lr * m[r] + fl->force[r]);
     }
     return MF_OK;
 }
 
-int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t every,
-                      mf_result **out, mf_err *err) {
-    *out = NULL;
-    if (every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
+static void proj(void *ctx, double *y) {
+    mf_flow *fl = ctx;
     const size_t d = fl->d;
+    fl->L->type->project(fl->L, 1, y, 1, y, 1);
+    if (fl->order == 1) return;
+    if (mf_landscape_frame(fl->L, y, fl->T, fl->N, NULL) != MF_OK) return;
+    double *m = y + d; /* keep the momentum tangent: m <- T T^T m */
+    for (size_t r = 0; r < d; r++)
+        fl->dw[r] = 0.0;
+    for (size_t j = 0; j < fl->k; j++) {
+        const double *t = fl->T + j * d;
+        double s = 0.0;
+        for (size_t r = 0; r < d; r++)
+            s += t[r] * m[r];
+        for (size_t r = 0; r < d; r++)
+            fl->dw[r] += s * t[r];
+    }
+    memcpy(m, fl->dw, d * sizeof *m);
+}
+
+/* Tangent noise sqrt(lr) D11 dW on z (order 1) or m (order 2); dw has k entries ~ N(0, dt). */
+static int tangent_noise(void *ctx, double t, const double *y, const double *dw, double *out,
+                         mf_err *err) {
+    mf_flow *fl = ctx;
+    (void)t;
+    const size_t d = fl->d, n = fl->order * d;
+    int rc = mf_landscape_frame(fl->L, y, fl->T, fl->N, err);
+    if (rc) return rc;
+    memset(out, 0, n * sizeof *out);
+    double *o = fl->order == 1 ? out : out + d;
+    double s = sqrt(fl->lr) * fl->tangent_sd;
+    for (size_t j = 0; j < fl->k; j++)
+        for (size_t r = 0; r < d; r++)
+            o[r] += s * dw[j] * fl->T[j * d + r];
+    return MF_OK;
+}
+
+static void record(mf_result *res, size_t j, size_t seed, const double *y, size_t n) {
+    for (size_t a = 0; a < n; a++)
+        res->data[(a * res->nrec_alloc + j) * res->seeds + seed] = y[a];
+}
+
+int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, mf_err *err) {
+    *out = NULL;
+    const size_t d = fl->d, n = fl->order * d;
+    if (cfg->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
     for (size_t a = 0; a < d; a++)
-        if (!isfinite(x0[a])) return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", a + 1);
-    size_t nrec = (size_t)(steps / every + 1 + (steps % every != 0));
-    mf_observable obs[64];
-    size_t nobs = d < 64 ? d : 64;
-    for (size_t a = 0; a < nobs; a++)
+        if (!isfinite(cfg->x0[a]))
+            return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", a + 1);
+    enum mf_flow_method method = cfg->method;
+    if (mf_flow_is_sde(fl) && method != MF_FLOW_EM)
+        return mf_err_set(err, MF_EINVAL,
+                          "this flow has tangent noise (an SDE): use method 'em', not %s",
+                          method == MF_FLOW_RK4 ? "'rk4'" : method == MF_FLOW_DP45 ? "'dp45'" : "'momentum'");
+    if (method == MF_FLOW_MOMENTUM && (fl->order != 2 || fl->kind != FLOW_MOMENTUM))
+        return mf_err_set(err, MF_EINVAL,
+                          "method 'momentum' discretizes the second-order momentum flow (order = 2)");
+    if (method == MF_FLOW_DP45 && (!(cfg->rtol > 0) || !(cfg->atol > 0)))
+        return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0");
+    size_t seeds = method == MF_FLOW_EM ? (cfg->seeds ? cfg->seeds : 1) : 1;
+    size_t nrec = (size_t)(cfg->steps / cfg->every + 1 + (cfg->steps % cfg->every != 0));
+    mf_observable *obs = malloc(sizeof *obs * n);
+    if (!obs) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    for (size_t a = 0; a < n; a++)
         obs[a] = (mf_observable){MF_OBS_COORD, a};
-    mf_result *res = mf_result_new(nobs, obs, nrec, 1);
+    mf_result *res = mf_result_new(n, obs, nrec, seeds);
+    free(obs);
     if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
     for (size_t j = 0; j + 1 < nrec; j++)
-        res->t[j] = (uint64_t)j * every;
-    res->t[nrec - 1] = steps;
+        res->t[j] = (uint64_t)j * cfg->every;
+    res->t[nrec - 1] = cfg->steps;
 
-    double *z = fl->zs, *k1 = fl->stage, *k2 = k1 + d, *k3 = k2 + d, *k4 = k3 + d, *y = k4 + d;
-    const double h = fl->o->lr; /* one iteration is dt = lr (MATH.md §0) */
-    fl->L->type->project(fl->L, 1, x0, 1, z, 1);
-    size_t j = 0;
+    double *y = fl->y, h = 0.0;
+    const double dt = fl->dt;
     int rc = MF_OK;
+    size_t kept = nrec;
     double last_report = mf_clock();
-    for (uint64_t step = 0;; step++) {
-        if (step == res->t[j]) {
-            for (size_t a = 0; a < nobs; a++)
-                res->data[(a * nrec + j) * 1] = z[a];
-            if (++j == nrec) break;
-        }
-        /* classical RK4; stage points are projected so the drift is evaluated on M */
-        if ((rc = mf_flow_drift(fl, z, k1, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + 0.5 * h * k1[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k2, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + 0.5 * h * k2[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k3, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + h * k3[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k4, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + h / 6.0 * (k1[a] + 2.0 * k2[a] + 2.0 * k3[a] + k4[a]);
-        fl->L->type->project(fl->L, 1, y, 1, z, 1);
-        for (size_t a = 0; a < d; a++)
-            if (!isfinite(z[a])) {
-                rc = mf_err_set(err, MF_ENONFINITE, "manifold flow left the reals at step %llu",
+    uint64_t total = cfg->steps * seeds, done = 0;
+    mf_ode_stats st = {0};
+    for (size_t sd = 0; sd < seeds && rc == MF_OK; sd++) {
+        mf_rng g;
+        mf_rng_seed(&g, cfg->seed, sd);
+        memset(y, 0, n * sizeof *y);
+        memcpy(y, cfg->x0, d * sizeof *y);
+        proj(fl, y);
+        size_t j = 0;
+        for (uint64_t step = 0;; step++) {
+            if (step == res->t[j]) {
+                record(res, j, sd, y, n);
+                if (++j == nrec) break;
+            }
+            if (method == MF_FLOW_DP45) { /* adaptive, straight to the next record time */
+                rc = mf_ode_dopri5(n, rhs, proj, fl, step * dt, res->t[j] * dt, y, cfg->rtol,
+                                   cfg->atol, &h, fl->ode, &st, err);
+                done += res->t[j] - step;
+                step = res->t[j] - 1;
+            } else if (method == MF_FLOW_RK4) {
+                rc = mf_ode_rk4_step(n, rhs, proj, fl, step * dt, dt, y, fl->ode, err);
+                done++;
+            } else if (method == MF_FLOW_EM) {
+                rc = mf_sde_em_step(n, fl->k, rhs, tangent_noise, proj, fl, step * dt, dt, y, &g,
+                                    fl->ode, err);
+                done++;
+            } else { /* momentum-like discretization of eq. (17) */
+                rc = flow_force(fl, y, fl->force, err);
+                if (!rc) {
+                    for (size_t r = 0; r < d; r++) {
+                        y[d + r] = fl->mu * y[d + r] - fl->lr * fl->force[r];
+                        y[r] += y[d + r];
+                    }
+                    proj(fl, y);
+                }
+                done++;
+            }
+            if (!rc)
+                for (size_t a = 0; a < n; a++)
+                    if (!isfinite(y[a])) {
+                        rc = mf_err_set(err, MF_ENONFINITE,
+                                        "manifold flow left the reals at step %llu (seed %zu)",
+                                        (unsigned long long)(step + 1), sd + 1);
+                        break;
+                    }
+            if (!rc && mf_interrupt_pending())
+                rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu",
                                 (unsigned long long)(step + 1));
+            if (rc) {
+                if (j < kept) kept = j;
                 break;
             }
-        if (rc) break;
-        if ((step & 1023) == 0 && mf_interrupt_pending()) {
-            rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu", (unsigned long long)step);
-            break;
-        }
-        if (fl->progress && (step & 1023) == 0 && mf_clock() - last_report >= MF_PROGRESS_PERIOD) {
-            last_report = mf_clock();
-            fl->progress(fl->progress_ctx, step, steps);
+            if (fl->progress && mf_clock() - last_report >= MF_PROGRESS_PERIOD) {
+                last_report = mf_clock();
+                fl->progress(fl->progress_ctx, done, total);
+            }
         }
     }
-    if (fl->progress) fl->progress(fl->progress_ctx, res->t[j ? j - 1 : 0], steps);
-    res->nrec = j;
-    res->steps_done = j ? res->t[j - 1] : 0;
+    if (fl->progress) fl->progress(fl->progress_ctx, done, total);
+    res->nrec = kept;
+    res->steps_done = kept ? res->t[kept - 1] : 0;
     *out = res;
     return rc;
 }

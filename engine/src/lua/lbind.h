@@ -45,6 +45,10 @@ typedef struct lresult {
 
 /* Raises "<fname>: <message>" for an engine error. */
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err);
+/* Raises an mflab.error object for a run or flow that failed part way: a table with message,
+ * (for MF_ENONFINITE from mf_run) step and trajectory, and result, the result at res_idx
+ * holding what was recorded before the failure; its __tostring is the message. */
+int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx);
 
 /* Reads a point of dimension d (a Lua table of numbers or a vector) at index idx. */
 void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fname,

@@ -1,26 +1,33 @@
-/* mf.manifold.flow: core.flow(landscape, optimizer, noise) -> flow userdata whose user values
- * keep the three alive (the engine's flow points into them). */
+/* mf.manifold.flow: core.flow(landscape, optimizer, noise, order) -> flow userdata whose user
+ * values keep the three alive (the engine's flow points into them). */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lbind.h"
 
 typedef struct lflow {
     mf_flow *fl;
+    int order;
+    int warned; /* the note about a start off the manifold was printed */
 } lflow;
 
 static int l_flow(lua_State *L) {
     llandscape *ls = luaL_checkudata(L, 1, MF_LANDSCAPE);
     loptim *o = luaL_checkudata(L, 2, MF_OPTIM);
     lnoise *n = luaL_testudata(L, 3, MF_NOISE);
+    int order = (int)luaL_optinteger(L, 4, 1);
     lflow *f = lua_newuserdatauv(L, sizeof *f, 3);
     f->fl = NULL;
+    f->warned = 0;
     luaL_setmetatable(L, MF_FLOW);
     for (int i = 1; i <= 3; i++) {
         lua_pushvalue(L, i);
         lua_setiuservalue(L, -2, i);
     }
     mf_err err;
-    if (mf_flow_new(&f->fl, ls->L, &o->o, n ? &n->nz : NULL, &err))
+    f->order = order;
+    if (mf_flow_new(&f->fl, ls->L, &o->o, n ? &n->nz : NULL, order, &err))
         return mfl_raise(L, "mf.manifold.flow", &err);
     return 1;
 }
@@ -43,7 +50,8 @@ static int flow_drift(lua_State *L) {
     return 1;
 }
 
-/* flow:integrate(opts): opts.x0, steps, every checked by the Lua layer */
+/* flow:integrate(opts): x0, steps, every, method, rtol, atol, seeds, seed, checked by the Lua
+ * layer */
 static int flow_integrate(lua_State *L) {
     mf_flow *fl = checkflow(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -52,28 +60,58 @@ static int flow_integrate(lua_State *L) {
     double *x0 = lua_newuserdatauv(L, d * sizeof(double), 0);
     lua_getfield(L, 2, "x0");
     mfl_checkpoint(L, -1, d, x0, "flow:integrate", "option 'x0'");
-    uint64_t steps = (uint64_t)mfl_optinteger(L, 2, "steps", 0);
-    uint64_t every = (uint64_t)mfl_optinteger(L, 2, "every", 1);
+    static const char *const methods[] = {"rk4", "dp45", "em", "momentum", NULL};
+    static const enum mf_flow_method codes[] = {MF_FLOW_RK4, MF_FLOW_DP45, MF_FLOW_EM,
+                                                MF_FLOW_MOMENTUM};
+    lua_getfield(L, 2, "method");
+    int method = luaL_checkoption(L, -1, "rk4", methods);
+    mf_flow_config cfg = {
+        .x0 = x0,
+        .steps = (uint64_t)mfl_optinteger(L, 2, "steps", 0),
+        .every = (uint64_t)mfl_optinteger(L, 2, "every", 1),
+        .method = codes[method],
+        .rtol = mfl_optnumber(L, 2, "rtol", 1e-9),
+        .atol = mfl_optnumber(L, 2, "atol", 1e-12),
+        .seeds = (size_t)mfl_optinteger(L, 2, "seeds", 1),
+        .seed = (uint64_t)mfl_optinteger(L, 2, "seed", 0),
+    };
+    if (lua_isnil(L, -1)) cfg.method = mf_flow_is_sde(fl) ? MF_FLOW_EM : MF_FLOW_RK4;
+    /* a start far from the manifold is projected; say so once per flow */
+    lflow *lf = lua_touserdata(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    mf_landscape *ls = ((llandscape *)lua_touserdata(L, -1))->L;
+    double *p = lua_newuserdatauv(L, d * sizeof(double), 0);
+    if (!lf->warned && mf_landscape_project(ls, x0, p, NULL) == MF_OK) {
+        double dist = 0.0, nrm = 0.0;
+        for (size_t i = 0; i < d; i++)
+            dist += (x0[i] - p[i]) * (x0[i] - p[i]), nrm += x0[i] * x0[i];
+        if (sqrt(dist) > 1e-6 * (1.0 + sqrt(nrm))) {
+            lua_writestringerror("flow:integrate: x0 is %s from the manifold of minima; the flow "
+                                 "starts from its projection\n",
+                                 lua_pushfstring(L, "%f", sqrt(dist)));
+            lf->warned = 1;
+        }
+    }
     mf_result *r = NULL;
     mf_err err;
     mfl_progress progress;
     int has_progress = mfl_progress_init(L, 2, &progress);
     mf_flow_set_progress(fl, has_progress ? mfl_progress_call : NULL, &progress);
-    int rc = mf_flow_integrate(fl, x0, steps, every, &r, &err);
+    int rc = mf_flow_integrate(fl, &cfg, &r, &err);
     mf_flow_set_progress(fl, NULL, NULL);
     if (!r) return mfl_raise(L, "flow:integrate", &err);
     lua_createtable(L, 0, 2);
     int info = lua_gettop(L);
     lua_createtable(L, (int)r->nobs, 0);
-    for (size_t v = 0; v < r->nobs; v++) {
-        lua_pushfstring(L, "x%d", (int)v + 1);
+    for (size_t v = 0; v < r->nobs; v++) { /* x1..xd, then m1..md for the second order */
+        lua_pushfstring(L, "%s%d", v < d ? "x" : "m", (int)(v < d ? v : v - d) + 1);
         lua_seti(L, -2, (lua_Integer)v + 1);
     }
     lua_setfield(L, info, "names");
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
     mfl_pushresult(L, r, info);
-    if (rc) return mfl_raise(L, "flow:integrate", &err); /* the result is collected */
+    if (rc) return mfl_raise_result(L, "flow:integrate", &err, -1);
     return 1;
 }
 
@@ -83,7 +121,9 @@ static int flow_tostring(lua_State *L) {
     lua_getiuservalue(L, 1, 3);
     const char *opt = luaL_tolstring(L, -2, NULL);
     const char *noise = luaL_tolstring(L, -2, NULL);
-    lua_pushfstring(L, "manifold flow (first order) of %s with noise %s", opt, noise);
+    int order = ((lflow *)lua_touserdata(L, 1))->order;
+    lua_pushfstring(L, "manifold flow (%s order) of %s with noise %s",
+                    order == 2 ? "second" : "first", opt, noise);
     return 1;
 }
 

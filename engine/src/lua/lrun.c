@@ -204,13 +204,13 @@ static int parse_obs(const char *s, size_t d, mf_observable *o) {
 
 /* Raises an error object: a table with message, step, trajectory and result (what was
  * recorded before the failure), whose __tostring is the message. */
-static int raise_run_error(lua_State *L, const mf_err *err, int res_idx) {
+int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx) {
     res_idx = lua_absindex(L, res_idx);
     mf_result *r = checkresult(L, res_idx)->r;
     lua_createtable(L, 0, 4);
-    lua_pushfstring(L, "mf.run: %s", err->msg);
+    lua_pushfstring(L, "%s: %s", fname, err->msg);
     lua_setfield(L, -2, "message");
-    if (err->code == MF_ENONFINITE) {
+    if (err->code == MF_ENONFINITE && r->fail_step) {
         lua_pushinteger(L, (lua_Integer)r->fail_step);
         lua_setfield(L, -2, "step");
         lua_pushinteger(L, (lua_Integer)r->fail_traj + 1);
@@ -296,7 +296,7 @@ static int l_run(lua_State *L) {
     int rc = mf_run(&c, &r, &err);
     if (!r) return mfl_raise(L, "mf.run", &err);
     mfl_pushresult(L, r, info);
-    if (rc) return raise_run_error(L, &err, -1);
+    if (rc) return mfl_raise_result(L, "mf.run", &err, -1);
     return 1;
 }
 
