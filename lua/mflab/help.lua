@@ -216,6 +216,24 @@ M.entries = {
     sig = "L:project(z)", desc = "the projection Pz onto the manifold of minima",
     example = "print(L:project{2, 3})  -- valley: {2, 0}",
   },
+  ["landscape:hvp"] = {
+    sig = "L:hvp(z, v)", desc = "the Hessian-vector product H_f(z) v, as a table (analytic where the landscape has one)",
+    example = "print(L:hvp({2, 3}, {1, 0}))",
+  },
+  ["landscape:trace_hessian"] = {
+    sig = "L:trace_hessian(z)", desc = "Tr H_f(z)",
+    math = "matrix factorization on M: 2(m |V|^2 + n |U|^2); UV (linear): (mu2/n)(|u|^2 + |v|^2) (MATH.md §1)",
+    example = "print(L:trace_hessian{1, 0})  -- valley: 2 h(1) = 4",
+  },
+  ["landscape:tangent"] = {
+    sig = "L:tangent(z)", desc = "an orthonormal basis of the tangent space of the manifold at the manifold point z (a table of vectors)",
+    example = "T = L:tangent{2, 0}; print(T[1])",
+  },
+  ["landscape:test_loss"] = {
+    sig = "L:test_loss(z)", desc = "the test loss where the landscape defines one (matrix sensing, completion, linear regression)",
+    math = "matrix sensing: |UV - X*|_F^2 / d (F(13))",
+    example = "print(L:test_loss(L.x0))",
+  },
 
   -- result methods
   ["result:mean"] = {

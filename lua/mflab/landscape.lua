@@ -1,23 +1,93 @@
 -- mf.landscape: loss landscapes (MATH.md §1). Each constructor checks its options against
 -- its schema and builds the engine's landscape.
+--
+-- Every landscape has L.dim, L.codim (dimension of the normal space of its manifold of
+-- minima, 0 if none is known), L.name, L.x0 (the paper's starting point, or nil), and the
+-- methods L:value(z), L:grad(z), L:hess(z) (a table of rows; dimension <= 2000), L:hvp(z, v),
+-- L:trace_hessian(z), L:project(z), L:tangent(z) (returns T, N: orthonormal bases of the
+-- tangent and normal spaces at the projection of z, as tables of basis vectors) and, where
+-- defined, L:test_loss(z). z is a table of numbers or a vector.
+--
+-- Landscapes given by Lua functions (valley{h = function}, quadratic_manifold, custom) are
+-- evaluated on the calling thread: mf.run steps them with one thread whatever `threads` says
+-- (Lua is single-threaded), and they are much slower than the built-in ones.
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check -- errors point at the user's call of the constructor
 
 local M = {}
 
+local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+schema.kinds.coefficients_or_function = function(v)
+  if type(v) == "function" then return true end
+  return schema.kinds.coefficients(v)
+end
+
 local valley_schema = schema.new("mf.landscape.valley", {
   { name = "a", kind = "positive", default = 1, doc = "h(x) = a + b x^2: the curvature scale at x = 0" },
   { name = "b", kind = "nonnegative", default = 1, doc = "h(x) = a + b x^2: how fast the valley sharpens" },
-  { name = "h", kind = "coefficients", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b); h must stay positive" },
-}, "f(x, y) = h(x) y^2, manifold of minima y = 0 (MATH.md §1; quasistatic paper Fig. 1)")
+  { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
+}, "f(x, y) = h(x) y^2, manifold of minima y = 0 (MATH.md §1; quasistatic paper Fig. 1); start (5, 0)")
 
 function M.valley(opts)
   local o = check(valley_schema, opts)
   if o.h and (opts.a ~= nil or opts.b ~= nil) then
     error("mf.landscape.valley: give either option 'h' or options 'a'/'b', not both", 2)
   end
+  if type(o.h) == "function" then return core.valley_fn(o.h) end
   return core.valley(o.h or { o.a, 0, o.b })
 end
 
+local rotated_schema = schema.new("mf.landscape.rotated_valley", {
+  { name = "theta", kind = "number", default = 0, doc = "rotation angle (radians); theta = 0 is the valley" },
+  { name = "h", kind = "coefficients", default = { 1, 0, 1 }, doc = "h as polynomial coefficients {c0, c1, ...} (default 1 + u^2)" },
+}, "f = (x sin(theta) + y cos(theta))^2 h(x cos(theta) - y sin(theta)) (quasistatic eq. 23); manifold the line x sin + y cos = 0; start: u = 5 on the manifold")
+
+function M.rotated_valley(opts)
+  local o = check(rotated_schema, opts)
+  return core.rotated_valley(o.theta, o.h)
+end
+
+local qm_schema = schema.new("mf.landscape.quadratic_manifold", {
+  { name = "k", kind = "count", required = true, doc = "dimension of the manifold (x in R^k)" },
+  { name = "d", kind = "count", required = true, doc = "dimension of the space (y in R^(d-k))" },
+  { name = "A", kind = "function", required = true, doc = "x (a table of k numbers) -> the (d-k) x (d-k) matrix A(x) as a table of rows, symmetric positive definite; derivatives by finite differences" },
+}, "f(x, y) = y^T A(x) y (quasistatic eq. 5), manifold y = 0; runs single-threaded")
+
+function M.quadratic_manifold(opts)
+  local o = check(qm_schema, opts)
+  if o.k >= o.d then
+    error(("mf.landscape.quadratic_manifold: option 'k' must be < d = %d, got %d"):format(o.d, o.k), 2)
+  end
+  return core.quadratic_manifold(o.k, o.d, o.A)
+end
+
+local sphere_schema = schema.new("mf.landscape.sphere3d", {
+  { name = "seed", kind = "natural", default = 0, doc = "seed of the random orthogonal matrix U" },
+  { name = "rotate", kind = "boolean", default = true, doc = "false: U = I (L = F itself)" },
+}, "L(w) = F(Uw), F(x, y, z) = 2 - (x + y)/sqrt(x^2 - xy + y^2), U random orthogonal (L.U); scale-invariant; minima x = y > 0 in Uw; start U^T (0.3, 1.3, 1.2) (normalization-sharpness App. F)")
+
+function M.sphere3d(opts)
+  local o = check(sphere_schema, opts)
+  return core.sphere3d(o.seed, o.rotate)
+end
+
+local custom_schema = schema.new("mf.landscape.custom", {
+  { name = "dim", kind = "count", required = true, doc = "dimension d" },
+  { name = "f", kind = "function", required = true, doc = "z (a table of d numbers) -> f(z)" },
+  { name = "grad", kind = "function", doc = "z -> gradient (a table of d numbers); default: central differences of f, step cbrt(eps) max(1, |z_k|)" },
+  { name = "hess", kind = "function", doc = "z -> Hessian (a table of d rows); default: central differences of grad (or second differences of f, step eps^(1/4) max(1, |z_k|))" },
+  { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
+}, "a landscape from Lua functions, for prototyping; runs single-threaded")
+
+function M.custom(opts)
+  local o = check(custom_schema, opts)
+  if o.codim > o.dim then
+    error(("mf.landscape.custom: option 'codim' must be <= dim = %d, got %d"):format(o.dim, o.codim), 2)
+  end
+  return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
+end
+
+M._finite = finite
 return M

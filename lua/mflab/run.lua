@@ -10,7 +10,7 @@ local run_schema = schema.new("mf.run", {
   { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
   { name = "optimizer", kind = "optimizer", required = true, doc = "the optimizer" },
   { name = "noise", kind = "noise", doc = "gradient-noise model (default: none)" },
-  { name = "x0", kind = "point", required = true, doc = "starting point, the same for every trajectory" },
+  { name = "x0", kind = "point", doc = "starting point, the same for every trajectory (default: the landscape's L.x0, the paper's start, where it has one)" },
   { name = "steps", kind = "natural", required = true, doc = "number of optimizer steps" },
   { name = "every", kind = "count", doc = "record every this many steps (default: steps/1000, at least 1); the last step is always recorded" },
   { name = "seeds", kind = "count", default = 1, doc = "number of trajectories (each its own random stream)" },
@@ -27,6 +27,13 @@ local function describe(x) return x == nil and "none" or tostring(x) end
 function M.run(opts)
   local o = check(run_schema, opts)
   local d = o.landscape.dim
+  o.x0 = o.x0 or o.landscape.x0
+  if not o.x0 then
+    error(("mf.run: option 'x0' is required: landscape '%s' has no default start"):format(o.landscape.name), 2)
+  end
+  if #o.x0 ~= d then
+    error(("mf.run: option 'x0' has %d entries, landscape '%s' has dimension %d"):format(#o.x0, o.landscape.name, d), 2)
+  end
   local names = {}
   for _, n in ipairs(o.record or { "x", "loss" }) do
     if n == "x" then

@@ -89,7 +89,8 @@ base.seed = 10
 H.check(digest(mf.run(base)) ~= ref, "another seed gives other numbers")
 
 -- run option errors name the option
-H.raises({ "mf.run", "option 'x0' is required" }, mf.run, { landscape = L, optimizer = opt, steps = 1 })
+H.raises({ "mf.run", "option 'x0' is required" }, mf.run,
+  { landscape = mf.landscape.custom { dim = 1, f = function(z) return z[1] ^ 2 end }, optimizer = opt, steps = 1 })
 H.raises({ "mf.run", "option 'x0' has 3 entries" }, mf.run, { landscape = L, optimizer = opt, steps = 1, x0 = { 1, 2, 3 } })
 H.raises({ "mf.run", "option 'steps'", "integer >= 0" }, mf.run, { landscape = L, optimizer = opt, steps = 1.5, x0 = { 1, 2 } })
 H.raises({ "mf.run", "option 'landscape' must be a landscape" }, mf.run, { landscape = opt, optimizer = opt, steps = 1, x0 = { 1, 2 } })

@@ -210,6 +210,7 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     J.res = res;
     int nt = c->threads > 0 ? c->threads : mf_threads_default();
     if (c->landscape->flags & MF_LANDSCAPE_SERIAL) nt = 1; /* host callbacks: calling thread only */
+    if (c->landscape->flags & MF_LANDSCAPE_SERIAL) nt = 1; /* host callbacks: calling thread only */
     J.block = c->block;
     if (!J.block) { /* auto: up to 256 lanes, but enough blocks to keep every thread busy */
         size_t per = (c->seeds + (size_t)nt - 1) / (size_t)nt;

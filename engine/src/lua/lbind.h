@@ -25,8 +25,11 @@ typedef struct lvector {
     double x[];
 } lvector;
 
+typedef struct lcb lcb; /* callbacks into Lua of a Lua-defined landscape (llandscape.c) */
+
 typedef struct llandscape {
     mf_landscape *L;
+    lcb *cb; /* NULL unless the landscape calls Lua functions */
 } llandscape;
 
 typedef struct lnoise {
@@ -42,6 +45,10 @@ typedef struct loptim {
 typedef struct lresult {
     mf_result *r;
 } lresult;
+
+/* Raises the first error a Lua-defined landscape's functions met since the last check (the
+ * message names the landscape and the option), if any. */
+void mfl_landscape_checkcb(lua_State *L, const llandscape *l);
 
 /* Raises "<fname>: <message>" for an engine error. */
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err);

@@ -45,7 +45,10 @@ static int flow_drift(lua_State *L) {
     double *z = lua_newuserdatauv(L, 2 * d * sizeof(double), 0);
     mfl_checkpoint(L, 2, d, z, "flow:drift", "z");
     mf_err err;
-    if (mf_flow_drift(fl, z, z + d, &err)) return mfl_raise(L, "flow:drift", &err);
+    int rc = mf_flow_drift(fl, z, z + d, &err);
+    lua_getiuservalue(L, 1, 1);
+    mfl_landscape_checkcb(L, lua_touserdata(L, -1));
+    if (rc) return mfl_raise(L, "flow:drift", &err);
     mfl_pushtable(L, z + d, d);
     return 1;
 }
@@ -99,7 +102,11 @@ static int flow_integrate(lua_State *L) {
     mf_flow_set_progress(fl, has_progress ? mfl_progress_call : NULL, &progress);
     int rc = mf_flow_integrate(fl, &cfg, &r, &err);
     mf_flow_set_progress(fl, NULL, NULL);
-    if (!r) return mfl_raise(L, "flow:integrate", &err);
+    if (!r) {
+        lua_getiuservalue(L, 1, 1);
+        mfl_landscape_checkcb(L, lua_touserdata(L, -1));
+        return mfl_raise(L, "flow:integrate", &err);
+    }
     lua_createtable(L, 0, 2);
     int info = lua_gettop(L);
     lua_createtable(L, (int)r->nobs, 0);
@@ -111,6 +118,9 @@ static int flow_integrate(lua_State *L) {
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
     mfl_pushresult(L, r, info);
+    lua_getiuservalue(L, 1, 1);
+    mfl_landscape_checkcb(L, lua_touserdata(L, -1));
+    lua_pop(L, 1);
     if (rc) return mfl_raise_result(L, "flow:integrate", &err, -1);
     return 1;
 }

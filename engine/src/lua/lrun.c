@@ -294,8 +294,12 @@ static int l_run(lua_State *L) {
     mf_result *r = NULL;
     mf_err err = {0};
     int rc = mf_run(&c, &r, &err);
-    if (!r) return mfl_raise(L, "mf.run", &err);
+    if (!r) {
+        mfl_landscape_checkcb(L, ls); /* a Lua-defined landscape's own error comes first */
+        return mfl_raise(L, "mf.run", &err);
+    }
     mfl_pushresult(L, r, info);
+    mfl_landscape_checkcb(L, ls);
     if (rc) return mfl_raise_result(L, "mf.run", &err, -1);
     return 1;
 }

@@ -1,0 +1,93 @@
+-- Manifold flows (MATH.md §4) from Lua: closed forms for SGD and momentum, DP45 against RK4 and
+-- the exact solution, the second-order momentum flow, the SDE form, Adam at theta = 0 and pi/4,
+-- and the valley's SGD ensemble mean staying on the flow over the whole run.
+local here = arg[0]:match("(.*)/") or "."
+local H = dofile(here .. "/harness.lua")
+
+local L = mf.landscape.valley { a = 1, b = 1 } -- h = 1 + x^2
+local lr, sigma = 0.01, 1.5
+local nz = mf.noise.hessian { sigma = sigma }
+local sgd = mf.manifold.flow { landscape = L, optimizer = mf.opt.sgd { lr = lr }, noise = nz }
+
+-- first-order momentum flow is 1/(1-mu)^2 times SGD's (Q(19)); exactly so on the valley (c = 1)
+for _, mu in ipairs { 0.5, 0.9 } do
+  for _, o in ipairs { mf.opt.momentum { lr = lr, mu = mu }, mf.opt.heavy_ball { lr = lr, beta = mu },
+                       mf.opt.sgd { lr = lr, momentum = mu } } do
+    local m = mf.manifold.flow { landscape = L, optimizer = o, noise = nz }
+    local z = { 1.7, 0 }
+    H.close(m:drift(z)[1] / sgd:drift(z)[1], 1 / (1 - mu) ^ 2, 1e-12, tostring(o) .. ": drift / SGD's")
+  end
+end
+-- minibatch B divides the drift by B (Q(20))
+local mb = mf.manifold.flow { landscape = L, optimizer = mf.opt.sgd { lr = lr }, noise = mf.noise.minibatch { B = 4, of = nz } }
+H.close(mb:drift { 2, 0 }[1], sgd:drift { 2, 0 }[1] / 4, 1e-12, "minibatch B = 4 drift")
+
+-- DP45 and RK4 against x(k) = x0 exp(-lr^2 sigma^2 k / 2)
+local steps = 200000
+local exact = 5 * math.exp(-lr * lr * sigma * sigma * steps / 2)
+local t0 = os.clock()
+local dp = sgd:integrate { x0 = { 5, 0 }, steps = steps, every = 20000, method = "dp45", rtol = 1e-10, atol = 1e-13 }
+local tdp = os.clock() - t0
+H.close(dp.x1[#dp.t], exact, 1e-8, "DP45 end point")
+H.check(#dp.t == 11 and dp.t[11] == steps, "DP45 records on the iteration grid")
+local rk = sgd:integrate { x0 = { 5, 0 }, steps = steps, every = 20000 }
+H.close(rk.x1[#rk.t], exact, 1e-9, "RK4 end point")
+print(("bench: valley flow, %d iterations: dp45 %.3f s"):format(steps, tdp))
+
+-- second order (Q(17)) relaxes onto the first-order flow: after the transient the two agree
+local mu = 0.9
+local mo = mf.opt.momentum { lr = lr, mu = mu }
+local f1 = mf.manifold.flow { landscape = L, optimizer = mo, noise = nz }
+local f2 = mf.manifold.flow { landscape = L, optimizer = mo, noise = nz, order = 2 }
+local a = f1:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "dp45" }
+local b = f2:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "dp45" }
+local c = f2:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "momentum" }
+H.check(b.names[3] == "m1" and #b.names == 4, "order 2 records x1, x2, m1, m2")
+H.close(b.x1[#b.t], a.x1[#a.t], 2e-3, "second order ends on the first-order flow")
+H.close(c.x1[#c.t], b.x1[#b.t], 1e-3, "momentum-like discretization of Q(17) follows the ODE")
+
+-- the SDE form: isotropic full noise adds sqrt(lr) sigma dW along x; the mean over paths
+-- follows the drift and the spread grows like sqrt(lr sigma^2 t) at first
+local full = mf.noise.isotropic { sigma = 0.5, space = "full" }
+local sde = mf.manifold.flow { landscape = L, optimizer = mf.opt.sgd { lr = lr }, noise = full }
+local paths = sde:integrate { x0 = { 0, 0 }, steps = 2000, every = 100, seeds = 400, seed = 1 }
+-- at x = 0 the drift is ~0 (h'(0) = 0), so x is close to a Brownian motion: var = lr * (lr sigma^2) k
+local var = paths:var("x1")[#paths.t]
+local want = lr * lr * 0.25 * 2000
+H.check(math.abs(var / want - 1) < 4 * math.sqrt(2 / 399) + 0.05,
+  ("SDE spread %g vs lr^2 sigma^2 k = %g"):format(var, want))
+H.check(math.abs(paths:mean("x1")[#paths.t]) < 4 * math.sqrt(want / 400), "SDE mean stays at 0")
+
+-- Adam on the rotated valley: theta = 0 moves far faster than theta = pi/4 (Q(27))
+local adam = mf.opt.adam { lr = 0.01, betas = { 0.9, 0.999 }, eps = 1e-8 }
+local rates = {}
+for _, th in ipairs { 0, math.pi / 4 } do
+  local R = mf.landscape.rotated_valley { theta = th }
+  local fl = mf.manifold.flow { landscape = R, optimizer = adam, noise = mf.noise.hessian { sigma = 1 } }
+  local u = 2 -- manifold coordinate x' = x cos - y sin; the point x' = 2 on the manifold
+  local z = { u * math.cos(th), -u * math.sin(th) }
+  local dz = fl:drift(z)
+  rates[#rates + 1] = math.sqrt(dz[1] ^ 2 + dz[2] ^ 2)
+end
+-- eq. (27): theta = 0: sigma0 h'/(4 eps0 sqrt h); pi/4: h'/(2h) (h = 5, h' = 4, sigma0/eps0 = 1e8)
+H.close(rates[1] / (1e8 * 4 / (4 * math.sqrt(5))), 1, 1e-6, "Adam theta = 0 follows eq. (27)")
+H.close(rates[2] / (4 / 10), 1, 1e-6, "Adam theta = pi/4 follows eq. (27)")
+
+-- the valley: the SGD ensemble mean stays within 5% of the flow over the whole run
+local o = mf.opt.sgd { lr = 1e-3 }
+local h2 = mf.noise.hessian { sigma = 2 }
+local r = mf.run { landscape = L, optimizer = o, noise = h2, x0 = { 5, 0 }, steps = 400000, every = 4000, seeds = 128, seed = 5, record = { "x1" } }
+local fl = mf.manifold.flow { landscape = L, optimizer = o, noise = h2 }:integrate { x0 = { 5, 0 }, steps = 400000, every = 4000, method = "dp45" }
+local worst, m = 0, r:mean("x1")
+for j = 1, #m do worst = math.max(worst, math.abs(m[j] - fl.x1[j]) / fl.x1[j]) end
+H.check(worst < 0.05, ("valley SGD mean within 5%% of the flow at every record (worst %.4f)"):format(worst))
+
+-- bad input
+H.raises({ "mf.manifold.flow", "option 'order'" }, mf.manifold.flow, { landscape = L, optimizer = mo, noise = nz, order = 3 })
+H.raises({ "mf.manifold.flow", "plain sgd has only a first-order flow" }, mf.manifold.flow,
+  { landscape = L, optimizer = mf.opt.sgd { lr = lr }, noise = nz, order = 2 })
+H.raises({ "flow:integrate", "option 'rtol'" }, sgd.integrate, sgd, { x0 = { 1, 0 }, steps = 10, rtol = 0 })
+H.raises({ "mf.manifold.flow", "constant learning rate" }, mf.manifold.flow,
+  { landscape = L, optimizer = mf.opt.sgd { lr = mf.schedule.cosine { lr = 0.1, T = 10 } }, noise = nz })
+
+H.finish()
