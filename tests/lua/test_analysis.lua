@@ -34,6 +34,22 @@ H.raises({ "mf.analysis.top", "argument 'L' must be a landscape" }, mf.analysis.
 H.raises({ "mf.analysis.trace", "option 'method'" }, mf.analysis.trace, L, z, { method = "guess" })
 H.raises({ "mf.analysis.spherical_sharpness", "not scale-invariant" }, mf.analysis.spherical_sharpness, L, z)
 
+-- spherical sharpness on the scale-invariant 3-D example (sharpness paper App. F): on the
+-- manifold x = y > 0 of the unit sphere it is 6/(1 - z^2), and it equals |w|^2 lambda_1(H(w))
+local S = mf.landscape.sphere3d { rotate = false }
+for _, zc in ipairs { 0, 0.3, 0.6 } do
+  local x = math.sqrt((1 - zc * zc) / 2)
+  local w = { x, x, zc }
+  H.close(mf.analysis.spherical_sharpness(S, w), 6 / (1 - zc * zc), 1e-7, "sphere3d sharpness 6/(1 - z^2) at z = " .. zc)
+  local w3 = { 3 * x, 3 * x, 3 * zc }
+  H.close(mf.analysis.spherical_sharpness(S, w3), 6 / (1 - zc * zc), 1e-7, "invariant to scaling w")
+  H.close(9 * mf.analysis.top(S, w3, 1)[1], 6 / (1 - zc * zc), 1e-7, "= |w|^2 lambda_1(H(w))")
+end
+local Sr = mf.landscape.sphere3d { seed = 4 } -- rotated by a random orthogonal U: same spectrum
+local w = { 0.3, 1.3, 1.2 }
+H.close(mf.analysis.spherical_sharpness(Sr, w), (0.09 + 1.69 + 1.44) * mf.analysis.top(Sr, w, 1)[1], 1e-9,
+  "rotated sphere3d: spherical sharpness = |w|^2 lambda_1")
+
 -- fits
 local ts, ys = {}, {}
 for i = 1, 20 do ts[i] = i; ys[i] = 4 * math.exp(-i / 6) end
