@@ -82,6 +82,27 @@ local worst, m = 0, r:mean("x1")
 for j = 1, #m do worst = math.max(worst, math.abs(m[j] - fl.x1[j]) / fl.x1[j]) end
 H.check(worst < 0.05, ("valley SGD mean within 5%% of the flow at every record (worst %.4f)"):format(worst))
 
+-- GD+WD on sphere3d: the sharpness-reduction flow (S(3)) lowers the spherical sharpness
+-- monotonically and ends at the flattest point (1/sqrt 2, 1/sqrt 2, 0), sharpness 6
+local S = mf.landscape.sphere3d { rotate = false }
+local gw = mf.opt.gd_wd { lr = 0.5, wd = 0.08 }
+local sf = mf.manifold.flow { landscape = S, optimizer = gw, noise = mf.noise.none() }
+local sr = sf:integrate { x0 = { 0.3, 1.3, 1.2 }, steps = 3000, every = 30, method = "dp45" }
+local prev, mono = math.huge, true
+for j = 1, #sr.t do
+  local lam = mf.analysis.spherical_sharpness(S, { sr.x1[j], sr.x2[j], sr.x3[j] })
+  if lam > prev + 1e-9 then mono = false end
+  prev = lam
+end
+H.check(mono, "spherical sharpness decreases monotonically along the flow")
+local e = #sr.t
+local dist = math.sqrt((sr.x1[e] - 1 / math.sqrt(2)) ^ 2 + (sr.x2[e] - 1 / math.sqrt(2)) ^ 2 + sr.x3[e] ^ 2)
+H.check(dist < 1e-3, ("the flow ends within 1e-3 of (1/sqrt 2, 1/sqrt 2, 0): %g"):format(dist))
+H.close(prev, 6, 1e-6, "final sharpness 6")
+H.raises({ "flow:integrate", "not scale-invariant" }, function()
+  return mf.manifold.flow { landscape = L, optimizer = gw, noise = mf.noise.none() }:integrate { x0 = { 1, 0.5 }, steps = 10 }
+end)
+
 -- bad input
 H.raises({ "mf.manifold.flow", "option 'order'" }, mf.manifold.flow, { landscape = L, optimizer = mo, noise = nz, order = 3 })
 H.raises({ "mf.manifold.flow", "plain sgd has only a first-order flow" }, mf.manifold.flow,

@@ -2,6 +2,7 @@
  * integration on mf_run's step grid (see manifold.h). */
 #include "mflab/manifold.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "mflab/ode.h"
 #include "mflab/rng.h"
 
-enum flow_kind { FLOW_SGD, FLOW_MOMENTUM, FLOW_ADAM_RV };
+enum flow_kind { FLOW_SGD, FLOW_MOMENTUM, FLOW_ADAM_RV, FLOW_SHARPNESS };
 
 struct mf_flow {
     const mf_landscape *L;
@@ -27,7 +28,7 @@ struct mf_flow {
     mf_adam_rv adam;
     size_t d, c, k;
     /* workspace, allocated once */
-    double *H, *dH, *T, *N, *AN, *Q, *V, *NdN, *tmp, *lyw, *force, *ode, *y, *dw;
+    double *H, *dH, *T, *N, *AN, *Q, *V, *NdN, *tmp, *lyw, *force, *ode, *y, *dw, *ev, *gam;
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
 };
@@ -35,7 +36,7 @@ struct mf_flow {
 static const char supported[] =
     "supported: optimizers sgd, momentum, heavy_ball (and sgd with momentum) with noise "
     "hessian, isotropic (normal or full) or minibatch of them; adam with hessian noise on "
-    "rotated_valley/valley";
+    "rotated_valley/valley; gd_wd without noise on a scale-invariant landscape";
 
 void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
                           void *ctx) {
@@ -50,8 +51,25 @@ void mf_flow_free(mf_flow *fl) {
     if (!fl) return;
     free(fl->H), free(fl->dH), free(fl->T), free(fl->N), free(fl->AN), free(fl->Q), free(fl->V);
     free(fl->NdN), free(fl->tmp), free(fl->lyw), free(fl->force), free(fl->ode), free(fl->y);
-    free(fl->dw);
+    free(fl->dw), free(fl->ev), free(fl->gam);
     free(fl);
+}
+
+static int flow_alloc(mf_flow *fl, mf_err *err);
+
+/* GD+WD on a scale-invariant landscape (sharpness paper eq. (3)): time tau = k lr wd. */
+static int sharpness_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, mf_err *err) {
+    double eta_in = o->lr * o->p.weight_decay;
+    if (!(eta_in > 0))
+        return mf_err_set(err, MF_EINVAL, "gd_wd needs lr * wd > 0 (the intrinsic learning rate)");
+    mf_flow *fl = calloc(1, sizeof *fl);
+    if (!fl) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    fl->L = L, fl->o = o, fl->order = 1, fl->lr = o->lr, fl->kind = FLOW_SHARPNESS;
+    fl->dt = eta_in;
+    int rc = flow_alloc(fl, err);
+    if (rc) return rc;
+    *out = fl;
+    return MF_OK;
 }
 
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
@@ -67,6 +85,14 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
                           L->type->name);
     if (order != 1 && order != 2)
         return mf_err_set(err, MF_EINVAL, "order must be 1 or 2, got %d", order);
+    if (strcmp(o->type->name, "gd_wd") == 0) { /* sharpness reduction: deterministic */
+        if (nz && strcmp(nz->type->name, "none") != 0)
+            return mf_err_set(err, MF_EUNSUPPORTED,
+                              "gd_wd's sharpness-reduction flow is for noiseless GD+WD; %s", supported);
+        if (order != 1)
+            return mf_err_set(err, MF_EUNSUPPORTED, "gd_wd has only a first-order flow");
+        return sharpness_new(out, L, o, err);
+    }
     if (!nz || strcmp(nz->type->name, "none") == 0)
         return mf_err_set(err, MF_EUNSUPPORTED, "without noise there is no manifold drift; %s",
                           supported);
@@ -129,6 +155,15 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
     mf_flow *fl = calloc(1, sizeof *fl);
     if (!fl) return mf_err_set(err, MF_ENOMEM, "out of memory");
     *fl = fl0;
+    int rc = flow_alloc(fl, err);
+    if (rc) return rc;
+    *out = fl;
+    return MF_OK;
+}
+
+/* Workspace for the flow's dimensions; frees fl on failure. */
+static int flow_alloc(mf_flow *fl, mf_err *err) {
+    const mf_landscape *L = fl->L;
     size_t d = L->dim, c = L->codim, k = d - c;
     fl->d = d, fl->c = c, fl->k = k;
     fl->H = malloc(sizeof(double) * d * d);
@@ -145,12 +180,13 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
     fl->ode = malloc(sizeof(double) * mf_ode_worksize(2 * d));
     fl->y = malloc(sizeof(double) * 2 * d);
     fl->dw = malloc(sizeof(double) * 2 * d);
-    if (!fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
-        !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw) {
+    fl->ev = malloc(sizeof(double) * (d * d + 2 * d));
+    fl->gam = malloc(sizeof(double) * d * d);
+    if (!fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
+        !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw || !fl->ev) {
         mf_flow_free(fl);
         return mf_err_set(err, MF_ENOMEM, "out of memory for a flow of dimension %zu", d);
     }
-    *out = fl;
     return MF_OK;
 }
 
@@ -223,7 +259,81 @@ static int adam_force(mf_flow *fl, const double *z, double *F, double *m11, mf_e
     return MF_OK;
 }
 
+/* Sharpness paper eq. (3): dzeta/dtau = -2 grad_G log l1 / (4 + |grad_G log l1|^2) on the
+ * manifold G of minima within the unit sphere; d log l1 along g = v1^T (d_g H) v1 / l1 for the
+ * top eigenpair (l1, v1) of H(zeta). */
+static int sharpness_drift(mf_flow *fl, const double *z, double *dz, mf_err *err) {
+    const size_t d = fl->d, k = fl->k;
+    int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
+    if (rc) return rc;
+    double zz = 0.0;
+    for (size_t r = 0; r < d; r++)
+        zz += z[r] * z[r];
+    /* an orthonormal basis of G's tangent space: M's tangent vectors without the radial part */
+    size_t kg = 0;
+    double *G = fl->gam; /* d x kg, column-major */
+    for (size_t j = 0; j < k; j++) {
+        double *g = G + kg * d;
+        const double *t = fl->T + j * d;
+        double tz = 0.0;
+        for (size_t r = 0; r < d; r++)
+            tz += t[r] * z[r];
+        for (size_t r = 0; r < d; r++)
+            g[r] = t[r] - tz * z[r] / zz;
+        for (size_t i = 0; i < kg; i++) { /* Gram-Schmidt against the kept ones */
+            double c = 0.0;
+            for (size_t r = 0; r < d; r++)
+                c += G[i * d + r] * g[r];
+            for (size_t r = 0; r < d; r++)
+                g[r] -= c * G[i * d + r];
+        }
+        double nrm = 0.0;
+        for (size_t r = 0; r < d; r++)
+            nrm += g[r] * g[r];
+        nrm = sqrt(nrm);
+        if (nrm < 1e-8) continue;
+        for (size_t r = 0; r < d; r++)
+            g[r] /= nrm;
+        kg++;
+    }
+    /* top eigenpair of H(zeta) */
+    mf_landscape_hess(fl->L, z, fl->H);
+    double *A = fl->ev, *w = A + d * d, *v1 = w + d;
+    memcpy(A, fl->H, d * d * sizeof *A);
+    lapack_int m, isupp[2];
+    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)d, A, (lapack_int)d,
+                                     0.0, 0.0, (lapack_int)d, (lapack_int)d, 0.0, &m, w, v1,
+                                     (lapack_int)d, isupp);
+    if (info != 0 || m != 1)
+        return mf_err_set(err, MF_EINVAL, "top eigenpair of the Hessian failed (LAPACK info %d)",
+                          (int)info);
+    double l1 = w[0];
+    if (!(l1 > 0))
+        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive", l1);
+    double *grad = fl->force, g2 = 0.0;
+    memset(grad, 0, d * sizeof *grad);
+    for (size_t j = 0; j < kg; j++) {
+        const double *g = G + j * d;
+        fl->L->type->dhess(fl->L, z, g, fl->dH);
+        double s = 0.0;
+        for (size_t a = 0; a < d; a++) {
+            double row = 0.0;
+            for (size_t b = 0; b < d; b++)
+                row += fl->dH[a * d + b] * v1[b];
+            s += v1[a] * row;
+        }
+        s /= l1;
+        g2 += s * s;
+        for (size_t r = 0; r < d; r++)
+            grad[r] += s * g[r];
+    }
+    for (size_t r = 0; r < d; r++)
+        dz[r] = -2.0 * grad[r] / (4.0 + g2);
+    return MF_OK;
+}
+
 int mf_flow_drift(mf_flow *fl, const double *z, double *dz, mf_err *err) {
+    if (fl->kind == FLOW_SHARPNESS) return sharpness_drift(fl, z, dz, err);
     if (fl->kind == FLOW_ADAM_RV) {
         double m11;
         int rc = adam_force(fl, z, fl->force, &m11, err);
@@ -270,6 +380,14 @@ static void proj(void *ctx, double *y) {
     mf_flow *fl = ctx;
     const size_t d = fl->d;
     fl->L->type->project(fl->L, 1, y, 1, y, 1);
+    if (fl->kind == FLOW_SHARPNESS) { /* the flow lives on the unit sphere */
+        double nrm = 0.0;
+        for (size_t r = 0; r < d; r++)
+            nrm += y[r] * y[r];
+        nrm = sqrt(nrm);
+        for (size_t r = 0; r < d; r++)
+            y[r] /= nrm;
+    }
     if (fl->order == 1) return;
     if (mf_landscape_frame(fl->L, y, fl->T, fl->N, NULL) != MF_OK) return;
     double *m = y + d; /* keep the momentum tangent: m <- T T^T m */
@@ -325,6 +443,17 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                           "method 'momentum' discretizes the second-order momentum flow (order = 2)");
     if (method == MF_FLOW_DP45 && (!(cfg->rtol > 0) || !(cfg->atol > 0)))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0");
+    if (fl->kind == FLOW_SHARPNESS) { /* eq. (3) needs L(c w) = L(w) */
+        double *w2 = fl->y, f1 = mf_landscape_value(fl->L, cfg->x0);
+        for (size_t a = 0; a < d; a++)
+            w2[a] = 2.0 * cfg->x0[a];
+        double f2 = mf_landscape_value(fl->L, w2);
+        if (fabs(f2 - f1) > 1e-9 * (fabs(f1) + 1e-12))
+            return mf_err_set(err, MF_EUNSUPPORTED,
+                              "landscape '%s' is not scale-invariant (L(2 x0) = %g, L(x0) = %g): "
+                              "the sharpness-reduction flow needs L(c w) = L(w)",
+                              fl->L->type->name, f2, f1);
+    }
     size_t seeds = method == MF_FLOW_EM ? (cfg->seeds ? cfg->seeds : 1) : 1;
     size_t nrec = (size_t)(cfg->steps / cfg->every + 1 + (cfg->steps % cfg->every != 0));
     mf_observable *obs = malloc(sizeof *obs * n);
