@@ -38,7 +38,7 @@ typedef struct loptim {
 } loptim;
 
 /* A result; its user value is an info table: names (observable names, in order),
- * meta (one line describing the run), seed. */
+ * meta (one line describing the run), metadata (a table: version, options). */
 typedef struct lresult {
     mf_result *r;
 } lresult;
@@ -83,5 +83,6 @@ void mfl_open_landscape(lua_State *L);
 void mfl_open_optim_noise(lua_State *L);
 void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
+void mfl_open_export(lua_State *L);
 
 #endif

@@ -72,6 +72,8 @@ static int flow_integrate(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
+    lua_getfield(L, 2, "metadata");
+    lua_setfield(L, info, "metadata");
     mfl_pushresult(L, r, info);
     if (rc) return mfl_raise(L, "flow:integrate", &err); /* the result is collected */
     return 1;

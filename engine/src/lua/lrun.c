@@ -134,7 +134,8 @@ static int res_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)r->steps_done);
     } else if (strcmp(k, "nrec") == 0) {
         lua_pushinteger(L, (lua_Integer)r->nrec);
-    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0) {
+    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0 ||
+               strcmp(k, "metadata") == 0) {
         lua_getiuservalue(L, 1, 1);
         lua_getfield(L, -1, k);
     } else {
@@ -282,6 +283,8 @@ static int l_run(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 1, "meta");
     lua_setfield(L, info, "meta");
+    lua_getfield(L, 1, "metadata");
+    lua_setfield(L, info, "metadata");
 
     mfl_progress progress;
     if (mfl_progress_init(L, 1, &progress)) {
