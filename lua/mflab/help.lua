@@ -253,6 +253,11 @@ M.entries = {
     desc = "contour lines of f(x, y) on an n x n grid",
     example = "p:contour(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
   },
+  ["figure:heatmap"] = {
+    sig = "p:heatmap(f | {x =, y =, z =} | rows [, {xrange, yrange, n, x, y, z, logscale, palette, title}])",
+    desc = "a colour map of f(x, y), of a grid z[j][i] at (x[i], y[j]), or of sweep rows {x=, y=, z=}",
+    example = "p:heatmap(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
+  },
   ["figure:panel"] = {
     sig = "p:panel(i [, {title, xlabel, ylabel, logx, logy, xrange, yrange, key}])",
     desc = "selects panel i of a layout (row-major) and sets its options",
@@ -267,12 +272,16 @@ M.entries = {
     example = "mf.plot{size = {1200, 800}}:line({1, 2}, {3, 4}):save('a.png')",
   },
   ["figure:show"] = {
-    sig = "p:show()", desc = "a window when DISPLAY is set (reused by later show calls), else a text plot",
+    sig = "p:show()", desc = "a window when DISPLAY is set (the same one at every call, not raised), else a text plot",
     example = "for i = 1, 10 do p:line(...); p:show() end  -- one window, updated",
   },
   ["figure:text"] = {
     sig = "p:text([cols, rows])", desc = "the figure as text (gnuplot dumb terminal)",
     example = "print(p:text(80, 24))",
+  },
+  ["figure:close"] = {
+    sig = "p:close()", desc = "ends the window's gnuplot process (the window stays until closed by hand)",
+    example = "p:close()",
   },
 }
 
