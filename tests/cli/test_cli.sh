@@ -169,6 +169,38 @@ input 'print("not run")\n'
 run "$EXE" -e 'print("e only")'
 check "-e without -i does not start the REPL" 0 "e only" ""
 
+# ---- completion candidates (what Tab offers), readable values ------------------------------
+RSMALL='r = mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 0.01}, noise = mf.noise.hessian{sigma = 1}, x0 = {5, 0}, steps = 1000, every = 100, seeds = 8, seed = 3}'
+run "$EXE" -e "$RSMALL" -e 'L = mf.landscape.valley{}' -e 'for _, p in ipairs{"mf.opt.", "mf.landscape.val", "r:me", "r:s", "L:h", "mf.plot.av", "hel", "mf.ex", "string.up", "x.y.", "nope."} do
+  local c = mf._complete(p); table.sort(c); print(p .. " -> " .. table.concat(c, " ")) end'
+check "completion candidates for prefixes (modules, fields, methods of userdata and tables)" 0 \
+"mf.opt. -> mf.opt.sgd
+mf.landscape.val -> mf.landscape.valley
+r:me -> r:mean
+r:s -> r:save r:std
+L:h -> L:hess
+mf.plot.av -> mf.plot.available
+hel -> help
+mf.ex -> mf.export
+string.up -> string.upper
+x.y. -> 
+nope. -> " ""
+
+input '%s\nr\nL = mf.landscape.valley{}\nL:hess{2, 0}\n' "$RSMALL"
+run "$EXE"
+if [ $rc -eq 0 ] && [ -z "$err" ] && [[ $out == *"mf result: 8 seeds x 11 records (t = 0..1000), 1000 steps done"* ]] &&
+  [[ $out == *"  optimizer  sgd{lr = 0.01}"* ]] && [[ $out == *"  noise      hessian{sigma = 1.0}"* ]] &&
+  [[ $out == *"  landscape  valley: "* ]] && [[ $out == *"  steps      1000, recorded every 100, from x0 = {5, 0}"* ]] &&
+  [[ $out == *"  seeds      8, seed = 3"* ]] && [[ $out == *"  recorded   x1, x2, loss"* ]] && [[ $out == *"at t=1000  x1 = "* ]] &&
+  [[ $out == *$'{{0.0,  0.0},\n {0.0, 10.0}}'* ]]; then
+  pass "REPL: a run result prints a one-screen summary; a matrix prints as aligned rows"
+else fail "REPL: result summary and matrix" "$(details)"; fi
+
+run "$EXE" -e "$RSMALL" -e 'print(r)'
+if [ $rc -eq 0 ] && [[ $out == "mf result: 8 seeds x 11 records (t = 0..1000); recorded x1, x2, loss"$'\n'"  mflab "*"seeds=8 seed=3 x0={5, 0}" ]]; then
+  pass "tostring(result): the shape and, on a second line, what ran"
+else fail "tostring(result)" "$(details)"; fi
+
 # ---- the library is found beside the executable, never through the current directory --------
 mkdir -p "$TMP/shadow/mflab"
 echo 'error("shadowing mflab.lua from the current directory was loaded")' >"$TMP/shadow/mflab.lua"
@@ -274,6 +306,14 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
     'expect:done' 'absent:mf\.run \[' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN, quiet = true}; print('done')"
   run "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
   check "no progress bar when stderr is not a terminal" 0 "done" ""
+
+  pty "terminal: Tab completes a result's methods (r:me -> r:mean()" \
+    "$P" "send:$RSMALL\\r" "$P" 'send:r:me\t' 'expect:r:mean\(' 'send:"x1")[#r] > 0\r' 'expect:[\r\n]true\r\n' \
+    "$P" 'send:mf.landscape.val\t' 'expect:mf.landscape.valley\(' 'send:)\r' 'expect:valley' "$P" 'send:\x04' 'exit:0' -- "$EXE"
+  pty "terminal: a pasted block of several lines runs each line once" \
+    "$P" 'send:\x1b[200~n = 0\rn = n + 1\rn * 10\rprint("count", n)\r\x1b[201~' 'sleep:0.2' 'send:\r' \
+    'expect:[\r\n]10\r\n' 'expect:count\t1\r\n' "$P" 'send:n\r' 'expect:[\r\n]1\r\n' "$P" 'absent:syntax error' \
+    'send:\x04' 'exit:0' -- "$EXE"
 
   rm -f "$HOME/.mflab_history"
   pty "terminal: history is saved to ~/.mflab_history" \

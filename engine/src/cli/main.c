@@ -222,6 +222,8 @@ static int load_library(lua_State *L) {
             lua_setglobal(L, "help");
         else
             lua_pop(L, 1);
+        lua_pushcfunction(L, cli_complete); /* what Tab offers, for scripts and tests */
+        lua_setfield(L, -2, "_complete");
         lua_pop(L, 1);
     }
     return status;

@@ -175,6 +175,12 @@ static int res_tostring(lua_State *L) {
         lua_geti(L, -2, (lua_Integer)v + 1);
         luaL_addvalue(&b);
     }
+    if (lua_getfield(L, 2, "meta") == LUA_TSTRING) { /* what ran: a second line (2: info) */
+        luaL_addstring(&b, "\n  ");
+        luaL_addvalue(&b);
+    } else {
+        lua_pop(L, 1);
+    }
     luaL_pushresult(&b);
     return 1;
 }
