@@ -63,7 +63,8 @@ run "$EXE" --help
 if [ $rc -eq 0 ] && [ -z "$err" ]; then
   missing=
   for word in "usage: mflab" "-e CODE" "-i " "-l NAME" "--version" " - " "Ctrl-C" "Ctrl-D" \
-    "mf> " ">> " "_repr" "HOME" "MFLAB_HISTORY" "LUA_PATH" "not a terminal"; do
+    "mf> " ">> " "_repr" "HOME" "MFLAB_HISTORY" "LUA_PATH" "not a terminal" "help(x)" "progress bar" \
+    "quiet = true" "DISPLAY" "man mflab" "pasted"; do
     case $out in *"$word"*) ;; *) missing="$missing [$word]" ;; esac
   done
   if [ -z "$missing" ]; then pass "--help lists options, REPL keys and environment"
