@@ -152,6 +152,14 @@ run "$EXE"
 check "REPL: end of input inside a statement reports it and exits 0" 0 "" \
   "stdin:1: 'end' expected near <eof>"
 
+input 'p = mf.plot{}\np:line({1, 2}, {1})\nmf.opt.sgd{lr = -1}\n1, 2, nil\n(select("#", 1, nil, nil))\n'
+run "$EXE"
+if [ $rc -eq 0 ] && [ "$out" = $'1\t2\tnil\n3' ] &&
+  [[ $err == "stdin:1: mf.plot:line: arguments 'x' and 'y' have different lengths (2 and 1)"* ]] &&
+  has_err $'\nstdin:1: mf.opt.sgd: option \'lr\' must be'; then
+  pass "REPL: errors of library calls in expressions point at the input line; values kept"
+else fail "REPL: error positions of expressions" "$(details)"; fi
+
 input '1+1\n"s"\n'
 run "$EXE" -e 'mf._repr = function(v) return "<" .. type(v) .. " " .. tostring(v) .. ">" end' -i
 check "REPL prints values with mf._repr" 0 $'<number 2>\n<string s>' ""

@@ -406,7 +406,10 @@ static int is_incomplete(lua_State *L, int status) {
     return msg != NULL && len >= mark && strcmp(msg + len - mark, INCOMPLETE_MARK) == 0;
 }
 
-/* Compiles "return <code>", leaving the function or an error message on the stack. */
+/* Compiles "return <code>", leaving the function or an error message on the stack. A valid
+ * expression is compiled as "return select(1, <code>\n)" instead: the same values, but the
+ * outermost call is not a tail call, so errors raised for the caller (error(msg, 2), as every
+ * mflab function does) point at "stdin:1:" rather than at nothing. */
 static int load_expression(lua_State *L, const struct text *code) {
     lua_pushliteral(L, "return ");
     lua_pushlstring(L, code->s, code->len);
@@ -415,7 +418,19 @@ static int load_expression(lua_State *L, const struct text *code) {
     const char *s = lua_tolstring(L, -1, &len);
     int status = luaL_loadbuffer(L, s, len, CHUNKNAME);
     lua_remove(L, -2);
-    return status;
+    if (status != LUA_OK) return status;
+    lua_pushliteral(L, "return select(1, ");
+    lua_pushlstring(L, code->s, code->len);
+    lua_pushliteral(L, "\n)");
+    lua_concat(L, 3);
+    s = lua_tolstring(L, -1, &len);
+    if (luaL_loadbuffer(L, s, len, CHUNKNAME) == LUA_OK) {
+        lua_remove(L, -2); /* the source */
+        lua_remove(L, -2); /* the first compilation */
+    } else {
+        lua_pop(L, 2);
+    }
+    return LUA_OK;
 }
 
 static int load_statement(lua_State *L, const struct text *code) {
