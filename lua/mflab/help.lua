@@ -23,6 +23,7 @@ M.modules = {
   { "mf.run", "run an ensemble of trajectories; returns a result" },
   { "mf.manifold", "manifold dynamics: the slow flow along the minima (MATH.md §4)" },
   { "mf.plot", "figures through gnuplot: lines, bands, contours, heat maps, panels" },
+  { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
   { "mf.help", "this help" },
 }
@@ -46,7 +47,7 @@ M.types = {
   },
   result = {
     desc = "an ensemble's records: every observable of every trajectory at every record time",
-    fields = "r.t (record steps), #r (records), r.seeds, r.steps, r.names, r.meta; "
+    fields = "r.t (record steps), #r (records), r.seeds, r.steps, r.names, r.meta, r.metadata; "
       .. "r.<name> for a one-seed result",
     example = "r = mf.run{...}; print(r:mean('x1')[#r])",
   },
@@ -198,6 +199,33 @@ M.entries = {
     example = "o = mf.schema.check(s, {n = 3})",
   },
 
+  -- export
+  ["mf.export.npy"] = {
+    sig = "mf.export.npy(path, array)",
+    desc = "a float64 .npy file of a 1-D array (numbers) or a 2-D one (equal-length rows)",
+    example = "mf.export.npy('h.npy', L:hess{1, 0})",
+  },
+  ["mf.export.npz"] = {
+    sig = "mf.export.npz(path, {name = array, ...})",
+    desc = "several named 1-D or 2-D arrays in one .npz file (numpy.load(path)[name])",
+    example = "mf.export.npz('xy.npz', {t = r.t, x = r:mean('x1')})",
+  },
+  ["mf.export.json"] = {
+    sig = "mf.export.json(value)",
+    desc = "the JSON text of a Lua value (objects with sorted keys, numbers with 17 digits)",
+    example = "print(mf.export.json(r.metadata))",
+  },
+  ["mf.export.write_json"] = {
+    sig = "mf.export.write_json(path, value)",
+    desc = "a value as a JSON file",
+    example = "mf.export.write_json('params.json', {lr = 0.01, seeds = 256})",
+  },
+  ["mf.export.result_metadata"] = {
+    sig = "mf.export.result_metadata(r, file, kind)",
+    desc = "the table r:save writes as JSON beside a result's data file",
+    example = "print(mf.export.json(mf.export.result_metadata(r, 'run.npz', 'npz')))",
+  },
+
   -- landscape methods
   ["landscape:value"] = {
     sig = "L:value(z)", desc = "the loss f(z) at a point (a table or a vector)",
@@ -257,9 +285,10 @@ M.entries = {
     example = "xs = r:at('x1', #r)",
   },
   ["result:save"] = {
-    sig = "r:save(path [, layout])",
-    desc = "writes CSV: layout 'summary' (t, mean and std per name) or 'long' (a row per seed)",
-    example = "r:save('run.csv')",
+    sig = "r:save(path [, layout | {layout =, json =}])",
+    desc = "writes by extension: .csv (layout 'summary' or 'long'), .npz (t and one array per "
+      .. "name), .npy (seeds x records x names); JSON metadata beside (default for .npy/.npz)",
+    example = "r:save('run.npz')  -- python: numpy.load('run.npz')['x1'].mean(axis=0)",
   },
 
   -- flow methods
@@ -307,6 +336,11 @@ M.entries = {
     desc = "contour lines of f(x, y) on an n x n grid",
     example = "p:contour(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
   },
+  ["figure:heatmap"] = {
+    sig = "p:heatmap(f | {x =, y =, z =} | rows [, {xrange, yrange, n, x, y, z, logscale, palette, title}])",
+    desc = "a colour map of f(x, y), of a grid z[j][i] at (x[i], y[j]), or of sweep rows {x=, y=, z=}",
+    example = "p:heatmap(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
+  },
   ["figure:panel"] = {
     sig = "p:panel(i [, {title, xlabel, ylabel, logx, logy, xrange, yrange, key}])",
     desc = "selects panel i of a layout (row-major) and sets its options",
@@ -321,12 +355,16 @@ M.entries = {
     example = "mf.plot{size = {1200, 800}}:line({1, 2}, {3, 4}):save('a.png')",
   },
   ["figure:show"] = {
-    sig = "p:show()", desc = "a window when DISPLAY is set (reused by later show calls), else a text plot",
+    sig = "p:show()", desc = "a window when DISPLAY is set (the same one at every call, not raised), else a text plot",
     example = "for i = 1, 10 do p:line(...); p:show() end  -- one window, updated",
   },
   ["figure:text"] = {
     sig = "p:text([cols, rows])", desc = "the figure as text (gnuplot dumb terminal)",
     example = "print(p:text(80, 24))",
+  },
+  ["figure:close"] = {
+    sig = "p:close()", desc = "ends the window's gnuplot process (the window stays until closed by hand)",
+    example = "p:close()",
   },
 }
 

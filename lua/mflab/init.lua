@@ -15,6 +15,7 @@ local mf = {
   manifold = require "mflab.manifold",
   run = require("mflab.run").run,
   write_csv = require("mflab.io").write_csv,
+  export = require "mflab.export",
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
   help = require("mflab.help").help,

@@ -39,6 +39,10 @@ function core.methods.flow.integrate(self, opts)
   o.every = o.every or math.max(1, o.steps // 1000)
   o.meta = ("mflab %s; %s; steps=%d every=%d method=%s"):format(core.version, tostring(self), o.steps,
     o.every, o.method or "default")
+  local x0 = {}
+  for k = 1, #o.x0 do x0[k] = o.x0[k] end
+  o.metadata = { mflab = core.version, made_by = "flow:integrate", flow = tostring(self), x0 = x0,
+    steps = o.steps, every = o.every, seeds = o.seeds, method = o.method }
   local finish
   o.progress, finish = progress.choose(o, "flow:integrate", 1, "steps")
   return progress.finally(finish, core_integrate, self, o)

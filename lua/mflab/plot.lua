@@ -32,9 +32,18 @@
 --   p:band(x, lo, hi, { title, color = <matching line>, alpha = 0.25 })
 --   p:contour(f, { xrange, yrange, n = 100, levels = 12, logscale = false,
 --                  color = <palette by level>, width = 1 })
+--   p:heatmap(f | {x =, y =, z =} | rows, { xrange, yrange, n = 100, x, y, z,
+--                  logscale = false, title })   colour map; lines added after it
+--                  are drawn on top (trajectories over a landscape); in text a
+--                  character per cell, darker for larger values
 --   p:panel(i [, { title, xlabel, ylabel, logx, logy, xrange, yrange, key }])
 --   p:set("raw gnuplot command")       -- escape hatch, also M.raw(p, cmd)
---   p:save(path)  p:show()  p:text([cols, rows])
+--   p:save(path)  p:show()  p:text([cols, rows])  p:close()
+--
+-- Windows: with a display, p:show() opens one gnuplot process per figure and every later
+-- p:show() redraws in the same window without raising it (terminal option noraise), so a
+-- loop can update a figure as it runs. p:close() ends that process; the window stays until
+-- closed by hand. Errors gnuplot reports for a window come back at the next show or close.
 --   M.available()  -> true, "gnuplot 5.4.4" | false, message
 --
 -- x, y, lo, hi are Lua arrays or any object with __len/__index (engine vectors);
@@ -49,6 +58,7 @@
 --   M.tmpdir    = nil        directory for temporary files (default $TMPDIR or /tmp)
 --   M.colors    = {...}      the colour cycle
 --   M.interactive_terminals = {"qt", "x11", "wxt"}  tried in order by p:show()
+--   M.display   = nil        a display name; nil: $DISPLAY. Set "" to force text in show()
 --
 -- Raw commands given to p:set go, verbatim and unchecked, just before the plot
 -- command of the panel selected at the time; gnuplot state they change carries over
@@ -278,6 +288,11 @@ local BAND_OPTS = { title = "string", color = "color", alpha = "unit" }
 local CONTOUR_OPTS = {
   xrange = "range", yrange = "range", n = "gridn", levels = "levels",
   logscale = "boolean", color = "color", width = "posnum",
+}
+
+local HEATMAP_OPTS = {
+  xrange = "range", yrange = "range", n = "gridn", x = "string", y = "string", z = "string",
+  logscale = "boolean", title = "string",
 }
 
 local function sorted_keys(t)
@@ -646,6 +661,199 @@ function Figure:contour(f, opts)
   })
 end
 
+-- Cell edges of sorted centres c (geometric midpoints when geometric is set).
+local function edges(c, geometric)
+  local n, e = #c, {}
+  if n == 1 then return { c[1] - 0.5, c[1] + 0.5 } end
+  local function mid(a, b) return geometric and math.sqrt(a * b) or (a + b) / 2 end
+  for i = 2, n do e[i] = mid(c[i - 1], c[i]) end
+  e[1] = geometric and c[1] * c[1] / e[2] or 2 * c[1] - e[2]
+  e[n + 1] = geometric and c[n] * c[n] / e[n] or 2 * c[n] - e[n]
+  return e
+end
+
+local function uniform(c)
+  if #c < 2 then return true end
+  local d = (c[#c] - c[1]) / (#c - 1)
+  for i = 2, #c do
+    if math.abs((c[i] - c[i - 1]) - d) > 1e-9 * math.abs(d) then return false end
+  end
+  return true
+end
+
+local function numbers_of(fname, what, v, level)
+  local n = arraylen(v)
+  if not n or n == 0 then
+    error(fmt("%s: %s must be a non-empty array of numbers, got %s", fname, what, typename(v)), level + 1)
+  end
+  local out = {}
+  for i = 1, n do
+    if not isfinite(v[i]) then
+      error(fmt("%s: %s[%d] must be a finite number, got %s", fname, what, i, describe(v[i])), level + 1)
+    end
+    out[i] = v[i]
+  end
+  return out
+end
+
+local function increasing(fname, what, c, level)
+  for i = 2, #c do
+    if not (c[i] > c[i - 1]) then
+      error(fmt("%s: %s must be increasing (%s[%d] = %s, %s[%d] = %s)", fname, what, what, i - 1,
+        num(c[i - 1]), what, i, num(c[i])), level + 1)
+    end
+  end
+end
+
+--- p:heatmap(src [, {xrange, yrange, n, x, y, z, logscale, title}])
+-- src: a function f(x, y) sampled on an n x n grid over xrange x yrange; a grid
+-- {x = {...}, y = {...}, z = {{...}, ...}} with z[j][i] the value at (x[i], y[j]); or sweep
+-- rows {{lr = .., mu = .., T = ..}, ...} with options x, y, z naming the fields. Missing grid
+-- points (and NaN) are left blank. title labels the colour box.
+function Figure:heatmap(src, opts)
+  local fname = "mf.plot:heatmap"
+  check_self(self, fname, 2)
+  local o = check_opts(fname, opts, HEATMAP_OPTS, 2)
+  local xs, ys, z = nil, nil, {}
+  local callable = type(src) == "function" or (type(getmetatable(src)) == "table" and getmetatable(src).__call)
+  if callable then
+    local pn = self.panels[self.current]
+    local function numeric(r) return r and isfinite(r[1]) and isfinite(r[2]) and r or nil end
+    local xr = o.xrange or numeric(pn.opts.xrange) or numeric(self.opts.xrange)
+    local yr = o.yrange or numeric(pn.opts.yrange) or numeric(self.opts.yrange)
+    for _, a in ipairs { { "xrange", xr }, { "yrange", yr } } do
+      if not numeric(a[2]) then
+        error(fmt("%s: option '%s' is required (two numbers) unless the panel has a numeric %s",
+          fname, a[1], a[1]), 2)
+      end
+    end
+    local n = o.n or 100
+    xs, ys = {}, {}
+    for i = 0, n - 1 do
+      xs[i + 1] = i == n - 1 and xr[2] or xr[1] + i * (xr[2] - xr[1]) / (n - 1)
+      ys[i + 1] = i == n - 1 and yr[2] or yr[1] + i * (yr[2] - yr[1]) / (n - 1)
+    end
+    for j = 1, n do
+      for i = 1, n do
+        local v = src(xs[i], ys[j])
+        if type(v) ~= "number" then
+          error(fmt("%s: f(%s, %s) returned %s, expected a number", fname, num(xs[i]), num(ys[j]),
+            describe(v)), 2)
+        end
+        z[#z + 1] = v
+      end
+    end
+  elseif type(src) == "table" and src.z ~= nil then
+    xs = numbers_of(fname, "grid.x", src.x, 2)
+    ys = numbers_of(fname, "grid.y", src.y, 2)
+    increasing(fname, "grid.x", xs, 2)
+    increasing(fname, "grid.y", ys, 2)
+    if arraylen(src.z) ~= #ys then
+      error(fmt("%s: grid.z must have one row per y (%d rows), got %s", fname, #ys,
+        tostring(arraylen(src.z) or typename(src.z))), 2)
+    end
+    for j = 1, #ys do
+      local row = src.z[j]
+      if arraylen(row) ~= #xs then
+        error(fmt("%s: grid.z[%d] must have one value per x (%d), got %s", fname, j, #xs,
+          tostring(arraylen(row) or typename(row))), 2)
+      end
+      for i = 1, #xs do
+        if type(row[i]) ~= "number" then
+          error(fmt("%s: grid.z[%d][%d] must be a number, got %s", fname, j, i, describe(row[i])), 2)
+        end
+        z[#z + 1] = row[i]
+      end
+    end
+  elseif type(src) == "table" and type(src[1]) == "table" then
+    for _, k in ipairs { "x", "y", "z" } do
+      if not o[k] then
+        error(fmt("%s: option '%s' (a field name) is required for sweep rows", fname, k), 2)
+      end
+    end
+    local xv, yv, cells = {}, {}, {}
+    for r = 1, #src do
+      local row = src[r]
+      for _, k in ipairs { "x", "y", "z" } do
+        if type(row) ~= "table" or not isfinite(row[o[k]]) and not (k == "z" and type(row[o[k]]) == "number") then
+          error(fmt("%s: rows[%d].%s must be a number, got %s", fname, r, o[k],
+            describe(type(row) == "table" and row[o[k]] or row)), 2)
+        end
+      end
+      local key = num(row[o.x]) .. " " .. num(row[o.y])
+      if cells[key] then
+        error(fmt("%s: rows %d and %d have the same %s and %s", fname, cells[key].r, r, o.x, o.y), 2)
+      end
+      cells[key] = { r = r, z = row[o.z] }
+      xv[row[o.x]], yv[row[o.y]] = true, true
+    end
+    xs, ys = {}, {}
+    for v in pairs(xv) do xs[#xs + 1] = v end
+    for v in pairs(yv) do ys[#ys + 1] = v end
+    table.sort(xs)
+    table.sort(ys)
+    for j = 1, #ys do
+      for i = 1, #xs do
+        local c = cells[num(xs[i]) .. " " .. num(ys[j])]
+        z[#z + 1] = c and c.z or 0 / 0
+      end
+    end
+  else
+    error(fmt("%s: argument 'src' must be a function f(x, y), a grid {x =, y =, z =} or sweep rows, got %s",
+      fname, typename(src)), 2)
+  end
+  local zmin, zmax = math.huge, -math.huge
+  for k = 1, #z do
+    local v = z[k]
+    if isfinite(v) and not (o.logscale and v <= 0) then
+      if v < zmin then zmin = v end
+      if v > zmax then zmax = v end
+    end
+  end
+  if zmin > zmax then
+    error(fmt("%s: no finite%s values to show", fname, o.logscale and " positive" or ""), 2)
+  end
+  local logx, logy = self.panels[self.current].opts.logx, self.panels[self.current].opts.logy
+  if logx == nil then logx = self.opts.logx end
+  if logy == nil then logy = self.opts.logy end
+  local ex, ey = edges(xs, logx and xs[1] > 0), edges(ys, logy and ys[1] > 0)
+  return add_series(self, {
+    kind = "heatmap", o = o, xs = xs, ys = ys, z = z, zmin = zmin, zmax = zmax,
+    image = uniform(xs) and uniform(ys) and #xs > 1 and #ys > 1 and not logx and not logy,
+    ex = ex, ey = ey, n = #z,
+  })
+end
+
+-- Packs a heat map's data for the terminal: the z grid for an image, one box per cell
+-- (x, y, xlo, xhi, ylo, yhi, z) otherwise, or (x, y, z) at most cols x rows for text.
+local function heatmap_data(s, dumb)
+  local xs, ys, z, nx = s.xs, s.ys, s.z, #s.xs
+  local cols = {}
+  if dumb then
+    local si, sj = math.max(1, math.ceil(nx / 60)), math.max(1, math.ceil(#ys / 24))
+    for j = 1, #ys, sj do
+      for i = 1, nx, si do
+        local v = z[(j - 1) * nx + i]
+        if isfinite(v) then cols[#cols + 1] = { xs[i], ys[j], v } end
+      end
+    end
+    s.ncol, s.n = 3, #cols
+  elseif s.image then
+    s.ncol, s.n = 1, #z
+    return pack_columns("mf.plot:heatmap", { "z" }, { z }, #z, 1)
+  else
+    for j = 1, #ys do
+      for i = 1, nx do
+        cols[#cols + 1] = { xs[i], ys[j], s.ex[i], s.ex[i + 1], s.ey[j], s.ey[j + 1], z[(j - 1) * nx + i] }
+      end
+    end
+    s.ncol, s.n = 7, #cols
+  end
+  local parts = {}
+  for k, c in ipairs(cols) do parts[k] = string.pack("=" .. ("d"):rep(#c), table.unpack(c)) end
+  return concat(parts)
+end
+
 --- p:panel(i [, opts]) selects panel i (row-major, 1-based) and updates its options.
 function Figure:panel(i, opts)
   check_self(self, "mf.plot:panel", 2)
@@ -725,6 +933,7 @@ local function build_script(self, term, outpath, datapath)
   if outpath then add("set output " .. gpquote(outpath)) end
   add(PALETTE)
   add("unset colorbox")
+  add([[mf_ramp(f) = (f != f) ? " " : substr(".:-=+*#%@", 1 + int(8.999 * (f < 0 ? 0 : f > 1 ? 1 : f)), 1 + int(8.999 * (f < 0 ? 0 : f > 1 ? 1 : f)))]])
 
   -- contour lines are computed into datablocks before any panel settings
   local anycontour = false
@@ -784,16 +993,28 @@ local function build_script(self, term, outpath, datapath)
         end
       end
       add((lg and "set" or "unset") .. " logscale " .. ax)
+      if not r then -- a heat map fills the panel: its cells' extent is the default range
+        for _, s in ipairs(pn.series) do
+          if s.kind == "heatmap" then
+            local e = ax == "x" and s.ex or s.ey
+            r = { e[1], e[#e] }
+            break
+          end
+        end
+      end
       add("set " .. ax .. "range " .. range_str(r))
     end
     local key = get("key")
     if key == nil then key = "top right" end
     add(key and ("set key " .. key .. " noautotitle") or "unset key")
-    local logcb = false
+    local logcb, heat = false, nil
     for _, s in ipairs(pn.series) do
-      if s.kind == "contour" and s.o.logscale then logcb = true end
+      if (s.kind == "contour" or s.kind == "heatmap") and s.o.logscale then logcb = true end
+      if s.kind == "heatmap" and not heat then heat = s end
     end
     add((logcb and "set" or "unset") .. " logscale cb")
+    add((heat and not term.dumb) and "set colorbox" or "unset colorbox")
+    add((heat and heat.o.title) and ("set cblabel " .. gpquote(heat.o.title)) or "unset cblabel")
     add("set cbrange [*:*]")
     for _, r in ipairs(pn.raw) do add(r) end
 
@@ -836,6 +1057,25 @@ local function build_script(self, term, outpath, datapath)
     local function src(s)
       return fmt("%s binary skip=%d record=%d format=\"%s\"", dq, place(s), s.n,
         string.rep("%float64", s.ncol))
+    end
+    for _, s in ipairs(pn.series) do
+      if s.kind == "heatmap" then
+        s.data = heatmap_data(s, term.dumb)
+        if term.dumb then
+          -- text: a character per cell, darker for larger values
+          local span = s.zmax > s.zmin and (s.zmax - s.zmin) or 1
+          local zexpr = s.o.logscale and fmt("(log($3) - %s) / %s", num(math.log(s.zmin)),
+            num(s.zmax > s.zmin and math.log(s.zmax / s.zmin) or 1)) or fmt("($3 - %s) / %s", num(s.zmin), num(span))
+          clauses[#clauses + 1] = fmt("%s using 1:2:(mf_ramp(%s)) with labels notitle", src(s), zexpr)
+        elseif s.image then
+          clauses[#clauses + 1] = fmt("%s binary array=(%d,%d) skip=%d format=\"%%float64\" "
+            .. "origin=(%s,%s) dx=%s dy=%s using 1 with image notitle", dq, #s.xs, #s.ys, place(s),
+            num(s.xs[1]), num(s.ys[1]), num((s.xs[#s.xs] - s.xs[1]) / (#s.xs - 1)),
+            num((s.ys[#s.ys] - s.ys[1]) / (#s.ys - 1)))
+        else
+          clauses[#clauses + 1] = fmt("%s using 1:2:3:4:5:6:7 with boxxyerror fc palette fs solid 1.0 noborder notitle", src(s))
+        end
+      end
     end
     for _, s in ipairs(pn.series) do
       if s.kind == "contour" then
@@ -1126,23 +1366,83 @@ function Figure:text(cols, rows)
   end)
 end
 
---- p:show(): a window when DISPLAY is set and gnuplot has an interactive
--- terminal, else the text rendering on stdout.
+-- The figure's window: one gnuplot process per figure, kept open so that later show() calls
+-- redraw the same window (from a running loop, say) without raising it. gnuplot's messages
+-- go to a file read at the next show() or close().
+local function window_errors(w)
+  local text = readfile(w.errpath) or ""
+  local new = text:sub(w.errseen + 1)
+  w.errseen = #text
+  if new == "" then return end
+  local err, warnings = parse_stderr(new, {}, "\0")
+  for _, m in ipairs(warnings) do io.stderr:write("mf.plot: gnuplot ", m, "\n") end
+  if err then error("mf.plot: gnuplot: " .. err, 0) end
+end
+
+local function window_show(self, t, level)
+  local w = self.window
+  if not w then
+    local tmp = new_temp()
+    local errpath = tmp:path("window-stderr.txt")
+    local pipe = io.popen(shquote(M.gnuplot) .. " -persist >/dev/null 2>" .. shquote(errpath), "w")
+    if not pipe then
+      tmp:cleanup()
+      error("mf.plot:show: cannot start " .. M.gnuplot, level + 1)
+    end
+    w = { tmp = tmp, pipe = pipe, errpath = errpath, errseen = 0, count = 0, data = {} }
+    self.window = w
+  end
+  local ok, err = pcall(window_errors, w)
+  if not ok then error(err, level + 1) end
+  w.count = w.count + 1
+  local datapath = w.tmp:path(fmt("data-%d.bin", w.count))
+  local title = "mflab" .. (self.opts.title and (": " .. self.opts.title) or "")
+  local term = { line = fmt("set terminal %s 0 size %d,%d title %s noraise", t, self.size[1],
+    self.size[2], gpquote(title)) }
+  local lines, data = build_script(self, term, nil, datapath)
+  local f = assert(io.open(datapath, "wb"))
+  for _, d in ipairs(data) do f:write(d) end
+  assert(f:close())
+  w.data[#w.data + 1] = datapath
+  -- the data of the show before last is no longer needed (gnuplot replots from the last)
+  if #w.data > 2 then os.remove(table.remove(w.data, 1)) end
+  local wok = w.pipe:write(concat(lines, "\n"), "\n")
+  if wok then wok = w.pipe:flush() end
+  if not wok then
+    self:close()
+    error("mf.plot:show: the gnuplot window process has ended", level + 1)
+  end
+end
+
+--- p:close(): ends the figure's window process (see show); the window itself stays until
+-- closed by hand (gnuplot -persist). Reports a gnuplot error from the last show.
+function Figure:close()
+  check_self(self, "mf.plot:close", 2)
+  local w = self.window
+  if not w then return self end
+  self.window = nil
+  pcall(function() w.pipe:write("exit\n") end)
+  w.pipe:close()
+  local ok, err = pcall(window_errors, w)
+  w.tmp:cleanup()
+  if not ok then error(err, 2) end
+  return self
+end
+Figure.__gc = function(self) if self.window then pcall(Figure.close, self) end end
+
+--- p:show(): a window when a display is there (M.display, default $DISPLAY) and gnuplot has
+-- an interactive terminal — the same window at every call, updated without taking the
+-- focus — else the text rendering on stdout.
 function Figure:show()
   local fname = "mf.plot:show"
   check_self(self, fname, 2)
   local info = check_drawable(self, fname, 2)
-  local display = os.getenv("DISPLAY")
+  local display = M.display
+  if display == nil then display = os.getenv("DISPLAY") end
   if display and display ~= "" then
     for _, t in ipairs(M.interactive_terminals) do
       if info.terminals[t] then
-        local title = "mflab" .. (self.opts.title and (": " .. self.opts.title) or "")
-        local term = {
-          line = fmt("set terminal %s size %d,%d title %s persist", t, self.size[1],
-            self.size[2], gpquote(title)),
-          persist = true,
-        }
-        with_temp(2, function(tmp) render(self, term, nil, tmp) end)
+        window_show(self, t, 2)
         return self
       end
     end

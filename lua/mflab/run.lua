@@ -44,9 +44,15 @@ function M.run(opts)
   end
   o.record = names
   o.every = o.every or math.max(1, o.steps // 1000)
-  o.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d")
+  local x0 = {}
+  for k = 1, #o.x0 do x0[k] = o.x0[k] end
+  o.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d x0={%s}")
       :format(core.version, tostring(o.landscape), tostring(o.optimizer), describe(o.noise), o.steps,
-        o.every, o.seeds, o.seed)
+        o.every, o.seeds, o.seed, table.concat(x0, ", "))
+  -- what export writes beside the data (JSON): the version and every option that shaped it
+  o.metadata = { mflab = core.version, made_by = "mf.run", landscape = tostring(o.landscape),
+    optimizer = tostring(o.optimizer), noise = describe(o.noise), x0 = x0, steps = o.steps,
+    every = o.every, seeds = o.seeds, seed = o.seed, record = names }
   local finish
   o.progress, finish = progress.choose(o, "mf.run", o.seeds, "traj-steps")
   return progress.finally(finish, core.run, o)

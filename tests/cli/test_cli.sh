@@ -63,7 +63,8 @@ run "$EXE" --help
 if [ $rc -eq 0 ] && [ -z "$err" ]; then
   missing=
   for word in "usage: mflab" "-e CODE" "-i " "-l NAME" "--version" " - " "Ctrl-C" "Ctrl-D" \
-    "mf> " ">> " "_repr" "HOME" "MFLAB_HISTORY" "LUA_PATH" "not a terminal"; do
+    "mf> " ">> " "_repr" "HOME" "MFLAB_HISTORY" "LUA_PATH" "not a terminal" "help(x)" "progress bar" \
+    "quiet = true" "DISPLAY" "man mflab" "pasted"; do
     case $out in *"$word"*) ;; *) missing="$missing [$word]" ;; esac
   done
   if [ -z "$missing" ]; then pass "--help lists options, REPL keys and environment"
@@ -151,6 +152,14 @@ run "$EXE"
 check "REPL: end of input inside a statement reports it and exits 0" 0 "" \
   "stdin:1: 'end' expected near <eof>"
 
+input 'p = mf.plot{}\np:line({1, 2}, {1})\nmf.opt.sgd{lr = -1}\n1, 2, nil\n(select("#", 1, nil, nil))\n'
+run "$EXE"
+if [ $rc -eq 0 ] && [ "$out" = $'1\t2\tnil\n3' ] &&
+  [[ $err == "stdin:1: mf.plot:line: arguments 'x' and 'y' have different lengths (2 and 1)"* ]] &&
+  has_err $'\nstdin:1: mf.opt.sgd: option \'lr\' must be'; then
+  pass "REPL: errors of library calls in expressions point at the input line; values kept"
+else fail "REPL: error positions of expressions" "$(details)"; fi
+
 input '1+1\n"s"\n'
 run "$EXE" -e 'mf._repr = function(v) return "<" .. type(v) .. " " .. tostring(v) .. ">" end' -i
 check "REPL prints values with mf._repr" 0 $'<number 2>\n<string s>' ""
@@ -168,6 +177,38 @@ check "-i runs the script, then the REPL" 0 $'script ran\n42' ""
 input 'print("not run")\n'
 run "$EXE" -e 'print("e only")'
 check "-e without -i does not start the REPL" 0 "e only" ""
+
+# ---- completion candidates (what Tab offers), readable values ------------------------------
+RSMALL='r = mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 0.01}, noise = mf.noise.hessian{sigma = 1}, x0 = {5, 0}, steps = 1000, every = 100, seeds = 8, seed = 3}'
+run "$EXE" -e "$RSMALL" -e 'L = mf.landscape.valley{}' -e 'for _, p in ipairs{"mf.opt.sg", "mf.landscape.val", "r:me", "r:s", "L:hes", "mf.plot.av", "hel", "mf.ex", "string.up", "x.y.", "nope."} do
+  local c = mf._complete(p); table.sort(c); print(p .. " -> " .. table.concat(c, " ")) end'
+check "completion candidates for prefixes (modules, fields, methods of userdata and tables)" 0 \
+"mf.opt.sg -> mf.opt.sgd
+mf.landscape.val -> mf.landscape.valley
+r:me -> r:mean
+r:s -> r:save r:std
+L:hes -> L:hess
+mf.plot.av -> mf.plot.available
+hel -> help
+mf.ex -> mf.export
+string.up -> string.upper
+x.y. -> 
+nope. -> " ""
+
+input '%s\nr\nL = mf.landscape.valley{}\nL:hess{2, 0}\n' "$RSMALL"
+run "$EXE"
+if [ $rc -eq 0 ] && [ -z "$err" ] && [[ $out == *"mf result: 8 seeds x 11 records (t = 0..1000), 1000 steps done"* ]] &&
+  [[ $out == *"  optimizer  sgd{lr = 0.01"* ]] && [[ $out == *"  noise      hessian{sigma = 1.0}"* ]] &&
+  [[ $out == *"  landscape  valley: "* ]] && [[ $out == *"  steps      1000, recorded every 100, from x0 = {5, 0}"* ]] &&
+  [[ $out == *"  seeds      8, seed = 3"* ]] && [[ $out == *"  recorded   x1, x2, loss"* ]] && [[ $out == *"at t=1000  x1 = "* ]] &&
+  [[ $out == *$'{{0.0,  0.0},\n {0.0, 10.0}}'* ]]; then
+  pass "REPL: a run result prints a one-screen summary; a matrix prints as aligned rows"
+else fail "REPL: result summary and matrix" "$(details)"; fi
+
+run "$EXE" -e "$RSMALL" -e 'print(r)'
+if [ $rc -eq 0 ] && [[ $out == "mf result: 8 seeds x 11 records (t = 0..1000); recorded x1, x2, loss"$'\n'"  mflab "*"seeds=8 seed=3 x0={5, 0}" ]]; then
+  pass "tostring(result): the shape and, on a second line, what ran"
+else fail "tostring(result)" "$(details)"; fi
 
 # ---- the library is found beside the executable, never through the current directory --------
 mkdir -p "$TMP/shadow/mflab"
@@ -274,6 +315,14 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
     'expect:done' 'absent:mf\.run \[' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN, quiet = true}; print('done')"
   run "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
   check "no progress bar when stderr is not a terminal" 0 "done" ""
+
+  pty "terminal: Tab completes a result's methods (r:me -> r:mean()" \
+    "$P" "send:$RSMALL\\r" "$P" 'send:r:me\t' 'expect:r:mean\(' 'send:"x1")[#r] > 0\r' 'expect:[\r\n]true\r\n' \
+    "$P" 'send:mf.landscape.val\t' 'expect:mf.landscape.valley\(' 'send:)\r' 'expect:valley' "$P" 'send:\x04' 'exit:0' -- "$EXE"
+  pty "terminal: a pasted block of several lines runs each line once" \
+    "$P" 'send:\x1b[200~n = 0\rn = n + 1\rn * 10\rprint("count", n)\r\x1b[201~' 'sleep:0.2' 'send:\r' \
+    'expect:[\r\n]10\r\n' 'expect:count\t1\r\n' "$P" 'send:n\r' 'expect:[\r\n]1\r\n' "$P" 'absent:syntax error' \
+    'send:\x04' 'exit:0' -- "$EXE"
 
   rm -f "$HOME/.mflab_history"
   pty "terminal: history is saved to ~/.mflab_history" \

@@ -12,6 +12,17 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 check "installed executable" '[ -x "$prefix/bin/mflab" ]'
 check "installed library" '[ -f "$prefix/share/mflab/lua/mflab/init.lua" ] && [ -f "$prefix/share/mflab/lua/mflab/plot.lua" ]'
 check "installed headers" '[ -f "$prefix/include/mflab/run.h" ]'
+check "installed man page" '[ -f "$prefix/share/man/man1/mflab.1" ]'
+if command -v groff >/dev/null 2>&1; then
+  msg=$(groff -man -ww -z "$prefix/share/man/man1/mflab.1" 2>&1)
+  check "the man page formats without warnings ($msg)" '[ -z "$msg" ]'
+  page=$(groff -man -Tascii "$prefix/share/man/man1/mflab.1" 2>/dev/null | col -b 2>/dev/null || true)
+  for word in SYNOPSIS OPTIONS "THE REPL" ENVIRONMENT "EXIT STATUS" "help(x)" "mf.run" MFLAB_HISTORY; do
+    check "the man page mentions $word" 'case $page in *"$word"*) true ;; *) false ;; esac'
+  done
+else
+  echo "skip: groff is not installed; the man page is not formatted"
+fi
 check "installed libmflab" 'ls "$prefix"/lib*/libmflab.a "$prefix"/lib*/libmflab.so >/dev/null 2>&1'
 cd "$work"
 out=$("$prefix/bin/mflab" -e 'assert(mf == require "mflab"); local L = mf.landscape.valley{}; io.write(tostring(L:value{2, 3}))' 2>&1)

@@ -432,6 +432,101 @@ test("show() without DISPLAY prints a text plot", function()
   check(s:find("shown", 1, true) and s:find("*", 1, true), "show() printed:\n%s", s)
 end)
 
+test("heat map of a function with a trajectory on top: PNG of the requested size", function()
+  local p = P { title = "valley", size = { 500, 300 } }
+  check(p:heatmap(function(x, y) return (1 + x * x) * y * y end,
+    { xrange = { -3, 3 }, yrange = { -1, 1 }, n = 60, title = "f" }) == p, "heatmap returns self")
+  p:line({ -3, -1, 0, 2 }, { 1, 0.5, -0.2, 0 }, { title = "trajectory" })
+  p:save(out("heat.png"))
+  local w, h = png_size(out("heat.png"))
+  check(w == 500 and h == 300, "IHDR %dx%d", w, h)
+  P { size = { 400, 400 } }:heatmap(function(x, y) return x * y end, { xrange = { 0, 1 }, yrange = { 0, 1 } })
+    :save(out("heat.svg"))
+  check((readfile(out("heat.svg")) or ""):find("<svg", 1, true), "heat map as svg")
+  assert_tmp_empty()
+end)
+
+test("heat map in text: a character per cell, darker for larger values, blank for NaN", function()
+  local p = P { xrange = { 0.5, 3.5 }, yrange = { 0.5, 2.5 } }
+  p:heatmap({ x = { 1, 2, 3 }, y = { 1, 2 }, z = { { 0, 4, 8 }, { 2, 6, 0 / 0 } } })
+  local t = p:text(40, 12)
+  -- z = 0 -> '.', 8 -> '@' (the ends of the ramp ".:-=+*#%@"), 4 -> '+', 2 -> '-', 6 -> '#'
+  local rows = {}
+  for line in t:gmatch("[^\n]+") do -- the rows at y = 2 and y = 1, inside the tick marks
+    local cells = line:match("^%s*[12] |%-%+(.-)%+%-|$")
+    if cells then rows[#rows + 1] = cells:gsub("%s", "") end
+  end
+  check(#rows == 2 and rows[1] == "-#" and rows[2] == ".+@", "text heat map rows %s in\n%s",
+    table.concat(rows, "|"), t)
+end)
+
+test("heat map of sweep rows (log x, non-uniform grid), and its errors", function()
+  local rows = {}
+  for _, lr in ipairs { 0.001, 0.01, 0.1 } do
+    for _, mu in ipairs { 0, 0.5, 0.9 } do rows[#rows + 1] = { lr = lr, mu = mu, T = lr / (1 - mu) } end
+  end
+  local p = P { logx = true, size = { 420, 300 } }
+  p:heatmap(rows, { x = "lr", y = "mu", z = "T", logscale = true, title = "T" })
+  p:save(out("sweep.png"))
+  local w, h = png_size(out("sweep.png"))
+  check(w == 420 and h == 300, "IHDR %dx%d", w, h)
+  local t = P { logx = true }:heatmap(rows, { x = "lr", y = "mu", z = "T" }):text(60, 16)
+  check(t:find("@", 1, true) and t:find(".", 1, true), "sweep text heat map:\n%s", t)
+  must_fail(function() P {}:heatmap(rows, { x = "lr", y = "mu" }) end,
+    { "mf.plot:heatmap", "option 'z'", "required for sweep rows" })
+  rows[#rows + 1] = { lr = 0.01, mu = 0.5, T = 1 }
+  must_fail(function() P {}:heatmap(rows, { x = "lr", y = "mu", z = "T" }) end,
+    { "mf.plot:heatmap", "rows 5 and 10 have the same lr and mu" })
+  must_fail(function() P {}:heatmap({ { lr = 1, mu = "a", T = 1 } }, { x = "lr", y = "mu", z = "T" }) end,
+    { "rows[1].mu must be a number" })
+  must_fail(function() P {}:heatmap({ x = { 1, 2 }, y = { 1 }, z = { { 1, 2, 3 } } }) end,
+    { "mf.plot:heatmap", "grid.z[1] must have one value per x (2), got 3" })
+  must_fail(function() P {}:heatmap({ x = { 1, 2 }, y = { 1, 2 }, z = { { 1, 2 } } }) end,
+    { "grid.z must have one row per y (2 rows), got 1" })
+  must_fail(function() P {}:heatmap({ x = { 2, 1 }, y = { 1 }, z = { { 1, 2 } } }) end,
+    { "grid.x must be increasing" })
+  must_fail(function() P {}:heatmap(function() return 1 end, { yrange = { 0, 1 } }) end,
+    { "option 'xrange' is required" })
+  must_fail(function() P {}:heatmap(42) end, { "argument 'src' must be a function" })
+  must_fail(function() P {}:heatmap(function() return 0 / 0 end, { xrange = { 0, 1 }, yrange = { 0, 1 } }) end,
+    { "no finite values to show" })
+end)
+
+test("show() with a display: one gnuplot process per figure, reused, noraise; close() ends it", function()
+  local dir = mktempdir()
+  local stub = dir .. "/gnuplot-stub"
+  local f = assert(io.open(stub, "w"))
+  f:write("#!/bin/sh\n",
+    "case \"$*\" in *-e*) echo 'MFLAB 5.4 4'; echo 'MFLAB_T qt dumb png'; exit 0;; esac\n",
+    "echo \"start $*\" >> '", dir, "/log'\n",
+    "cat >> '", dir, "/input'\n",
+    "echo 'line 12: undefined variable: nope' >&2\n",
+    "echo end >> '", dir, "/log'\n")
+  f:close()
+  os.execute("chmod +x " .. shq(stub))
+  local saved_g, saved_d = P.gnuplot, P.display
+  P.gnuplot, P.display = stub, ":99"
+  local ok, err = pcall(function()
+    local p = P { title = "live" }
+    p:line(X, X)
+    check(p:show() == p, "show returns self")
+    p:line(X, X, { title = "second" })
+    p:show()
+    must_fail(function() p:close() end, { "mf.plot: gnuplot: undefined variable: nope" })
+    check(p.window == nil, "closed")
+  end)
+  P.gnuplot, P.display = saved_g, saved_d
+  if not ok then error(err, 0) end
+  local log, input = readfile(dir .. "/log") or "", readfile(dir .. "/input") or ""
+  check(log == "start -persist\nend\n", "one process for two shows, ended by close:\n%s", log)
+  local _, nterm = input:gsub("set terminal qt 0 size 800,600 title 'mflab: live' noraise", "")
+  local _, nplot = input:gsub("\nplot ", "")
+  check(nterm == 2 and nplot == 2, "two redraws in the same window (%d, %d):\n%s", nterm, nplot, input)
+  check(input:find("second", 1, true) and input:find("exit\n$"), "the second show has the new series; exit at the end")
+  os.execute("rm -rf " .. shq(dir))
+  assert_tmp_empty()
+end)
+
 test("1e6-point line saves (benchmark)", function()
   local n = 1000000
   local x, y = {}, {}

@@ -16,6 +16,24 @@ enum mf_csv_layout {
 int mf_result_write_csv(const mf_result *r, const char *const *names, const char *meta,
                         enum mf_csv_layout layout, const char *path, mf_err *err);
 
+/* An n-dimensional array for NumPy files: float64 ('f') or int64 ('i') elements in C order,
+ * or Fortran (column-major) order when fortran is set. */
+typedef struct mf_array {
+    const char *name; /* member name in a .npz (without .npy) */
+    const void *data;
+    char dtype; /* 'f' double, 'i' int64_t */
+    int fortran;
+    size_t ndim, shape[4];
+} mf_array;
+
+/* A NumPy .npy file (format 1.0) that numpy.load reads, written to a temporary name and
+ * renamed. */
+int mf_write_npy(const char *path, const mf_array *a, mf_err *err);
+
+/* A NumPy .npz file: an uncompressed zip of n .npy members named a[k].name + ".npy"
+ * (no ZIP64: each member and the whole file below 4 GiB). Temporary name, renamed. */
+int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err);
+
 /* Ensemble mean and unbiased variance (n-1; 0 for one seed) of observable v at record j,
  * summed in trajectory order so the value never depends on how the run was split. */
 void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var);

@@ -25,6 +25,10 @@ void cli_message(const char *fmt, ...)
 #endif
     ;
 
+/* lua_CFunction: the REPL's Tab completions of a name path ("mf.opt.", "r:me"), as a table
+ * of whole candidates. The executable installs it as mf._complete. */
+int cli_complete(lua_State *L);
+
 /* The REPL: reads from stdin until end of input; returns the exit status (always CLI_EXIT_OK). */
 int cli_repl(lua_State *L);
 

@@ -59,7 +59,11 @@ static void print_usage(FILE *out) {
         "  Up/Down        history, kept in ~/.mflab_history (1000 entries)\n"
         "  Tab            completes global names, table fields and methods (a:m);\n"
         "                 inside a string, file names\n"
+        "  help()         lists the modules; help(x) describes a function, method, type or\n"
+        "                 module (help(mf.run), help(r), help(\"result:mean\"))\n"
         "  Errors print their message and a stack traceback; the REPL then continues.\n"
+        "  A pasted block of several lines runs each line once. Runs longer than a second\n"
+        "  show a progress bar on stderr when it is a terminal (quiet = true silences it).\n"
         "  When standard input is not a terminal (a pipe or a file), lines are read without\n"
         "  line editing, history, prompts or banner: stdout gets only the printed values\n"
         "  and what the code prints, stderr only the errors.\n"
@@ -71,9 +75,12 @@ static void print_usage(FILE *out) {
         "                 module search paths as in `lua`; the mflab library installed\n"
         "                 beside the executable (<exedir>/../share/mflab/lua) always comes first\n"
         "  INPUTRC        readline key bindings (application name \"mflab\")\n"
+        "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
-        "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n",
+        "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n"
+        "\n"
+        "More: man mflab; README.md and MATH.md in the sources.\n",
         out);
 }
 
@@ -222,6 +229,8 @@ static int load_library(lua_State *L) {
             lua_setglobal(L, "help");
         else
             lua_pop(L, 1);
+        lua_pushcfunction(L, cli_complete); /* what Tab offers, for scripts and tests */
+        lua_setfield(L, -2, "_complete");
         lua_pop(L, 1);
     }
     return status;

@@ -48,6 +48,7 @@ struct repl {
     int tty;            /* stdin is a terminal: readline, history, prompts */
     char *history_path; /* NULL: no history file */
     char *line;         /* last line read (malloc'd) */
+    char *pending;      /* lines of a paste not yet handed out (inside line), or NULL */
     size_t line_cap;    /* for getline */
 };
 
@@ -103,6 +104,11 @@ static int next_lookup_table(lua_State *L) {
     if (!lua_getmetatable(L, -1)) return 0;
     lua_pushliteral(L, "__index");
     lua_rawget(L, -2);
+    if (!lua_istable(L, -1)) { /* an __index function: the type's method table (mfl_newtype) */
+        lua_pop(L, 1);
+        lua_pushliteral(L, "methods");
+        lua_rawget(L, -2);
+    }
     lua_remove(L, -2);
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -210,6 +216,14 @@ static int collect_completions(lua_State *L) {
     else
         lua_pushnil(L);
     return 2;
+}
+
+int cli_complete(lua_State *L) {
+    lua_settop(L, 1);
+    lua_pushcfunction(L, collect_completions);
+    lua_insert(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
 }
 
 /* Completions, one malloc'd string per call (readline frees them), NULL at the end. */
@@ -351,9 +365,19 @@ static void remember(struct repl *r, const char *input) {
 /* Reads a line without its newline; NULL at end of input. */
 static const char *read_line(struct repl *r, const char *prompt) {
     if (r->tty) {
-        free(r->line);
-        r->line = readline(prompt);
-        return r->line;
+        /* A paste of several lines (bracketed paste) arrives as one line with newlines in it:
+         * hand it out a line at a time, so each runs once, as if typed. */
+        if (r->pending == NULL) {
+            free(r->line);
+            r->line = readline(prompt);
+            r->pending = r->line;
+        }
+        char *line = r->pending;
+        if (line == NULL) return NULL;
+        char *nl = strchr(line, '\n');
+        if (nl != NULL) *nl = '\0';
+        r->pending = nl != NULL && nl[1] != '\0' ? nl + 1 : NULL;
+        return line;
     }
     fflush(stdout);
     for (;;) {
@@ -382,7 +406,10 @@ static int is_incomplete(lua_State *L, int status) {
     return msg != NULL && len >= mark && strcmp(msg + len - mark, INCOMPLETE_MARK) == 0;
 }
 
-/* Compiles "return <code>", leaving the function or an error message on the stack. */
+/* Compiles "return <code>", leaving the function or an error message on the stack. A valid
+ * expression is compiled as "return select(1, <code>\n)" instead: the same values, but the
+ * outermost call is not a tail call, so errors raised for the caller (error(msg, 2), as every
+ * mflab function does) point at "stdin:1:" rather than at nothing. */
 static int load_expression(lua_State *L, const struct text *code) {
     lua_pushliteral(L, "return ");
     lua_pushlstring(L, code->s, code->len);
@@ -391,7 +418,19 @@ static int load_expression(lua_State *L, const struct text *code) {
     const char *s = lua_tolstring(L, -1, &len);
     int status = luaL_loadbuffer(L, s, len, CHUNKNAME);
     lua_remove(L, -2);
-    return status;
+    if (status != LUA_OK) return status;
+    lua_pushliteral(L, "return select(1, ");
+    lua_pushlstring(L, code->s, code->len);
+    lua_pushliteral(L, "\n)");
+    lua_concat(L, 3);
+    s = lua_tolstring(L, -1, &len);
+    if (luaL_loadbuffer(L, s, len, CHUNKNAME) == LUA_OK) {
+        lua_remove(L, -2); /* the source */
+        lua_remove(L, -2); /* the first compilation */
+    } else {
+        lua_pop(L, 2);
+    }
+    return LUA_OK;
 }
 
 static int load_statement(lua_State *L, const struct text *code) {

@@ -89,3 +89,178 @@ int mf_result_write_csv(const mf_result *r, const char *const *names, const char
     free(tmp);
     return MF_OK;
 }
+
+/* ---- NumPy files ------------------------------------------------------------------------- */
+
+/* A file written to "<path>.tmp.XXXXXX" and renamed into place by file_commit. */
+typedef struct tmpfile_w {
+    FILE *f;
+    char *tmp;
+} tmpfile_w;
+
+static int file_begin(tmpfile_w *w, const char *path, mf_err *err) {
+    size_t n = strlen(path);
+    w->f = NULL;
+    w->tmp = malloc(n + 16);
+    if (!w->tmp) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(w->tmp);
+    if (fd >= 0) {
+        mode_t um = umask(0); /* mkstemp makes 0600 files: give the usual permissions */
+        umask(um);
+        fchmod(fd, 0666 & ~um);
+        w->f = fdopen(fd, "wb");
+        if (!w->f) close(fd), unlink(w->tmp);
+    }
+    if (!w->f) {
+        int e = errno;
+        free(w->tmp);
+        w->tmp = NULL;
+        return mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e));
+    }
+    return MF_OK;
+}
+
+/* Closes and renames (ok) or removes (!ok, or on a write error) the temporary file. */
+static int file_commit(tmpfile_w *w, const char *path, int ok, mf_err *err) {
+    int e = 0;
+    if (!ok || ferror(w->f)) e = errno ? errno : EIO;
+    if (fflush(w->f) != 0 && !e) e = errno;
+    if (fclose(w->f) != 0 && !e) e = errno;
+    if (!e && rename(w->tmp, path) != 0) e = errno;
+    if (e) unlink(w->tmp);
+    free(w->tmp);
+    return e ? mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e)) : MF_OK;
+}
+
+static size_t array_count(const mf_array *a) {
+    size_t n = 1;
+    for (size_t k = 0; k < a->ndim; k++)
+        n *= a->shape[k];
+    return n;
+}
+
+/* The .npy header (magic, version 1.0, length, dict padded to a multiple of 64 bytes). */
+static size_t npy_header(const mf_array *a, char *h, size_t cap) {
+    const union {
+        uint16_t u;
+        char c[2];
+    } probe = {1};
+    char dict[256], shape[160] = "";
+    size_t pos = 0;
+    for (size_t k = 0; k < a->ndim; k++)
+        pos += (size_t)snprintf(shape + pos, sizeof shape - pos, "%zu,%s", a->shape[k],
+                                k + 1 < a->ndim ? " " : "");
+    if (a->ndim > 1) shape[pos - 1] = '\0'; /* "(3,)" for one dimension, "(3, 4)" otherwise */
+    int n = snprintf(dict, sizeof dict, "{'descr': '%c%c8', 'fortran_order': %s, 'shape': (%s), }",
+                     probe.c[0] ? '<' : '>', a->dtype == 'i' ? 'i' : 'f',
+                     a->fortran ? "True" : "False", shape);
+    size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
+    if (total > cap) return 0;
+    memcpy(h, "\x93NUMPY\x01\x00", 8);
+    h[8] = (char)((total - 10) & 0xff);
+    h[9] = (char)((total - 10) >> 8);
+    memcpy(h + 10, dict, (size_t)n);
+    memset(h + 10 + n, ' ', total - 10 - (size_t)n - 1);
+    h[total - 1] = '\n';
+    return total;
+}
+
+int mf_write_npy(const char *path, const mf_array *a, mf_err *err) {
+    char h[512];
+    size_t hlen = npy_header(a, h, sizeof h);
+    if (!hlen || a->ndim > 4) return mf_err_set(err, MF_EINVAL, "array shape too large");
+    tmpfile_w w;
+    int rc = file_begin(&w, path, err);
+    if (rc) return rc;
+    size_t n = array_count(a);
+    int ok = fwrite(h, 1, hlen, w.f) == hlen && fwrite(a->data, 8, n, w.f) == n;
+    return file_commit(&w, path, ok, err);
+}
+
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n) {
+    static uint32_t table[256];
+    if (!table[1]) /* the zip CRC-32 (reflected polynomial 0xEDB88320) */
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+static void put16(unsigned char *p, unsigned v) {
+    p[0] = v & 0xff, p[1] = (v >> 8) & 0xff;
+}
+static void put32(unsigned char *p, uint32_t v) {
+    for (int k = 0; k < 4; k++)
+        p[k] = (v >> (8 * k)) & 0xff;
+}
+
+/* ZIP date and time fields of 1980-01-01 00:00: fixed, so the same data gives the same file. */
+enum { ZIP_TIME = 0, ZIP_DATE = (0 << 9) | (1 << 5) | 1 };
+
+int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err) {
+    uint32_t *crc = calloc(n + 1, sizeof *crc), *offset = calloc(n + 1, sizeof *offset);
+    char(*h)[512] = calloc(n + 1, sizeof *h);
+    size_t *hlen = calloc(n + 1, sizeof *hlen);
+    if (!crc || !offset || !h || !hlen) {
+        free(crc), free(offset), free(h), free(hlen);
+        return mf_err_set(err, MF_ENOMEM, "out of memory");
+    }
+    int rc = n > 65535 ? mf_err_set(err, MF_EINVAL, "too many arrays for one .npz") : MF_OK;
+    uint64_t pos = 0;
+    for (size_t k = 0; k < n && !rc; k++) { /* sizes and CRCs first: the local headers need them */
+        hlen[k] = npy_header(&a[k], h[k], sizeof h[k]);
+        uint64_t size = hlen[k] + 8 * (uint64_t)array_count(&a[k]);
+        if (!hlen[k] || strlen(a[k].name) > 200)
+            rc = mf_err_set(err, MF_EINVAL, "array '%s': shape or name too long", a[k].name);
+        else if (pos + size + 30 + strlen(a[k].name) + 4 >= 0xffffffffu)
+            rc = mf_err_set(err, MF_EINVAL, "cannot write '%s': more than 4 GiB (use .npy files)",
+                            path);
+        crc[k] = crc32_update(0, (const unsigned char *)h[k], hlen[k]);
+        if (!rc) crc[k] = crc32_update(crc[k], a[k].data, 8 * array_count(&a[k]));
+        offset[k] = (uint32_t)pos;
+        pos += 30 + strlen(a[k].name) + 4 + size;
+    }
+    tmpfile_w w;
+    if (!rc) rc = file_begin(&w, path, err);
+    if (rc) {
+        free(crc), free(offset), free(h), free(hlen);
+        return rc;
+    }
+    int ok = 1;
+    unsigned char b[46];
+    for (size_t k = 0; k < n && ok; k++) { /* local header, name, the .npy bytes */
+        size_t nl = strlen(a[k].name) + 4;
+        uint32_t size = (uint32_t)(hlen[k] + 8 * array_count(&a[k]));
+        put32(b, 0x04034b50), put16(b + 4, 20), put16(b + 6, 0), put16(b + 8, 0);
+        put16(b + 10, ZIP_TIME), put16(b + 12, ZIP_DATE), put32(b + 14, crc[k]);
+        put32(b + 18, size), put32(b + 22, size), put16(b + 26, (unsigned)nl), put16(b + 28, 0);
+        ok = fwrite(b, 1, 30, w.f) == 30 && fputs(a[k].name, w.f) >= 0 && fputs(".npy", w.f) >= 0 &&
+             fwrite(h[k], 1, hlen[k], w.f) == hlen[k] &&
+             fwrite(a[k].data, 8, array_count(&a[k]), w.f) == array_count(&a[k]);
+    }
+    uint32_t cd_start = (uint32_t)pos, cd_size = 0;
+    for (size_t k = 0; k < n && ok; k++) { /* central directory */
+        size_t nl = strlen(a[k].name) + 4;
+        uint32_t size = (uint32_t)(hlen[k] + 8 * array_count(&a[k]));
+        memset(b, 0, sizeof b);
+        put32(b, 0x02014b50), put16(b + 4, 20), put16(b + 6, 20);
+        put16(b + 12, ZIP_TIME), put16(b + 14, ZIP_DATE), put32(b + 16, crc[k]);
+        put32(b + 20, size), put32(b + 24, size), put16(b + 28, (unsigned)nl);
+        put32(b + 42, offset[k]);
+        ok = fwrite(b, 1, 46, w.f) == 46 && fputs(a[k].name, w.f) >= 0 && fputs(".npy", w.f) >= 0;
+        cd_size += (uint32_t)(46 + nl);
+    }
+    memset(b, 0, 22); /* end of central directory */
+    put32(b, 0x06054b50), put16(b + 8, (unsigned)n), put16(b + 10, (unsigned)n);
+    put32(b + 12, cd_size), put32(b + 16, cd_start);
+    ok = ok && fwrite(b, 1, 22, w.f) == 22;
+    free(crc), free(offset), free(h), free(hlen);
+    return file_commit(&w, path, ok, err);
+}

@@ -41,7 +41,7 @@ typedef struct loptim {
 } loptim;
 
 /* A result; its user value is an info table: names (observable names, in order),
- * meta (one line describing the run), seed. */
+ * meta (one line describing the run), metadata (a table: version, options). */
 typedef struct lresult {
     mf_result *r;
 } lresult;
@@ -101,5 +101,6 @@ int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, cons
 void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
 void mfl_open_analysis(lua_State *L);
+void mfl_open_export(lua_State *L);
 
 #endif

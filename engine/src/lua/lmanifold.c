@@ -117,6 +117,8 @@ static int flow_integrate(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
+    lua_getfield(L, 2, "metadata");
+    lua_setfield(L, info, "metadata");
     mfl_pushresult(L, r, info);
     lua_getiuservalue(L, 1, 1);
     mfl_landscape_checkcb(L, lua_touserdata(L, -1));

@@ -134,7 +134,8 @@ static int res_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)r->steps_done);
     } else if (strcmp(k, "nrec") == 0) {
         lua_pushinteger(L, (lua_Integer)r->nrec);
-    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0) {
+    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0 ||
+               strcmp(k, "metadata") == 0) {
         lua_getiuservalue(L, 1, 1);
         lua_getfield(L, -1, k);
     } else {
@@ -173,6 +174,12 @@ static int res_tostring(lua_State *L) {
         if (v) luaL_addstring(&b, ", ");
         lua_geti(L, -2, (lua_Integer)v + 1);
         luaL_addvalue(&b);
+    }
+    if (lua_getfield(L, 2, "meta") == LUA_TSTRING) { /* what ran: a second line (2: info) */
+        luaL_addstring(&b, "\n  ");
+        luaL_addvalue(&b);
+    } else {
+        lua_pop(L, 1);
     }
     luaL_pushresult(&b);
     return 1;
@@ -285,6 +292,8 @@ static int l_run(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 1, "meta");
     lua_setfield(L, info, "meta");
+    lua_getfield(L, 1, "metadata");
+    lua_setfield(L, info, "metadata");
 
     mfl_progress progress;
     if (mfl_progress_init(L, 1, &progress)) {

@@ -1,0 +1,127 @@
+/* NumPy files from Lua: arrays given as packed strings (built by lua/mflab/export.lua), and
+ * results written straight from the engine's buffers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbind.h"
+#include "mflab/io.h"
+
+/* Reads the array spec {name =, data = string, dtype = "f"|"i", shape = {...}, fortran =}
+ * at index t into a. The data string stays alive in the spec table. */
+static void checkarray(lua_State *L, int t, mf_array *a, const char *fname) {
+    luaL_checktype(L, t, LUA_TTABLE);
+    memset(a, 0, sizeof *a);
+    lua_getfield(L, t, "name");
+    a->name = lua_isnil(L, -1) ? "arr_0" : luaL_checkstring(L, -1);
+    lua_getfield(L, t, "dtype");
+    a->dtype = lua_isnil(L, -1) ? 'f' : luaL_checkstring(L, -1)[0];
+    lua_getfield(L, t, "fortran");
+    a->fortran = lua_toboolean(L, -1);
+    lua_getfield(L, t, "shape");
+    luaL_checktype(L, -1, LUA_TTABLE);
+    a->ndim = (size_t)luaL_len(L, -1);
+    if (a->ndim > 4) luaL_error(L, "%s: at most 4 dimensions", fname);
+    size_t count = 1;
+    for (size_t k = 0; k < a->ndim; k++) {
+        lua_geti(L, -1, (lua_Integer)k + 1);
+        lua_Integer n = luaL_checkinteger(L, -1);
+        if (n < 0) luaL_error(L, "%s: negative dimension", fname);
+        a->shape[k] = (size_t)n;
+        count *= (size_t)n;
+        lua_pop(L, 1);
+    }
+    size_t len;
+    lua_getfield(L, t, "data");
+    a->data = luaL_checklstring(L, -1, &len);
+    if (len != 8 * count)
+        luaL_error(L, "%s: array '%s' has %d bytes for %d elements", fname, a->name, (int)len,
+                   (int)count);
+    lua_pop(L, 5);
+}
+
+/* core.write_npy(path, spec) */
+static int l_write_npy(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    mf_array a;
+    checkarray(L, 2, &a, "mf.export.npy");
+    mf_err err;
+    if (mf_write_npy(path, &a, &err)) return mfl_raise(L, "mf.export.npy", &err);
+    return 0;
+}
+
+/* core.write_npz(path, {spec, ...}) */
+static int l_write_npz(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 2);
+    mf_array *a = lua_newuserdatauv(L, (n + 1) * sizeof *a, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_geti(L, 2, (lua_Integer)k + 1);
+        checkarray(L, lua_gettop(L), &a[k], "mf.export.npz");
+        lua_pop(L, 1); /* the spec stays alive in the list */
+    }
+    mf_err err;
+    if (mf_write_npz(path, a, n, &err)) return mfl_raise(L, "mf.export.npz", &err);
+    return 0;
+}
+
+/* The observable v of a result as a (seeds, nrec) array, or (nrec) for one seed: the engine
+ * keeps it as nrec rows of seeds, which is the Fortran order of (seeds, nrec). */
+static mf_array result_obs(const mf_result *r, size_t v, const char *name) {
+    mf_array a = {.name = name, .data = r->data + v * r->nrec_alloc * r->seeds, .dtype = 'f'};
+    if (r->seeds == 1) {
+        a.ndim = 1, a.shape[0] = r->nrec;
+    } else {
+        a.ndim = 2, a.shape[0] = r->seeds, a.shape[1] = r->nrec, a.fortran = 1;
+    }
+    return a;
+}
+
+/* core.result_npz(r, path): t (int64), then one array per recorded name */
+static int l_result_npz(lua_State *L) {
+    mf_result *r = ((lresult *)luaL_checkudata(L, 1, MF_RESULT))->r;
+    const char *path = luaL_checkstring(L, 2);
+    int64_t *t = lua_newuserdatauv(L, (r->nrec + 1) * sizeof *t, 0);
+    for (size_t j = 0; j < r->nrec; j++)
+        t[j] = (int64_t)r->t[j];
+    mf_array *a = lua_newuserdatauv(L, (r->nobs + 1) * sizeof *a, 0);
+    a[0] = (mf_array){.name = "t", .data = t, .dtype = 'i', .ndim = 1, .shape = {r->nrec}};
+    lua_getiuservalue(L, 1, 1);
+    lua_getfield(L, -1, "names");
+    for (size_t v = 0; v < r->nobs; v++) {
+        lua_geti(L, -1, (lua_Integer)v + 1);
+        a[v + 1] = result_obs(r, v, lua_tostring(L, -1));
+        lua_pop(L, 1); /* kept alive by the names table */
+    }
+    mf_err err;
+    if (mf_write_npz(path, a, r->nobs + 1, &err)) return mfl_raise(L, "result:save", &err);
+    return 0;
+}
+
+/* core.result_npy(r, path): every value as one (seeds, nrec, nobs) array */
+static int l_result_npy(lua_State *L) {
+    mf_result *r = ((lresult *)luaL_checkudata(L, 1, MF_RESULT))->r;
+    const char *path = luaL_checkstring(L, 2);
+    const double *data = r->data;
+    if (r->nrec != r->nrec_alloc) { /* a failed run: close the gaps between observables */
+        double *d = lua_newuserdatauv(L, r->nobs * r->nrec * r->seeds * sizeof *d + 1, 0);
+        for (size_t v = 0; v < r->nobs; v++)
+            memcpy(d + v * r->nrec * r->seeds, r->data + v * r->nrec_alloc * r->seeds,
+                   r->nrec * r->seeds * sizeof *d);
+        data = d;
+    }
+    mf_array a = {
+        .data = data, .dtype = 'f', .fortran = 1, .ndim = 3, .shape = {r->seeds, r->nrec, r->nobs}};
+    mf_err err;
+    if (mf_write_npy(path, &a, &err)) return mfl_raise(L, "result:save", &err);
+    return 0;
+}
+
+void mfl_open_export(lua_State *L) {
+    static const luaL_Reg f[] = {{"write_npy", l_write_npy},
+                                 {"write_npz", l_write_npz},
+                                 {"result_npz", l_result_npz},
+                                 {"result_npy", l_result_npy},
+                                 {NULL, NULL}};
+    luaL_setfuncs(L, f, 0);
+}

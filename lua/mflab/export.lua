@@ -1,0 +1,236 @@
+-- mf.export: data out of mflab — NumPy .npy/.npz files (numpy.load reads them), JSON, and
+-- r:save by extension (.csv, .npy, .npz) with the run's metadata as JSON beside the data.
+-- Every file is written to a temporary name and renamed, so it is whole or absent.
+local core = require "mflab.core"
+
+local M = {}
+
+local fmt = string.format
+
+local function fail(fname, msg, level) error(fname .. ": " .. msg, level + 1) end
+
+------------------------------------------------------------------------------
+-- JSON
+------------------------------------------------------------------------------
+
+local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+  ["\r"] = "\\r", ["\t"] = "\\t" }
+
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c) return ESC[c] or fmt("\\u%04x", c:byte()) end) .. '"'
+end
+
+local function is_array(t)
+  local n = #t
+  for k in pairs(t) do
+    if math.type(k) ~= "integer" or k < 1 or k > n then return false end
+  end
+  return true
+end
+
+local function encode(v, indent, out, fname)
+  local t = type(v)
+  if t == "nil" then out[#out + 1] = "null"
+  elseif t == "boolean" then out[#out + 1] = tostring(v)
+  elseif t == "number" then
+    if math.type(v) == "integer" then out[#out + 1] = fmt("%d", v)
+    elseif v ~= v or v == math.huge or v == -math.huge then out[#out + 1] = "null" -- JSON has no NaN
+    else out[#out + 1] = fmt("%.17g", v) end
+  elseif t == "string" then out[#out + 1] = json_string(v)
+  elseif t == "table" then
+    local inner = indent .. "  "
+    if is_array(v) then
+      local flat = true
+      for i = 1, #v do if type(v[i]) == "table" then flat = false end end
+      out[#out + 1] = "["
+      for i = 1, #v do
+        if i > 1 then out[#out + 1] = flat and ", " or "," end
+        if not flat then out[#out + 1] = "\n" .. inner end
+        encode(v[i], inner, out, fname)
+      end
+      if not flat and #v > 0 then out[#out + 1] = "\n" .. indent end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do
+        if type(k) ~= "string" then fail(fname, "JSON object keys must be strings, got " .. type(k), 4) end
+        keys[#keys + 1] = k
+      end
+      table.sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        out[#out + 1] = (i > 1 and ",\n" or "\n") .. inner .. json_string(k) .. ": "
+        encode(v[k], inner, out, fname)
+      end
+      out[#out + 1] = (#keys > 0 and ("\n" .. indent) or "") .. "}"
+    end
+  else
+    out[#out + 1] = json_string(tostring(v)) -- userdata (a landscape, ...): its description
+  end
+end
+
+-- mf.export.json(value): the JSON text of a value (objects with sorted keys, 17 digits).
+function M.json(v)
+  local out = {}
+  encode(v, "", out, "mf.export.json")
+  return table.concat(out)
+end
+
+-- Writes text to path through a temporary file.
+local function write_text(fname, path, text, level)
+  local tmp = fmt("%s.tmp.%d%06d", path, os.time(), math.random(0, 999999))
+  local f, err = io.open(tmp, "wb")
+  if not f then fail(fname, fmt("cannot write '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")), level + 1) end
+  local ok, werr = f:write(text)
+  local closed, cerr = f:close()
+  local renamed, rerr = false, nil
+  if ok and closed then renamed, rerr = os.rename(tmp, path) end
+  if not renamed then
+    os.remove(tmp)
+    fail(fname, fmt("cannot write '%s': %s", path, tostring(werr or cerr or rerr)), level + 1)
+  end
+  return path
+end
+
+-- mf.export.write_json(path, value): value as a JSON file.
+function M.write_json(path, v)
+  if type(path) ~= "string" or path == "" then fail("mf.export.write_json", "argument 'path' must be a file name", 2) end
+  return write_text("mf.export.write_json", path, M.json(v) .. "\n", 2)
+end
+
+------------------------------------------------------------------------------
+-- NumPy
+------------------------------------------------------------------------------
+
+local function arraylen(v)
+  local t = type(v)
+  if t ~= "table" and t ~= "userdata" then return nil end
+  local ok, n = pcall(function() return #v end)
+  return ok and math.type(n) == "integer" and n or nil
+end
+
+local function pack_doubles(vals, n, fname, what, level)
+  local parts, chunk = {}, {}
+  for i = 1, n do
+    local x = vals[i]
+    if type(x) ~= "number" then fail(fname, fmt("%s[%d] must be a number, got %s", what, i, type(x)), level + 1) end
+    chunk[#chunk + 1] = x
+    if #chunk == 240 then
+      parts[#parts + 1] = string.pack("=" .. ("d"):rep(240), table.unpack(chunk))
+      chunk = {}
+    end
+  end
+  if #chunk > 0 then parts[#parts + 1] = string.pack("=" .. ("d"):rep(#chunk), table.unpack(chunk)) end
+  return table.concat(parts)
+end
+
+-- An array spec for the engine from a Lua value: a table (or vector) of numbers -> shape (n),
+-- a table of equal-length rows -> shape (rows, cols).
+local function array_spec(v, name, fname, level)
+  level = level + 1
+  local n = arraylen(v)
+  if not n then fail(fname, fmt("'%s' must be an array of numbers or of rows, got %s", name, type(v)), level) end
+  if n > 0 and type(v[1]) == "table" then
+    local cols = arraylen(v[1])
+    local parts = {}
+    for i = 1, n do
+      local row = v[i]
+      if arraylen(row) ~= cols then
+        fail(fname, fmt("'%s' row %d has %s entries, row 1 has %d", name, i, tostring(arraylen(row)), cols), level)
+      end
+      parts[i] = pack_doubles(row, cols, fname, fmt("%s[%d]", name, i), level)
+    end
+    return { name = name, data = table.concat(parts), shape = { n, cols } }
+  end
+  return { name = name, data = pack_doubles(v, n, fname, name, level), shape = { n } }
+end
+
+-- mf.export.npy(path, array): a 1-D array (a table or vector of numbers) or a 2-D one (a
+-- table of equal-length rows) as a float64 .npy file.
+function M.npy(path, array)
+  if type(path) ~= "string" or path == "" then fail("mf.export.npy", "argument 'path' must be a file name", 2) end
+  local spec = array_spec(array, "array", "mf.export.npy", 2)
+  core.write_npy(path, spec)
+  return path
+end
+
+-- mf.export.npz(path, {name = array, ...}): several named arrays in one .npz file.
+function M.npz(path, arrays)
+  local fname = "mf.export.npz"
+  if type(path) ~= "string" or path == "" then fail(fname, "argument 'path' must be a file name", 2) end
+  if type(arrays) ~= "table" then fail(fname, "argument 'arrays' must be a table {name = array, ...}", 2) end
+  local names = {}
+  for k in pairs(arrays) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      fail(fname, "array names must be identifiers, got " .. tostring(k), 2)
+    end
+    names[#names + 1] = k
+  end
+  if #names == 0 then fail(fname, "no arrays to write", 2) end
+  table.sort(names)
+  local specs = {}
+  for i, k in ipairs(names) do specs[i] = array_spec(arrays[k], k, fname, 2) end
+  core.write_npz(path, specs)
+  return path
+end
+
+------------------------------------------------------------------------------
+-- results
+------------------------------------------------------------------------------
+
+local EXTENSIONS = "use .csv, .npy or .npz"
+
+-- The JSON written beside a result's data: the run's metadata and how the data is laid out.
+function M.result_metadata(r, file, kind)
+  local md = {}
+  for k, v in pairs(r.metadata or {}) do md[k] = v end
+  md.mflab = md.mflab or core.version
+  md.file = file:match("[^/]*$")
+  md.names = r.names
+  md.records = #r
+  md.steps_done = r.steps
+  md.seeds = r.seeds
+  local t = r.t
+  md.t_first, md.t_last = t[1], t[#t]
+  if kind == "npz" then
+    md.layout = r.seeds == 1 and "arrays t (records) and one array per name, shape (records)"
+      or "arrays t (records) and one array per name, shape (seeds, records)"
+  elseif kind == "npy" then
+    md.layout = "one float64 array of shape (seeds, records, names), names in the order of 'names'"
+  else
+    md.layout = "CSV with a '# ' metadata line and a header"
+  end
+  return md
+end
+
+local function json_path(path) return (path:gsub("%.[^./]*$", "")) .. ".json" end
+
+local core_save = core.methods.result.save
+local SAVE_OPTS = { layout = true, json = true }
+
+-- r:save(path [, layout | {layout = "summary"|"long", json = bool}]): by extension.
+function core.methods.result.save(self, path, opts)
+  local fname = "result:save"
+  if type(path) ~= "string" or path == "" then fail(fname, "argument 'path' must be a file name", 2) end
+  if type(opts) == "string" or opts == nil then opts = { layout = opts } end
+  if type(opts) ~= "table" then fail(fname, "argument 3 must be a layout or an options table", 2) end
+  for k in pairs(opts) do
+    if not SAVE_OPTS[k] then fail(fname, fmt("unknown option '%s' (options: json, layout)", tostring(k)), 2) end
+  end
+  local ext = path:match("%.([^./]+)$")
+  ext = ext and ext:lower()
+  if ext == "csv" then
+    core_save(self, path, opts.layout)
+  elseif ext == "npy" or ext == "npz" then
+    if opts.layout then fail(fname, "option 'layout' is for .csv files", 2) end
+    if ext == "npy" then core.result_npy(self, path) else core.result_npz(self, path) end
+  else
+    fail(fname, fmt("unknown file extension in '%s' (%s)", path, EXTENSIONS), 2)
+  end
+  local json = opts.json
+  if json == nil then json = ext ~= "csv" end
+  if json then write_text(fname, json_path(path), M.json(M.result_metadata(self, path, ext)) .. "\n", 2) end
+  return self
+end
+
+return M
