@@ -40,12 +40,11 @@ static void adamw_step(const mf_optim *o, size_t d, size_t m, double *z, size_t 
     adam_common(o, 1, d, m, z, ld, g, ldg, state, lds, k);
 }
 
-/* The step size each coordinate gets at step k+1, averaged over the coordinates:
- * (lr/bc1) / (sqrt(v)/sqrt(bc2) + eps), with v the current second moment; lr itself before
- * the first step, where v is not yet defined. */
+/* The step size per unit of m each coordinate got at step k, averaged over the coordinates:
+ * (lr/bc1) / (sqrt(v)/sqrt(bc2) + eps); lr itself before the first step (v is not defined). */
 static void adam_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                         const double *state, size_t lds, uint64_t k, double *out) {
-    const double lr = mf_schedule_at(&o->sched, k + 1);
+    const double lr = mf_schedule_at(&o->sched, k ? k : 1);
     if (k == 0) {
         for (size_t i = 0; i < m; i++)
             out[i] = lr;
