@@ -17,8 +17,12 @@ local mf = {
   write_csv = require("mflab.io").write_csv,
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
+  help = require("mflab.help").help,
 }
 
 mf.vec = core.vector
+mf.analysis = require "mflab.analysis"
+mf.hessian = mf.analysis -- the papers' word for the Hessian measurements
+mf.fit = mf.analysis.fit
 
 return mf

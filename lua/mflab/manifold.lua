@@ -2,6 +2,7 @@
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check -- errors point at the user's call of the constructor
+local progress = require "mflab.progress"
 
 local M = {}
 
@@ -15,6 +16,8 @@ local integrate_schema = schema.new("flow:integrate", {
   { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },
   { name = "steps", kind = "natural", required = true, doc = "iterations (one RK4 step of dt = lr each)" },
   { name = "every", kind = "count", doc = "record every this many iterations (default: steps/1000, at least 1)" },
+  { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },
+  { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) a few times a second instead of the bar" },
 }, "integrates the flow with RK4 on mf.run's step grid; returns a one-seed result (r.t, r.x1, ...)")
 
 function M.flow(opts)
@@ -27,7 +30,9 @@ function core.methods.flow.integrate(self, opts)
   local o = check(integrate_schema, opts)
   o.every = o.every or math.max(1, o.steps // 1000)
   o.meta = ("mflab %s; %s; steps=%d every=%d"):format(core.version, tostring(self), o.steps, o.every)
-  return core_integrate(self, o)
+  local finish
+  o.progress, finish = progress.choose(o, "flow:integrate", 1, "steps")
+  return progress.finally(finish, core_integrate, self, o)
 end
 
 return M

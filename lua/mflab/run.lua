@@ -2,6 +2,7 @@
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check -- errors point at the user's call of the constructor
+local progress = require "mflab.progress"
 
 local M = {}
 
@@ -17,6 +18,8 @@ local run_schema = schema.new("mf.run", {
   { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss', 'trH', 'dist', 'p1'..'pd' (or 'p'), 'wnorm', 'mnorm', 'lr', 'lr_eff', optimizer state such as 'm1' or 'v' (README; default: all coordinates and loss)" },
   { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
   { name = "block", kind = "count", doc = "trajectories stepped together per block (default: automatic, at most 256); results do not depend on it" },
+  { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },
+  { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) a few times a second instead of the bar; done, total in trajectory-steps" },
 }, "steps an ensemble of trajectories in lockstep and records observables")
 
 local function describe(x) return x == nil and "none" or tostring(x) end
@@ -37,7 +40,9 @@ function M.run(opts)
   o.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d")
       :format(core.version, tostring(o.landscape), tostring(o.optimizer), describe(o.noise), o.steps,
         o.every, o.seeds, o.seed)
-  return core.run(o)
+  local finish
+  o.progress, finish = progress.choose(o, "mf.run", o.seeds, "traj-steps")
+  return progress.finally(finish, core.run, o)
 end
 
 return M

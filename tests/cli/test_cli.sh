@@ -264,6 +264,17 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
     "$P" 'send:somevariable = "abc"\r' "$P" 'send:somevar\t' 'expect:somevariable' \
     'send::up\t' 'expect:upper\(' 'send:)\r' 'expect:[\r\n]ABC\r\n' "$P" 'send:\x04' 'exit:0' -- "$EXE"
 
+  # the progress bar: on a terminal's stderr (delay 0 so that a short run shows it), erased at
+  # the end; not with quiet = true; never when stderr is not a terminal
+  RUN='mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, noise = mf.noise.hessian{sigma = 2}, x0 = {5, 0}, steps = 1500000, seeds = 256'
+  pty "terminal: a long run shows a progress bar on stderr, erased at the end" \
+    'expect:mf\.run \[#*\.*\] +[0-9]+%  [0-9]+/1500000 steps  [0-9.]+ [kMG]? ?traj-steps/s  [0-9:]+ left' \
+    'expect:\r\x1b\[Kdone' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
+  pty "terminal: quiet = true shows no progress bar" \
+    'expect:done' 'absent:mf\.run \[' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN, quiet = true}; print('done')"
+  run "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
+  check "no progress bar when stderr is not a terminal" 0 "done" ""
+
   rm -f "$HOME/.mflab_history"
   pty "terminal: history is saved to ~/.mflab_history" \
     "$P" 'send:1000+1\r' 'expect:1001' "$P" 'send:\x04' 'exit:0' -- "$EXE"

@@ -6,7 +6,15 @@
  *
  * Manifold geometry (MATH.md §0): P projects onto the manifold of minima M; at a point of M,
  * T (d x k) and N (d x c) are orthonormal bases of the tangent and normal spaces, stored
- * column-major; A = H_f/2. */
+ * column-major (column j of T at T[j*d]); A = H_f/2.
+ *
+ * Every entry of the vtable except the optional ones marked below is non-NULL. A landscape
+ * without a fast or closed form of an entry points it at the generic implementation
+ * mf_landscape_generic_* below, so callers (runs, noise models, the manifold flow) never
+ * test for NULL. The generic entries evaluate one lane at a time through the point
+ * functions, so block and point results agree bit for bit; they keep their work arrays in
+ * per-thread scratch that grows on first use (no allocation in a steady step loop) and
+ * report failure by writing NaN (a run then stops with its non-finite error). */
 #ifndef MFLAB_LANDSCAPE_H
 #define MFLAB_LANDSCAPE_H
 
@@ -23,29 +31,64 @@ typedef struct mf_landscape_type {
                  size_t ldg);
     void (*hess)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *h,
                  size_t ldh);
-    /* Optional (NULL when the landscape has no closed form). */
+    /* out_i = H_f(z_i) v_i (v and out d rows of a block). */
+    void (*hvp)(const mf_landscape *L, size_t m, const double *z, size_t ld, const double *v,
+                size_t ldv, double *out, size_t ldo);
+    /* tr_i = Tr H_f(z_i). */
+    void (*trace_hessian)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *tr);
+    /* pz_i = P z_i; pz may be z (in place). Closed form where one exists, otherwise the
+     * gradient-flow limit Phi (mf_landscape_generic_project). Needs codim > 0. */
     void (*project)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,
                     size_t ldp);
     /* Noise hooks: they subtract a noise term from the gradient block g (d rows), so a step
-     * needs no separate pass to combine them. xi has c rows of standard normals.
+     * needs no separate pass to combine them. xi has c = codim rows of standard normals.
      * normal_sub:    g -= s N(Pz) xi                  (isotropic noise in the normal space)
      * hess_sqrt_sub: g -= s N sqrt(N^T A(Pz) N) xi    (Hessian-aligned noise) */
     void (*normal_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                        const double *xi, size_t ldxi, double *g, size_t ldg);
     void (*hess_sqrt_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                           const double *xi, size_t ldxi, double *g, size_t ldg);
-    /* At one point z of M: tangent and normal bases. */
+    /* At one point z of M: tangent and normal bases (d x (d - codim) and d x codim). */
     void (*frame)(const mf_landscape *L, const double *z, double *T, double *N);
     /* At one point z: out (d x d, row-major) = directional derivative of H_f along v. */
     void (*dhess)(const mf_landscape *L, const double *z, const double *v, double *out);
+
+    /* Optional (NULL when not defined for the landscape). */
+    /* Held-out error (matrix sensing, completion, linear regression): out_i at z_i. */
+    void (*test_loss)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *out);
+    /* Per-example residuals, for label noise (MATH.md §2 label{eps}). A landscape with them
+     * has the form f(z) = w sum_a r_a(z)^2, a = 1..nres, w = L->res_weight, where
+     * r_a = prediction_a(z) - y_a. Perturbing every label y_a -> y_a + eps xi_a changes the
+     * gradient by -2 w eps J^T xi, J = dr/dz (nres x d), so a label-noise model calls
+     * residual_jt_sub(L, m, z, ld, 2 w eps, xi, ldxi, g, ldg) with nres rows of normals.
+     *   residuals:        r (nres rows of a block)
+     *   residual_jt_sub:  g -= s J(z)^T xi for a block
+     *   residual_jacobian: at one point, J (nres x d, row-major) */
+    void (*residuals)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *r,
+                      size_t ldr);
+    void (*residual_jt_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
+                            const double *xi, size_t ldxi, double *g, size_t ldg);
+    void (*residual_jacobian)(const mf_landscape *L, const double *z, double *J);
+
     void (*destroy)(mf_landscape *L);
 } mf_landscape_type;
+
+/* Landscape flags. */
+enum {
+    /* Evaluations call back into a single-threaded host (a Lua function): runs step such a
+     * landscape on the calling thread only. */
+    MF_LANDSCAPE_SERIAL = 1
+};
 
 struct mf_landscape {
     const mf_landscape_type *type;
     size_t dim;   /* d */
     size_t codim; /* c: dimension of the normal space of M (0 if no manifold is known) */
     void *params;
+    unsigned flags;    /* MF_LANDSCAPE_* */
+    size_t nres;       /* number of per-example residuals (0: none) */
+    double res_weight; /* w in f = w sum_a r_a^2 */
+    const double *x0;  /* the paper's starting point (dim entries) or NULL; owned by params */
 };
 
 /* One point at a time (z and g of length d, h d x d row-major): thin wrappers over the
@@ -53,16 +96,122 @@ struct mf_landscape {
 double mf_landscape_value(const mf_landscape *L, const double *z);
 void mf_landscape_grad(const mf_landscape *L, const double *z, double *g);
 void mf_landscape_hess(const mf_landscape *L, const double *z, double *h);
+void mf_landscape_hvp(const mf_landscape *L, const double *z, const double *v, double *out);
+double mf_landscape_trace_hessian(const mf_landscape *L, const double *z);
+/* Fails when the landscape knows no manifold or the gradient flow did not converge. */
 int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_err *err);
+/* T and N at the manifold point z (call project first); fails if codim is 0. */
+int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err);
+int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, mf_err *err);
 
 void mf_landscape_free(mf_landscape *L);
 
+/* ---- generic implementations (vtable entries for landscapes without a closed form) ----
+ *
+ * hvp: H v from the dense Hessian.
+ * hvp_fd: central difference of gradients, (g(z + e v) - g(z - e v)) / (2e) with
+ *   e = MF_FD_STEP1 max(1, |z|) / |v|  (error O(e^2) from the third derivative, O(eps/e)
+ *   from rounding; the cube root of the machine epsilon balances the two).
+ * trace_hessian: the diagonal of the dense Hessian.
+ * project: the gradient-flow limit Phi(z) = lim z(t), dz/dt = -grad f, by an adaptive
+ *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <=
+ *   MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL gradients.
+ * frame: eigendecomposition of H_f(z) (LAPACKE dsyevr); the eigenvectors of the codim
+ *   largest eigenvalues span the normal space, the others the tangent space. Each vector's
+ *   entry of largest magnitude is made positive, so the bases are deterministic.
+ * normal_sub, hess_sqrt_sub: at Pz, N and the eigenvalues lambda of H_f on the normal space
+ *   as in frame; N^T A N = diag(lambda/2), so g -= s N xi and g -= s N sqrt(lambda/2) xi.
+ * dhess: central difference of Hessians along v with the step of hvp_fd.
+ * dhess_coarse: the same with step MF_FD_STEP_DH max(1, |z|)/|v|, for landscapes whose
+ *   Hessian is itself a difference (accurate to ~1e-8): the error is then ~1e-5 relative. */
+#define MF_FD_STEP1        6.0554544523933395e-06 /* cbrt(DBL_EPSILON) */
+#define MF_FD_STEP_DH      2e-3
+#define MF_PROJECT_GTOL    1e-12
+#define MF_PROJECT_MAXEVAL 2000000
+void mf_landscape_generic_hvp(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                              const double *v, size_t ldv, double *out, size_t ldo);
+void mf_landscape_generic_hvp_fd(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                 const double *v, size_t ldv, double *out, size_t ldo);
+void mf_landscape_generic_trace_hessian(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                        double *tr);
+void mf_landscape_generic_project(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                  double *pz, size_t ldp);
+void mf_landscape_generic_frame(const mf_landscape *L, const double *z, double *T, double *N);
+void mf_landscape_generic_normal_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                     double s, const double *xi, size_t ldxi, double *g,
+                                     size_t ldg);
+void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                        double s, const double *xi, size_t ldxi, double *g,
+                                        size_t ldg);
+void mf_landscape_generic_dhess(const mf_landscape *L, const double *z, const double *v,
+                                double *out);
+void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, const double *v,
+                                       double *out);
+/* residual_jt_sub from residual_jacobian, one lane at a time. */
+void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const double *z,
+                                          size_t ld, double s, const double *xi, size_t ldxi,
+                                          double *g, size_t ldg);
+
+/* ---- constructors ---------------------------------------------------------------------- */
+
 /* f(x, y) = h(x) y^2 with h a polynomial, h(x) = sum_k c[k] x^k (MATH.md §1 valley).
  * The caller guarantees h > 0 on the region of interest; the constructor checks only
- * what it can (ncoef in 1..MF_VALLEY_MAXCOEF, finite coefficients). */
+ * what it can (ncoef in 1..MF_VALLEY_MAXCOEF, finite coefficients). Start (5, 0) (Q Fig. 1). */
 #define MF_VALLEY_MAXCOEF 16
 int mf_landscape_valley(mf_landscape **out, const double *c, size_t ncoef, mf_err *err);
-/* The coefficients of h (for printing and introspection). */
+/* The coefficients of h (for printing and introspection); 0 for a callback h. */
 size_t mf_landscape_valley_coefs(const mf_landscape *L, double *c);
+
+/* A scalar function given by the host: out[0..2] = h(x), h'(x), h''(x); returns 0 or
+ * nonzero on failure (the host keeps its own message; the landscape then yields NaN). */
+typedef int (*mf_hfun)(void *ud, double x, double out[3]);
+/* The valley with h from a callback; h''' by a central difference of h'' (step
+ * MF_FD_STEP1 max(1, |x|)). The landscape is MF_LANDSCAPE_SERIAL; ud_free(ud) on free. */
+int mf_landscape_valley_fn(mf_landscape **out, mf_hfun h, void *ud, void (*ud_free)(void *),
+                           mf_err *err);
+
+/* Quasistatic eq. (23): f = (x sin(theta) + y cos(theta))^2 h(x cos(theta) - y sin(theta)),
+ * h polynomial (default 1 + u^2); manifold the line x sin + y cos = 0, manifold coordinate
+ * u = x cos - y sin; P the orthogonal projection onto that line. Start: u = 5 on M. */
+int mf_landscape_rotated_valley(mf_landscape **out, double theta, const double *c, size_t ncoef,
+                                mf_err *err);
+
+/* Host callbacks for landscapes defined point by point (0 or nonzero on failure). */
+typedef int (*mf_pointfun)(void *ud, const double *z, double *out);
+
+/* Quasistatic eq. (5): f(x, y) = y^T A(x) y, x in R^k, y in R^(d-k), manifold y = 0.
+ * A(ud, x, out) fills the (d-k) x (d-k) symmetric matrix A(x), row-major. Derivatives of A in
+ * x by central differences: first with step MF_FD_STEP1 max(1, |x_j|), second with step
+ * MF_FD_STEP2 max(1, |x_j|) (the fourth root of the machine epsilon). SERIAL if serial. */
+#define MF_FD_STEP2 1.220703125e-04 /* DBL_EPSILON^(1/4) */
+int mf_landscape_quadratic_manifold(mf_landscape **out, size_t k, size_t d, mf_pointfun A, void *ud,
+                                    void (*ud_free)(void *), int serial, mf_err *err);
+
+/* Normalization-sharpness App. F: L(w) = F(Uw), F(x, y, z) = 2 - (x + y)/sqrt(x^2 - xy + y^2),
+ * U a Haar-random orthogonal 3 x 3 matrix drawn from (seed, stream 0) with mflab's RNG
+ * (Gaussian matrix, Householder QR, signs fixed by diag(R) > 0); identity when use_u is 0.
+ * Minima: x = y > 0 (z free) in u = Uw. F depends only on the angle of (x, y), so the
+ * gradient flow keeps z and r = sqrt(x^2 + y^2) and P is the closed form
+ * Phi(u) = (r/sqrt 2, r/sqrt 2, z), defined off the ray x = y < 0. Start w0 = (0.3, 1.3, 1.2)
+ * (S Fig. 3c, taken in u coordinates). */
+int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed, mf_err *err);
+/* U (row-major 3 x 3) of a sphere3d landscape. */
+void mf_landscape_sphere3d_u(const mf_landscape *L, double *U);
+
+/* A landscape from host callbacks: value (required; out[0] = f), grad (out = d entries) and
+ * hess (out = d x d row-major) optional. A missing gradient is the central difference of f
+ * with step MF_FD_STEP1 max(1, |z_k|); a missing Hessian is the central difference of the
+ * gradient with the same step (symmetrized), or without a gradient the second difference of
+ * f with step MF_FD_STEP2 max(1, |z_k|). Without a Hessian, dhess is dhess_coarse. codim > 0
+ * declares a manifold of minima of that codimension (projection by gradient flow, frames by
+ * eigendecomposition). */
+typedef struct mf_custom_fns {
+    mf_pointfun value, grad, hess;
+    void *ud;
+    void (*ud_free)(void *);
+    int serial;
+} mf_custom_fns;
+int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
+                        mf_err *err);
 
 #endif

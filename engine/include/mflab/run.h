@@ -53,7 +53,17 @@ typedef struct mf_run_config {
     size_t block; /* trajectories per block (0: auto, at most 256, one block per thread or more) */
     const mf_observable *obs;
     size_t nobs;
+    /* Progress report (optional): progress(ctx, done, total) with done and total counted in
+     * trajectory-steps. Called from the calling thread only, at most every MF_PROGRESS_PERIOD
+     * seconds, and once more at the end; it does not change the results. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
 } mf_run_config;
+
+#define MF_PROGRESS_PERIOD 0.25 /* seconds between progress reports */
+
+/* Seconds on a monotonic clock, for progress reports. */
+double mf_clock(void);
 
 typedef struct mf_result {
     size_t nobs, nrec, seeds; /* nrec: record times kept (all of them unless the run failed) */

@@ -215,7 +215,16 @@ static int load_library(lua_State *L) {
         lua_pop(L, 3);
     }
     lua_pop(L, 1);
-    return require_global(L, "mf", "mflab");
+    int status = require_global(L, "mf", "mflab");
+    if (status == LUA_OK) { /* help(x) at the prompt, as in the docs */
+        lua_getglobal(L, "mf");
+        if (lua_getfield(L, -1, "help") == LUA_TFUNCTION)
+            lua_setglobal(L, "help");
+        else
+            lua_pop(L, 1);
+        lua_pop(L, 1);
+    }
+    return status;
 }
 
 static int run_library_option(lua_State *L, const char *spec) {

@@ -1,6 +1,67 @@
+/* Point wrappers over the block vtable, and the generic implementations every landscape
+ * without a closed form uses (landscape.h explains each). */
 #include "mflab/landscape.h"
 
+#include <lapacke.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "landscape_impl.h"
+
+/* ---- per-thread scratch ------------------------------------------------------------------ */
+
+typedef struct scratch {
+    void *p[SCR_NSLOTS];
+    size_t n[SCR_NSLOTS];
+} scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *arg) {
+    scratch *s = arg;
+    for (int k = 0; k < SCR_NSLOTS; k++)
+        free(s->p[k]);
+    free(s);
+}
+
+static void scratch_init(void) {
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+void *mf_scratch(int slot, size_t bytes) {
+    pthread_once(&scratch_once, scratch_init);
+    scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        if (!(s = calloc(1, sizeof *s))) return NULL;
+        if (pthread_setspecific(scratch_key, s)) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->n[slot] < bytes) {
+        void *q = realloc(s->p[slot], bytes);
+        if (!q) return NULL;
+        s->p[slot] = q, s->n[slot] = bytes;
+    }
+    return s->p[slot];
+}
+
+double mf_norm2(size_t n, const double *x) {
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s += x[k] * x[k];
+    return sqrt(s);
+}
+
+static void fill_nan(double *x, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        x[k] = NAN;
+}
+
+/* ---- point wrappers ------------------------------------------------------------------------ */
 
 double mf_landscape_value(const mf_landscape *L, const double *z) {
     double f;
@@ -16,11 +77,49 @@ void mf_landscape_hess(const mf_landscape *L, const double *z, double *h) {
     L->type->hess(L, 1, z, 1, h, 1);
 }
 
+void mf_landscape_hvp(const mf_landscape *L, const double *z, const double *v, double *out) {
+    L->type->hvp(L, 1, z, 1, v, 1, out, 1);
+}
+
+double mf_landscape_trace_hessian(const mf_landscape *L, const double *z) {
+    double t;
+    L->type->trace_hessian(L, 1, z, 1, &t);
+    return t;
+}
+
 int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_err *err) {
-    if (!L->type->project)
-        return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' has no projection onto its manifold",
+    if (L->codim == 0 || !L->type->project)
+        return mf_err_set(err, MF_EUNSUPPORTED,
+                          "landscape '%s' knows no manifold of minima to project onto",
                           L->type->name);
     L->type->project(L, 1, z, 1, pz, 1);
+    for (size_t k = 0; k < L->dim; k++)
+        if (!isfinite(pz[k]))
+            return mf_err_set(err, MF_ENONFINITE,
+                              "the projection of this point is not defined (the gradient flow "
+                              "did not reach |grad f| <= %g within %d gradients, or the point "
+                              "is singular)",
+                              MF_PROJECT_GTOL, MF_PROJECT_MAXEVAL);
+    return MF_OK;
+}
+
+int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err) {
+    if (L->codim == 0 || !L->type->frame)
+        return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' knows no manifold of minima",
+                          L->type->name);
+    L->type->frame(L, z, T, N);
+    const size_t nt = L->dim * (L->dim - L->codim), nn = L->dim * L->codim;
+    for (size_t k = 0; k < nt + nn; k++)
+        if (!isfinite(k < nt ? T[k] : N[k - nt]))
+            return mf_err_set(err, MF_ENONFINITE,
+                              "the tangent frame is not defined here (eigendecomposition failed)");
+    return MF_OK;
+}
+
+int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, mf_err *err) {
+    if (!L->type->test_loss)
+        return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' has no test loss", L->type->name);
+    L->type->test_loss(L, 1, z, 1, out);
     return MF_OK;
 }
 
@@ -29,4 +128,314 @@ void mf_landscape_free(mf_landscape *L) {
     if (L->type->destroy) L->type->destroy(L);
     free(L->params);
     free(L);
+}
+
+/* ---- generic Hessian products ---------------------------------------------------------------- */
+
+void mf_landscape_generic_hvp(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                              const double *v, size_t ldv, double *out, size_t ldo) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (d * d + 2 * d));
+    for (size_t i = 0; i < m; i++) {
+        if (!w) {
+            for (size_t k = 0; k < d; k++)
+                out[k * ldo + i] = NAN;
+            continue;
+        }
+        double *H = w, *x = w + d * d, *u = x + d;
+        lane_get(z, ld, d, i, x);
+        lane_get(v, ldv, d, i, u);
+        mf_landscape_hess(L, x, H);
+        for (size_t k = 0; k < d; k++) {
+            double s = 0.0;
+            for (size_t l = 0; l < d; l++)
+                s += H[k * d + l] * u[l];
+            out[k * ldo + i] = s;
+        }
+    }
+}
+
+/* e = MF_FD_STEP1 max(1, |z|)/|v| (landscape.h) */
+static double fd_step(size_t d, const double *z, const double *v) {
+    double nz = mf_norm2(d, z), nv = mf_norm2(d, v);
+    return MF_FD_STEP1 * (nz > 1.0 ? nz : 1.0) / nv;
+}
+
+void mf_landscape_generic_hvp_fd(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                 const double *v, size_t ldv, double *out, size_t ldo) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * 6 * d);
+    for (size_t i = 0; i < m; i++) {
+        if (!w) {
+            for (size_t k = 0; k < d; k++)
+                out[k * ldo + i] = NAN;
+            continue;
+        }
+        double *x = w, *u = x + d, *zp = u + d, *zm = zp + d, *gp = zm + d, *gm = gp + d;
+        lane_get(z, ld, d, i, x);
+        lane_get(v, ldv, d, i, u);
+        double nv = mf_norm2(d, u);
+        if (nv == 0.0) {
+            for (size_t k = 0; k < d; k++)
+                out[k * ldo + i] = 0.0;
+            continue;
+        }
+        double e = fd_step(d, x, u);
+        for (size_t k = 0; k < d; k++)
+            zp[k] = x[k] + e * u[k], zm[k] = x[k] - e * u[k];
+        mf_landscape_grad(L, zp, gp);
+        mf_landscape_grad(L, zm, gm);
+        for (size_t k = 0; k < d; k++)
+            out[k * ldo + i] = (gp[k] - gm[k]) / (2.0 * e);
+    }
+}
+
+void mf_landscape_generic_trace_hessian(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                        double *tr) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (d * d + d));
+    for (size_t i = 0; i < m; i++) {
+        if (!w) {
+            tr[i] = NAN;
+            continue;
+        }
+        double *H = w, *x = w + d * d;
+        lane_get(z, ld, d, i, x);
+        mf_landscape_hess(L, x, H);
+        double s = 0.0;
+        for (size_t k = 0; k < d; k++)
+            s += H[k * d + k];
+        tr[i] = s;
+    }
+}
+
+static void dhess_step(const mf_landscape *L, const double *z, const double *v, double *out,
+                       double base) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (d * d + 2 * d));
+    if (!w) {
+        fill_nan(out, d * d);
+        return;
+    }
+    double *Hm = w, *zp = w + d * d, *zm = zp + d;
+    if (mf_norm2(d, v) == 0.0) {
+        memset(out, 0, sizeof(double) * d * d);
+        return;
+    }
+    double nz = mf_norm2(d, z), e = base * (nz > 1.0 ? nz : 1.0) / mf_norm2(d, v);
+    for (size_t k = 0; k < d; k++)
+        zp[k] = z[k] + e * v[k], zm[k] = z[k] - e * v[k];
+    mf_landscape_hess(L, zp, out);
+    mf_landscape_hess(L, zm, Hm);
+    for (size_t k = 0; k < d * d; k++)
+        out[k] = (out[k] - Hm[k]) / (2.0 * e);
+}
+
+void mf_landscape_generic_dhess(const mf_landscape *L, const double *z, const double *v,
+                                double *out) {
+    dhess_step(L, z, v, out, MF_FD_STEP1);
+}
+
+void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, const double *v,
+                                       double *out) {
+    dhess_step(L, z, v, out, MF_FD_STEP_DH);
+}
+
+/* ---- the gradient-flow limit Phi ----------------------------------------------------------- */
+
+/* Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Table 5.2); the flow is
+ * autonomous, so the nodes c_i are not needed. */
+static const double dp_a[7][6] = {
+    {0},
+    {1.0 / 5},
+    {3.0 / 40, 9.0 / 40},
+    {44.0 / 45, -56.0 / 15, 32.0 / 9},
+    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+    {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}};
+/* 5th-order weights are dp_a[6]; e = b5 - b4 */
+static const double dp_e[7] = {71.0 / 57600,      0,          -71.0 / 16695, 71.0 / 1920,
+                               -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
+
+/* x (in place) -> Phi(x); 0 on success. */
+static int gradient_flow(const mf_landscape *L, double *x) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_PROJECT, sizeof(double) * 8 * d);
+    if (!w) return -1;
+    double *k[7], *y = w + 7 * d;
+    for (int s = 0; s < 7; s++)
+        k[s] = w + (size_t)s * d;
+    mf_landscape_grad(L, x, k[0]);
+    long evals = 1;
+    double nz = mf_norm2(d, x), gn = mf_norm2(d, k[0]);
+    const double gtol = MF_PROJECT_GTOL * (nz > 1.0 ? nz : 1.0);
+    if (!isfinite(gn)) return -1;
+    if (gn <= gtol) return 0;
+    for (size_t a = 0; a < d; a++)
+        k[0][a] = -k[0][a];
+    /* atol far below the target: near M an explicit method hovers at its stability limit,
+     * where the normal components sit at the level of atol */
+    const double rtol = 1e-10, atol = 1e-16 * (nz > 1.0 ? nz : 1.0);
+    double h = 1e-3 * (nz > 1.0 ? nz : 1.0) / gn;
+    while (evals < MF_PROJECT_MAXEVAL) {
+        for (int s = 1; s < 7; s++) {
+            for (size_t a = 0; a < d; a++) {
+                double acc = x[a];
+                for (int r = 0; r < s; r++)
+                    acc += h * dp_a[s][r] * k[r][a];
+                y[a] = acc;
+            }
+            mf_landscape_grad(L, y, k[s]);
+            for (size_t a = 0; a < d; a++)
+                k[s][a] = -k[s][a];
+            evals++;
+        }
+        /* y holds the 5th-order solution (stage 7 is evaluated there: FSAL) */
+        double en = 0.0;
+        for (size_t a = 0; a < d; a++) {
+            double e = 0.0;
+            for (int s = 0; s < 7; s++)
+                e += dp_e[s] * k[s][a];
+            e *= h;
+            double sc = atol + rtol * fmax(fabs(x[a]), fabs(y[a]));
+            en += (e / sc) * (e / sc);
+        }
+        en = sqrt(en / (double)d);
+        if (!isfinite(en)) {
+            h *= 0.1;
+            if (h == 0.0) return -1;
+            continue;
+        }
+        if (en <= 1.0) {
+            memcpy(x, y, sizeof(double) * d);
+            memcpy(k[0], k[6], sizeof(double) * d);
+            if (mf_norm2(d, k[0]) <= gtol) return 0;
+        }
+        double fac = en > 0.0 ? 0.9 * pow(en, -0.2) : 5.0;
+        h *= fmin(5.0, fmax(0.2, fac));
+    }
+    return -1;
+}
+
+void mf_landscape_generic_project(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                  double *pz, size_t ldp) {
+    const size_t d = L->dim;
+    double *x = mf_scratch(SCR_LANE, sizeof(double) * d);
+    for (size_t i = 0; i < m; i++) {
+        if (!x) {
+            for (size_t k = 0; k < d; k++)
+                pz[k * ldp + i] = NAN;
+            continue;
+        }
+        lane_get(z, ld, d, i, x);
+        if (gradient_flow(L, x)) fill_nan(x, d);
+        lane_put(pz, ldp, d, i, x);
+    }
+}
+
+/* ---- eigen-decompositions ------------------------------------------------------------------ */
+
+int mf_sym_eig_top(size_t d, size_t c, double *H, double *vals, double *vecs) {
+    lapack_int n = (lapack_int)d, il = (lapack_int)(d - c + 1), iu = (lapack_int)d, found = 0;
+    lapack_int *iw = mf_scratch(SCR_EIGI, sizeof(lapack_int) * 12 * (d + 1));
+    if (!iw) return -1;
+    /* work sizes of dsyevr: lwork >= 26 n, liwork >= 10 n (LAPACK documentation) */
+    size_t lwork = 26 * d + 1, liwork = 10 * d + 1;
+    double *work = mf_scratch(SCR_EIG, sizeof(double) * (lwork + d));
+    if (!work) return -1;
+    double *wv = work + lwork; /* all eigenvalues (dsyevr writes n of them) */
+    lapack_int info = LAPACKE_dsyevr_work(
+        LAPACK_COL_MAJOR, 'V', c == d ? 'A' : 'I', 'U', n, H, n, 0.0, 0.0, il, iu, 0.0, &found, wv,
+        vecs, n, iw + 10 * d + 1, work, (lapack_int)lwork, iw, (lapack_int)liwork);
+    if (info != 0) return (int)info;
+    for (size_t j = 0; j < c; j++) {
+        vals[j] = wv[j];
+        double *q = vecs + j * d, big = 0.0;
+        size_t at = 0;
+        for (size_t a = 0; a < d; a++)
+            if (fabs(q[a]) > big) big = fabs(q[a]), at = a;
+        if (q[at] < 0.0)
+            for (size_t a = 0; a < d; a++)
+                q[a] = -q[a];
+    }
+    return 0;
+}
+
+void mf_landscape_generic_frame(const mf_landscape *L, const double *z, double *T, double *N) {
+    const size_t d = L->dim, c = L->codim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (2 * d * d + d));
+    if (!w || c == 0 || c > d) {
+        fill_nan(T, d * (d - (c <= d ? c : d))), fill_nan(N, d * c);
+        return;
+    }
+    double *H = w, *V = w + d * d, *lam = V + d * d;
+    mf_landscape_hess(L, z, H);
+    if (mf_sym_eig_top(d, d, H, lam, V)) {
+        fill_nan(T, d * (d - c)), fill_nan(N, d * c);
+        return;
+    }
+    memcpy(T, V, sizeof(double) * d * (d - c));
+    memcpy(N, V + d * (d - c), sizeof(double) * d * c);
+}
+
+/* Lane by lane: N and the normal eigenvalues of H_f at Pz, then g -= s N diag(q) xi with
+ * q = 1 (normal noise) or sqrt(lambda/2) (Hessian noise, A = H_f/2). */
+static void generic_noise_sub(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
+                              const double *xi, size_t ldxi, double *g, size_t ldg, int hessian) {
+    const size_t d = L->dim, c = L->codim;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (2 * d * d + 2 * d + c));
+    for (size_t i = 0; i < m; i++) {
+        double *H = w, *V = w + d * d, *x = V + d * d, *px = x + d, *lam = px + d;
+        int ok = w != NULL && c > 0;
+        if (ok) {
+            lane_get(z, ld, d, i, x);
+            L->type->project(L, 1, x, 1, px, 1);
+            mf_landscape_hess(L, px, H);
+            ok = mf_sym_eig_top(d, c, H, lam, V) == 0;
+        }
+        for (size_t j = 0; ok && j < c; j++) {
+            double q = hessian ? sqrt(fmax(lam[j], 0.0) / 2.0) : 1.0;
+            double coef = s * q * xi[j * ldxi + i];
+            for (size_t a = 0; a < d; a++)
+                g[a * ldg + i] -= coef * V[j * d + a];
+        }
+        if (!ok)
+            for (size_t a = 0; a < d; a++)
+                g[a * ldg + i] = NAN;
+    }
+}
+
+void mf_landscape_generic_normal_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                     double s, const double *xi, size_t ldxi, double *g,
+                                     size_t ldg) {
+    generic_noise_sub(L, m, z, ld, s, xi, ldxi, g, ldg, 0);
+}
+
+void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                                        double s, const double *xi, size_t ldxi, double *g,
+                                        size_t ldg) {
+    generic_noise_sub(L, m, z, ld, s, xi, ldxi, g, ldg, 1);
+}
+
+void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const double *z,
+                                          size_t ld, double s, const double *xi, size_t ldxi,
+                                          double *g, size_t ldg) {
+    const size_t d = L->dim, n = L->nres;
+    double *w = mf_scratch(SCR_HVP, sizeof(double) * (n * d + d));
+    for (size_t i = 0; i < m; i++) {
+        if (!w) {
+            for (size_t a = 0; a < d; a++)
+                g[a * ldg + i] = NAN;
+            continue;
+        }
+        double *J = w, *x = w + n * d;
+        lane_get(z, ld, d, i, x);
+        L->type->residual_jacobian(L, x, J);
+        for (size_t a = 0; a < d; a++) {
+            double acc = 0.0;
+            for (size_t r = 0; r < n; r++)
+                acc += J[r * d + a] * xi[r * ldxi + i];
+            g[a * ldg + i] -= s * acc;
+        }
+    }
 }

@@ -17,7 +17,15 @@ struct mf_flow {
     size_t d, c, k; /* dimension, codimension, manifold dimension */
     /* workspace, allocated once */
     double *H, *dA, *T, *N, *V, *AN, *W, *zs, *stage;
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
 };
+
+void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                          void *ctx) {
+    fl->progress = progress;
+    fl->progress_ctx = ctx;
+}
 
 static const char supported[] =
     "supported: optimizer sgd with noise hessian or isotropic{space=\"normal\"}";
@@ -174,6 +182,7 @@ int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t ev
     fl->L->type->project(fl->L, 1, x0, 1, z, 1);
     size_t j = 0;
     int rc = MF_OK;
+    double last_report = mf_clock();
     for (uint64_t step = 0;; step++) {
         if (step == res->t[j]) {
             for (size_t a = 0; a < nobs; a++)
@@ -208,7 +217,12 @@ int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t ev
             rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu", (unsigned long long)step);
             break;
         }
+        if (fl->progress && (step & 1023) == 0 && mf_clock() - last_report >= MF_PROGRESS_PERIOD) {
+            last_report = mf_clock();
+            fl->progress(fl->progress_ctx, step, steps);
+        }
     }
+    if (fl->progress) fl->progress(fl->progress_ctx, res->t[j ? j - 1 : 0], steps);
     res->nrec = j;
     res->steps_done = j ? res->t[j - 1] : 0;
     *out = res;

@@ -6,10 +6,17 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mflab/interrupt.h"
 #include "mflab/rng.h"
+
+double mf_clock(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 int mf_threads_default(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -51,7 +58,22 @@ typedef struct run_job {
     size_t block, nblocks, ndraws;
     atomic_size_t next;
     block_outcome *outcome;
+    /* progress: trajectory-steps done, workers still running, last report (calling thread) */
+    atomic_uint_fast64_t done;
+    atomic_int running;
+    double last_report;
 } run_job;
+
+#define PROGRESS_STRIDE 4096 /* steps between progress counts (a power of 2) */
+
+/* Reports progress if a period has passed since the last report; calling thread only. */
+static void report_progress(run_job *J, int force) {
+    const mf_run_config *c = J->cfg;
+    double now = mf_clock();
+    if (!force && now - J->last_report < MF_PROGRESS_PERIOD) return;
+    J->last_report = now;
+    c->progress(c->progress_ctx, atomic_load(&J->done), (uint64_t)c->seeds * c->steps);
+}
 
 int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out) {
@@ -186,7 +208,7 @@ static size_t first_nonfinite(const double *z, size_t d, size_t m) {
     return m;
 }
 
-static void run_block(run_job *J, size_t b) {
+static void run_block(run_job *J, size_t b, int caller) {
     const mf_run_config *c = J->cfg;
     const mf_landscape *L = c->landscape;
     const size_t d = L->dim, lo = b * J->block;
@@ -233,6 +255,10 @@ static void run_block(run_job *J, size_t b) {
             goto done;
         }
         if (k % c->every == 0 || k == c->steps) record(J, j++, k, lo, m, z, st, &w);
+        if (c->progress && (k & (PROGRESS_STRIDE - 1)) == 0) {
+            atomic_fetch_add(&J->done, (uint64_t)PROGRESS_STRIDE * m);
+            if (caller) report_progress(J, 0);
+        }
         if (mf_interrupt_pending()) {
             out->status = MF_EINTR;
             out->steps_done = k;
@@ -240,18 +266,24 @@ static void run_block(run_job *J, size_t b) {
         }
     }
     out->steps_done = c->steps;
+    if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
     free(z), free(g), free(xi), free(st), free(w.pz), free(w.h);
 }
 
-static void *run_worker(void *arg) {
-    run_job *J = arg;
+static void work(run_job *J, int caller) {
     for (;;) {
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
-        run_block(J, b);
+        run_block(J, b, caller);
     }
+}
+
+static void *run_worker(void *arg) {
+    run_job *J = arg;
+    work(J, 0);
+    atomic_fetch_sub(&J->running, 1);
     return NULL;
 }
 
@@ -304,6 +336,7 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     res->t[nrec - 1] = c->steps;
     J.res = res;
     int nt = c->threads > 0 ? c->threads : mf_threads_default();
+    if (c->landscape->flags & MF_LANDSCAPE_SERIAL) nt = 1; /* host callbacks: calling thread only */
     J.block = c->block;
     if (!J.block) { /* auto: up to 256 lanes, but enough blocks to keep every thread busy */
         size_t per = (c->seeds + (size_t)nt - 1) / (size_t)nt;
@@ -317,15 +350,29 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         return mf_err_set(err, MF_ENOMEM, "out of memory");
     }
     atomic_init(&J.next, 0);
+    atomic_init(&J.done, 0);
+    atomic_init(&J.running, 0);
+    J.last_report = mf_clock();
     if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
     pthread_t tid[256];
     if (nt > 256) nt = 256;
     int started = 0;
     for (int i = 1; i < nt; i++) {
-        if (pthread_create(&tid[started], NULL, run_worker, &J) != 0) break;
+        atomic_fetch_add(&J.running, 1);
+        if (pthread_create(&tid[started], NULL, run_worker, &J) != 0) {
+            atomic_fetch_sub(&J.running, 1);
+            break;
+        }
         started++;
     }
-    run_worker(&J);
+    work(&J, 1);
+    if (c->progress) { /* keep reporting from this thread while the others finish */
+        while (atomic_load(&J.running) > 0) {
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+            report_progress(&J, 0);
+        }
+        report_progress(&J, 1);
+    }
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
 

@@ -66,6 +66,18 @@ double mfl_optnumber(lua_State *L, int t, const char *key, double def);
 /* Pushes a result userdata owning r, with the info table at index info_idx. */
 void mfl_pushresult(lua_State *L, mf_result *r, int info_idx);
 
+/* Progress reports to a Lua function progress(done, total, seconds): the field "progress" of
+ * the options table at index t. mfl_progress_init returns 1 and fills p when there is one;
+ * pass mfl_progress_call and p to the engine. An error in the function turns it off. */
+typedef struct mfl_progress {
+    lua_State *L;
+    int fn; /* stack index of the function */
+    double t0;
+    int off;
+} mfl_progress;
+int mfl_progress_init(lua_State *L, int t, mfl_progress *p);
+void mfl_progress_call(void *ctx, uint64_t done, uint64_t total);
+
 void mfl_open_vector(lua_State *L);
 void mfl_open_landscape(lua_State *L);
 void mfl_open_optim_noise(lua_State *L); /* also opens the optimizers (loptim.c) */
@@ -77,5 +89,6 @@ void mfl_checkschedule(lua_State *L, int idx, mf_schedule *s, const char *fname)
 int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, const char *fname);
 void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
+void mfl_open_analysis(lua_State *L);
 
 #endif

@@ -1,7 +1,9 @@
 /* The C module "mflab.core": registers the userdata types and the engine's constructors.
  * The public, documented API is lua/mflab/init.lua, which checks option tables against
  * their schemas and calls into this module. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lbind.h"
 #include "mflab/interrupt.h"
@@ -75,6 +77,37 @@ double mfl_optnumber(lua_State *L, int t, const char *key, double def) {
     return v;
 }
 
+int mfl_progress_init(lua_State *L, int t, mfl_progress *p) {
+    lua_getfield(L, t, "progress");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    luaL_checktype(L, -1, LUA_TFUNCTION);
+    *p = (mfl_progress){.L = L, .fn = lua_gettop(L), .t0 = mf_clock()};
+    return 1;
+}
+
+void mfl_progress_call(void *ctx, uint64_t done, uint64_t total) {
+    mfl_progress *p = ctx;
+    if (p->off || !lua_checkstack(p->L, 4)) return;
+    lua_pushvalue(p->L, p->fn);
+    lua_pushinteger(p->L, (lua_Integer)done);
+    lua_pushinteger(p->L, (lua_Integer)total);
+    lua_pushnumber(p->L, mf_clock() - p->t0);
+    if (lua_pcall(p->L, 3, 0, 0) != LUA_OK) { /* never unwind through the engine */
+        lua_pop(p->L, 1);
+        p->off = 1;
+    }
+}
+
+/* core.isatty(name): whether "stdin", "stdout" or "stderr" is a terminal */
+static int l_isatty(lua_State *L) {
+    static const char *const names[] = {"stdin", "stdout", "stderr", NULL};
+    lua_pushboolean(L, isatty(luaL_checkoption(L, 1, NULL, names)));
+    return 1;
+}
+
 static int l_interrupt_clear(lua_State *L) {
     mf_interrupt_clear();
     return 0;
@@ -87,6 +120,7 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_optim_noise(L);
     mfl_open_run(L);
     mfl_open_manifold(L);
+    mfl_open_analysis(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
     static const char *const types[][2] = {{"landscape", MF_LANDSCAPE}, {"result", MF_RESULT},
                                            {"flow", MF_FLOW}, {"vector", MF_VECTOR}};
@@ -100,6 +134,8 @@ int luaopen_mflab_core(lua_State *L) {
     lua_setfield(L, -2, "methods");
     lua_pushstring(L, MFLAB_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushcfunction(L, l_isatty);
+    lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, l_interrupt_clear);
     lua_setfield(L, -2, "interrupt_clear");
     return 1;

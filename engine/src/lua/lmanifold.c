@@ -56,7 +56,11 @@ static int flow_integrate(lua_State *L) {
     uint64_t every = (uint64_t)mfl_optinteger(L, 2, "every", 1);
     mf_result *r = NULL;
     mf_err err;
+    mfl_progress progress;
+    int has_progress = mfl_progress_init(L, 2, &progress);
+    mf_flow_set_progress(fl, has_progress ? mfl_progress_call : NULL, &progress);
     int rc = mf_flow_integrate(fl, x0, steps, every, &r, &err);
+    mf_flow_set_progress(fl, NULL, NULL);
     if (!r) return mfl_raise(L, "flow:integrate", &err);
     lua_createtable(L, 0, 2);
     int info = lua_gettop(L);

@@ -289,6 +289,11 @@ static int l_run(lua_State *L) {
     lua_getfield(L, 1, "meta");
     lua_setfield(L, info, "meta");
 
+    mfl_progress progress;
+    if (mfl_progress_init(L, 1, &progress)) {
+        c.progress = mfl_progress_call;
+        c.progress_ctx = &progress;
+    }
     mf_result *r = NULL;
     mf_err err = {0};
     int rc = mf_run(&c, &r, &err);

@@ -1,0 +1,124 @@
+/* Top eigenpairs of a symmetric map by Lanczos with full reorthogonalization. */
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mflab/analysis.h"
+#include "mflab/interrupt.h"
+#include "mflab/rng.h"
+
+static double dot(const double *a, const double *b, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* w -= sum_i (q_i . w) q_i over the first m columns of Q, twice ("twice is enough",
+ * Giraud et al. 2005), which keeps the basis orthogonal to working precision. */
+static void reorthogonalize(const double *Q, size_t n, size_t m, double *w) {
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < m; i++) {
+            double c = dot(Q + i * n, w, n);
+            for (size_t r = 0; r < n; r++)
+                w[r] -= c * Q[i * n + r];
+        }
+}
+
+/* A fresh unit vector orthogonal to the first m columns of Q; 0 if none can be found. */
+static int random_direction(mf_rng *g, const double *Q, size_t n, size_t m, double *w) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+        for (size_t r = 0; r < n; r++)
+            w[r] = mf_rng_normal(g);
+        reorthogonalize(Q, n, m, w);
+        double nrm = sqrt(dot(w, w, n));
+        if (nrm > 1e-8) {
+            for (size_t r = 0; r < n; r++)
+                w[r] /= nrm;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
+                   uint64_t seed, double *evals, double *evecs, size_t *nmatvec, mf_err *err) {
+    if (n == 0 || k == 0) return mf_err_set(err, MF_EINVAL, "k and the dimension must be >= 1");
+    if (k > n)
+        return mf_err_set(err, MF_EINVAL, "k = %zu is larger than the dimension %zu", k, n);
+    if (!(tol > 0.0)) return mf_err_set(err, MF_EINVAL, "tol must be > 0, got %g", tol);
+    if (maxiter == 0 || maxiter > n) maxiter = n;
+    if (maxiter < k) maxiter = k;
+    double *Q = malloc(sizeof(double) * n * (maxiter + 1));
+    double *w = malloc(sizeof(double) * n);
+    double *alpha = malloc(sizeof(double) * maxiter), *beta = malloc(sizeof(double) * maxiter);
+    double *d = malloc(sizeof(double) * maxiter), *e = malloc(sizeof(double) * maxiter);
+    double *S = malloc(sizeof(double) * maxiter * maxiter);
+    int rc = MF_OK;
+    size_t count = 0, m = 0;
+    if (!Q || !w || !alpha || !beta || !d || !e || !S) {
+        rc = mf_err_set(err, MF_ENOMEM, "out of memory for %zu Lanczos vectors of %zu", maxiter, n);
+        goto done;
+    }
+    mf_rng g;
+    mf_rng_seed(&g, seed, 0);
+    random_direction(&g, Q, n, 0, Q);
+    int converged = 0;
+    for (size_t j = 0; j < maxiter; j++) {
+        double *q = Q + j * n;
+        if ((rc = f(ctx, q, w, err))) goto done;
+        count++;
+        alpha[j] = dot(q, w, n);
+        reorthogonalize(Q, n, j + 1, w);
+        double b = sqrt(dot(w, w, n));
+        m = j + 1;
+        /* eigenpairs of the tridiagonal T_m (ascending) */
+        memcpy(d, alpha, m * sizeof *d);
+        if (m > 1) memcpy(e, beta, (m - 1) * sizeof *e);
+        lapack_int info = LAPACKE_dstev(LAPACK_COL_MAJOR, 'V', (lapack_int)m, d, e, S, (lapack_int)m);
+        if (info != 0) {
+            rc = mf_err_set(err, MF_EINVAL, "tridiagonal eigensolver failed (LAPACK info %d)", (int)info);
+            goto done;
+        }
+        if (m >= k) {
+            converged = 1;
+            for (size_t i = 0; i < k; i++) { /* the k largest: the last k columns */
+                size_t col = m - 1 - i;
+                double res = fabs(b * S[col * m + (m - 1)]);
+                if (res > tol * fabs(d[col])) converged = 0;
+            }
+            if (converged || m == maxiter) break;
+        }
+        if (mf_interrupt_pending()) {
+            rc = mf_err_set(err, MF_EINTR, "interrupted after %zu products", count);
+            goto done;
+        }
+        if (b <= 1e-12 * (fabs(alpha[j]) + (j ? beta[j - 1] : 0.0) + 1e-300)) {
+            /* invariant subspace found: continue in a fresh direction; T decouples (beta = 0) */
+            beta[j] = 0.0;
+            if (!random_direction(&g, Q, n, m, Q + m * n)) break;
+        } else {
+            beta[j] = b;
+            for (size_t r = 0; r < n; r++)
+                Q[m * n + r] = w[r] / b;
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        size_t col = m - 1 - i;
+        evals[i] = d[col];
+        if (!evecs) continue;
+        double *v = evecs + i * n; /* Ritz vector Q_m s */
+        memset(v, 0, n * sizeof *v);
+        for (size_t c = 0; c < m; c++) {
+            double s = S[col * m + c];
+            for (size_t r = 0; r < n; r++)
+                v[r] += s * Q[c * n + r];
+        }
+    }
+    (void)converged;
+done:
+    if (nmatvec) *nmatvec = count;
+    free(Q), free(w), free(alpha), free(beta), free(d), free(e), free(S);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* Private helpers shared by the landscape implementations (not part of the public API). */
+#ifndef MFLAB_LANDSCAPE_IMPL_H
+#define MFLAB_LANDSCAPE_IMPL_H
+
+#include <stddef.h>
+
+#include "mflab/landscape.h"
+
+/* Per-thread scratch: slot s holds at least `bytes` bytes until the thread ends; it grows on
+ * demand (so steady step loops do not allocate). NULL when out of memory. Each generic
+ * routine uses its own slot so that they can call each other. */
+enum {
+    SCR_PROJECT, /* generic_project */
+    SCR_EIG,     /* eigen-decompositions: matrix, vectors, values, LAPACK work */
+    SCR_EIGI,    /* LAPACK integer work */
+    SCR_LANE,    /* one lane copied out of a block */
+    SCR_HVP,     /* dense Hessian for hvp / trace / dhess */
+    SCR_FD,      /* finite differences inside a landscape: Hessian level */
+    SCR_FD2,     /* finite differences inside a landscape: gradient level */
+    SCR_MODEL,   /* a landscape's own per-call work (matrix models) */
+    SCR_NSLOTS
+};
+void *mf_scratch(int slot, size_t bytes);
+
+/* Copies lane i of a block (d rows, leading dimension ld) into x / back. */
+static inline void lane_get(const double *z, size_t ld, size_t d, size_t i, double *x) {
+    for (size_t k = 0; k < d; k++)
+        x[k] = z[k * ld + i];
+}
+static inline void lane_put(double *z, size_t ld, size_t d, size_t i, const double *x) {
+    for (size_t k = 0; k < d; k++)
+        z[k * ld + i] = x[k];
+}
+
+/* The c largest eigenpairs of the symmetric d x d matrix H (destroyed; c = d: all of them):
+ * vals ascending, vecs column-major d x c, each with its largest-magnitude entry positive.
+ * Returns 0, a LAPACK info, or -1 when out of memory. */
+int mf_sym_eig_top(size_t d, size_t c, double *H, double *vals, double *vecs);
+
+double mf_norm2(size_t n, const double *x);
+
+#endif

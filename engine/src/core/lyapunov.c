@@ -1,0 +1,91 @@
+#include "mflab/lyapunov.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+size_t mf_lyapunov_worksize(size_t c) { return 3 * c * c + c; }
+
+int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
+                      double *V, double *work, mf_err *err) {
+    double *U = work, *T = U + c * c, *W = T + c * c, *a = W + c * c;
+    memcpy(U, A, c * c * sizeof *U);
+    /* column-major view of a symmetric matrix is the same matrix; eigenvectors come back as
+     * the columns of U in column-major storage: U[j*c + r] is component r of vector j */
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
+    if (info != 0)
+        return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (LAPACK info %d)", (int)info);
+    double amax = fabs(a[c - 1]) > fabs(a[0]) ? fabs(a[c - 1]) : fabs(a[0]);
+    if (!(a[0] > 1e-14 * amax) || !(amax > 0))
+        return mf_err_set(err, MF_EINVAL,
+                          "the normal-space Hessian is not positive definite (smallest eigenvalue "
+                          "%g): no stationary covariance",
+                          a[0]);
+    /* T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]) */
+    for (size_t r = 0; r < c; r++)
+        for (size_t j = 0; j < c; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < c; k++)
+                s += Q[r * c + k] * U[j * c + k];
+            T[r * c + j] = s;
+        }
+    /* W_ij = scale (U^T Q U)_ij / (a_i + a_j + kappa (a_i - a_j)^2) */
+    for (size_t i = 0; i < c; i++)
+        for (size_t j = 0; j < c; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < c; r++)
+                s += U[i * c + r] * T[r * c + j];
+            double d = a[i] - a[j];
+            W[i * c + j] = scale * s / (a[i] + a[j] + kappa * d * d);
+        }
+    /* V = U W U^T: T = W U^T first (T[i*c + r] = sum_j W[i][j] U[j][r]) */
+    for (size_t i = 0; i < c; i++)
+        for (size_t r = 0; r < c; r++) {
+            double s = 0.0;
+            for (size_t j = 0; j < c; j++)
+                s += W[i * c + j] * U[j * c + r];
+            T[i * c + r] = s;
+        }
+    for (size_t p = 0; p < c; p++)
+        for (size_t r = 0; r < c; r++) {
+            double s = 0.0;
+            for (size_t i = 0; i < c; i++)
+                s += U[i * c + p] * T[i * c + r];
+            V[p * c + r] = s;
+        }
+    for (size_t p = 0; p < c; p++) /* symmetrize away rounding */
+        for (size_t r = 0; r < p; r++)
+            V[p * c + r] = V[r * c + p] = 0.5 * (V[p * c + r] + V[r * c + p]);
+    return MF_OK;
+}
+
+size_t mf_lyapunov_continuous_worksize(size_t n) { return n * n * n * n + 2 * n * n; }
+
+int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S, double *work,
+                           mf_err *err) {
+    if (n == 0 || n > 16) return mf_err_set(err, MF_EINVAL, "dimension %zu outside 1..16", n);
+    const size_t N = n * n;
+    double *K = work, *b = K + N * N;
+    lapack_int *piv = (lapack_int *)(b + N); /* n^2 ints fit in n^2 doubles */
+    /* row (i, j) of K: (F S)_ij + (S F^T)_ij = sum_k F_ik S_kj + sum_k S_ik F_jk */
+    memset(K, 0, N * N * sizeof *K);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double *row = K + (i * n + j) * N;
+            for (size_t k = 0; k < n; k++) {
+                row[k * n + j] += F[i * n + k];
+                row[i * n + k] += F[j * n + k];
+            }
+            b[i * n + j] = -Q[i * n + j];
+        }
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)N, 1, K, (lapack_int)N, piv, b, 1);
+    if (info != 0)
+        return mf_err_set(err, MF_EINVAL,
+                          "the linear system has no stationary covariance (singular operator, "
+                          "LAPACK info %d)",
+                          (int)info);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            S[i * n + j] = 0.5 * (b[i * n + j] + b[j * n + i]);
+    return MF_OK;
+}

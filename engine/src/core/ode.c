@@ -1,0 +1,148 @@
+#include "mflab/ode.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mflab/interrupt.h"
+
+/* rk4: 5n; dopri5: 9n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
+size_t mf_ode_worksize(size_t n) { return 10 * n; }
+
+static void axpy_to(size_t n, const double *y, double h, const double *k, double *out) {
+    for (size_t i = 0; i < n; i++)
+        out[i] = y[i] + h * k[i];
+}
+
+int mf_ode_rk4_step(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t, double h,
+                    double *y, double *work, mf_err *err) {
+    double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *s = k4 + n;
+    int rc;
+    if ((rc = f(ctx, t, y, k1, err))) return rc;
+    axpy_to(n, y, 0.5 * h, k1, s);
+    if (proj) proj(ctx, s);
+    if ((rc = f(ctx, t + 0.5 * h, s, k2, err))) return rc;
+    axpy_to(n, y, 0.5 * h, k2, s);
+    if (proj) proj(ctx, s);
+    if ((rc = f(ctx, t + 0.5 * h, s, k3, err))) return rc;
+    axpy_to(n, y, h, k3, s);
+    if (proj) proj(ctx, s);
+    if ((rc = f(ctx, t + h, s, k4, err))) return rc;
+    for (size_t i = 0; i < n; i++)
+        y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    if (proj) proj(ctx, y);
+    return MF_OK;
+}
+
+/* Dormand & Prince (1980) 5(4) tableau; the 5th-order solution propagates (FSAL). */
+static const double c2 = 1.0 / 5, c3 = 3.0 / 10, c4 = 4.0 / 5, c5 = 8.0 / 9;
+static const double a21 = 1.0 / 5;
+static const double a31 = 3.0 / 40, a32 = 9.0 / 40;
+static const double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
+static const double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561,
+                    a54 = -212.0 / 729;
+static const double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247,
+                    a64 = 49.0 / 176, a65 = -5103.0 / 18656;
+static const double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784,
+                    b6 = 11.0 / 84;
+/* b - b* (5th minus 4th order weights): the local error estimate */
+static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920,
+                    e5 = -17253.0 / 339200, e6 = 22.0 / 525, e7 = -1.0 / 40;
+
+int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
+                  double *y, double rtol, double atol, double *h, double *work,
+                  mf_ode_stats *stats, mf_err *err) {
+    if (!(rtol > 0) || !(atol > 0))
+        return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0 (got %g, %g)", rtol, atol);
+    double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *k5 = k4 + n, *k6 = k5 + n,
+           *k7 = k6 + n, *s = k7 + n, *ynew = s + n;
+    int rc;
+    double t = t0, span = t1 - t0;
+    if (span == 0.0) return MF_OK;
+    double dir = span > 0 ? 1.0 : -1.0;
+    if ((rc = f(ctx, t, y, k1, err))) return rc;
+    if (stats) stats->evals++;
+    double hh = *h;
+    if (!(fabs(hh) > 0)) { /* a first guess from the size of y and y' (Hairer et al. II.4) */
+        double d0 = 0, d1 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double sc = atol + rtol * fabs(y[i]);
+            d0 += (y[i] / sc) * (y[i] / sc), d1 += (k1[i] / sc) * (k1[i] / sc);
+        }
+        d0 = sqrt(d0 / n), d1 = sqrt(d1 / n);
+        hh = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+    }
+    hh = dir * fabs(hh);
+    for (int guard = 0;; guard++) {
+        if (guard > 10000000)
+            return mf_err_set(err, MF_EINVAL, "Dormand-Prince: too many steps (stiff problem?)");
+        if (dir * (t + hh - t1) > 0) hh = t1 - t;
+        axpy_to(n, y, hh * a21, k1, s);
+        if ((rc = f(ctx, t + c2 * hh, s, k2, err))) return rc;
+        for (size_t i = 0; i < n; i++)
+            s[i] = y[i] + hh * (a31 * k1[i] + a32 * k2[i]);
+        if ((rc = f(ctx, t + c3 * hh, s, k3, err))) return rc;
+        for (size_t i = 0; i < n; i++)
+            s[i] = y[i] + hh * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+        if ((rc = f(ctx, t + c4 * hh, s, k4, err))) return rc;
+        for (size_t i = 0; i < n; i++)
+            s[i] = y[i] + hh * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+        if ((rc = f(ctx, t + c5 * hh, s, k5, err))) return rc;
+        for (size_t i = 0; i < n; i++)
+            s[i] = y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+        if ((rc = f(ctx, t + hh, s, k6, err))) return rc;
+        for (size_t i = 0; i < n; i++)
+            ynew[i] = y[i] + hh * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+        if ((rc = f(ctx, t + hh, ynew, k7, err))) return rc;
+        if (stats) stats->evals += 6;
+        double e = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double ei = hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] +
+                              e7 * k7[i]);
+            double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
+            e += (ei / sc) * (ei / sc);
+        }
+        e = sqrt(e / n);
+        if (!isfinite(e))
+            return mf_err_set(err, MF_ENONFINITE, "Dormand-Prince: non-finite values at t = %g", t);
+        double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
+        fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
+        if (e <= 1.0) {
+            t = (dir * (t + hh - t1) >= 0) ? t1 : t + hh;
+            memcpy(y, ynew, n * sizeof *y);
+            if (proj) proj(ctx, y);
+            if (stats) stats->accepted++;
+            if (t == t1) {
+                *h = hh;
+                return MF_OK;
+            }
+            if (proj) { /* the projection moved y: the FSAL derivative is stale */
+                if ((rc = f(ctx, t, y, k1, err))) return rc;
+                if (stats) stats->evals++;
+            } else {
+                memcpy(k1, k7, n * sizeof *k1);
+            }
+            hh *= fac;
+        } else {
+            if (stats) stats->rejected++;
+            hh *= fac < 1.0 ? fac : 0.5;
+        }
+        if (fabs(hh) < 1e-14 * (fabs(t) + fabs(span)))
+            return mf_err_set(err, MF_EINVAL, "Dormand-Prince: step size underflow at t = %g", t);
+        if (mf_interrupt_pending()) return mf_err_set(err, MF_EINTR, "interrupted at t = %g", t);
+    }
+}
+
+int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj,
+                   void *ctx, double t, double h, double *y, mf_rng *r, double *work, mf_err *err) {
+    double *drift = work, *noise = drift + n, *dw = noise + n;
+    int rc;
+    if ((rc = f(ctx, t, y, drift, err))) return rc;
+    double sq = sqrt(h);
+    for (size_t k = 0; k < ndw; k++)
+        dw[k] = sq * mf_rng_normal(r);
+    if ((rc = g(ctx, t, y, dw, noise, err))) return rc;
+    for (size_t i = 0; i < n; i++)
+        y[i] += h * drift[i] + noise[i];
+    if (proj) proj(ctx, y);
+    return MF_OK;
+}

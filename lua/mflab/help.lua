@@ -1,0 +1,588 @@
+-- mf.help: help(x) for every public function, method, type and module of mflab.
+--
+-- Where the text comes from:
+--   * constructors (anything declared with mflab.schema): the schema itself — its doc line,
+--     each option with its kind, default and doc. Nothing to add here when a branch adds a
+--     constructor; an entry below may add a formula and an example.
+--   * methods and other functions: the table M.entries below, keyed "mf.module.fn" or
+--     "type:method", with sig (the call), desc (one line), math (the MATH.md formula it
+--     implements, when there is one) and example (one line).
+--   * types (userdata and figures): M.types; modules: M.modules.
+-- M.missing() lists public functions that have neither, for the test that walks `mf`.
+local schema = require "mflab.schema"
+
+local M = {}
+
+local fmt = string.format
+
+-- One-line descriptions of the modules, in the order help() lists them.
+M.modules = {
+  { "mf.landscape", "loss landscapes whose minima form a manifold (MATH.md §1)" },
+  { "mf.opt", "optimizers (MATH.md §3)" },
+  { "mf.noise", "gradient-noise models (MATH.md §2)" },
+  { "mf.run", "run an ensemble of trajectories; returns a result" },
+  { "mf.manifold", "manifold dynamics: the slow flow along the minima (MATH.md §4)" },
+  { "mf.plot", "figures through gnuplot: lines, bands, contours, heat maps, panels" },
+  { "mf.vec", "vectors of doubles, indexed from 1" },
+  { "mf.help", "this help" },
+}
+
+-- Types: what help(value) says for a userdata or a figure, keyed by the short type name.
+M.types = {
+  landscape = {
+    desc = "a loss landscape f: R^d -> R whose minima form a manifold (MATH.md §1)",
+    fields = "L.dim, L.codim (dimension of the normal space), L.name",
+    example = "L = mf.landscape.valley{}; print(L:value{1, 2}, L.dim)",
+  },
+  optimizer = {
+    desc = "an optimizer: how a step moves z given the noisy gradient g (MATH.md §3)",
+    fields = "opt.name, opt.lr",
+    example = "opt = mf.opt.sgd{lr = 0.01}; print(opt.lr)",
+  },
+  noise = {
+    desc = "a gradient-noise model: the covariance D D^T at the projection Pz (MATH.md §2)",
+    fields = "nz.name, nz.sigma, nz.space (isotropic)",
+    example = "nz = mf.noise.hessian{sigma = 2}",
+  },
+  result = {
+    desc = "an ensemble's records: every observable of every trajectory at every record time",
+    fields = "r.t (record steps), #r (records), r.seeds, r.steps, r.names, r.meta; "
+      .. "r.<name> for a one-seed result",
+    example = "r = mf.run{...}; print(r:mean('x1')[#r])",
+  },
+  flow = {
+    desc = "the first-order manifold ODE of an optimizer with noise (MATH.md §4)",
+    fields = "",
+    example = "md = mf.manifold.flow{landscape = L, optimizer = opt, noise = nz}",
+  },
+  vector = {
+    desc = "a vector of doubles, indexed from 1; #v, v[i], v[i] = x",
+    fields = "#v, v[i]",
+    example = "v = mf.vec{1, 2, 3}; v[2] = 5; print(v)",
+  },
+  figure = {
+    desc = "a gnuplot figure: add series, then save, show or text",
+    fields = "",
+    example = "p = mf.plot{title = 'x'}; p:line({1, 2, 3}, {1, 4, 9}); p:show()",
+  },
+}
+
+-- Metatable names of the types (the userdata's __name) -> short type name.
+M.type_of_metaname = {
+  ["mflab.landscape"] = "landscape", ["mflab.optimizer"] = "optimizer",
+  ["mflab.noise"] = "noise", ["mflab.result"] = "result", ["mflab.flow"] = "flow",
+  ["mflab.vector"] = "vector", ["mf.plot figure"] = "figure",
+}
+
+-- Functions and methods that are not schema constructors (and extra math/examples for
+-- constructors). sig, desc, math (optional), example.
+M.entries = {
+  -- constructors: the schema gives signature and options; these add the formula and example
+  ["mf.landscape.valley"] = {
+    math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
+    example = "L = mf.landscape.valley{a = 1, b = 1}",
+  },
+  ["mf.opt.sgd"] = {
+    math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
+    example = "opt = mf.opt.sgd{lr = 0.001}",
+  },
+  ["mf.noise.hessian"] = {
+    math = "D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A (MATH.md §2)",
+    example = "nz = mf.noise.hessian{sigma = 2}",
+  },
+  ["mf.noise.isotropic"] = {
+    math = "D D^T = sigma^2 P_T (space = 'normal') or sigma^2 I ('full') (MATH.md §2)",
+    example = "nz = mf.noise.isotropic{sigma = 4}",
+  },
+  ["mf.run"] = {
+    math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (MATH.md §0)",
+    example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
+  },
+  ["mf.manifold.flow"] = {
+    math = "dz/dt = -sum_ij V_ij grad_M A_ij, A V + V A = lr D22 D22^T / 2 (Q(12)); "
+      .. "Hessian noise: dz/dt = -(lr sigma^2/4) grad_M Tr A (Q(13)); "
+      .. "isotropic normal: -(lr sigma^2/4) grad_M Tr log A (Q(14))",
+    example = "md = mf.manifold.flow{landscape = L, optimizer = opt, noise = nz}",
+  },
+  ["flow:integrate"] = {
+    math = "classical RK4 with dt = lr per iteration, projected back onto the manifold",
+    example = "sol = md:integrate{x0 = {5, 0}, steps = 800000, every = 1000}; print(sol.x1[#sol])",
+  },
+
+  -- analysis (mf.analysis, also mf.hessian and mf.fit)
+  ["mf.analysis.top"] = {
+    math = "Lanczos with full reorthogonalization on Hessian-vector products; stops when |beta_m s_mi| <= tol |theta_i|",
+    example = "vals, vecs, n = mf.analysis.top(L, {2, 0.5}, 1)",
+  },
+  ["mf.analysis.trace"] = {
+    math = "exact: sum_i H_ii; hutchinson: mean of v^T H v over Rademacher v, with its standard error",
+    example = "t, se = mf.analysis.trace(L, z, {method = 'hutchinson', tol = 1e-3})",
+  },
+  ["mf.analysis.spherical_sharpness"] = {
+    sig = "mf.analysis.spherical_sharpness(L, w)",
+    desc = "lambda_1 of the Hessian at w/|w| for a scale-invariant landscape (an error otherwise)",
+    math = "lambda_1(H(w/|w|)) = |w|^2 lambda_1(H(w)) (sharpness paper Q.3)",
+    example = "s = mf.analysis.spherical_sharpness(L, w)",
+  },
+  ["mf.analysis.distance_to_manifold"] = {
+    sig = "mf.analysis.distance_to_manifold(L, z)",
+    desc = "the distance from z to its projection onto the manifold of minima",
+    math = "|z - P(z)|",
+    example = "d = mf.analysis.distance_to_manifold(L, {3, 0.1})",
+  },
+  ["mf.analysis.fit.exp_timescale"] = {
+    sig = "mf.fit.exp_timescale(t, y)",
+    desc = "fits y = a exp(-t/T) on log y; returns {T, se_T, a, se_a, rate, se_rate, rss, n}",
+    math = "log y = log a - t/T, least squares; standard errors from s^2 (J^T J)^-1",
+    example = "f = mf.fit.exp_timescale(r.t, r:mean('loss')); print(f.T, f.se_T)",
+  },
+  ["mf.analysis.fit.powerlaw"] = {
+    sig = "mf.fit.powerlaw(x, y)",
+    desc = "fits y = c x^exponent on log-log axes; returns {exponent, se_exponent, c, se_c, rss, n}",
+    math = "log y = log c + exponent log x",
+    example = "p = mf.fit.powerlaw(etas, timescales); print(p.exponent)",
+  },
+  ["mf.analysis.fit.vee"] = {
+    sig = "mf.fit.vee(x, y)",
+    desc = "fits the two-slope model and returns the optimum {x_opt, se_x_opt, a_max, a1, a2, ...}",
+    math = "y = a_max + a1 (x - x*) for x <= x*, a_max + a2 (x - x*) for x >= x* (Flatter-faster eq. (14))",
+    example = "v = mf.fit.vee(betas, accuracies); print(v.x_opt, v.se_x_opt)",
+  },
+  ["mf.analysis.hb_spectrum"] = {
+    math = "kappa_pm = (1 + beta - eta lambda +- sqrt((1 + beta - eta lambda)^2 - 4 beta))/2 (Flatter-faster App. E)",
+    example = "kp, km = mf.analysis.hb_spectrum{lr = 0.1, beta = 0.9, lambda = 1}; print(kp.abs)",
+  },
+  ["mf.analysis.ou_variance"] = {
+    math = "eta^2 eps^2 Lambda (1+beta) / ((1-beta) eta lambda (2(1+beta) - eta lambda)): F(168)-(170) solved; F(171) as printed lacks (1+beta)",
+    example = "v = mf.analysis.ou_variance{lr = 0.1, beta = 0.9, lambda = 2, eps = 0.3}",
+  },
+  ["mf.analysis.uv_timescales"] = {
+    math = "tau1 = 2/(C eta^gamma); tau2^-1 = eta^(2-2gamma) eps^2 mu2/(2 n P C^2); C* = (eps^2 mu2/(P n))^(1/3) (F(9), F(10))",
+    example = "t = mf.analysis.uv_timescales{lr = 1e-3, gamma = 2/3, C = 0.2, eps = 0.5, mu2 = 1, P = 5}",
+  },
+  ["mf.analysis.factors"] = {
+    math = "s = eta^2/(B (1-mu)^2), r = eta/(B (1-mu)) (quasistatic §4)",
+    example = "s, r = mf.analysis.factors{lr = 0.1, mu = 0.9, B = 1}",
+  },
+
+  ["mf.schedule.is_schedule"] = {
+    sig = "mf.schedule.is_schedule(v)",
+    desc = "true if v is a learning-rate schedule made by mf.schedule.*",
+    example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
+  },
+
+  -- functions
+  ["mf.vec"] = {
+    sig = "mf.vec{x1, x2, ...} | mf.vec(n)",
+    desc = "a vector of doubles from a table, or n zeros",
+    example = "v = mf.vec{5, 0}; print(L:value(v))",
+  },
+  ["mf.write_csv"] = {
+    sig = "mf.write_csv(path, names, columns [, meta])",
+    desc = "writes equal-length columns as CSV (17 significant digits), meta as a '# ' line",
+    example = "mf.write_csv('xy.csv', {'x', 'y'}, {{1, 2}, {3, 4}}, 'my data')",
+  },
+  ["mf.help"] = {
+    sig = "help([x])",
+    desc = "help for a function, method, type, module or name; help() lists the modules",
+    example = "help(mf.opt.sgd); help('result:mean'); help(r)",
+  },
+  ["mf.schema.new"] = {
+    sig = "mf.schema.new(fname, options [, doc])",
+    desc = "declares a constructor's options {name, kind, default | required, one_of, doc}",
+    example = "s = mf.schema.new('my.f', {{name = 'n', kind = 'count', default = 1, doc = 'how many'}})",
+  },
+  ["mf.schema.check"] = {
+    sig = "mf.schema.check(schema, opts [, level])",
+    desc = "checks an options table against a schema; returns a copy with defaults filled in",
+    example = "o = mf.schema.check(s, {n = 3})",
+  },
+
+  -- landscape methods
+  ["landscape:value"] = {
+    sig = "L:value(z)", desc = "the loss f(z) at a point (a table or a vector)",
+    example = "print(L:value{2, 3})  -- valley: h(2) * 9 = 45",
+  },
+  ["landscape:grad"] = {
+    sig = "L:grad(z)", desc = "the gradient of f at z, as a table",
+    example = "print(L:grad{2, 3})",
+  },
+  ["landscape:hess"] = {
+    sig = "L:hess(z)", desc = "the Hessian H_f at z, as a table of rows",
+    math = "valley on y = 0: H_f = diag(0, 2 h(x)) (MATH.md §1)",
+    example = "print(L:hess{1, 0})",
+  },
+  ["landscape:project"] = {
+    sig = "L:project(z)", desc = "the projection Pz onto the manifold of minima",
+    example = "print(L:project{2, 3})  -- valley: {2, 0}",
+  },
+
+  -- result methods
+  ["result:mean"] = {
+    sig = "r:mean(name)", desc = "ensemble mean of an observable at every record (a table)",
+    example = "m = r:mean('x1'); print(m[#m])",
+  },
+  ["result:var"] = {
+    sig = "r:var(name)", desc = "unbiased ensemble variance (n - 1) at every record",
+    example = "print(r:var('x1')[#r])",
+  },
+  ["result:std"] = {
+    sig = "r:std(name)", desc = "ensemble standard deviation (sqrt of r:var) at every record",
+    example = "print(r:std('loss')[#r])",
+  },
+  ["result:column"] = {
+    sig = "r:column(name [, seed])", desc = "one trajectory's series of an observable (seed 1-based)",
+    example = "p:line(r.t, r:column('x1', 3))",
+  },
+  ["result:at"] = {
+    sig = "r:at(name, j)", desc = "the values of every trajectory at record j",
+    example = "xs = r:at('x1', #r)",
+  },
+  ["result:save"] = {
+    sig = "r:save(path [, layout])",
+    desc = "writes CSV: layout 'summary' (t, mean and std per name) or 'long' (a row per seed)",
+    example = "r:save('run.csv')",
+  },
+
+  -- flow methods
+  ["flow:drift"] = {
+    sig = "md:drift(z)", desc = "the manifold drift dz/dt at the manifold point z",
+    math = "dz/dt = -sum_ij V_ij grad_M A_ij (Q(12))",
+    example = "print(md:drift{2, 0})",
+  },
+
+  -- vector methods
+  ["vector:totable"] = {
+    sig = "v:totable()", desc = "a plain Lua table with the vector's entries",
+    example = "t = mf.vec{1, 2}:totable()",
+  },
+
+  -- plotting
+  ["mf.plot"] = {
+    sig = "mf.plot{title, xlabel, ylabel, logx, logy, xrange, yrange, size, layout, key, enhanced}",
+    desc = "a new figure (see help('figure') and lua/mflab/plot.lua for every option)",
+    example = "p = mf.plot{title = 'x along the valley', xlabel = 'step', logy = true}",
+  },
+  ["mf.plot.new"] = { sig = "mf.plot.new(opts)", desc = "the same as mf.plot(opts)", example = "p = mf.plot.new{}" },
+  ["mf.plot.available"] = {
+    sig = "mf.plot.available()", desc = "true, 'gnuplot <version>' if gnuplot runs, else false, why",
+    example = "print(mf.plot.available())",
+  },
+  ["mf.plot.raw"] = {
+    sig = "mf.plot.raw(p, cmd)", desc = "the same as p:set(cmd): a raw gnuplot command",
+    example = "mf.plot.raw(p, 'set grid')",
+  },
+  ["figure:line"] = {
+    sig = "p:line(x, y [, {title, width, color, dash}])", desc = "a line through the points (x[i], y[i])",
+    example = "p:line(r.t, r:mean('x1'), {title = 'mean'})",
+  },
+  ["figure:points"] = {
+    sig = "p:points(x, y [, {title, size, color, marker}])", desc = "a scatter plot",
+    example = "p:points(r:at('x1', #r), r:at('x2', #r))",
+  },
+  ["figure:band"] = {
+    sig = "p:band(x, lo, hi [, {title, color, alpha}])", desc = "a shaded band between lo and hi (mean ± std)",
+    example = "p:band(r.t, lo, hi); p:line(r.t, m)",
+  },
+  ["figure:contour"] = {
+    sig = "p:contour(f [, {xrange, yrange, n, levels, logscale, color, width}])",
+    desc = "contour lines of f(x, y) on an n x n grid",
+    example = "p:contour(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
+  },
+  ["figure:panel"] = {
+    sig = "p:panel(i [, {title, xlabel, ylabel, logx, logy, xrange, yrange, key}])",
+    desc = "selects panel i of a layout (row-major) and sets its options",
+    example = "p = mf.plot{layout = {1, 2}}; p:panel(2, {title = 'right'})",
+  },
+  ["figure:set"] = {
+    sig = "p:set(cmd)", desc = "a raw gnuplot command before the current panel's plot (escape hatch)",
+    example = "p:set('set grid')",
+  },
+  ["figure:save"] = {
+    sig = "p:save(path)", desc = "writes .png, .svg, .pdf or .txt (size from the figure's size option)",
+    example = "mf.plot{size = {1200, 800}}:line({1, 2}, {3, 4}):save('a.png')",
+  },
+  ["figure:show"] = {
+    sig = "p:show()", desc = "a window when DISPLAY is set (reused by later show calls), else a text plot",
+    example = "for i = 1, 10 do p:line(...); p:show() end  -- one window, updated",
+  },
+  ["figure:text"] = {
+    sig = "p:text([cols, rows])", desc = "the figure as text (gnuplot dumb terminal)",
+    example = "print(p:text(80, 24))",
+  },
+}
+
+------------------------------------------------------------------------------
+-- finding names
+------------------------------------------------------------------------------
+
+local function is_callable(v)
+  if type(v) == "function" then return true end
+  local mt = getmetatable(v)
+  return type(v) == "table" and type(mt) == "table" and mt.__call ~= nil
+end
+
+-- Tables under mf that are not part of the public API (their functions need no help).
+local PRIVATE = { ["mf.core"] = true, ["mf.schema.kinds"] = true, ["mf.schema.all"] = true }
+
+-- Calls fn(name, value) for every public function reachable from mf: module functions
+-- ("mf.opt.sgd"), methods of userdata types through mf.core.methods ("result:mean") and of
+-- figures ("figure:line"). Names starting with "_" and metamethods are private.
+function M.each_public(mf, fn)
+  local seen = {}
+  local function walk(t, prefix)
+    if seen[t] then return end
+    seen[t] = true
+    local keys = {}
+    for k in pairs(t) do
+      if type(k) == "string" then keys[#keys + 1] = k end
+    end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v, name = t[k], prefix .. "." .. k
+      if k:sub(1, 1) ~= "_" and not PRIVATE[name] then
+        if is_callable(v) then fn(name, v) end
+        if type(v) == "table" and name ~= "mf.plot.Figure" then walk(v, name) end
+      end
+    end
+  end
+  walk(mf, "mf")
+  local function methods(tname, tbl)
+    local keys = {}
+    for k, v in pairs(tbl) do
+      if type(k) == "string" and k:sub(1, 1) ~= "_" and type(v) == "function" then keys[#keys + 1] = k end
+    end
+    table.sort(keys)
+    for _, k in ipairs(keys) do fn(tname .. ":" .. k, tbl[k]) end
+  end
+  local tnames = {}
+  for tname in pairs(mf.core.methods) do tnames[#tnames + 1] = tname end
+  table.sort(tnames)
+  for _, tname in ipairs(tnames) do methods(tname, mf.core.methods[tname]) end
+  if mf.plot and mf.plot.Figure then methods("figure", mf.plot.Figure) end
+end
+
+local function mflab() return require "mflab" end
+
+-- name -> entry with whatever is known: schema, entry, or nil
+local function lookup(name)
+  local s, e = schema.all[name], M.entries[name]
+  if s or (e and e.desc) then return { name = name, schema = s, entry = e or {} } end
+  return nil
+end
+
+-- Public names (sorted) that have no help: neither a schema nor an entry with a description.
+function M.missing()
+  local out = {}
+  M.each_public(mflab(), function(name)
+    if not lookup(name) then out[#out + 1] = name end
+  end)
+  return out
+end
+
+------------------------------------------------------------------------------
+-- formatting
+------------------------------------------------------------------------------
+
+local function show_default(v)
+  if type(v) == "string" then return fmt("%q", v) end
+  if type(v) == "table" then return "{...}" end
+  return tostring(v)
+end
+
+local EXAMPLE_VALUES = {
+  landscape = "L", optimizer = "opt", noise = "nz", point = "{5, 0}", natural = "1000",
+  count = "100", positive = "0.01", nonnegative = "1", number = "0", string = '"..."',
+  boolean = "true", names = '{"x", "loss"}', coefficients = "{1, 0, 1}",
+}
+
+-- A one-line example from the schema's required options.
+local function auto_example(s)
+  local parts = {}
+  for _, o in ipairs(s.options) do
+    if o.required then parts[#parts + 1] = o.name .. " = " .. (EXAMPLE_VALUES[o.kind] or "...") end
+  end
+  if s.fname:find(":", 1, true) then
+    return "x:" .. s.fname:match(":(.*)$") .. "{" .. table.concat(parts, ", ") .. "}"
+  end
+  return s.fname .. "{" .. table.concat(parts, ", ") .. "}"
+end
+
+local function wrap_lines(out, label, text)
+  out[#out + 1] = fmt("  %-9s%s", label, text)
+end
+
+local function format_entry(it)
+  local s, e, out = it.schema, it.entry, {}
+  if s then
+    local req = {}
+    for _, o in ipairs(s.options) do
+      if o.required then req[#req + 1] = o.name end
+    end
+    out[#out + 1] = e.sig or (s.fname .. "{" .. table.concat(req, ", ") .. (#req < #s.options and (#req > 0 and ", " or "") .. "..." or "") .. "}")
+    if s.doc or e.desc then out[#out + 1] = "  " .. (e.desc or s.doc) end
+    if #s.options > 0 then
+      out[#out + 1] = "  options:"
+      local w = 0
+      for _, o in ipairs(s.options) do w = math.max(w, #o.name) end
+      for _, o in ipairs(s.options) do
+        local d = o.required and "required" or (o.default ~= nil and ("default " .. show_default(o.default)) or "optional")
+        local one = o.one_of and (" one of " .. table.concat((function()
+          local q = {}
+          for i, v in ipairs(o.one_of) do q[i] = show_default(v) end
+          return q
+        end)(), ", ")) or ""
+        out[#out + 1] = fmt("    %-" .. w .. "s  %s (%s)%s: %s", o.name, o.kind, d, one, o.doc or "")
+      end
+    end
+    if e.math or (s.doc and s.doc:find("MATH", 1, true) and not e.desc) then
+      wrap_lines(out, "math:", e.math or s.doc)
+    end
+    wrap_lines(out, "example:", e.example or auto_example(s))
+  else
+    out[#out + 1] = e.sig or it.name
+    out[#out + 1] = "  " .. e.desc
+    if e.math then wrap_lines(out, "math:", e.math) end
+    if e.example then wrap_lines(out, "example:", e.example) end
+  end
+  return table.concat(out, "\n")
+end
+
+-- Names of the public functions in a module table, with their one-line descriptions.
+local function format_module(name, t)
+  local out = { name .. ": " .. (function()
+    for _, m in ipairs(M.modules) do if m[1] == name then return m[2] end end
+    return "module"
+  end)() }
+  local rows = {}
+  M.each_public(mflab(), function(n)
+    if n:sub(1, #name + 1) == name .. "." and not n:find(".", #name + 2, true) then
+      local it = lookup(n)
+      local desc = it and (it.entry.desc or (it.schema and it.schema.doc)) or "(no help yet)"
+      rows[#rows + 1] = { n, desc }
+    end
+  end)
+  for _, r in ipairs(rows) do out[#out + 1] = fmt("  %-24s %s", r[1], r[2]) end
+  out[#out + 1] = "help(" .. (rows[1] and rows[1][1] or name) .. ") for details"
+  return table.concat(out, "\n")
+end
+
+local function format_type(tname)
+  local t = M.types[tname]
+  local out = { tname .. ": " .. t.desc }
+  if t.fields ~= "" then out[#out + 1] = "  fields:  " .. t.fields end
+  local rows = {}
+  for name, e in pairs(M.entries) do
+    if name:sub(1, #tname + 1) == tname .. ":" and e.desc then rows[#rows + 1] = { e.sig or name, e.desc } end
+  end
+  for name, s in pairs(schema.all) do
+    if name:sub(1, #tname + 1) == tname .. ":" and not (M.entries[name] and M.entries[name].desc) then
+      rows[#rows + 1] = { name, s.doc or "" }
+    end
+  end
+  table.sort(rows, function(a, b) return a[1] < b[1] end)
+  if #rows > 0 then
+    out[#out + 1] = "  methods:"
+    for _, r in ipairs(rows) do out[#out + 1] = fmt("    %-34s %s", r[1], r[2]) end
+  end
+  out[#out + 1] = "  example: " .. t.example
+  return table.concat(out, "\n")
+end
+
+local function overview()
+  local out = { "mflab " .. (mflab().version or "") .. " — modules (help(mf.opt), help('mf.run'), help(value)):" }
+  for _, m in ipairs(M.modules) do out[#out + 1] = fmt("  %-14s %s", m[1], m[2]) end
+  out[#out + 1] = "types: " .. (function()
+    local ks = {}
+    for k in pairs(M.types) do ks[#ks + 1] = k end
+    table.sort(ks)
+    return table.concat(ks, ", ")
+  end)() .. "  (help('result'), help(r))"
+  out[#out + 1] = "MATH.md has the formulas; README.md the conventions."
+  return table.concat(out, "\n")
+end
+
+-- Name of a function or module value, found by walking mf.
+local function name_of(v)
+  local mf = mflab()
+  if v == mf then return "mf" end
+  local found
+  local seen = {}
+  local function walk(t, prefix)
+    if found or seen[t] then return end
+    seen[t] = true
+    for k, x in pairs(t) do
+      if type(k) == "string" and k:sub(1, 1) ~= "_" then
+        local n = prefix .. "." .. k
+        if x == v and not PRIVATE[n] then found = n return end
+        if type(x) == "table" and not PRIVATE[n] then walk(x, n) end
+      end
+    end
+  end
+  walk(mf, "mf")
+  if found then return found end
+  M.each_public(mf, function(n, x) if x == v and not found then found = n end end)
+  return found
+end
+
+local function type_name(v)
+  local mt = getmetatable(v)
+  return type(mt) == "table" and M.type_of_metaname[mt.__name] or nil
+end
+
+-- The help text for x (see help()); nil, message when there is none.
+function M.text(x)
+  local mf = mflab()
+  if x == nil or x == mf then return overview() end
+  if type(x) == "string" then
+    local name = x:gsub("^%s+", ""):gsub("%s+$", "")
+    if M.types[name] then return format_type(name) end
+    for _, cand in ipairs { name, "mf." .. name } do
+      local it = lookup(cand)
+      if it then return format_entry(it) end
+      for _, m in ipairs(M.modules) do
+        if m[1] == cand then
+          local v = mf
+          for part in cand:gmatch("[^.]+") do if part ~= "mf" then v = v and v[part] end end
+          if type(v) == "table" and not is_callable(v) then return format_module(cand, v) end
+        end
+      end
+    end
+    -- r:mean, L.value, ...: a method by its name after ':' or '.'
+    local meth = name:match("[:.]([%a_][%w_]*)$") or name
+    local hits = {}
+    for n in pairs(M.entries) do
+      if lookup(n) and (n:match(":(.*)$") == meth or n:match("%.([^.]*)$") == meth) then hits[#hits + 1] = n end
+    end
+    for n in pairs(schema.all) do
+      if n:match("[:.]([^:.]*)$") == meth and not M.entries[n] then hits[#hits + 1] = n end
+    end
+    table.sort(hits)
+    if #hits == 1 then return format_entry(lookup(hits[1])) end
+    if #hits > 1 then
+      local out = { "several matches for '" .. name .. "':" }
+      for _, h in ipairs(hits) do out[#out + 1] = "  " .. format_entry(lookup(h)):gsub("\n.*", "") end
+      return table.concat(out, "\n")
+    end
+    return nil, "help: nothing is called '" .. name .. "'; help() lists the modules"
+  end
+  local tn = type_name(x)
+  if tn and not is_callable(x) then return format_type(tn) end
+  local name = name_of(x)
+  if name then
+    local it = lookup(name)
+    if it then return format_entry(it) end
+    if type(x) == "table" and not is_callable(x) then return format_module(name, x) end
+    return nil, "help: no help for " .. name .. " yet"
+  end
+  return nil, "help: no help for this " .. type(x) .. "; help() lists the modules"
+end
+
+-- help(x): prints the help for x — a function, method, module table, value of an mflab type,
+-- or a name such as "mf.run", "result:mean", "sgd". help() lists the modules.
+function M.help(x)
+  local s, msg = M.text(x)
+  print(s or msg)
+end
+
+return M

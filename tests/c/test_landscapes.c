@@ -1,0 +1,434 @@
+/* Every landscape of the engine against the same checks: gradients and Hessians against
+ * central differences, hvp and trace against the dense Hessian, block evaluation equal to
+ * point evaluation bit for bit, projections onto the manifold (loss <= 1e-12, idempotent),
+ * orthonormal frames whose tangent space the Hessian annihilates, the noise hooks' covariance
+ * (N N^T and A = H_f/2 at Pz), and the Hessian derivative against differences of Hessians. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "mflab/landscape.h"
+#include "mflab/rng.h"
+
+typedef void (*sampler)(mf_rng *r, size_t d, double *z);
+
+static void sample_normal(mf_rng *r, size_t d, double *z) {
+    for (size_t k = 0; k < d; k++)
+        z[k] = mf_rng_normal(r);
+}
+
+static double maxabs(size_t n, const double *x) {
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s = fmax(s, fabs(x[k]));
+    return s;
+}
+
+/* worst |a - b| / max(1, max|b|) over n entries */
+static double rel(size_t n, const double *a, const double *b) {
+    double e = 0.0, s = fmax(1.0, maxabs(n, b));
+    for (size_t k = 0; k < n; k++)
+        e = fmax(e, fabs(a[k] - b[k]));
+    return e / s;
+}
+
+/* dhtol, dhstep: tolerance and reference step for the Hessian derivative (a landscape whose
+ * Hessian is itself a difference, accurate to ~1e-8, needs a coarser reference step) */
+static void check_derivatives(mf_landscape *L, const char *name, sampler smp, int trials,
+                              double tol, double dhtol, double dhstep) {
+    const size_t d = L->dim;
+    double *z = malloc(sizeof(double) * (8 * d + 4 * d * d)), *g = z + d, *fd = g + d, *zp = fd + d,
+           *zm = zp + d, *gp = zm + d, *gm = gp + d, *v = gm + d, *H = v + d, *Hp = H + d * d,
+           *Hm = Hp + d * d, *dH = Hm + d * d, *fdH = malloc(sizeof(double) * d * d),
+           *hv = malloc(sizeof(double) * 2 * d);
+    mf_rng r;
+    mf_rng_seed(&r, 17, 0);
+    double wg = 0, wh = 0, whv = 0, wtr = 0, wdh = 0;
+    for (int t = 0; t < trials; t++) {
+        smp(&r, d, z);
+        mf_landscape_grad(L, z, g);
+        mf_landscape_hess(L, z, H);
+        for (size_t k = 0; k < d; k++) {
+            double e = 1e-5 * fmax(1.0, fabs(z[k]));
+            memcpy(zp, z, sizeof(double) * d), memcpy(zm, z, sizeof(double) * d);
+            zp[k] += e, zm[k] -= e;
+            fd[k] = (mf_landscape_value(L, zp) - mf_landscape_value(L, zm)) / (2 * e);
+            mf_landscape_grad(L, zp, gp);
+            mf_landscape_grad(L, zm, gm);
+            for (size_t l = 0; l < d; l++)
+                fdH[l * d + k] = (gp[l] - gm[l]) / (2 * e);
+        }
+        wg = fmax(wg, rel(d, g, fd));
+        wh = fmax(wh, rel(d * d, H, fdH));
+        sample_normal(&r, d, v);
+        mf_landscape_hvp(L, z, v, hv);
+        for (size_t k = 0; k < d; k++) {
+            double s = 0;
+            for (size_t l = 0; l < d; l++)
+                s += H[k * d + l] * v[l];
+            hv[d + k] = s;
+        }
+        whv = fmax(whv, rel(d, hv, hv + d));
+        double tr = 0;
+        for (size_t k = 0; k < d; k++)
+            tr += H[k * d + k];
+        double t1 = mf_landscape_trace_hessian(L, z);
+        wtr = fmax(wtr, fabs(t1 - tr) / fmax(1.0, fabs(tr)));
+        double e = dhstep;
+        for (size_t k = 0; k < d; k++)
+            zp[k] = z[k] + e * v[k], zm[k] = z[k] - e * v[k];
+        mf_landscape_hess(L, zp, Hp);
+        mf_landscape_hess(L, zm, Hm);
+        L->type->dhess(L, z, v, dH);
+        for (size_t k = 0; k < d * d; k++)
+            Hp[k] = (Hp[k] - Hm[k]) / (2 * e);
+        wdh = fmax(wdh, rel(d * d, dH, Hp));
+    }
+    CHECK(wg <= tol, "%s: gradient vs differences, worst relative error %g", name, wg);
+    CHECK(wh <= tol, "%s: Hessian vs differences, worst %g", name, wh);
+    CHECK(whv <= 1e-12, "%s: hvp vs the dense Hessian, worst %g", name, whv);
+    CHECK(wtr <= 1e-12, "%s: trace vs the dense Hessian, worst %g", name, wtr);
+    CHECK(wdh <= dhtol, "%s: Hessian derivative vs differences, worst %g", name, wdh);
+    free(z), free(fdH), free(hv);
+}
+
+/* block (m = 5 lanes, ld = 7) equals point by point, bit for bit */
+static void check_block(mf_landscape *L, const char *name, sampler smp) {
+    enum { M = 5, LD = 7 };
+    const size_t d = L->dim;
+    double *z = calloc(d * LD, sizeof *z), *v = calloc(d * LD, sizeof *v),
+           *g = calloc(d * LD, sizeof *g), *h = calloc(d * d * LD, sizeof *h),
+           *hv = calloc(d * LD, sizeof *hv), *pz = calloc(d * LD, sizeof *pz), f[M], tr[M];
+    double *x = malloc(sizeof(double) * (5 * d + d * d)), *u = x + d, *gx = u + d, *hx = gx + d,
+           *hvx = hx + d * d, *px = hvx + d;
+    mf_rng r;
+    mf_rng_seed(&r, 3, 1);
+    for (size_t i = 0; i < M; i++) {
+        smp(&r, d, x);
+        sample_normal(&r, d, u);
+        for (size_t k = 0; k < d; k++)
+            z[k * LD + i] = x[k], v[k * LD + i] = u[k];
+    }
+    L->type->value(L, M, z, LD, f);
+    L->type->grad(L, M, z, LD, g, LD);
+    L->type->hess(L, M, z, LD, h, LD);
+    L->type->hvp(L, M, z, LD, v, LD, hv, LD);
+    L->type->trace_hessian(L, M, z, LD, tr);
+    if (L->codim) L->type->project(L, M, z, LD, pz, LD);
+    int differ = 0;
+    for (size_t i = 0; i < M; i++) {
+        for (size_t k = 0; k < d; k++)
+            x[k] = z[k * LD + i], u[k] = v[k * LD + i];
+        double fx = mf_landscape_value(L, x), tx = mf_landscape_trace_hessian(L, x);
+        mf_landscape_grad(L, x, gx);
+        mf_landscape_hess(L, x, hx);
+        mf_landscape_hvp(L, x, u, hvx);
+        if (L->codim) mf_landscape_project(L, x, px, NULL);
+        differ += memcmp(&fx, &f[i], sizeof fx) != 0;
+        differ += memcmp(&tx, &tr[i], sizeof tx) != 0;
+        for (size_t k = 0; k < d; k++) {
+            differ += memcmp(&gx[k], &g[k * LD + i], sizeof(double)) != 0;
+            differ += memcmp(&hvx[k], &hv[k * LD + i], sizeof(double)) != 0;
+            if (L->codim) differ += memcmp(&px[k], &pz[k * LD + i], sizeof(double)) != 0;
+        }
+        for (size_t k = 0; k < d * d; k++)
+            differ += memcmp(&hx[k], &h[k * LD + i], sizeof(double)) != 0;
+    }
+    CHECK(differ == 0, "%s: %d block entries differ from point evaluation", name, differ);
+    free(z), free(v), free(g), free(h), free(hv), free(pz), free(x);
+}
+
+/* projection, frame and noise hooks at points near the manifold */
+static void check_manifold(mf_landscape *L, const char *name, sampler smp, int trials) {
+    const size_t d = L->dim, c = L->codim, k = d - c;
+    double *z = malloc(sizeof(double) * (6 * d + 6 * d * d)), *pz = z + d, *ppz = pz + d,
+           *g = ppz + d, *xi = g + d, *T = xi + d, *N = T + d * d, *H = N + d * d, *D = H + d * d,
+           *HT = D + d * d;
+    mf_rng r;
+    mf_rng_seed(&r, 23, 0);
+    double wloss = 0, widem = 0, worth = 0, wHT = 0, wnn = 0, wa = 0;
+    for (int t = 0; t < trials; t++) {
+        smp(&r, d, z);
+        mf_err err;
+        int rc = mf_landscape_project(L, z, pz, &err);
+        CHECK(rc == MF_OK, "%s: project: %s", name, rc ? err.msg : "");
+        if (rc) continue;
+        wloss = fmax(wloss, fabs(mf_landscape_value(L, pz)));
+        mf_landscape_project(L, pz, ppz, NULL);
+        widem = fmax(widem, rel(d, ppz, pz));
+        CHECK(mf_landscape_frame(L, pz, T, N, &err) == MF_OK, "%s: frame", name);
+        /* [T N] orthonormal */
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                const double *qa = a < k ? T + a * d : N + (a - k) * d,
+                             *qb = b < k ? T + b * d : N + (b - k) * d;
+                double s = 0;
+                for (size_t e = 0; e < d; e++)
+                    s += qa[e] * qb[e];
+                worth = fmax(worth, fabs(s - (a == b)));
+            }
+        /* H_f(Pz) T = 0: T spans the flat directions */
+        mf_landscape_hess(L, pz, H);
+        double hs = fmax(1.0, maxabs(d * d, H));
+        for (size_t j = 0; j < k; j++)
+            for (size_t a = 0; a < d; a++) {
+                double s = 0;
+                for (size_t b = 0; b < d; b++)
+                    s += H[a * d + b] * T[j * d + b];
+                HT[j * d + a] = s;
+                wHT = fmax(wHT, fabs(s) / hs);
+            }
+        /* noise hooks: column j of D is -(g after subtracting from 0 with xi = e_j); for a
+         * point off M too (z), since the hooks evaluate at Pz */
+        for (int hook = 0; hook < 2; hook++) {
+            for (size_t j = 0; j < c; j++) {
+                memset(g, 0, sizeof(double) * d);
+                memset(xi, 0, sizeof(double) * d);
+                xi[j] = 1.0;
+                if (hook == 0)
+                    L->type->normal_sub(L, 1, z, 1, 1.0, xi, 1, g, 1);
+                else
+                    L->type->hess_sqrt_sub(L, 1, z, 1, 1.0, xi, 1, g, 1);
+                for (size_t a = 0; a < d; a++)
+                    D[a * c + j] = -g[a];
+            }
+            for (size_t a = 0; a < d; a++)
+                for (size_t b = 0; b < d; b++) {
+                    double s = 0, want = 0;
+                    for (size_t j = 0; j < c; j++)
+                        s += D[a * c + j] * D[b * c + j];
+                    if (hook == 0)
+                        for (size_t j = 0; j < c; j++)
+                            want += N[j * d + a] * N[j * d + b];
+                    else
+                        want = 0.5 * H[a * d + b];
+                    if (hook == 0)
+                        wnn = fmax(wnn, fabs(s - want));
+                    else
+                        wa = fmax(wa, fabs(s - want) / hs);
+                }
+        }
+    }
+    CHECK(wloss <= 1e-12, "%s: loss at the projection %g", name, wloss);
+    CHECK(widem <= 1e-10, "%s: projection not idempotent, %g", name, widem);
+    CHECK(worth <= 1e-12, "%s: frame not orthonormal, %g", name, worth);
+    CHECK(wHT <= 1e-7, "%s: H_f T != 0 on M, %g", name, wHT);
+    CHECK(wnn <= 1e-12, "%s: normal noise D D^T != N N^T, %g", name, wnn);
+    CHECK(wa <= 1e-10, "%s: Hessian noise D D^T != A(Pz), %g", name, wa);
+    free(z);
+}
+
+static void check_all(mf_landscape *L, const char *name, sampler smp, double tol) {
+    int coarse = L->type->dhess == mf_landscape_generic_dhess_coarse;
+    check_derivatives(L, name, smp, 20, tol, coarse ? 1e-4 : tol, coarse ? 1e-3 : 1e-5);
+    check_block(L, name, smp);
+    if (L->codim) check_manifold(L, name, smp, 10);
+}
+
+/* ---- host-callback landscapes for the generic paths ------------------------------------ */
+
+/* f = (1 + x^2)(y1^2 + 2 y2^2 + y1 y2): manifold y = 0 of codimension 2 */
+static int cv_value(void *ud, const double *z, double *f) {
+    double y1 = z[1], y2 = z[2];
+    *f = (1 + z[0] * z[0]) * (y1 * y1 + 2 * y2 * y2 + y1 * y2);
+    return 0;
+}
+static int cv_grad(void *ud, const double *z, double *g) {
+    double x = z[0], y1 = z[1], y2 = z[2], h = 1 + x * x, q = y1 * y1 + 2 * y2 * y2 + y1 * y2;
+    g[0] = 2 * x * q, g[1] = h * (2 * y1 + y2), g[2] = h * (4 * y2 + y1);
+    return 0;
+}
+static int cv_hess(void *ud, const double *z, double *H) {
+    double x = z[0], y1 = z[1], y2 = z[2], h = 1 + x * x, q = y1 * y1 + 2 * y2 * y2 + y1 * y2;
+    double Hl[9] = {2 * q,
+                    2 * x * (2 * y1 + y2),
+                    2 * x * (4 * y2 + y1),
+                    2 * x * (2 * y1 + y2),
+                    2 * h,
+                    h,
+                    2 * x * (4 * y2 + y1),
+                    h,
+                    4 * h};
+    memcpy(H, Hl, sizeof Hl);
+    return 0;
+}
+
+static void sample_small(mf_rng *r, size_t d, double *z) {
+    for (size_t k = 0; k < d; k++)
+        z[k] = (k == 0 ? 1.5 : 0.3) * mf_rng_normal(r);
+}
+
+/* A(x) = [[1 + x1^2, x1 x2], [x1 x2, 2 + x2^2]] for the quadratic manifold, k = 2, d = 4 */
+static int qA(void *ud, const double *x, double *A) {
+    A[0] = 1 + x[0] * x[0], A[1] = A[2] = x[0] * x[1], A[3] = 2 + x[1] * x[1];
+    return 0;
+}
+
+static void sample_sphere(mf_rng *r, size_t d, double *z) {
+    do
+        sample_normal(r, d, z);
+    while (fabs(z[0]) + fabs(z[1]) < 0.3); /* away from the singular axis */
+}
+
+static void test_generic_paths(void) {
+    mf_landscape *L;
+    mf_err err;
+    mf_custom_fns full = {cv_value, cv_grad, cv_hess, NULL, NULL, 0};
+    CHECK(mf_landscape_custom(&L, 3, 2, &full, &err) == MF_OK, "custom: %s", err.msg);
+    check_all(L, "custom (analytic)", sample_small, 1e-6);
+    mf_landscape_free(L);
+    mf_custom_fns fonly = {cv_value, NULL, NULL, NULL, NULL, 0};
+    CHECK(mf_landscape_custom(&L, 3, 2, &fonly, &err) == MF_OK, "custom: %s", err.msg);
+    check_all(L, "custom (f only)", sample_small, 1e-6);
+    mf_landscape_free(L);
+    CHECK(mf_landscape_quadratic_manifold(&L, 2, 4, qA, NULL, NULL, 0, &err) == MF_OK, "qm: %s",
+          err.msg);
+    check_all(L, "quadratic_manifold", sample_small, 1e-6);
+    mf_landscape_free(L);
+}
+
+/* the generic noise hooks agree with the valley's closed forms on M */
+static int hv_value(void *ud, const double *z, double *f) {
+    *f = (1 + z[0] * z[0]) * z[1] * z[1];
+    return 0;
+}
+static void test_generic_matches_valley(void) {
+    mf_landscape *V, *C;
+    const double c[3] = {1, 0, 1};
+    mf_custom_fns fns = {hv_value, NULL, NULL, NULL, NULL, 0};
+    mf_landscape_valley(&V, c, 3, NULL);
+    mf_landscape_custom(&C, 2, 1, &fns, NULL);
+    enum { M = 6 };
+    double z[2 * M], xi[M], g1[2 * M] = {0}, g2[2 * M] = {0}, g3[2 * M] = {0}, g4[2 * M] = {0};
+    mf_rng r;
+    mf_rng_seed(&r, 9, 0);
+    for (int i = 0; i < M; i++)
+        z[i] = 3 * mf_rng_normal(&r), z[M + i] = 0.0, xi[i] = mf_rng_normal(&r);
+    V->type->hess_sqrt_sub(V, M, z, M, 0.7, xi, M, g1, M);
+    C->type->hess_sqrt_sub(C, M, z, M, 0.7, xi, M, g2, M);
+    V->type->normal_sub(V, M, z, M, 0.7, xi, M, g3, M);
+    C->type->normal_sub(C, M, z, M, 0.7, xi, M, g4, M);
+    CHECK(rel(2 * M, g2, g1) <= 1e-9, "generic Hessian noise vs valley: %g", rel(2 * M, g2, g1));
+    CHECK(rel(2 * M, g4, g3) <= 1e-12, "generic normal noise vs valley: %g", rel(2 * M, g4, g3));
+    mf_landscape_free(V), mf_landscape_free(C);
+}
+
+static void test_rotated_valley(void) {
+    mf_landscape *L;
+    const double c[3] = {1, 0, 1}, quartic[5] = {1, 0.3, 0.5, 0.1, 0.2};
+    for (int which = 0; which < 2; which++) {
+        CHECK(mf_landscape_rotated_valley(&L, 0.6, which ? quartic : c, which ? 5 : 3, NULL) ==
+                  MF_OK,
+              "rotated valley");
+        check_all(L, which ? "rotated_valley (quartic h)" : "rotated_valley", sample_normal, 1e-6);
+        /* eq. (23) at a point, by hand */
+        double z[2] = {0.4, -1.1}, s = sin(0.6), co = cos(0.6);
+        double v = 0.4 * s - 1.1 * co, u = 0.4 * co + 1.1 * s;
+        double h =
+            which ? 1 + 0.3 * u + 0.5 * u * u + 0.1 * u * u * u + 0.2 * u * u * u * u : 1 + u * u;
+        CHECK_CLOSE(mf_landscape_value(L, z), v * v * h, 1e-15, "rotated valley value");
+        mf_landscape_free(L);
+    }
+    /* theta = 0 is the valley */
+    mf_landscape *V;
+    mf_landscape_rotated_valley(&L, 0.0, c, 3, NULL);
+    mf_landscape_valley(&V, c, 3, NULL);
+    double z[2] = {1.3, 0.7}, g1[2], g2[2];
+    mf_landscape_grad(L, z, g1);
+    mf_landscape_grad(V, z, g2);
+    CHECK(g1[0] == g2[0] && g1[1] == g2[1], "rotated valley at theta = 0 is the valley");
+    CHECK(L->x0[0] == 5.0 && L->x0[1] == 0.0, "rotated valley start");
+    mf_landscape_free(L), mf_landscape_free(V);
+}
+
+static void test_sphere3d(void) {
+    mf_landscape *L;
+    CHECK(mf_landscape_sphere3d(&L, 1, 42, NULL) == MF_OK, "sphere3d");
+    check_all(L, "sphere3d", sample_sphere, 1e-6);
+    double U[9];
+    mf_landscape_sphere3d_u(L, U);
+    /* U orthogonal */
+    double worst = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) {
+            double s = 0;
+            for (int k = 0; k < 3; k++)
+                s += U[3 * k + a] * U[3 * k + b];
+            worst = fmax(worst, fabs(s - (a == b)));
+        }
+    CHECK(worst < 1e-14, "sphere3d: U orthogonal, %g", worst);
+    /* scale invariance L(cw) = L(w), and the Hessian on M: 3/(x^2+y^2)[[1,-1,0],[-1,1,0],0] in u */
+    mf_rng r;
+    mf_rng_seed(&r, 4, 0);
+    double wi = 0, wh = 0;
+    for (int t = 0; t < 20; t++) {
+        double w[3], cw[3], pw[3], H[9], u[3];
+        sample_sphere(&r, 3, w);
+        double cc = 0.1 + 5 * mf_rng_uniform(&r);
+        for (int k = 0; k < 3; k++)
+            cw[k] = cc * w[k];
+        wi = fmax(wi, fabs(mf_landscape_value(L, cw) - mf_landscape_value(L, w)));
+        mf_landscape_project(L, w, pw, NULL);
+        mf_landscape_hess(L, pw, H);
+        for (int k = 0; k < 3; k++)
+            u[k] = U[3 * k] * pw[0] + U[3 * k + 1] * pw[1] + U[3 * k + 2] * pw[2];
+        double s = 3.0 / (u[0] * u[0] + u[1] * u[1]);
+        const double pat[9] = {1, -1, 0, -1, 1, 0, 0, 0, 0};
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) {
+                double hu = 0; /* (U H_w U^T)_ab */
+                for (int k = 0; k < 3; k++)
+                    for (int l = 0; l < 3; l++)
+                        hu += U[3 * a + k] * H[3 * k + l] * U[3 * b + l];
+                wh = fmax(wh, fabs(hu - s * pat[3 * a + b]) / s);
+            }
+        /* the projection keeps the norm (the gradient flow of a scale-invariant loss) */
+        CHECK_CLOSE(sqrt(pw[0] * pw[0] + pw[1] * pw[1] + pw[2] * pw[2]),
+                    sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]), 1e-14, "sphere3d |Pw| = |w|");
+    }
+    CHECK(wi <= 1e-14, "sphere3d: L(cw) != L(w), %g", wi);
+    CHECK(wh <= 1e-12, "sphere3d: Hessian on M != 3/(x^2+y^2)[[1,-1],[-1,1]], %g", wh);
+    /* flattest point (1/sqrt 2, 1/sqrt 2, 0) in u: sharpness 6/(1 - z^2) = 6 */
+    double u0[3] = {sqrt(0.5), sqrt(0.5), 0}, w0[3], H[9];
+    for (int c = 0; c < 3; c++)
+        w0[c] = U[c] * u0[0] + U[3 + c] * u0[1] + U[6 + c] * u0[2];
+    mf_landscape_hess(L, w0, H);
+    CHECK_CLOSE(H[0] + H[4] + H[8], 6.0, 1e-13, "sphere3d sharpness at the flattest point");
+    /* same seed, same U; another seed, another U */
+    mf_landscape *L2, *L3;
+    mf_landscape_sphere3d(&L2, 1, 42, NULL);
+    mf_landscape_sphere3d(&L3, 1, 43, NULL);
+    double U2[9], U3[9];
+    mf_landscape_sphere3d_u(L2, U2);
+    mf_landscape_sphere3d_u(L3, U3);
+    CHECK(memcmp(U, U2, sizeof U) == 0 && memcmp(U, U3, sizeof U) != 0, "sphere3d seeds");
+    mf_landscape_free(L), mf_landscape_free(L2), mf_landscape_free(L3);
+}
+
+static void test_bad_input(void) {
+    mf_landscape *L = (mf_landscape *)1;
+    mf_err err;
+    mf_custom_fns none = {0};
+    CHECK(mf_landscape_custom(&L, 2, 0, &none, &err) == MF_EINVAL && L == NULL, "custom without f");
+    mf_custom_fns fns = {hv_value, NULL, NULL, NULL, NULL, 0};
+    CHECK(mf_landscape_custom(&L, 2, 3, &fns, &err) == MF_EINVAL, "codim > dim");
+    CHECK(mf_landscape_quadratic_manifold(&L, 3, 3, qA, NULL, NULL, 0, &err) == MF_EINVAL,
+          "k = d accepted");
+    CHECK(mf_landscape_rotated_valley(&L, NAN, (double[]){1}, 1, &err) == MF_EINVAL, "theta NaN");
+    /* no manifold: project and frame report it */
+    mf_landscape_custom(&L, 2, 0, &fns, NULL);
+    double z[2] = {1, 1}, p[2], T[4], N[4];
+    CHECK(mf_landscape_project(L, z, p, &err) == MF_EUNSUPPORTED, "project without a manifold");
+    CHECK(mf_landscape_frame(L, z, T, N, &err) == MF_EUNSUPPORTED, "frame without a manifold");
+    mf_landscape_free(L);
+}
+
+int main(void) {
+    test_generic_paths();
+    test_generic_matches_valley();
+    test_rotated_valley();
+    test_sphere3d();
+    test_bad_input();
+    return check_summary();
+}

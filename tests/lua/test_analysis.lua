@@ -1,0 +1,72 @@
+-- mf.analysis / mf.hessian / mf.fit from Lua: values against closed forms, errors for bad input.
+local here = arg[0]:match("(.*)/") or "."
+local H = dofile(here .. "/harness.lua")
+
+H.check(mf.hessian == mf.analysis and mf.fit == mf.analysis.fit, "aliases mf.hessian and mf.fit")
+
+-- valley at (2, 0.5): H = [[h'' y^2, 2 h' y], [2 h' y, 2 h]] = [[0.5, 4], [4, 10]]
+local L = mf.landscape.valley { a = 1, b = 1 }
+local z = { 2, 0.5 }
+local vals, vecs, nmv = mf.analysis.top(L, z, 2)
+local tr, det = 10.5, 0.5 * 10 - 16
+local l1 = (tr + math.sqrt(tr * tr - 4 * det)) / 2
+H.close(vals[1], l1, 1e-12, "top eigenvalue of the valley Hessian")
+H.close(vals[2], tr - l1, 1e-12, "second eigenvalue")
+H.check(#vals == 2 and #vecs == 2 and #vecs[1] == 2 and nmv <= 2, "two pairs from at most 2 products")
+-- H v = lambda v
+local v = vecs[1]
+H.close(0.5 * v[1] + 4 * v[2], l1 * v[1], 1e-10, "eigenvector, row 1")
+H.close(4 * v[1] + 10 * v[2], l1 * v[2], 1e-10, "eigenvector, row 2")
+
+local t, se, n = mf.analysis.trace(L, z)
+H.check(t == 10.5 and se == 0 and n == 0, "exact trace")
+t, se, n = mf.analysis.trace(L, z, { method = "hutchinson", tol = 1e-9, max_samples = 4000, seed = 3 })
+H.check(n == 4000 and math.abs(t - 10.5) <= 4 * se, ("Hutchinson %g +- %g within 4 s.e. of 10.5"):format(t, se))
+-- Rademacher: v^T H v = 10.5 + 2 * 4 * v1 v2, so the standard error is 8 / sqrt(n)
+H.close(se, 8 / math.sqrt(4000), 0.05, "Hutchinson standard error")
+
+H.close(mf.analysis.distance_to_manifold(L, { 3, -0.25 }), 0.25, 1e-15, "distance to the manifold")
+
+-- bad input
+H.raises({ "mf.analysis.top", "k = 3 must be between 1 and the dimension 2" }, mf.analysis.top, L, z, 3)
+H.raises({ "mf.analysis.top", "argument 'k' must be an integer" }, mf.analysis.top, L, z, 1.5)
+H.raises({ "mf.analysis.top", "argument 'L' must be a landscape" }, mf.analysis.top, {}, z, 1)
+H.raises({ "mf.analysis.trace", "option 'method'" }, mf.analysis.trace, L, z, { method = "guess" })
+H.raises({ "mf.analysis.spherical_sharpness", "not scale-invariant" }, mf.analysis.spherical_sharpness, L, z)
+
+-- fits
+local ts, ys = {}, {}
+for i = 1, 20 do ts[i] = i; ys[i] = 4 * math.exp(-i / 6) end
+local f = mf.fit.exp_timescale(ts, ys)
+H.close(f.T, 6, 1e-12, "exp timescale of exact data")
+H.close(f.a, 4, 1e-12, "exp amplitude of exact data")
+H.close(f.rate, 1 / 6, 1e-12, "rate")
+local xs = {}
+for i = 1, 20 do xs[i] = i; ys[i] = 0.3 * i ^ 1.7 end
+local p = mf.fit.powerlaw(xs, ys)
+H.close(p.exponent, 1.7, 1e-12, "power-law exponent of exact data")
+for i = 1, 21 do xs[i] = (i - 1) / 20; ys[i] = 1 - 2 * math.abs(xs[i] - 0.4) + (i % 2 == 0 and 1e-3 or -1e-3) end
+local vf = mf.fit.vee(xs, ys)
+H.check(math.abs(vf.x_opt - 0.4) <= 2 * vf.se_x_opt + 1e-3 and vf.a1 > 0 and vf.a2 < 0,
+  ("vee optimum %g +- %g"):format(vf.x_opt, vf.se_x_opt))
+H.raises({ "mf.fit.exp_timescale", "2 points cannot fit 2 parameters" }, mf.fit.exp_timescale, { 1, 2 }, { 1, 0.5 })
+H.raises({ "mf.fit.exp_timescale", "a log fit needs y > 0" }, mf.fit.exp_timescale, { 1, 2, 3 }, { 1, 0, 0.5 })
+H.raises({ "mf.fit.powerlaw", "a log fit needs x > 0" }, mf.fit.powerlaw, { 0, 2, 3 }, { 1, 2, 3 })
+H.raises({ "mf.fit.vee", "different lengths" }, mf.fit.vee, { 1, 2, 3, 4, 5 }, { 1, 2, 3, 4 })
+
+-- closed forms
+local kp, km = mf.analysis.hb_spectrum { lr = 0.1, beta = 0.9, lambda = 1 }
+-- heavy-ball map on (w, pi): trace 1 + beta - eta lambda, determinant beta
+H.close(kp.re + km.re, 1 + 0.9 - 0.1, 1e-14, "kappa sum = trace")
+H.close(kp.abs * km.abs, 0.9, 1e-14, "kappa product = determinant")
+H.check(kp.im > 0 and km.im < 0, "complex pair when (1 + beta - eta lambda)^2 < 4 beta")
+H.close(mf.analysis.ou_variance { lr = 0.1, beta = 0, lambda = 2, eps = 1 }, 0.1 / (2 * (2 - 0.2)), 1e-14,
+  "OU variance at beta = 0 is SGD's lr eps^2 / (lambda (2 - lr lambda))")
+local s, r = mf.analysis.factors { lr = 0.1, mu = 0.9, B = 4 }
+H.close(s, 0.01 / (4 * 0.01), 1e-14, "speed factor")
+H.close(r, 0.1 / (4 * 0.1), 1e-14, "range factor")
+local uv = mf.analysis.uv_timescales { lr = 1e-3, gamma = 2 / 3, C = 0.17, eps = 0.5, mu2 = 1, P = 5 }
+H.close(uv.C_star, (0.25 / 5) ^ (1 / 3), 1e-14, "C*")
+H.raises({ "mf.analysis.hb_spectrum", "option 'beta'", "[0, 1)" }, mf.analysis.hb_spectrum, { lr = 0.1, beta = 1, lambda = 1 })
+
+H.finish()
