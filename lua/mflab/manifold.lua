@@ -16,6 +16,8 @@ local integrate_schema = schema.new("flow:integrate", {
   { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },
   { name = "steps", kind = "natural", required = true, doc = "iterations (one RK4 step of dt = lr each)" },
   { name = "every", kind = "count", doc = "record every this many iterations (default: steps/1000, at least 1)" },
+  { name = "scheme", kind = "string", default = "rk4", one_of = { "rk4", "momentum" },
+    doc = "'rk4': the first-order ODE (Q(13), (19)) by RK4; 'momentum': the momentum-like discretization of Q(17), m <- mu m - lr G, z <- P(z + m)" },
   { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },
   { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) a few times a second instead of the bar" },
 }, "integrates the flow with RK4 on mf.run's step grid; returns a one-seed result (r.t, r.x1, ...)")

@@ -19,8 +19,11 @@
 
 typedef struct mf_flow mf_flow;
 
-/* Supported pairs so far: optimizer sgd with noise hessian or isotropic{space="normal"}, on a
- * landscape with a projection, a frame and Hessian derivatives. */
+/* Supported pairs so far: optimizers sgd (plain or with momentum, no dampening, Nesterov or
+ * weight decay), momentum and heavy_ball, with a constant learning rate, with noise hessian or
+ * isotropic{space="normal"} (either wrapped in minibatch), on a landscape with a projection, a
+ * frame and Hessian derivatives. With momentum mu (Q's convention; heavy ball's beta) the
+ * first-order drift is SGD's times 1/(1 - mu)^2 (Q(19), MATH.md §4). */
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
                 mf_err *err);
 void mf_flow_free(mf_flow *fl);
@@ -39,6 +42,9 @@ void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done
 
 int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t every,
                       mf_result **out, mf_err *err);
+/* on: mf_flow_integrate uses the momentum-like discretization of Q(17) instead of RK4:
+ * m <- mu m - lr G(z), z <- P(z + m), G = -(1 - mu) dz/dt, one step per iteration. */
+void mf_flow_set_discrete(mf_flow *fl, int on);
 
 /* Adam on the rotated valley f = (x sin t + y cos t)^2 h(x cos t - y sin t) with Hessian
  * noise (quasistatic §5 and App. B), for any angle t. Time is t = k lr^2 (quasistatic eq. 24);

@@ -14,6 +14,8 @@ struct mf_flow {
     const mf_optim *o;
     const mf_noise *nz;
     enum flow_kind kind;
+    double mu;      /* momentum in Q's convention (0 for SGD) */
+    int discrete;   /* integrate with the momentum-like scheme of Q(17) instead of RK4 */
     size_t d, c, k; /* dimension, codimension, manifold dimension */
     /* workspace, allocated once */
     double *H, *dA, *T, *N, *V, *AN, *W, *zs, *stage;
@@ -28,7 +30,8 @@ void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done
 }
 
 static const char supported[] =
-    "supported: optimizer sgd with noise hessian or isotropic{space=\"normal\"}";
+    "supported: optimizers sgd (without dampening, Nesterov or weight decay), momentum and "
+    "heavy_ball with a constant learning rate, with noise hessian or isotropic{space=\"normal\"}";
 
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
                 mf_err *err) {
@@ -42,7 +45,8 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         return mf_err_set(err, MF_EUNSUPPORTED, "without noise there is no manifold drift; %s",
                           supported);
     enum flow_kind kind;
-    if (strcmp(o->type->name, "sgd") != 0)
+    double mu;
+    if (!mf_optim_momentum_mu(o, &mu) || o->sched.kind != MF_SCHED_CONSTANT || o->sched.warmup)
         return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s' is not supported yet; %s",
                           o->type->name, supported);
     if (strcmp(nz->type->name, "hessian") == 0)
@@ -57,7 +61,7 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
     mf_flow *fl = calloc(1, sizeof *fl);
     if (!fl) return mf_err_set(err, MF_ENOMEM, "out of memory");
     size_t d = L->dim, c = L->codim;
-    fl->L = L, fl->o = o, fl->nz = nz, fl->kind = kind;
+    fl->L = L, fl->o = o, fl->nz = nz, fl->kind = kind, fl->mu = mu;
     fl->d = d, fl->c = c, fl->k = d - c;
     fl->H = malloc(sizeof(double) * d * d);
     fl->dA = malloc(sizeof(double) * d * d);
@@ -88,8 +92,11 @@ void mf_flow_free(mf_flow *fl) {
 static int flow_covariance(mf_flow *fl, const double *z, mf_err *err) {
     const size_t d = fl->d, c = fl->c;
     const double lr = fl->o->lr, s2 = fl->nz->sigma * fl->nz->sigma / fl->nz->batch; /* Q(20) */
-    const double scale = lr * s2 / 4.0;
-    const double *N = fl->N; /* column j of N at N[j*d + r] */
+    /* Momentum (Q(17)-(19), MATH.md §4): the noise covariance commutes with A for both noises,
+     * so the commutator term of eq. (39) vanishes, V^m = V / (1 - mu) and the first-order
+     * drift -1/(1 - mu) sum V^m grad A is SGD's times 1/(1 - mu)^2. */
+    const double scale = lr * s2 / 4.0 / ((1.0 - fl->mu) * (1.0 - fl->mu));
+    const double *N = fl->N;            /* column j of N at N[j*d + r] */
     if (fl->kind == FLOW_SGD_HESSIAN) { /* eq. (13): V = (lr sigma^2/4) P_T */
         for (size_t a = 0; a < d; a++)
             for (size_t b = 0; b < d; b++) {
@@ -111,7 +118,8 @@ static int flow_covariance(mf_flow *fl, const double *z, mf_err *err) {
             fl->AN[i * c + j] = s;
         }
     lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
-    if (info == 0) info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
+    if (info == 0)
+        info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)c, fl->AN, (lapack_int)c);
     if (info != 0)
         return mf_err_set(err, MF_EINVAL,
                           "the normal-space Hessian is not positive definite at the manifold point "
@@ -159,6 +167,10 @@ int mf_flow_drift(mf_flow *fl, const double *z, double *dz, mf_err *err) {
     return MF_OK;
 }
 
+void mf_flow_set_discrete(mf_flow *fl, int on) {
+    fl->discrete = on;
+}
+
 int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t every,
                       mf_result **out, mf_err *err) {
     *out = NULL;
@@ -183,29 +195,43 @@ int mf_flow_integrate(mf_flow *fl, const double *x0, uint64_t steps, uint64_t ev
     size_t j = 0;
     int rc = MF_OK;
     double last_report = mf_clock();
+    double *mom = k2; /* the discrete scheme's momentum (k2 is free there) */
+    for (size_t a = 0; a < d; a++)
+        mom[a] = 0.0;
     for (uint64_t step = 0;; step++) {
         if (step == res->t[j]) {
             for (size_t a = 0; a < nobs; a++)
                 res->data[(a * nrec + j) * 1] = z[a];
             if (++j == nrec) break;
         }
-        /* classical RK4; stage points are projected so the drift is evaluated on M */
-        if ((rc = mf_flow_drift(fl, z, k1, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + 0.5 * h * k1[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k2, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + 0.5 * h * k2[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k3, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + h * k3[a];
-        fl->L->type->project(fl->L, 1, y, 1, y, 1);
-        if ((rc = mf_flow_drift(fl, y, k4, err))) break;
-        for (size_t a = 0; a < d; a++)
-            y[a] = z[a] + h / 6.0 * (k1[a] + 2.0 * k2[a] + 2.0 * k3[a] + k4[a]);
-        fl->L->type->project(fl->L, 1, y, 1, z, 1);
+        if (fl->discrete) {
+            /* Q(17) with dt = lr: m <- mu m - lr G, z <- P(z + m), G = sum V^m grad_M A, which is
+             * -(1 - mu) times the first-order drift */
+            if ((rc = mf_flow_drift(fl, z, k1, err))) break;
+            for (size_t a = 0; a < d; a++) {
+                mom[a] = fl->mu * mom[a] + h * (1.0 - fl->mu) * k1[a];
+                y[a] = z[a] + mom[a];
+            }
+            fl->L->type->project(fl->L, 1, y, 1, z, 1);
+        } else {
+            /* classical RK4; stage points are projected so the drift is evaluated on M */
+            if ((rc = mf_flow_drift(fl, z, k1, err))) break;
+            for (size_t a = 0; a < d; a++)
+                y[a] = z[a] + 0.5 * h * k1[a];
+            fl->L->type->project(fl->L, 1, y, 1, y, 1);
+            if ((rc = mf_flow_drift(fl, y, k2, err))) break;
+            for (size_t a = 0; a < d; a++)
+                y[a] = z[a] + 0.5 * h * k2[a];
+            fl->L->type->project(fl->L, 1, y, 1, y, 1);
+            if ((rc = mf_flow_drift(fl, y, k3, err))) break;
+            for (size_t a = 0; a < d; a++)
+                y[a] = z[a] + h * k3[a];
+            fl->L->type->project(fl->L, 1, y, 1, y, 1);
+            if ((rc = mf_flow_drift(fl, y, k4, err))) break;
+            for (size_t a = 0; a < d; a++)
+                y[a] = z[a] + h / 6.0 * (k1[a] + 2.0 * k2[a] + 2.0 * k3[a] + k4[a]);
+            fl->L->type->project(fl->L, 1, y, 1, z, 1);
+        }
         for (size_t a = 0; a < d; a++)
             if (!isfinite(z[a])) {
                 rc = mf_err_set(err, MF_ENONFINITE, "manifold flow left the reals at step %llu",

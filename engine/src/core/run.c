@@ -121,7 +121,6 @@ int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
 /* Per-block workspace of the recorder, allocated only for the observables asked for. */
 typedef struct rec_ws {
     double *pz; /* d x m: projections */
-    double *h;  /* d*d x m: Hessians */
     int have_pz;
 } rec_ws;
 
@@ -149,12 +148,7 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
             L->type->value(L, m, z, m, dst);
             break;
         case MF_OBS_TRACE_H:
-            L->type->hess(L, m, z, m, w->h, m);
-            for (size_t i = 0; i < m; i++)
-                dst[i] = 0.0;
-            for (size_t a = 0; a < d; a++)
-                for (size_t i = 0; i < m; i++)
-                    dst[i] += w->h[(a * d + a) * m + i];
+            L->type->trace_hessian(L, m, z, m, dst);
             break;
         case MF_OBS_PROJ:
             memcpy(dst, w->pz + ob->index * m, m * sizeof *z);
@@ -219,15 +213,13 @@ static void run_block(run_job *J, size_t b, int caller) {
            *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
            *st = calloc(nst * d * m + 1, sizeof(double));
     rec_ws w = {0};
-    int need_pz = 0, need_h = 0;
+    int need_pz = 0;
     for (size_t v = 0; v < c->nobs; v++) {
         need_pz |= c->obs[v].kind == MF_OBS_PROJ || c->obs[v].kind == MF_OBS_DIST;
-        need_h |= c->obs[v].kind == MF_OBS_TRACE_H;
     }
     w.pz = need_pz ? malloc(sizeof(double) * d * m) : NULL;
-    w.h = need_h ? malloc(sizeof(double) * d * d * m) : NULL;
     mf_rng_soa rng = {0};
-    if (!z || !g || !xi || !st || (need_pz && !w.pz) || (need_h && !w.h) ||
+    if (!z || !g || !xi || !st || (need_pz && !w.pz) ||
         (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
         out->status = MF_ENOMEM;
         goto done;
@@ -269,7 +261,7 @@ static void run_block(run_job *J, size_t b, int caller) {
     if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
-    free(z), free(g), free(xi), free(st), free(w.pz), free(w.h);
+    free(z), free(g), free(xi), free(st), free(w.pz);
 }
 
 static void work(run_job *J, int caller) {

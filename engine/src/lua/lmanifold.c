@@ -54,6 +54,9 @@ static int flow_integrate(lua_State *L) {
     mfl_checkpoint(L, -1, d, x0, "flow:integrate", "option 'x0'");
     uint64_t steps = (uint64_t)mfl_optinteger(L, 2, "steps", 0);
     uint64_t every = (uint64_t)mfl_optinteger(L, 2, "every", 1);
+    lua_getfield(L, 2, "scheme");
+    mf_flow_set_discrete(fl, lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "momentum") == 0);
+    lua_pop(L, 1);
     mf_result *r = NULL;
     mf_err err;
     mfl_progress progress;
