@@ -60,8 +60,8 @@ typedef struct mf_optim_type {
     /* One step k (1-based) for a block: z, g and each state array have d rows. */
     void (*step)(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
                  size_t ldg, double *state, size_t lds, uint64_t k);
-    /* Effective learning rate of each point after k steps (the step size the next step
-     * applies to the gradient); NULL: the scheduled lr(k+1). */
+    /* Effective learning rate of each point after k steps: the step size per unit gradient
+     * that lr(max(k, 1)) gives with the current state; NULL: lr(max(k, 1)) itself. */
     void (*lr_eff)(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                    const double *state, size_t lds, uint64_t k, double *out);
 } mf_optim_type;

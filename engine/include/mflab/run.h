@@ -15,12 +15,31 @@
 #include "mflab/noise.h"
 #include "mflab/optim.h"
 
-enum mf_obs_kind { MF_OBS_COORD, MF_OBS_LOSS };
+/* What the recorder can store per trajectory (names as mf_observable_parse reads them). */
+enum mf_obs_kind {
+    MF_OBS_COORD,   /* "x<k>": coordinate k */
+    MF_OBS_LOSS,    /* "loss": f(z) */
+    MF_OBS_TRACE_H, /* "trH": Tr H_f(z) */
+    MF_OBS_DIST,    /* "dist": |z - Pz|, distance to the manifold */
+    MF_OBS_PROJ,    /* "p<k>": coordinate k of Pz */
+    MF_OBS_WNORM,   /* "wnorm": |z| */
+    MF_OBS_MNORM,   /* "mnorm": |momentum state| (sgd buf, m, pi, Adam's m, RMSprop's buf) */
+    MF_OBS_LR,      /* "lr": the learning rate of the latest step (of step 1 at t = 0) */
+    MF_OBS_LR_EFF,  /* "lr_eff": the optimizer's effective learning rate (mf_optim_type) */
+    MF_OBS_STATE    /* "<state name><k>" (or "<state name>" for scalar state): optimizer state */
+};
 
 typedef struct mf_observable {
     enum mf_obs_kind kind;
-    size_t index; /* coordinate index (0-based) for MF_OBS_COORD */
+    /* coordinate index (0-based) for MF_OBS_COORD and MF_OBS_PROJ; for MF_OBS_STATE,
+     * s*d + k: coordinate k of state array s (d the dimension) */
+    size_t index;
 } mf_observable;
+
+/* Reads an observable's name for a run of optimizer o on landscape L; 0 if unknown. Whether
+ * the landscape supports it (a projection for dist and p<k>) is checked by mf_run. */
+int mf_observable_parse(const char *name, const mf_landscape *L, const mf_optim *o,
+                        mf_observable *out);
 
 typedef struct mf_run_config {
     const mf_landscape *landscape;

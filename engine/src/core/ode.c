@@ -75,7 +75,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
     for (int guard = 0;; guard++) {
         if (guard > 10000000)
             return mf_err_set(err, MF_EINVAL, "Dormand-Prince: too many steps (stiff problem?)");
-        if (dir * (t + hh - t1) > 0) hh = t1 - t;
+        /* land exactly on t1: take the rest when the step would pass it or leave a sliver */
+        if (dir * (t + 1.01 * hh - t1) >= 0) hh = t1 - t;
         axpy_to(n, y, hh * a21, k1, s);
         if ((rc = f(ctx, t + c2 * hh, s, k2, err))) return rc;
         for (size_t i = 0; i < n; i++)
@@ -107,7 +108,7 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
-            t = (dir * (t + hh - t1) >= 0) ? t1 : t + hh;
+            t = (dir * (t + hh - t1) >= 0 || fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)) ? t1 : t + hh;
             memcpy(y, ynew, n * sizeof *y);
             if (proj) proj(ctx, y);
             if (stats) stats->accepted++;

@@ -12,7 +12,9 @@ static void adam_common(const mf_optim *o, int decoupled, size_t d, size_t m, do
     const double eps = o->p.eps, wd = o->p.weight_decay;
     const double c1 = 1.0 - b1, c2 = 1.0 - b2;
     const double bc1 = 1.0 - pow(b1, (double)k), bc2 = 1.0 - pow(b2, (double)k);
-    const double step = lr / bc1, bc2s = sqrt(bc2);
+    /* torch divides sqrt(v) by sqrt(bc2); multiplying by the reciprocal saves a division per
+     * coordinate and changes the result by at most an ulp */
+    const double step = lr / bc1, ibc2s = 1.0 / sqrt(bc2);
     const double shrink = 1.0 - lr * wd, gwd = decoupled ? 0.0 : wd;
     for (size_t r = 0; r < d; r++) {
         double *restrict zr = z + r * ld, *restrict mr = state + r * m,
@@ -21,11 +23,20 @@ static void adam_common(const mf_optim *o, int decoupled, size_t d, size_t m, do
         if (decoupled && wd != 0.0)
             for (size_t i = 0; i < m; i++)
                 zr[i] *= shrink;
+        if (gwd != 0.0) {
+            for (size_t i = 0; i < m; i++) {
+                double gi = gr[i] + gwd * zr[i];
+                mr[i] = mr[i] * b1 + c1 * gi;
+                vr[i] = vr[i] * b2 + c2 * (gi * gi);
+                zr[i] += -step * (mr[i] / (sqrt(vr[i]) * ibc2s + eps));
+            }
+            continue;
+        }
         for (size_t i = 0; i < m; i++) {
-            double gi = gwd != 0.0 ? gr[i] + gwd * zr[i] : gr[i];
+            double gi = gr[i];
             mr[i] = mr[i] * b1 + c1 * gi;
             vr[i] = vr[i] * b2 + c2 * (gi * gi);
-            zr[i] += -step * (mr[i] / (sqrt(vr[i]) / bc2s + eps));
+            zr[i] += -step * (mr[i] / (sqrt(vr[i]) * ibc2s + eps));
         }
     }
 }
@@ -40,12 +51,11 @@ static void adamw_step(const mf_optim *o, size_t d, size_t m, double *z, size_t 
     adam_common(o, 1, d, m, z, ld, g, ldg, state, lds, k);
 }
 
-/* The step size each coordinate gets at step k+1, averaged over the coordinates:
- * (lr/bc1) / (sqrt(v)/sqrt(bc2) + eps), with v the current second moment; lr itself before
- * the first step, where v is not yet defined. */
+/* The step size per unit of m each coordinate got at step k, averaged over the coordinates:
+ * (lr/bc1) / (sqrt(v)/sqrt(bc2) + eps); lr itself before the first step (v is not defined). */
 static void adam_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                         const double *state, size_t lds, uint64_t k, double *out) {
-    const double lr = mf_schedule_at(&o->sched, k + 1);
+    const double lr = mf_schedule_at(&o->sched, k ? k : 1);
     if (k == 0) {
         for (size_t i = 0; i < m; i++)
             out[i] = lr;

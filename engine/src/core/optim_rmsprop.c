@@ -38,7 +38,7 @@ static void rmsprop_step(const mf_optim *o, size_t d, size_t m, double *z, size_
 /* lr / avg averaged over the coordinates (lr before the first step). */
 static void rmsprop_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                            const double *state, size_t lds, uint64_t k, double *out) {
-    const double lr = mf_schedule_at(&o->sched, k + 1);
+    const double lr = mf_schedule_at(&o->sched, k ? k : 1);
     for (size_t i = 0; i < m; i++)
         out[i] = k == 0 ? lr : 0.0;
     if (k == 0) return;
@@ -85,7 +85,7 @@ static void srms_step(const mf_optim *o, size_t d, size_t m, double *z, size_t l
 
 static void srms_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                         const double *state, size_t lds, uint64_t k, double *out) {
-    const double lr = mf_schedule_at(&o->sched, k + 1);
+    const double lr = mf_schedule_at(&o->sched, k ? k : 1);
     for (size_t i = 0; i < m; i++)
         out[i] = lr / sqrt(state[i]);
 }

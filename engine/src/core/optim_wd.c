@@ -19,7 +19,7 @@ static void gd_wd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t 
 /* Effective LR of the direction (sharpness §3): lr / ((1 - lr wd) |w|^2). */
 static void gd_wd_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                          const double *state, size_t lds, uint64_t k, double *out) {
-    const double lr = mf_schedule_at(&o->sched, k + 1), shrink = 1.0 - lr * o->p.weight_decay;
+    const double lr = mf_schedule_at(&o->sched, k ? k : 1), shrink = 1.0 - lr * o->p.weight_decay;
     for (size_t i = 0; i < m; i++)
         out[i] = 0.0;
     for (size_t r = 0; r < d; r++)

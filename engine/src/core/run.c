@@ -75,18 +75,117 @@ static void report_progress(run_job *J, int force) {
     c->progress(c->progress_ctx, atomic_load(&J->done), (uint64_t)c->seeds * c->steps);
 }
 
-static void record(const run_job *J, size_t j, size_t lo, size_t m, const double *z, double *f) {
+int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
+                        mf_observable *out) {
+    static const struct {
+        const char *name;
+        enum mf_obs_kind kind;
+    } fixed[] = {{"loss", MF_OBS_LOSS},   {"trH", MF_OBS_TRACE_H}, {"dist", MF_OBS_DIST},
+                 {"wnorm", MF_OBS_WNORM}, {"mnorm", MF_OBS_MNORM}, {"lr", MF_OBS_LR},
+                 {"lr_eff", MF_OBS_LR_EFF}};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(s, fixed[i].name) == 0) {
+            *out = (mf_observable){fixed[i].kind, 0};
+            return 1;
+        }
+    const size_t d = L->dim;
+    /* optimizer state first, so "pi1" is heavy ball's pi, not a projection */
+    for (size_t a = 0; o && a < o->type->nstate; a++) {
+        const char *n = o->type->state_names[a];
+        size_t len = n ? strlen(n) : 0;
+        if (!len || strncmp(s, n, len) != 0) continue;
+        if (o->type->scalar_state) {
+            if (s[len] != '\0') continue;
+            *out = (mf_observable){MF_OBS_STATE, a * d};
+            return 1;
+        }
+        char *end;
+        if (s[len] < '1' || s[len] > '9') continue;
+        unsigned long k = strtoul(s + len, &end, 10);
+        if (*end == '\0' && k >= 1 && k <= d) {
+            *out = (mf_observable){MF_OBS_STATE, a * d + (size_t)(k - 1)};
+            return 1;
+        }
+    }
+    if ((s[0] == 'x' || s[0] == 'p') && s[1] >= '1' && s[1] <= '9') {
+        char *end;
+        unsigned long k = strtoul(s + 1, &end, 10);
+        if (*end == '\0' && k >= 1 && k <= d) {
+            *out = (mf_observable){s[0] == 'x' ? MF_OBS_COORD : MF_OBS_PROJ, (size_t)(k - 1)};
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Per-block workspace of the recorder, allocated only for the observables asked for. */
+typedef struct rec_ws {
+    double *pz; /* d x m: projections */
+    int have_pz;
+} rec_ws;
+
+/* Stores record j (after k steps) of the block [lo, lo + m). */
+static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, const double *z,
+                   const double *st, rec_ws *w) {
     const mf_run_config *c = J->cfg;
+    const mf_landscape *L = c->landscape;
+    const mf_optim *o = c->optim;
+    const size_t d = L->dim, lds = d * m;
     mf_result *r = J->res;
-    int have_loss = 0;
+    w->have_pz = 0;
     for (size_t v = 0; v < c->nobs; v++) {
         double *dst = r->data + (v * r->nrec_alloc + j) * r->seeds + lo;
-        if (c->obs[v].kind == MF_OBS_COORD) {
-            memcpy(dst, z + c->obs[v].index * m, m * sizeof *z);
-        } else {
-            if (!have_loss) c->landscape->type->value(c->landscape, m, z, m, f);
-            have_loss = 1;
-            memcpy(dst, f, m * sizeof *f);
+        const mf_observable *ob = &c->obs[v];
+        if ((ob->kind == MF_OBS_PROJ || ob->kind == MF_OBS_DIST) && !w->have_pz) {
+            L->type->project(L, m, z, m, w->pz, m);
+            w->have_pz = 1;
+        }
+        switch (ob->kind) {
+        case MF_OBS_COORD:
+            memcpy(dst, z + ob->index * m, m * sizeof *z);
+            break;
+        case MF_OBS_LOSS:
+            L->type->value(L, m, z, m, dst);
+            break;
+        case MF_OBS_TRACE_H:
+            L->type->trace_hessian(L, m, z, m, dst);
+            break;
+        case MF_OBS_PROJ:
+            memcpy(dst, w->pz + ob->index * m, m * sizeof *z);
+            break;
+        case MF_OBS_DIST:
+        case MF_OBS_WNORM:
+        case MF_OBS_MNORM: {
+            const double *a = ob->kind == MF_OBS_MNORM ? st + (size_t)o->type->momentum_state * lds : z;
+            for (size_t i = 0; i < m; i++)
+                dst[i] = 0.0;
+            for (size_t q = 0; q < d; q++)
+                for (size_t i = 0; i < m; i++) {
+                    double e = a[q * m + i] - (ob->kind == MF_OBS_DIST ? w->pz[q * m + i] : 0.0);
+                    dst[i] += e * e;
+                }
+            for (size_t i = 0; i < m; i++)
+                dst[i] = sqrt(dst[i]);
+            break;
+        }
+        case MF_OBS_LR: {
+            const double lr = mf_schedule_at(&o->sched, k ? k : 1);
+            for (size_t i = 0; i < m; i++)
+                dst[i] = lr;
+            break;
+        }
+        case MF_OBS_LR_EFF:
+            if (o->type->lr_eff) {
+                o->type->lr_eff(o, d, m, z, m, st, lds, k, dst);
+            } else {
+                const double lr = mf_schedule_at(&o->sched, k ? k : 1);
+                for (size_t i = 0; i < m; i++)
+                    dst[i] = lr;
+            }
+            break;
+        case MF_OBS_STATE:
+            memcpy(dst, st + ob->index * m, m * sizeof *z); /* (s*d + k) rows in */
+            break;
         }
     }
 }
@@ -112,9 +211,15 @@ static void run_block(run_job *J, size_t b, int caller) {
     block_outcome *out = &J->outcome[b];
     double *z = malloc(sizeof(double) * d * m), *g = malloc(sizeof(double) * d * m),
            *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
-           *st = calloc(nst * d * m + 1, sizeof(double)), *f = malloc(sizeof(double) * m);
+           *st = calloc(nst * d * m + 1, sizeof(double));
+    rec_ws w = {0};
+    int need_pz = 0;
+    for (size_t v = 0; v < c->nobs; v++) {
+        need_pz |= c->obs[v].kind == MF_OBS_PROJ || c->obs[v].kind == MF_OBS_DIST;
+    }
+    w.pz = need_pz ? malloc(sizeof(double) * d * m) : NULL;
     mf_rng_soa rng = {0};
-    if (!z || !g || !xi || !st || !f ||
+    if (!z || !g || !xi || !st || (need_pz && !w.pz) ||
         (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
         out->status = MF_ENOMEM;
         goto done;
@@ -123,7 +228,7 @@ static void run_block(run_job *J, size_t b, int caller) {
         for (size_t i = 0; i < m; i++)
             z[r * m + i] = c->x0[r];
     if (c->optim->type->init) c->optim->type->init(c->optim, d, m, st, d * m);
-    record(J, 0, lo, m, z, f);
+    record(J, 0, 0, lo, m, z, st, &w);
     size_t j = 1;
     out->status = MF_OK;
     for (uint64_t k = 1; k <= c->steps; k++) {
@@ -141,7 +246,7 @@ static void run_block(run_job *J, size_t b, int caller) {
             out->fail_traj = lo + bad;
             goto done;
         }
-        if (k % c->every == 0 || k == c->steps) record(J, j++, lo, m, z, f);
+        if (k % c->every == 0 || k == c->steps) record(J, j++, k, lo, m, z, st, &w);
         if (c->progress && (k & (PROGRESS_STRIDE - 1)) == 0) {
             atomic_fetch_add(&J->done, (uint64_t)PROGRESS_STRIDE * m);
             if (caller) report_progress(J, 0);
@@ -156,7 +261,7 @@ static void run_block(run_job *J, size_t b, int caller) {
     if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
-    free(z), free(g), free(xi), free(st), free(f);
+    free(z), free(g), free(xi), free(st), free(w.pz);
 }
 
 static void work(run_job *J, int caller) {
@@ -181,10 +286,24 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     if (c->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
     if (c->seeds < 1) return mf_err_set(err, MF_EINVAL, "seeds must be >= 1");
     const size_t d = c->landscape->dim;
-    for (size_t v = 0; v < c->nobs; v++)
-        if (c->obs[v].kind == MF_OBS_COORD && c->obs[v].index >= d)
-            return mf_err_set(err, MF_EINVAL, "recorded coordinate x%zu is beyond the dimension %zu",
-                              c->obs[v].index + 1, d);
+    for (size_t v = 0; v < c->nobs; v++) {
+        const mf_observable *ob = &c->obs[v];
+        if ((ob->kind == MF_OBS_COORD || ob->kind == MF_OBS_PROJ) && ob->index >= d)
+            return mf_err_set(err, MF_EINVAL, "recorded coordinate %zu is beyond the dimension %zu",
+                              ob->index + 1, d);
+        if ((ob->kind == MF_OBS_PROJ || ob->kind == MF_OBS_DIST) && !c->landscape->type->project)
+            return mf_err_set(err, MF_EUNSUPPORTED,
+                              "recording the projection or the distance to the manifold needs a "
+                              "projection, which landscape '%s' does not have",
+                              c->landscape->type->name);
+        if (ob->kind == MF_OBS_MNORM && c->optim->type->momentum_state < 0)
+            return mf_err_set(err, MF_EINVAL, "optimizer '%s' has no momentum to record",
+                              c->optim->type->name);
+        if (ob->kind == MF_OBS_STATE && (ob->index / d >= c->optim->type->nstate ||
+                                         !c->optim->type->state_names[ob->index / d]))
+            return mf_err_set(err, MF_EINVAL, "optimizer '%s' has no state array %zu",
+                              c->optim->type->name, ob->index / d);
+    }
     int rc0 = mf_schedule_check(&c->optim->sched, err);
     if (rc0) return rc0;
     for (size_t r = 0; r < d; r++)

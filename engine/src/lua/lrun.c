@@ -192,23 +192,6 @@ static int res_gc(lua_State *L) {
     return 0;
 }
 
-/* Parses "x<k>" (1 <= k <= d) and "loss". */
-static int parse_obs(const char *s, size_t d, mf_observable *o) {
-    if (strcmp(s, "loss") == 0) {
-        *o = (mf_observable){MF_OBS_LOSS, 0};
-        return 1;
-    }
-    char *end;
-    if (s[0] == 'x' && s[1] >= '1' && s[1] <= '9') {
-        unsigned long k = strtoul(s + 1, &end, 10);
-        if (*end == '\0' && k >= 1 && k <= d) {
-            *o = (mf_observable){MF_OBS_COORD, (size_t)(k - 1)};
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Raises an error object: a table with message, step, trajectory and result (what was
  * recorded before the failure), whose __tostring is the message. */
 int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx) {
@@ -242,6 +225,24 @@ static void *checkudata_or_nil(lua_State *L, int t, const char *key, const char 
         luaL_error(L, "mf.run: option '%s' must be a %s, got %s", key, tname, luaL_typename(L, -1));
     lua_pop(L, 1); /* kept alive by the options table */
     return p;
+}
+
+/* "m1..m<d>, v1..v<d>" for the record error message */
+static const char *state_list(const mf_optim *o, size_t d) {
+    static _Thread_local char buf[160];
+    buf[0] = '\0';
+    for (size_t a = 0; a < o->type->nstate; a++) {
+        const char *n = o->type->state_names[a];
+        if (!n) continue;
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "%s%s%s", len ? ", " : "", n,
+                 o->type->scalar_state ? "" : "1..");
+        if (!o->type->scalar_state) {
+            len = strlen(buf);
+            snprintf(buf + len, sizeof buf - len, "%s%zu", n, d);
+        }
+    }
+    return buf[0] ? buf : "none";
 }
 
 static int l_run(lua_State *L) {
@@ -278,9 +279,11 @@ static int l_run(lua_State *L) {
     for (size_t v = 0; v < nobs; v++) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
-        if (!s || !parse_obs(s, d, &obs[v]))
-            return luaL_error(L, "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, loss)",
-                              s ? s : luaL_typename(L, -1), (int)d);
+        if (!s || !mf_observable_parse(s, ls->L, c.optim, &obs[v]))
+            return luaL_error(L, "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
+                                 "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff, and the "
+                                 "optimizer's state: %s)",
+                              s ? s : luaL_typename(L, -1), (int)d, (int)d, state_list(c.optim, d));
         lua_pop(L, 1);
     }
     c.obs = obs;
