@@ -35,8 +35,8 @@ for _, opt in ipairs { mf.opt.momentum { lr = 0.01, mu = 0.7 }, mf.opt.heavy_bal
   local d = mf.manifold.flow { landscape = L, optimizer = opt, noise = nz }:drift { 1.3, 0 }
   H.close(d[1], base[1] / 0.3 ^ 2, 1e-14, opt.name .. ": drift is SGD's / (1 - mu)^2")
 end
-H.raises({ "not supported" }, mf.manifold.flow, { landscape = L, optimizer = mf.opt.adam {}, noise = nz })
-H.raises({ "not supported" }, mf.manifold.flow,
+H.raises({ "not supported", "supported:" }, mf.manifold.flow, { landscape = L, optimizer = mf.opt.adamw {}, noise = nz })
+H.raises({ "constant learning rate" }, mf.manifold.flow,
   { landscape = L, optimizer = mf.opt.momentum { lr = mf.schedule.cosine { lr = 0.1, T = 5 }, mu = 0.5 }, noise = nz })
 
 local qdir = H.tmpdir()
