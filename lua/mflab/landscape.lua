@@ -89,5 +89,36 @@ function M.custom(opts)
   return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
 end
 
+schema.kinds.matrix = function(v)
+  if type(v) ~= "table" or #v == 0 or type(v[1]) ~= "table" then return false, "a table of rows of numbers" end
+  for r = 1, #v do
+    if type(v[r]) ~= "table" or #v[r] ~= #v[1] then return false, "a table of rows of equal length" end
+    for c = 1, #v[r] do
+      if not finite(v[r][c]) then return false, "a table of rows of finite numbers" end
+    end
+  end
+  return true
+end
+
+local mf_schema = schema.new("mf.landscape.matrix_factorization", {
+  { name = "M", kind = "matrix", doc = "the target matrix (m rows of n numbers); or give m, n and seed" },
+  { name = "m", kind = "count", doc = "rows of M (with the seeded recipe; default 5)" },
+  { name = "n", kind = "count", doc = "columns of M (with the seeded recipe; default 5)" },
+  { name = "p", kind = "count", default = 5, doc = "inner dimension: U is m x p, V is n x p" },
+  { name = "seed", kind = "natural", default = 0, doc = "recipe M = A B^T, A (m x p), B (n x p) standard normal from stream (seed, 0)" },
+}, "f(U, V) = |U V^T - M|_F^2 (quasistatic §3); z = (U, V) flattened row-major; manifold U V^T = M; start U0 = M, V0 = I when m = n = p")
+
+function M.matrix_factorization(opts)
+  local o = check(mf_schema, opts)
+  if o.M then
+    if opts.m and opts.m ~= #o.M or opts.n and opts.n ~= #o.M[1] then
+      error(("mf.landscape.matrix_factorization: options 'm'/'n' (%s x %s) do not match option 'M' (%d x %d)")
+        :format(tostring(opts.m), tostring(opts.n), #o.M, #o.M[1]), 2)
+    end
+    return core.matrix_factorization(#o.M, #o.M[1], o.p, o.M, o.seed)
+  end
+  return core.matrix_factorization(o.m or 5, o.n or 5, o.p, nil, o.seed)
+end
+
 M._finite = finite
 return M

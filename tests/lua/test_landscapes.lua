@@ -143,6 +143,26 @@ do
   end)
 end
 
+do -- matrix factorization: the recipe, a user M, the trace on the manifold (MATH.md §1)
+  local F = mf.landscape.matrix_factorization { m = 3, n = 4, p = 2, seed = 3 }
+  H.check(F.dim == 14 and F.codim == 10 and F.x0 == nil, "mf 3x4, p = 2: dim, codim, no start")
+  local z = {}
+  for k = 1, 14 do z[k] = math.cos(k) end
+  check_landscape(F, "matrix_factorization", z)
+  local p = F:project(z)
+  local su, sv = 0, 0
+  for k = 1, 6 do su = su + p[k] ^ 2 end
+  for k = 7, 14 do sv = sv + p[k] ^ 2 end
+  H.close(F:trace_hessian(p), 2 * (3 * sv + 4 * su), 1e-12, "mf: Tr H = 2(m|V|^2 + n|U|^2) on M")
+  local S = mf.landscape.matrix_factorization {}
+  H.check(S.dim == 50 and S.codim == 25 and S.x0[1] == S.M[1][1] and S.x0[26] == 1 and S.x0[27] == 0,
+    "mf default 5x5, p = 5, start U0 = M, V0 = I")
+  local G = mf.landscape.matrix_factorization { M = { { 1, 2 }, { 3, 4 } }, p = 2 }
+  H.close(G:value { 1, 0, 0, 1, 1, 3, 2, 4 }, 0, 0, "user M: U = I, V = M^T is a minimum")
+  H.raises({ "mf.landscape.matrix_factorization", "option 'M'" }, mf.landscape.matrix_factorization, { M = { { 1, 2 }, { 3 } } })
+  H.raises({ "mf.landscape.matrix_factorization", "options 'm'/'n'" }, mf.landscape.matrix_factorization, { M = { { 1, 2 } }, m = 2 })
+end
+
 -- bad input: each error names the landscape and the option --------------------------------
 H.raises({ "mf.landscape.valley", "option 'h'", "h > 0" }, function()
   return mf.landscape.valley { h = function(x) return x, 1, 0 end }:value { -1, 1 }

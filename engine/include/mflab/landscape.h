@@ -114,8 +114,11 @@ void mf_landscape_free(mf_landscape *L);
  *   from rounding; the cube root of the machine epsilon balances the two).
  * trace_hessian: the diagonal of the dense Hessian.
  * project: the gradient-flow limit Phi(z) = lim z(t), dz/dt = -grad f, by an adaptive
- *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <=
- *   MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL gradients.
+ *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <= 1e-8 max(1, |z|),
+ *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
+ *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
+ *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient
+ *   descent is the flow's Euler scheme, whose drift along M there is of second order.)
  * frame: eigendecomposition of H_f(z) (LAPACKE dsyevr); the eigenvectors of the codim
  *   largest eigenvalues span the normal space, the others the tangent space. Each vector's
  *   entry of largest magnitude is made positive, so the bases are deterministic.
@@ -213,5 +216,16 @@ typedef struct mf_custom_fns {
 } mf_custom_fns;
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
+
+/* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
+ * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
+ * drawn row-major (A then B) from stream (seed, 0). codim = (m + n) r - r^2, r = rank M (0 if
+ * r > p: no zero-loss manifold). Start U0 = M, V0 = I when m = n = p (Q Fig. 2). Residuals:
+ * vec(U V^T - M), weight 1. Projection, frames and noise are the generic ones. */
+int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, size_t p,
+                                      const double *M, unsigned long long seed, mf_err *err);
+/* M (m x n row-major) and the shape. */
+const double *mf_landscape_matrix_factorization_target(const mf_landscape *L, size_t *m, size_t *n,
+                                                       size_t *p);
 
 #endif
