@@ -120,5 +120,19 @@ function M.matrix_factorization(opts)
   return core.matrix_factorization(o.m or 5, o.n or 5, o.p, nil, o.seed)
 end
 
+local uv_schema = schema.new("mf.landscape.uv", {
+  { name = "n", kind = "count", default = 10, doc = "hidden width" },
+  { name = "P", kind = "count", default = 5, doc = "number of examples x_a ~ N(0, I), fixed by the seed (F A.1)" },
+  { name = "act", kind = "string", default = "linear", one_of = { "linear", "tanh", "relu" }, doc = "activation phi" },
+  { name = "d", kind = "count", default = 1, doc = "input dimension (d = m = 1: the vector UV model)" },
+  { name = "m", kind = "count", default = 1, doc = "output dimension" },
+  { name = "seed", kind = "natural", default = 0, doc = "data from stream (seed, 0), start U, V ~ N(0, 1) from stream (seed, 1)" },
+}, "f(x) = n^(-1/2) U phi(V x), L = 1/(2P) sum_a |f(x_a)|^2 (targets 0; flatter-faster Def. 3.6, eq. 11); z = (U m x n, V n x d) row-major; L.X the data; per-example residuals for label noise")
+
+function M.uv(opts)
+  local o = check(uv_schema, opts)
+  return core.uv(o.n, o.P, o.act, o.d, o.m, o.seed)
+end
+
 M._finite = finite
 return M

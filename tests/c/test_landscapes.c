@@ -94,7 +94,7 @@ static void check_derivatives(mf_landscape *L, const char *name, sampler smp, in
 }
 
 /* block (m = 5 lanes, ld = 7) equals point by point, bit for bit */
-static void check_block(mf_landscape *L, const char *name, sampler smp) {
+static void check_block(mf_landscape *L, const char *name, sampler smp, int with_project) {
     enum { M = 5, LD = 7 };
     const size_t d = L->dim;
     double *z = calloc(d * LD, sizeof *z), *v = calloc(d * LD, sizeof *v),
@@ -115,7 +115,7 @@ static void check_block(mf_landscape *L, const char *name, sampler smp) {
     L->type->hess(L, M, z, LD, h, LD);
     L->type->hvp(L, M, z, LD, v, LD, hv, LD);
     L->type->trace_hessian(L, M, z, LD, tr);
-    if (L->codim) L->type->project(L, M, z, LD, pz, LD);
+    if (with_project) L->type->project(L, M, z, LD, pz, LD);
     int differ = 0;
     for (size_t i = 0; i < M; i++) {
         for (size_t k = 0; k < d; k++)
@@ -124,13 +124,13 @@ static void check_block(mf_landscape *L, const char *name, sampler smp) {
         mf_landscape_grad(L, x, gx);
         mf_landscape_hess(L, x, hx);
         mf_landscape_hvp(L, x, u, hvx);
-        if (L->codim) mf_landscape_project(L, x, px, NULL);
+        if (with_project) mf_landscape_project(L, x, px, NULL);
         differ += memcmp(&fx, &f[i], sizeof fx) != 0;
         differ += memcmp(&tx, &tr[i], sizeof tx) != 0;
         for (size_t k = 0; k < d; k++) {
             differ += memcmp(&gx[k], &g[k * LD + i], sizeof(double)) != 0;
             differ += memcmp(&hvx[k], &hv[k * LD + i], sizeof(double)) != 0;
-            if (L->codim) differ += memcmp(&px[k], &pz[k * LD + i], sizeof(double)) != 0;
+            if (with_project) differ += memcmp(&px[k], &pz[k * LD + i], sizeof(double)) != 0;
         }
         for (size_t k = 0; k < d * d; k++)
             differ += memcmp(&hx[k], &h[k * LD + i], sizeof(double)) != 0;
@@ -222,7 +222,7 @@ static void check_manifold(mf_landscape *L, const char *name, sampler smp, int t
 static void check_all(mf_landscape *L, const char *name, sampler smp, double tol) {
     int coarse = L->type->dhess == mf_landscape_generic_dhess_coarse;
     check_derivatives(L, name, smp, 20, tol, coarse ? 1e-4 : tol, coarse ? 1e-3 : 1e-5);
-    check_block(L, name, smp);
+    check_block(L, name, smp, L->codim > 0);
     if (L->codim) check_manifold(L, name, smp, 10);
 }
 
@@ -488,6 +488,50 @@ static void test_matrix_factorization(void) {
           "NaN in M: %s", err.msg);
 }
 
+static void sample_small_all(mf_rng *r, size_t d, double *z) {
+    for (size_t k = 0; k < d; k++)
+        z[k] = 0.7 * mf_rng_normal(r);
+}
+
+static void test_uv(void) {
+    mf_landscape *L;
+    mf_err err;
+    const char *names[] = {"uv linear", "uv tanh", "uv relu"};
+    for (int a = MF_ACT_LINEAR; a <= MF_ACT_RELU; a++) {
+        CHECK(mf_landscape_uv(&L, 3, 4, a, 2, 2, 7, &err) == MF_OK, "uv: %s", err.msg);
+        check_derivatives(L, names[a], sample_small_all, 20, 1e-6, 1e-6, 1e-5);
+        check_block(L, names[a], sample_small_all, a == MF_ACT_LINEAR); /* nonlinear: slow flows */
+        check_residuals(L, names[a], sample_small_all);
+        mf_landscape_free(L);
+    }
+    /* the vector UV model (d = m = 1), linear: on M, Tr H = (mu2/n)(|u|^2 + |v|^2) (F(123)) */
+    CHECK(mf_landscape_uv(&L, 4, 5, MF_ACT_LINEAR, 1, 1, 2, &err) == MF_OK, "uv vector");
+    CHECK(L->codim == 1 && L->x0 != NULL, "vector UV: codim 1, start");
+    check_manifold(L, "vector uv linear", sample_small_all, 5);
+    size_t P;
+    const double *X = mf_landscape_uv_data(L, &P, NULL);
+    double mu2 = 0;
+    for (size_t a = 0; a < P; a++)
+        mu2 += X[a] * X[a] / (double)P;
+    double z[8], p[8];
+    mf_rng r;
+    mf_rng_seed(&r, 1, 0);
+    sample_normal(&r, 8, z);
+    CHECK(mf_landscape_project(L, z, p, &err) == MF_OK, "uv project");
+    double nn = 0;
+    for (int k = 0; k < 8; k++)
+        nn += p[k] * p[k];
+    CHECK_CLOSE(mf_landscape_trace_hessian(L, p), mu2 / 4 * nn, 1e-10, "vector UV trace on M");
+    mf_landscape_free(L);
+    /* tanh: the generic projection reaches the zero-loss set */
+    CHECK(mf_landscape_uv(&L, 3, 2, MF_ACT_TANH, 1, 1, 4, &err) == MF_OK, "uv tanh small");
+    CHECK(L->codim == 2, "uv tanh codim %zu", L->codim);
+    CHECK(mf_landscape_project(L, L->x0, p, &err) == MF_OK && mf_landscape_value(L, p) <= 1e-12,
+          "uv tanh projection of the start");
+    mf_landscape_free(L);
+    CHECK(mf_landscape_uv(&L, 3, 2, 7, 1, 1, 4, &err) == MF_EINVAL, "bad activation");
+}
+
 static void test_bad_input(void) {
     mf_landscape *L = (mf_landscape *)1;
     mf_err err;
@@ -512,6 +556,7 @@ int main(void) {
     test_rotated_valley();
     test_sphere3d();
     test_matrix_factorization();
+    test_uv();
     test_bad_input();
     return check_summary();
 }

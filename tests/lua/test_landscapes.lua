@@ -163,6 +163,33 @@ do -- matrix factorization: the recipe, a user M, the trace on the manifold (MAT
   H.raises({ "mf.landscape.matrix_factorization", "options 'm'/'n'" }, mf.landscape.matrix_factorization, { M = { { 1, 2 } }, m = 2 })
 end
 
+do -- the UV model: the vector model's trace on the manifold (F(123)), data from the seed
+  local U = mf.landscape.uv { n = 4, P = 5, seed = 2 }
+  H.check(U.dim == 8 and U.codim == 1 and U.nres == 5 and #U.x0 == 8, "vector UV shape")
+  check_landscape(U, "uv linear", U.x0)
+  local mu2 = 0
+  for a = 1, 5 do mu2 = mu2 + U.X[a][1] ^ 2 / 5 end
+  local p = U:project(U.x0)
+  H.close(U:trace_hessian(p), mu2 / 4 * dot(p, p), 1e-10, "vector UV: Tr H = (mu2/n)(|u|^2 + |v|^2) on M")
+  local T = mf.landscape.uv { n = 3, P = 4, act = "tanh", d = 2, m = 2, seed = 1 }
+  local z = {}
+  for k = 1, T.dim do z[k] = 0.5 * math.sin(k) end
+  H.close(T:value(z), (function()
+    local s = 0 -- 1/(2P) sum_a |n^(-1/2) U tanh(V x_a)|^2, by hand
+    for a = 1, 4 do
+      local x, h = T.X[a], {}
+      for k = 1, 3 do h[k] = math.tanh(z[6 + (k - 1) * 2 + 1] * x[1] + z[6 + (k - 1) * 2 + 2] * x[2]) end
+      for j = 1, 2 do
+        local f = 0
+        for k = 1, 3 do f = f + z[(j - 1) * 3 + k] * h[k] end
+        s = s + (f / math.sqrt(3)) ^ 2
+      end
+    end
+    return s / 8
+  end)(), 1e-14, "uv tanh value by hand")
+  H.raises({ "mf.landscape.uv", "option 'act'", "\"relu\"" }, mf.landscape.uv, { act = "sigmoid" })
+end
+
 -- bad input: each error names the landscape and the option --------------------------------
 H.raises({ "mf.landscape.valley", "option 'h'", "h > 0" }, function()
   return mf.landscape.valley { h = function(x) return x, 1, 0 end }:value { -1, 1 }

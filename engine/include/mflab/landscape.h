@@ -228,4 +228,14 @@ int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, si
 const double *mf_landscape_matrix_factorization_target(const mf_landscape *L, size_t *m, size_t *n,
                                                        size_t *p);
 
+/* The UV model (flatter-faster Def. 3.6, eq. 11): f(x) = n^(-1/2) U phi(V x), U m x n, V n x d,
+ * L = 1/(2P) sum_a |f(x_a)|^2 (targets y_a = 0, F A.1); z = (U, V) row-major. Data x_a ~ N(0, I)
+ * (P x d row-major) from stream (seed, 0); start U, V ~ N(0, 1) from stream (seed, 1).
+ * Residuals f_j(x_a) (a-major), weight 1/(2P). codim: m min(d, P) for the linear model, else
+ * min(P m, dim) (generic points of the zero-loss set). Activation MF_ACT_*. */
+enum { MF_ACT_LINEAR, MF_ACT_TANH, MF_ACT_RELU };
+int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
+                    unsigned long long seed, mf_err *err);
+const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d);
+
 #endif

@@ -318,6 +318,10 @@ static int land_index(lua_State *L) {
         size_t m, n, p;
         const double *M = mf_landscape_matrix_factorization_target(ls, &m, &n, &p);
         push_rows(L, M, m, n);
+    } else if (strcmp(k, "X") == 0 && strcmp(ls->type->name, "uv") == 0) {
+        size_t P, d;
+        const double *X = mf_landscape_uv_data(ls, &P, &d);
+        push_rows(L, X, P, d);
     } else if (strcmp(k, "U") == 0 && strcmp(ls->type->name, "sphere3d") == 0) {
         double U[9];
         mf_landscape_sphere3d_u(ls, U);
@@ -535,6 +539,23 @@ static int l_matrix_factorization(lua_State *L) {
     return 1;
 }
 
+/* core.uv(n, P, act, d, m, seed) with act "linear" | "tanh" | "relu" */
+static int l_uv(lua_State *L) {
+    static const char *const acts[] = {"linear", "tanh", "relu", NULL};
+    lua_Integer n = luaL_checkinteger(L, 1), P = luaL_checkinteger(L, 2);
+    int act = luaL_checkoption(L, 3, "linear", acts);
+    lua_Integer d = luaL_checkinteger(L, 4), m = luaL_checkinteger(L, 5),
+                seed = luaL_checkinteger(L, 6);
+    if (n < 1 || P < 1 || d < 1 || m < 1)
+        return luaL_error(L, "mf.landscape.uv: n, P, d and m must be >= 1");
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_uv(&l->L, (size_t)n, (size_t)P, act, (size_t)d, (size_t)m,
+                        (unsigned long long)seed, &err))
+        return mfl_raise(L, "mf.landscape.uv", &err);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -555,6 +576,7 @@ void mfl_open_landscape(lua_State *L) {
                                      {"sphere3d", l_sphere3d},
                                      {"custom", l_custom},
                                      {"matrix_factorization", l_matrix_factorization},
+                                     {"uv", l_uv},
                                      {NULL, NULL}};
     luaL_setfuncs(L, ctors, 0);
 }
