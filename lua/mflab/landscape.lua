@@ -89,5 +89,50 @@ function M.custom(opts)
   return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
 end
 
+schema.kinds.matrix = function(v)
+  if type(v) ~= "table" or #v == 0 or type(v[1]) ~= "table" then return false, "a table of rows of numbers" end
+  for r = 1, #v do
+    if type(v[r]) ~= "table" or #v[r] ~= #v[1] then return false, "a table of rows of equal length" end
+    for c = 1, #v[r] do
+      if not finite(v[r][c]) then return false, "a table of rows of finite numbers" end
+    end
+  end
+  return true
+end
+
+local mf_schema = schema.new("mf.landscape.matrix_factorization", {
+  { name = "M", kind = "matrix", doc = "the target matrix (m rows of n numbers); or give m, n and seed" },
+  { name = "m", kind = "count", doc = "rows of M (with the seeded recipe; default 5)" },
+  { name = "n", kind = "count", doc = "columns of M (with the seeded recipe; default 5)" },
+  { name = "p", kind = "count", default = 5, doc = "inner dimension: U is m x p, V is n x p" },
+  { name = "seed", kind = "natural", default = 0, doc = "recipe M = A B^T, A (m x p), B (n x p) standard normal from stream (seed, 0)" },
+}, "f(U, V) = |U V^T - M|_F^2 (quasistatic §3); z = (U, V) flattened row-major; manifold U V^T = M; start U0 = M, V0 = I when m = n = p")
+
+function M.matrix_factorization(opts)
+  local o = check(mf_schema, opts)
+  if o.M then
+    if opts.m and opts.m ~= #o.M or opts.n and opts.n ~= #o.M[1] then
+      error(("mf.landscape.matrix_factorization: options 'm'/'n' (%s x %s) do not match option 'M' (%d x %d)")
+        :format(tostring(opts.m), tostring(opts.n), #o.M, #o.M[1]), 2)
+    end
+    return core.matrix_factorization(#o.M, #o.M[1], o.p, o.M, o.seed)
+  end
+  return core.matrix_factorization(o.m or 5, o.n or 5, o.p, nil, o.seed)
+end
+
+local uv_schema = schema.new("mf.landscape.uv", {
+  { name = "n", kind = "count", default = 10, doc = "hidden width" },
+  { name = "P", kind = "count", default = 5, doc = "number of examples x_a ~ N(0, I), fixed by the seed (F A.1)" },
+  { name = "act", kind = "string", default = "linear", one_of = { "linear", "tanh", "relu" }, doc = "activation phi" },
+  { name = "d", kind = "count", default = 1, doc = "input dimension (d = m = 1: the vector UV model)" },
+  { name = "m", kind = "count", default = 1, doc = "output dimension" },
+  { name = "seed", kind = "natural", default = 0, doc = "data from stream (seed, 0), start U, V ~ N(0, 1) from stream (seed, 1)" },
+}, "f(x) = n^(-1/2) U phi(V x), L = 1/(2P) sum_a |f(x_a)|^2 (targets 0; flatter-faster Def. 3.6, eq. 11); z = (U m x n, V n x d) row-major; L.X the data; per-example residuals for label noise")
+
+function M.uv(opts)
+  local o = check(uv_schema, opts)
+  return core.uv(o.n, o.P, o.act, o.d, o.m, o.seed)
+end
+
 M._finite = finite
 return M

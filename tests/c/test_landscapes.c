@@ -94,7 +94,7 @@ static void check_derivatives(mf_landscape *L, const char *name, sampler smp, in
 }
 
 /* block (m = 5 lanes, ld = 7) equals point by point, bit for bit */
-static void check_block(mf_landscape *L, const char *name, sampler smp) {
+static void check_block(mf_landscape *L, const char *name, sampler smp, int with_project) {
     enum { M = 5, LD = 7 };
     const size_t d = L->dim;
     double *z = calloc(d * LD, sizeof *z), *v = calloc(d * LD, sizeof *v),
@@ -115,7 +115,7 @@ static void check_block(mf_landscape *L, const char *name, sampler smp) {
     L->type->hess(L, M, z, LD, h, LD);
     L->type->hvp(L, M, z, LD, v, LD, hv, LD);
     L->type->trace_hessian(L, M, z, LD, tr);
-    if (L->codim) L->type->project(L, M, z, LD, pz, LD);
+    if (with_project) L->type->project(L, M, z, LD, pz, LD);
     int differ = 0;
     for (size_t i = 0; i < M; i++) {
         for (size_t k = 0; k < d; k++)
@@ -124,13 +124,13 @@ static void check_block(mf_landscape *L, const char *name, sampler smp) {
         mf_landscape_grad(L, x, gx);
         mf_landscape_hess(L, x, hx);
         mf_landscape_hvp(L, x, u, hvx);
-        if (L->codim) mf_landscape_project(L, x, px, NULL);
+        if (with_project) mf_landscape_project(L, x, px, NULL);
         differ += memcmp(&fx, &f[i], sizeof fx) != 0;
         differ += memcmp(&tx, &tr[i], sizeof tx) != 0;
         for (size_t k = 0; k < d; k++) {
             differ += memcmp(&gx[k], &g[k * LD + i], sizeof(double)) != 0;
             differ += memcmp(&hvx[k], &hv[k * LD + i], sizeof(double)) != 0;
-            if (L->codim) differ += memcmp(&px[k], &pz[k * LD + i], sizeof(double)) != 0;
+            if (with_project) differ += memcmp(&px[k], &pz[k * LD + i], sizeof(double)) != 0;
         }
         for (size_t k = 0; k < d * d; k++)
             differ += memcmp(&hx[k], &h[k * LD + i], sizeof(double)) != 0;
@@ -222,7 +222,7 @@ static void check_manifold(mf_landscape *L, const char *name, sampler smp, int t
 static void check_all(mf_landscape *L, const char *name, sampler smp, double tol) {
     int coarse = L->type->dhess == mf_landscape_generic_dhess_coarse;
     check_derivatives(L, name, smp, 20, tol, coarse ? 1e-4 : tol, coarse ? 1e-3 : 1e-5);
-    check_block(L, name, smp);
+    check_block(L, name, smp, L->codim > 0);
     if (L->codim) check_manifold(L, name, smp, 10);
 }
 
@@ -406,6 +406,132 @@ static void test_sphere3d(void) {
     mf_landscape_free(L), mf_landscape_free(L2), mf_landscape_free(L3);
 }
 
+/* residuals: f = w sum r^2, J against differences of r, residual_jt_sub = J^T xi */
+static void check_residuals(mf_landscape *L, const char *name, sampler smp) {
+    const size_t d = L->dim, n = L->nres;
+    double *z = malloc(sizeof(double) * (3 * d + 4 * n + 2 * n * d)), *zp = z + d, *g = zp + d,
+           *r = g + d, *rp = r + n, *rm = rp + n, *xi = rm + n, *J = xi + n, *fdJ = J + n * d;
+    mf_rng rg;
+    mf_rng_seed(&rg, 31, 0);
+    smp(&rg, d, z);
+    L->type->residuals(L, 1, z, 1, r, 1);
+    double s = 0;
+    for (size_t a = 0; a < n; a++)
+        s += r[a] * r[a];
+    CHECK_CLOSE(L->res_weight * s, mf_landscape_value(L, z), 1e-13, "f = w sum r^2");
+    L->type->residual_jacobian(L, z, J);
+    for (size_t k = 0; k < d; k++) {
+        double e = 1e-6 * fmax(1.0, fabs(z[k]));
+        memcpy(zp, z, sizeof(double) * d);
+        zp[k] = z[k] + e;
+        L->type->residuals(L, 1, zp, 1, rp, 1);
+        zp[k] = z[k] - e;
+        L->type->residuals(L, 1, zp, 1, rm, 1);
+        for (size_t a = 0; a < n; a++)
+            fdJ[a * d + k] = (rp[a] - rm[a]) / (2 * e);
+    }
+    CHECK(rel(n * d, J, fdJ) <= 1e-7, "%s: residual Jacobian vs differences %g", name,
+          rel(n * d, J, fdJ));
+    sample_normal(&rg, n, xi);
+    memset(g, 0, sizeof(double) * d);
+    L->type->residual_jt_sub(L, 1, z, 1, 0.5, xi, 1, g, 1);
+    double worst = 0;
+    for (size_t k = 0; k < d; k++) {
+        double t = 0;
+        for (size_t a = 0; a < n; a++)
+            t += J[a * d + k] * xi[a];
+        worst = fmax(worst, fabs(-g[k] - 0.5 * t));
+    }
+    CHECK(worst <= 1e-12, "%s: residual_jt_sub != J^T xi, %g", name, worst);
+    free(z);
+}
+
+static void test_matrix_factorization(void) {
+    mf_landscape *L;
+    mf_err err;
+    CHECK(mf_landscape_matrix_factorization(&L, 3, 4, 2, NULL, 5, &err) == MF_OK, "mf: %s",
+          err.msg);
+    CHECK(L->dim == 14 && L->codim == (3 + 4) * 2 - 4, "mf dims %zu %zu", L->dim, L->codim);
+    check_all(L, "matrix_factorization 3x4 p=2", sample_normal, 1e-6);
+    check_residuals(L, "matrix_factorization", sample_normal);
+    /* on M: Tr H = 2 (m |V|^2 + n |U|^2) (MATH.md §1), against the dense Hessian */
+    mf_rng r;
+    mf_rng_seed(&r, 8, 0);
+    double z[14], p[14], H[196];
+    sample_normal(&r, 14, z);
+    CHECK(mf_landscape_project(L, z, p, &err) == MF_OK, "mf project: %s", err.msg);
+    mf_landscape_hess(L, p, H);
+    double tr = 0, su = 0, sv = 0;
+    for (int k = 0; k < 14; k++)
+        tr += H[k * 14 + k];
+    for (int k = 0; k < 6; k++)
+        su += p[k] * p[k];
+    for (int k = 6; k < 14; k++)
+        sv += p[k] * p[k];
+    CHECK_CLOSE(tr, 2 * (3 * sv + 4 * su), 1e-12, "mf trace on the manifold");
+    mf_landscape_free(L);
+    /* m = n = p: full-rank M, codim m n, start U0 = M, V0 = I; a user M */
+    CHECK(mf_landscape_matrix_factorization(&L, 3, 3, 3, NULL, 1, NULL) == MF_OK, "mf 3x3");
+    CHECK(L->codim == 9 && L->x0 && L->x0[9] == 1.0 && L->x0[10] == 0.0, "mf square start");
+    const double *M = mf_landscape_matrix_factorization_target(L, NULL, NULL, NULL);
+    CHECK(memcmp(L->x0, M, 9 * sizeof(double)) == 0, "U0 = M");
+    check_all(L, "matrix_factorization 3x3", sample_normal, 1e-6);
+    mf_landscape *L2;
+    CHECK(mf_landscape_matrix_factorization(&L2, 3, 3, 3, M, 0, NULL) == MF_OK, "user M");
+    CHECK(memcmp(mf_landscape_matrix_factorization_target(L2, NULL, NULL, NULL), M,
+                 9 * sizeof(double)) == 0,
+          "user M kept");
+    mf_landscape_free(L), mf_landscape_free(L2);
+    double bad[4] = {1, NAN, 0, 1};
+    CHECK(mf_landscape_matrix_factorization(&L, 2, 2, 2, bad, 0, &err) == MF_EINVAL &&
+              strstr(err.msg, "M[1][2]"),
+          "NaN in M: %s", err.msg);
+}
+
+static void sample_small_all(mf_rng *r, size_t d, double *z) {
+    for (size_t k = 0; k < d; k++)
+        z[k] = 0.7 * mf_rng_normal(r);
+}
+
+static void test_uv(void) {
+    mf_landscape *L;
+    mf_err err;
+    const char *names[] = {"uv linear", "uv tanh", "uv relu"};
+    for (int a = MF_ACT_LINEAR; a <= MF_ACT_RELU; a++) {
+        CHECK(mf_landscape_uv(&L, 3, 4, a, 2, 2, 7, &err) == MF_OK, "uv: %s", err.msg);
+        check_derivatives(L, names[a], sample_small_all, 20, 1e-6, 1e-6, 1e-5);
+        check_block(L, names[a], sample_small_all, a == MF_ACT_LINEAR); /* nonlinear: slow flows */
+        check_residuals(L, names[a], sample_small_all);
+        mf_landscape_free(L);
+    }
+    /* the vector UV model (d = m = 1), linear: on M, Tr H = (mu2/n)(|u|^2 + |v|^2) (F(123)) */
+    CHECK(mf_landscape_uv(&L, 4, 5, MF_ACT_LINEAR, 1, 1, 2, &err) == MF_OK, "uv vector");
+    CHECK(L->codim == 1 && L->x0 != NULL, "vector UV: codim 1, start");
+    check_manifold(L, "vector uv linear", sample_small_all, 5);
+    size_t P;
+    const double *X = mf_landscape_uv_data(L, &P, NULL);
+    double mu2 = 0;
+    for (size_t a = 0; a < P; a++)
+        mu2 += X[a] * X[a] / (double)P;
+    double z[8], p[8];
+    mf_rng r;
+    mf_rng_seed(&r, 1, 0);
+    sample_normal(&r, 8, z);
+    CHECK(mf_landscape_project(L, z, p, &err) == MF_OK, "uv project");
+    double nn = 0;
+    for (int k = 0; k < 8; k++)
+        nn += p[k] * p[k];
+    CHECK_CLOSE(mf_landscape_trace_hessian(L, p), mu2 / 4 * nn, 1e-10, "vector UV trace on M");
+    mf_landscape_free(L);
+    /* tanh: the generic projection reaches the zero-loss set */
+    CHECK(mf_landscape_uv(&L, 3, 2, MF_ACT_TANH, 1, 1, 4, &err) == MF_OK, "uv tanh small");
+    CHECK(L->codim == 2, "uv tanh codim %zu", L->codim);
+    CHECK(mf_landscape_project(L, L->x0, p, &err) == MF_OK && mf_landscape_value(L, p) <= 1e-12,
+          "uv tanh projection of the start");
+    mf_landscape_free(L);
+    CHECK(mf_landscape_uv(&L, 3, 2, 7, 1, 1, 4, &err) == MF_EINVAL, "bad activation");
+}
+
 static void test_bad_input(void) {
     mf_landscape *L = (mf_landscape *)1;
     mf_err err;
@@ -429,6 +555,8 @@ int main(void) {
     test_generic_matches_valley();
     test_rotated_valley();
     test_sphere3d();
+    test_matrix_factorization();
+    test_uv();
     test_bad_input();
     return check_summary();
 }

@@ -143,6 +143,53 @@ do
   end)
 end
 
+do -- matrix factorization: the recipe, a user M, the trace on the manifold (MATH.md §1)
+  local F = mf.landscape.matrix_factorization { m = 3, n = 4, p = 2, seed = 3 }
+  H.check(F.dim == 14 and F.codim == 10 and F.x0 == nil, "mf 3x4, p = 2: dim, codim, no start")
+  local z = {}
+  for k = 1, 14 do z[k] = math.cos(k) end
+  check_landscape(F, "matrix_factorization", z)
+  local p = F:project(z)
+  local su, sv = 0, 0
+  for k = 1, 6 do su = su + p[k] ^ 2 end
+  for k = 7, 14 do sv = sv + p[k] ^ 2 end
+  H.close(F:trace_hessian(p), 2 * (3 * sv + 4 * su), 1e-12, "mf: Tr H = 2(m|V|^2 + n|U|^2) on M")
+  local S = mf.landscape.matrix_factorization {}
+  H.check(S.dim == 50 and S.codim == 25 and S.x0[1] == S.M[1][1] and S.x0[26] == 1 and S.x0[27] == 0,
+    "mf default 5x5, p = 5, start U0 = M, V0 = I")
+  local G = mf.landscape.matrix_factorization { M = { { 1, 2 }, { 3, 4 } }, p = 2 }
+  H.close(G:value { 1, 0, 0, 1, 1, 3, 2, 4 }, 0, 0, "user M: U = I, V = M^T is a minimum")
+  H.raises({ "mf.landscape.matrix_factorization", "option 'M'" }, mf.landscape.matrix_factorization, { M = { { 1, 2 }, { 3 } } })
+  H.raises({ "mf.landscape.matrix_factorization", "options 'm'/'n'" }, mf.landscape.matrix_factorization, { M = { { 1, 2 } }, m = 2 })
+end
+
+do -- the UV model: the vector model's trace on the manifold (F(123)), data from the seed
+  local U = mf.landscape.uv { n = 4, P = 5, seed = 2 }
+  H.check(U.dim == 8 and U.codim == 1 and U.nres == 5 and #U.x0 == 8, "vector UV shape")
+  check_landscape(U, "uv linear", U.x0)
+  local mu2 = 0
+  for a = 1, 5 do mu2 = mu2 + U.X[a][1] ^ 2 / 5 end
+  local p = U:project(U.x0)
+  H.close(U:trace_hessian(p), mu2 / 4 * dot(p, p), 1e-10, "vector UV: Tr H = (mu2/n)(|u|^2 + |v|^2) on M")
+  local T = mf.landscape.uv { n = 3, P = 4, act = "tanh", d = 2, m = 2, seed = 1 }
+  local z = {}
+  for k = 1, T.dim do z[k] = 0.5 * math.sin(k) end
+  H.close(T:value(z), (function()
+    local s = 0 -- 1/(2P) sum_a |n^(-1/2) U tanh(V x_a)|^2, by hand
+    for a = 1, 4 do
+      local x, h = T.X[a], {}
+      for k = 1, 3 do h[k] = math.tanh(z[6 + (k - 1) * 2 + 1] * x[1] + z[6 + (k - 1) * 2 + 2] * x[2]) end
+      for j = 1, 2 do
+        local f = 0
+        for k = 1, 3 do f = f + z[(j - 1) * 3 + k] * h[k] end
+        s = s + (f / math.sqrt(3)) ^ 2
+      end
+    end
+    return s / 8
+  end)(), 1e-14, "uv tanh value by hand")
+  H.raises({ "mf.landscape.uv", "option 'act'", "\"relu\"" }, mf.landscape.uv, { act = "sigmoid" })
+end
+
 -- bad input: each error names the landscape and the option --------------------------------
 H.raises({ "mf.landscape.valley", "option 'h'", "h > 0" }, function()
   return mf.landscape.valley { h = function(x) return x, 1, 0 end }:value { -1, 1 }

@@ -114,8 +114,11 @@ void mf_landscape_free(mf_landscape *L);
  *   from rounding; the cube root of the machine epsilon balances the two).
  * trace_hessian: the diagonal of the dense Hessian.
  * project: the gradient-flow limit Phi(z) = lim z(t), dz/dt = -grad f, by an adaptive
- *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <=
- *   MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL gradients.
+ *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <= 1e-8 max(1, |z|),
+ *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
+ *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
+ *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient
+ *   descent is the flow's Euler scheme, whose drift along M there is of second order.)
  * frame: eigendecomposition of H_f(z) (LAPACKE dsyevr); the eigenvectors of the codim
  *   largest eigenvalues span the normal space, the others the tangent space. Each vector's
  *   entry of largest magnitude is made positive, so the bases are deterministic.
@@ -213,5 +216,26 @@ typedef struct mf_custom_fns {
 } mf_custom_fns;
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
+
+/* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
+ * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
+ * drawn row-major (A then B) from stream (seed, 0). codim = (m + n) r - r^2, r = rank M (0 if
+ * r > p: no zero-loss manifold). Start U0 = M, V0 = I when m = n = p (Q Fig. 2). Residuals:
+ * vec(U V^T - M), weight 1. Projection, frames and noise are the generic ones. */
+int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, size_t p,
+                                      const double *M, unsigned long long seed, mf_err *err);
+/* M (m x n row-major) and the shape. */
+const double *mf_landscape_matrix_factorization_target(const mf_landscape *L, size_t *m, size_t *n,
+                                                       size_t *p);
+
+/* The UV model (flatter-faster Def. 3.6, eq. 11): f(x) = n^(-1/2) U phi(V x), U m x n, V n x d,
+ * L = 1/(2P) sum_a |f(x_a)|^2 (targets y_a = 0, F A.1); z = (U, V) row-major. Data x_a ~ N(0, I)
+ * (P x d row-major) from stream (seed, 0); start U, V ~ N(0, 1) from stream (seed, 1).
+ * Residuals f_j(x_a) (a-major), weight 1/(2P). codim: m min(d, P) for the linear model, else
+ * min(P m, dim) (generic points of the zero-loss set). Activation MF_ACT_*. */
+enum { MF_ACT_LINEAR, MF_ACT_TANH, MF_ACT_RELU };
+int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
+                    unsigned long long seed, mf_err *err);
+const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d);
 
 #endif

@@ -257,7 +257,51 @@ static const double dp_a[7][6] = {
 static const double dp_e[7] = {71.0 / 57600,      0,          -71.0 / 16695, 71.0 / 1920,
                                -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
 
-/* x (in place) -> Phi(x); 0 on success. */
+/* Gradient descent from x (near M) until |grad f| <= gtol, with step 0.9/lambda, lambda the
+ * largest Hessian eigenvalue by power iteration on hvp; the step halves whenever |grad f|
+ * grows. GD is the Euler scheme of the flow: near M its drift along M is second order in the
+ * distance to M, which is already below the switch-over threshold. */
+static int polish(const mf_landscape *L, double *x, double *g, double gtol, long evals) {
+    const size_t d = L->dim;
+    double *w = mf_scratch(SCR_POLISH, sizeof(double) * 3 * d);
+    if (!w) return -1;
+    double *v = w + d, *hv = v + d, gn = mf_norm2(d, g), lam = 0.0;
+    memcpy(v, g, sizeof(double) * d);
+    for (int it = 0; it < 30; it++) {
+        double nv = mf_norm2(d, v);
+        if (!(nv > 0.0) || !isfinite(nv)) break;
+        for (size_t a = 0; a < d; a++)
+            v[a] /= nv;
+        L->type->hvp(L, 1, x, 1, v, 1, hv, 1);
+        lam = mf_norm2(d, hv);
+        memcpy(v, hv, sizeof(double) * d);
+    }
+    if (!(lam > 0.0) || !isfinite(lam)) return -1;
+    double eta = 0.9 / lam;
+    while (evals < MF_PROJECT_MAXEVAL) {
+        memcpy(w, x, sizeof(double) * d);
+        for (size_t a = 0; a < d; a++)
+            x[a] -= eta * g[a];
+        L->type->grad(L, 1, x, 1, g, 1);
+        evals++;
+        double gn1 = mf_norm2(d, g);
+        if (!isfinite(gn1)) return -1;
+        if (gn1 <= gtol) return 0;
+        if (gn1 > gn) { /* overshoot: back, smaller step */
+            memcpy(x, w, sizeof(double) * d);
+            L->type->grad(L, 1, x, 1, g, 1);
+            eta *= 0.5;
+            continue;
+        }
+        gn = gn1;
+    }
+    return -1;
+}
+
+/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince until |grad f| is small
+ * (1e-8 max(1, |z|)), then gradient descent to |grad f| <= MF_PROJECT_GTOL max(1, |z|): an
+ * explicit adaptive method alone stalls near M, where it hovers at its stability limit and its
+ * error estimate sees only rounding. */
 static int gradient_flow(const mf_landscape *L, double *x) {
     const size_t d = L->dim;
     double *w = mf_scratch(SCR_PROJECT, sizeof(double) * 8 * d);
@@ -267,17 +311,20 @@ static int gradient_flow(const mf_landscape *L, double *x) {
         k[s] = w + (size_t)s * d;
     mf_landscape_grad(L, x, k[0]);
     long evals = 1;
-    double nz = mf_norm2(d, x), gn = mf_norm2(d, k[0]);
-    const double gtol = MF_PROJECT_GTOL * (nz > 1.0 ? nz : 1.0);
+    double nz = mf_norm2(d, x), gn = mf_norm2(d, k[0]), sc = nz > 1.0 ? nz : 1.0;
+    const double gtol = MF_PROJECT_GTOL * sc, gswitch = 1e-8 * sc;
     if (!isfinite(gn)) return -1;
     if (gn <= gtol) return 0;
     for (size_t a = 0; a < d; a++)
         k[0][a] = -k[0][a];
-    /* atol far below the target: near M an explicit method hovers at its stability limit,
-     * where the normal components sit at the level of atol */
-    const double rtol = 1e-10, atol = 1e-16 * (nz > 1.0 ? nz : 1.0);
-    double h = 1e-3 * (nz > 1.0 ? nz : 1.0) / gn;
+    const double rtol = 1e-10, atol = 1e-12 * sc;
+    double h = 1e-3 * sc / gn;
     while (evals < MF_PROJECT_MAXEVAL) {
+        if (mf_norm2(d, k[0]) <= gswitch) {
+            for (size_t a = 0; a < d; a++)
+                k[0][a] = -k[0][a];
+            return polish(L, x, k[0], gtol, evals);
+        }
         for (int s = 1; s < 7; s++) {
             for (size_t a = 0; a < d; a++) {
                 double acc = x[a];
@@ -297,8 +344,8 @@ static int gradient_flow(const mf_landscape *L, double *x) {
             for (int s = 0; s < 7; s++)
                 e += dp_e[s] * k[s][a];
             e *= h;
-            double sc = atol + rtol * fmax(fabs(x[a]), fabs(y[a]));
-            en += (e / sc) * (e / sc);
+            double sa = atol + rtol * fmax(fabs(x[a]), fabs(y[a]));
+            en += (e / sa) * (e / sa);
         }
         en = sqrt(en / (double)d);
         if (!isfinite(en)) {
@@ -383,7 +430,7 @@ void mf_landscape_generic_frame(const mf_landscape *L, const double *z, double *
 static void generic_noise_sub(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                               const double *xi, size_t ldxi, double *g, size_t ldg, int hessian) {
     const size_t d = L->dim, c = L->codim;
-    double *w = mf_scratch(SCR_HVP, sizeof(double) * (2 * d * d + 2 * d + c));
+    double *w = mf_scratch(SCR_NOISE, sizeof(double) * (2 * d * d + 2 * d + c));
     for (size_t i = 0; i < m; i++) {
         double *H = w, *V = w + d * d, *x = V + d * d, *px = x + d, *lam = px + d;
         int ok = w != NULL && c > 0;

@@ -11,6 +11,8 @@
  * routine uses its own slot so that they can call each other. */
 enum {
     SCR_PROJECT, /* generic_project */
+    SCR_POLISH,  /* generic_project, last stage */
+    SCR_NOISE,   /* generic noise hooks (they call project) */
     SCR_EIG,     /* eigen-decompositions: matrix, vectors, values, LAPACK work */
     SCR_EIGI,    /* LAPACK integer work */
     SCR_LANE,    /* one lane copied out of a block */

@@ -314,6 +314,14 @@ static int land_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)ls->nres);
     } else if (strcmp(k, "serial") == 0) {
         lua_pushboolean(L, (ls->flags & MF_LANDSCAPE_SERIAL) != 0);
+    } else if (strcmp(k, "M") == 0 && strcmp(ls->type->name, "matrix_factorization") == 0) {
+        size_t m, n, p;
+        const double *M = mf_landscape_matrix_factorization_target(ls, &m, &n, &p);
+        push_rows(L, M, m, n);
+    } else if (strcmp(k, "X") == 0 && strcmp(ls->type->name, "uv") == 0) {
+        size_t P, d;
+        const double *X = mf_landscape_uv_data(ls, &P, &d);
+        push_rows(L, X, P, d);
     } else if (strcmp(k, "U") == 0 && strcmp(ls->type->name, "sphere3d") == 0) {
         double U[9];
         mf_landscape_sphere3d_u(ls, U);
@@ -493,6 +501,61 @@ static int l_custom(lua_State *L) {
     return 1;
 }
 
+/* core.matrix_factorization(m, n, p, M|nil, seed): M a table of m rows of n numbers */
+static int l_matrix_factorization(lua_State *L) {
+    const char *fname = "mf.landscape.matrix_factorization";
+    lua_Integer m = luaL_checkinteger(L, 1), n = luaL_checkinteger(L, 2),
+                p = luaL_checkinteger(L, 3), seed = luaL_optinteger(L, 5, 0);
+    if (m < 1 || n < 1 || p < 1 || (m + n) * p > 100000)
+        return luaL_error(L, "%s: need m, n, p >= 1 and (m + n) p <= 100000", fname);
+    double *M = NULL;
+    if (!lua_isnoneornil(L, 4)) {
+        M = scratch(L, (size_t)(m * n));
+        if (luaL_len(L, 4) != m)
+            return luaL_error(L, "%s: option 'M' must have %d rows, got %d", fname, (int)m,
+                              (int)luaL_len(L, 4));
+        for (lua_Integer a = 0; a < m; a++) {
+            lua_geti(L, 4, a + 1);
+            if (!lua_istable(L, -1) || luaL_len(L, -1) != n)
+                return luaL_error(L, "%s: option 'M': row %d must be a table of %d numbers", fname,
+                                  (int)a + 1, (int)n);
+            for (lua_Integer b = 0; b < n; b++) {
+                lua_geti(L, -1, b + 1);
+                int ok;
+                M[a * n + b] = lua_tonumberx(L, -1, &ok);
+                if (!ok)
+                    return luaL_error(L, "%s: option 'M': entry [%d][%d] must be a number, got %s",
+                                      fname, (int)a + 1, (int)b + 1, luaL_typename(L, -1));
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_matrix_factorization(&l->L, (size_t)m, (size_t)n, (size_t)p, M,
+                                          (unsigned long long)seed, &err))
+        return mfl_raise(L, fname, &err);
+    return 1;
+}
+
+/* core.uv(n, P, act, d, m, seed) with act "linear" | "tanh" | "relu" */
+static int l_uv(lua_State *L) {
+    static const char *const acts[] = {"linear", "tanh", "relu", NULL};
+    lua_Integer n = luaL_checkinteger(L, 1), P = luaL_checkinteger(L, 2);
+    int act = luaL_checkoption(L, 3, "linear", acts);
+    lua_Integer d = luaL_checkinteger(L, 4), m = luaL_checkinteger(L, 5),
+                seed = luaL_checkinteger(L, 6);
+    if (n < 1 || P < 1 || d < 1 || m < 1)
+        return luaL_error(L, "mf.landscape.uv: n, P, d and m must be >= 1");
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_uv(&l->L, (size_t)n, (size_t)P, act, (size_t)d, (size_t)m,
+                        (unsigned long long)seed, &err))
+        return mfl_raise(L, "mf.landscape.uv", &err);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -512,6 +575,8 @@ void mfl_open_landscape(lua_State *L) {
                                      {"quadratic_manifold", l_quadratic_manifold},
                                      {"sphere3d", l_sphere3d},
                                      {"custom", l_custom},
+                                     {"matrix_factorization", l_matrix_factorization},
+                                     {"uv", l_uv},
                                      {NULL, NULL}};
     luaL_setfuncs(L, ctors, 0);
 }

@@ -1,0 +1,243 @@
+/* The UV model (flatter-faster Def. 3.6 and eq. 11; MATH.md §1): f(x) = n^(-1/2) U phi(V x),
+ * U in R^(m x n), V in R^(n x d), phi in {identity, tanh, relu} elementwise, loss
+ * L = 1/(2P) sum_a |y_a - f(x_a)|^2 with y_a = 0 (F A.1); z = (U row-major, V row-major).
+ * Residuals r_aj = f_j(x_a) - y_aj with weight 1/(2P), so label noise perturbs each target.
+ * With s = n^(-1/2), h_a = V x_a:
+ *   dr_aj/dU_jk = s phi(h_ak),  dr_aj/dV_kl = s U_jk phi'(h_ak) x_al,
+ *   H = (1/P) sum_aj (J_aj J_aj^T + r_aj hess r_aj), where hess r_aj has the entries
+ *   (U_jk, V_kl): s phi'(h_ak) x_al and (V_kl, V_kl'): s U_jk phi''(h_ak) x_al x_al'. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landscape_impl.h"
+#include "mflab/landscape.h"
+#include "mflab/rng.h"
+
+typedef struct uv {
+    size_t n, P, d, m, D;
+    int act;
+    double *X;  /* P x d row-major */
+    double *x0; /* u, v ~ N(0, 1) */
+} uv;
+
+static void act(int kind, double h, double *p) { /* phi, phi', phi'' */
+    if (kind == MF_ACT_TANH) {
+        double t = tanh(h);
+        p[0] = t, p[1] = 1.0 - t * t, p[2] = -2.0 * t * (1.0 - t * t);
+    } else if (kind == MF_ACT_RELU) {
+        p[0] = h > 0.0 ? h : 0.0, p[1] = h > 0.0 ? 1.0 : 0.0, p[2] = 0.0;
+    } else {
+        p[0] = h, p[1] = 1.0, p[2] = 0.0;
+    }
+}
+
+/* residuals r (P m) and, if J is not NULL, their Jacobian (P m x D); if H is not NULL also
+ * the Hessian of the loss (D x D). work: n * 3 doubles. */
+static void uv_point(const uv *q, const double *z, double *r, double *J, double *H, double *w) {
+    const size_t n = q->n, d = q->d, m = q->m, D = q->D, mn = m * n;
+    const double s = 1.0 / sqrt((double)n), *U = z, *V = z + mn;
+    double *ph = w; /* phi, phi', phi'' of unit k at ph[3k..3k+2] */
+    if (H) memset(H, 0, sizeof(double) * D * D);
+    for (size_t a = 0; a < q->P; a++) {
+        const double *x = q->X + a * d;
+        for (size_t k = 0; k < n; k++) {
+            double h = 0.0;
+            for (size_t l = 0; l < d; l++)
+                h += V[k * d + l] * x[l];
+            act(q->act, h, ph + 3 * k);
+        }
+        for (size_t j = 0; j < m; j++) {
+            double f = 0.0;
+            for (size_t k = 0; k < n; k++)
+                f += U[j * n + k] * ph[3 * k];
+            double rj = s * f;
+            r[a * m + j] = rj;
+            if (!J) continue;
+            double *Jr = J + (a * m + j) * D;
+            memset(Jr, 0, sizeof(double) * D);
+            for (size_t k = 0; k < n; k++) {
+                Jr[j * n + k] = s * ph[3 * k];
+                for (size_t l = 0; l < d; l++)
+                    Jr[mn + k * d + l] = s * U[j * n + k] * ph[3 * k + 1] * x[l];
+            }
+            if (!H) continue;
+            const double c = 1.0 / (double)q->P;
+            for (size_t p1 = 0; p1 < D; p1++) /* Gauss-Newton part */
+                if (Jr[p1] != 0.0)
+                    for (size_t p2 = 0; p2 < D; p2++)
+                        H[p1 * D + p2] += c * Jr[p1] * Jr[p2];
+            for (size_t k = 0; k < n; k++) /* r times the Hessian of r */
+                for (size_t l = 0; l < d; l++) {
+                    size_t iu = j * n + k, iv = mn + k * d + l;
+                    double e = c * rj * s * ph[3 * k + 1] * x[l];
+                    H[iu * D + iv] += e, H[iv * D + iu] += e;
+                    for (size_t l2 = 0; l2 < d; l2++)
+                        H[iv * D + mn + k * d + l2] +=
+                            c * rj * s * U[j * n + k] * ph[3 * k + 2] * x[l] * x[l2];
+                }
+        }
+    }
+}
+
+static double *uv_work(const uv *q, int need_h) {
+    size_t D = q->D, R = q->P * q->m;
+    return mf_scratch(SCR_MODEL,
+                      sizeof(double) * (2 * D + R + R * D + (need_h ? D * D : 0) + 3 * q->n + 1));
+}
+
+static void uv_value(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *f) {
+    const uv *q = L->params;
+    double *w = uv_work(q, 0);
+    for (size_t i = 0; i < mm; i++) {
+        if (!w) {
+            f[i] = NAN;
+            continue;
+        }
+        double *x = w, *r = x + q->D, *ws = r + q->P * q->m;
+        lane_get(z, ld, q->D, i, x);
+        uv_point(q, x, r, NULL, NULL, ws);
+        double s = 0.0;
+        for (size_t a = 0; a < q->P * q->m; a++)
+            s += r[a] * r[a];
+        f[i] = s / (2.0 * (double)q->P);
+    }
+}
+
+static void uv_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *g,
+                    size_t ldg) {
+    const uv *q = L->params;
+    const size_t D = q->D, R = q->P * q->m;
+    double *w = uv_work(q, 0);
+    for (size_t i = 0; i < mm; i++) {
+        if (!w) {
+            for (size_t k = 0; k < D; k++)
+                g[k * ldg + i] = NAN;
+            continue;
+        }
+        double *x = w, *o = x + D, *r = o + D, *J = r + R, *ws = J + R * D;
+        lane_get(z, ld, D, i, x);
+        uv_point(q, x, r, J, NULL, ws);
+        for (size_t p = 0; p < D; p++) { /* (1/P) J^T r */
+            double s = 0.0;
+            for (size_t a = 0; a < R; a++)
+                s += J[a * D + p] * r[a];
+            o[p] = s / (double)q->P;
+        }
+        lane_put(g, ldg, D, i, o);
+    }
+}
+
+static void uv_hess(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *h,
+                    size_t ldh) {
+    const uv *q = L->params;
+    const size_t D = q->D, R = q->P * q->m;
+    double *w = uv_work(q, 1);
+    for (size_t i = 0; i < mm; i++) {
+        if (!w) {
+            for (size_t k = 0; k < D * D; k++)
+                h[k * ldh + i] = NAN;
+            continue;
+        }
+        double *x = w, *r = x + 2 * D, *J = r + R, *H = J + R * D, *ws = H + D * D;
+        lane_get(z, ld, D, i, x);
+        uv_point(q, x, r, J, H, ws);
+        lane_put(h, ldh, D * D, i, H);
+    }
+}
+
+static void uv_residuals(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *r,
+                         size_t ldr) {
+    const uv *q = L->params;
+    double *w = uv_work(q, 0);
+    for (size_t i = 0; i < mm; i++) {
+        if (!w) {
+            for (size_t a = 0; a < q->P * q->m; a++)
+                r[a * ldr + i] = NAN;
+            continue;
+        }
+        double *x = w, *rr = x + q->D, *ws = rr + q->P * q->m;
+        lane_get(z, ld, q->D, i, x);
+        uv_point(q, x, rr, NULL, NULL, ws);
+        lane_put(r, ldr, q->P * q->m, i, rr);
+    }
+}
+
+static void uv_residual_jacobian(const mf_landscape *L, const double *z, double *J) {
+    const uv *q = L->params;
+    double *w = mf_scratch(SCR_FD, sizeof(double) * (q->P * q->m + 3 * q->n));
+    if (!w) {
+        for (size_t a = 0; a < q->P * q->m * q->D; a++)
+            J[a] = NAN;
+        return;
+    }
+    uv_point(q, z, w, J, NULL, w + q->P * q->m);
+}
+
+static void uv_destroy(mf_landscape *L) {
+    uv *q = L->params;
+    free(q->X), free(q->x0);
+}
+
+static const mf_landscape_type uv_type = {
+    .name = "uv",
+    .value = uv_value,
+    .grad = uv_grad,
+    .hess = uv_hess,
+    .hvp = mf_landscape_generic_hvp,
+    .trace_hessian = mf_landscape_generic_trace_hessian,
+    .project = mf_landscape_generic_project,
+    .normal_sub = mf_landscape_generic_normal_sub,
+    .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
+    .frame = mf_landscape_generic_frame,
+    .dhess = mf_landscape_generic_dhess,
+    .residuals = uv_residuals,
+    .residual_jt_sub = mf_landscape_generic_residual_jt_sub,
+    .residual_jacobian = uv_residual_jacobian,
+    .destroy = uv_destroy,
+};
+
+int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
+                    unsigned long long seed, mf_err *err) {
+    *out = NULL;
+    if (n < 1 || P < 1 || d < 1 || m < 1 || (m + d) * n > 20000 || P * m > 100000)
+        return mf_err_set(err, MF_EINVAL,
+                          "need n, P, d, m >= 1, (m + d) n <= 20000 and P m <= 100000");
+    if (activation != MF_ACT_LINEAR && activation != MF_ACT_TANH && activation != MF_ACT_RELU)
+        return mf_err_set(err, MF_EINVAL, "unknown activation %d", activation);
+    mf_landscape *L = calloc(1, sizeof *L);
+    uv *q = calloc(1, sizeof *q);
+    size_t D = (m + d) * n;
+    double *X = malloc(sizeof(double) * P * d), *x0 = malloc(sizeof(double) * D);
+    if (!L || !q || !X || !x0) {
+        free(L), free(q), free(X), free(x0);
+        return mf_err_set(err, MF_ENOMEM, "out of memory");
+    }
+    mf_rng r; /* F A.1: x_a ~ N(0, 1) fixed once, stream (seed, 0); u, v ~ N(0, 1), stream 1 */
+    mf_rng_seed(&r, seed, 0);
+    for (size_t k = 0; k < P * d; k++)
+        X[k] = mf_rng_normal(&r);
+    mf_rng_seed(&r, seed, 1);
+    for (size_t k = 0; k < D; k++)
+        x0[k] = mf_rng_normal(&r);
+    q->n = n, q->P = P, q->d = d, q->m = m, q->D = D, q->act = activation, q->X = X, q->x0 = x0;
+    L->type = &uv_type;
+    L->dim = D;
+    /* generic codimension of the zero-loss set: U V X = 0 gives m rank(X) conditions for the
+     * linear model; otherwise every residual is a condition */
+    size_t rx = d < P ? d : P;
+    L->codim = activation == MF_ACT_LINEAR ? m * rx : (P * m < D ? P * m : D);
+    L->params = q;
+    L->nres = P * m;
+    L->res_weight = 1.0 / (2.0 * (double)P);
+    L->x0 = x0;
+    *out = L;
+    return MF_OK;
+}
+
+const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d) {
+    const uv *q = L->params;
+    if (P) *P = q->P;
+    if (d) *d = q->d;
+    return q->X;
+}
