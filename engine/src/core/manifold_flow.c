@@ -180,7 +180,7 @@ static int flow_alloc(mf_flow *fl, mf_err *err) {
     fl->ode = malloc(sizeof(double) * mf_ode_worksize(2 * d));
     fl->y = malloc(sizeof(double) * 2 * d);
     fl->dw = malloc(sizeof(double) * 2 * d);
-    fl->ev = malloc(sizeof(double) * (d * d + 2 * d));
+    fl->ev = malloc(sizeof(double) * (d * d + 5 * d));
     fl->gam = malloc(sizeof(double) * d * d);
     if (!fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
         !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw || !fl->ev) {
@@ -209,7 +209,14 @@ static void sandwich(const double *X, size_t a, const double *M, const double *Y
         }
 }
 
-/* The force F = sum_j t_j <V, N^T (d_{t_j} A) N> at the manifold point z (frame filled). */
+/* The force F = sum_j t_j <W, d_{t_j} A>, W = N V N^T, at the manifold point z.
+ * With an analytic Hessian derivative (dhess), each tangent direction costs one d x d
+ * contraction with W. Otherwise the whole gradient of phi(z) = <W, A(z)> comes from V's
+ * eigenvectors w_i = N u_i (W = sum_i s_i w_i w_i^T):
+ *     grad phi = (1/2) sum_i s_i D^3 f[w_i, w_i, .],
+ *     D^3 f[w, w, .] = (H(z + e w) w - H(z - e w) w) / (2 e) + O(e^2),
+ * two Hessian-vector products per normal direction instead of a finite-difference Hessian per
+ * tangent direction, with e = cbrt(eps) max(1, |z|) (error ~ 1e-10 relative); F = T T^T grad phi. */
 static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     const size_t d = fl->d, c = fl->c, k = fl->k;
     int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
@@ -224,13 +231,74 @@ static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     if ((rc = mf_lyapunov_solve(c, fl->AN, fl->Q, fl->kappa, fl->vscale, fl->V, fl->lyw, err)))
         return rc;
     memset(F, 0, d * sizeof *F);
-    for (size_t j = 0; j < k; j++) {
+    const int generic = fl->L->type->dhess == mf_landscape_generic_dhess ||
+                        fl->L->type->dhess == mf_landscape_generic_dhess_coarse;
+    if (!generic) {
+        double *W = fl->gam; /* W = N V N^T (d x d) */
+        for (size_t a = 0; a < d; a++)
+            for (size_t i = 0; i < c; i++) {
+                double s = 0.0;
+                for (size_t j = 0; j < c; j++)
+                    s += fl->N[j * d + a] * fl->V[j * c + i];
+                fl->tmp[a * c + i] = s;
+            }
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                double s = 0.0;
+                for (size_t i = 0; i < c; i++)
+                    s += fl->tmp[a * c + i] * fl->N[i * d + b];
+                W[a * d + b] = s;
+            }
+        for (size_t j = 0; j < k; j++) {
+            const double *t = fl->T + j * d;
+            fl->L->type->dhess(fl->L, z, t, fl->dH);
+            double s = 0.0;
+            for (size_t a = 0; a < d * d; a++)
+                s += W[a] * fl->dH[a];
+            s *= 0.5; /* A = H/2 */
+            for (size_t r = 0; r < d; r++)
+                F[r] += s * t[r];
+        }
+        return MF_OK;
+    }
+    /* eigenvectors of V (c x c): column-major view of the symmetric matrix */
+    double *U = fl->gam, *sv = fl->ev, *w = sv + c, *zp = w + d, *ha = zp + d, *hb = ha + d;
+    double *g = fl->dw;
+    memcpy(U, fl->V, c * c * sizeof *U);
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, sv);
+    if (info != 0)
+        return mf_err_set(err, MF_EINVAL, "eigendecomposition of V failed (LAPACK info %d)", (int)info);
+    double zn = 0.0;
+    for (size_t r = 0; r < d; r++)
+        zn += z[r] * z[r];
+    const double e = cbrt(2.220446049250313e-16) * fmax(1.0, sqrt(zn));
+    double smax = 0.0;
+    for (size_t i = 0; i < c; i++)
+        smax = fmax(smax, fabs(sv[i]));
+    memset(g, 0, d * sizeof *g);
+    for (size_t i = 0; i < c; i++) {
+        if (fabs(sv[i]) <= 1e-14 * smax) continue;
+        for (size_t r = 0; r < d; r++) { /* w = N u_i */
+            double s = 0.0;
+            for (size_t j = 0; j < c; j++)
+                s += fl->N[j * d + r] * U[i * c + j];
+            w[r] = s;
+        }
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] + e * w[r];
+        mf_landscape_hvp(fl->L, zp, w, ha);
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] - e * w[r];
+        mf_landscape_hvp(fl->L, zp, w, hb);
+        double f = 0.5 * sv[i] / (2.0 * e);
+        for (size_t r = 0; r < d; r++)
+            g[r] += f * (ha[r] - hb[r]);
+    }
+    for (size_t j = 0; j < k; j++) { /* F = T T^T grad phi */
         const double *t = fl->T + j * d;
-        fl->L->type->dhess(fl->L, z, t, fl->dH);
-        sandwich(fl->N, c, fl->dH, fl->N, c, d, fl->tmp, fl->NdN, 0.5);
         double s = 0.0;
-        for (size_t i = 0; i < c * c; i++)
-            s += fl->V[i] * fl->NdN[i];
+        for (size_t r = 0; r < d; r++)
+            s += t[r] * g[r];
         for (size_t r = 0; r < d; r++)
             F[r] += s * t[r];
     }

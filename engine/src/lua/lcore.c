@@ -2,6 +2,8 @@
  * The public, documented API is lua/mflab/init.lua, which checks option tables against
  * their schemas and calls into this module. */
 #include <stdio.h>
+#include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -113,7 +115,17 @@ static int l_interrupt_clear(lua_State *L) {
     return 0;
 }
 
+/* mflab parallelizes over trajectories itself; OpenBLAS's own threads only spin (sched_yield)
+ * on the small products of the engine and steal the cores the workers need. One BLAS thread
+ * unless MFLAB_BLAS_THREADS says otherwise. */
+static void blas_threads(void) {
+    const char *e = getenv("MFLAB_BLAS_THREADS");
+    int n = e ? atoi(e) : 1;
+    openblas_set_num_threads(n > 0 ? n : 1);
+}
+
 int luaopen_mflab_core(lua_State *L) {
+    blas_threads();
     lua_newtable(L);
     mfl_open_vector(L);
     mfl_open_landscape(L);
