@@ -179,6 +179,32 @@ static void test_integrators(void) {
           "rtol = 0 refused");
 }
 
+/* y' = -y, defined only for y > 0 (like a manifold drift that fails far from the manifold) */
+static int rhs_decay_positive(void *ctx, double t, const double *y, double *dy, mf_err *err) {
+    (void)ctx, (void)t;
+    if (!(y[0] > 0)) return mf_err_set(err, MF_EINVAL, "y = %g is outside the domain", y[0]);
+    dy[0] = -y[0];
+    return MF_OK;
+}
+
+/* a trial step whose stages leave the right-hand side's domain is rejected and shrunk, not an
+ * error; a right-hand side that fails for every step size still is one */
+static void test_dopri5_domain(void) {
+    double y = 1.0, h = 50.0, work[10];
+    mf_ode_stats st = {0};
+    mf_err err;
+    int rc = mf_ode_dopri5(1, rhs_decay_positive, NULL, NULL, 0.0, 5.0, &y, 1e-10, 1e-13, &h, work,
+                           &st, &err);
+    CHECK(rc == MF_OK, "dopri5 from a too-long first step: %s", rc ? err.msg : "");
+    CHECK(fabs(y - exp(-5.0)) < 1e-9 && st.rejected > 0, "y(5) = %.12g (want %.12g), %zu rejected",
+          y, exp(-5.0), st.rejected);
+    y = -1.0, h = 0.0;
+    CHECK(mf_ode_dopri5(1, rhs_decay_positive, NULL, NULL, 0.0, 1.0, &y, 1e-9, 1e-12, &h, work,
+                        NULL, &err) == MF_EINVAL &&
+              strstr(err.msg, "outside the domain"),
+          "a start outside the domain is an error with the right-hand side's message: %s", err.msg);
+}
+
 /* dx = -theta x dt + sigma dW */
 static const double theta = 2.0, sig = 0.5;
 static int rhs_ou(void *ctx, double t, const double *y, double *dy, mf_err *err) {
@@ -217,6 +243,7 @@ static void test_euler_maruyama(void) {
 int main(void) {
     test_lyapunov();
     test_integrators();
+    test_dopri5_domain();
     test_euler_maruyama();
     return check_summary();
 }

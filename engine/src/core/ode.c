@@ -72,30 +72,35 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         hh = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
     }
     hh = dir * fabs(hh);
+    int failed = MF_OK; /* the last failed stage evaluation, reported if the step underflows */
     for (int guard = 0;; guard++) {
         if (guard > 10000000)
             return mf_err_set(err, MF_EINVAL, "Dormand-Prince: too many steps (stiff problem?)");
         /* land exactly on t1: take the rest when the step would pass it or leave a sliver */
         if (dir * (t + 1.01 * hh - t1) >= 0) hh = t1 - t;
+        /* A stage the right-hand side cannot evaluate (a trial step too long for a drift
+         * defined only near the manifold) or a non-finite error estimate rejects the step
+         * like a too-large error: the step shrinks, and only if it underflows is it an error. */
+        double e = NAN;
         axpy_to(n, y, hh * a21, k1, s);
-        if ((rc = f(ctx, t + c2 * hh, s, k2, err))) return rc;
+        if ((rc = f(ctx, t + c2 * hh, s, k2, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a31 * k1[i] + a32 * k2[i]);
-        if ((rc = f(ctx, t + c3 * hh, s, k3, err))) return rc;
+        if ((rc = f(ctx, t + c3 * hh, s, k3, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-        if ((rc = f(ctx, t + c4 * hh, s, k4, err))) return rc;
+        if ((rc = f(ctx, t + c4 * hh, s, k4, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-        if ((rc = f(ctx, t + c5 * hh, s, k5, err))) return rc;
+        if ((rc = f(ctx, t + c5 * hh, s, k5, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-        if ((rc = f(ctx, t + hh, s, k6, err))) return rc;
+        if ((rc = f(ctx, t + hh, s, k6, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             ynew[i] = y[i] + hh * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-        if ((rc = f(ctx, t + hh, ynew, k7, err))) return rc;
+        if ((rc = f(ctx, t + hh, ynew, k7, err))) goto stage_failed;
         if (stats) stats->evals += 6;
-        double e = 0.0;
+        e = 0.0;
         for (size_t i = 0; i < n; i++) {
             double ei = hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] +
                               e7 * k7[i]);
@@ -103,8 +108,11 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
             e += (ei / sc) * (ei / sc);
         }
         e = sqrt(e / n);
-        if (!isfinite(e))
-            return mf_err_set(err, MF_ENONFINITE, "Dormand-Prince: non-finite values at t = %g", t);
+        if (!isfinite(e)) {
+            failed =
+                mf_err_set(err, MF_ENONFINITE, "Dormand-Prince: non-finite values at t = %g", t);
+            goto rejected;
+        }
         double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
@@ -127,8 +135,18 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
             if (stats) stats->rejected++;
             hh *= fac < 1.0 ? fac : 0.5;
         }
+        goto next;
+    stage_failed:
+        if (rc != MF_EINVAL && rc != MF_ENONFINITE) return rc; /* out of memory, interrupted */
+        failed = rc;
+    rejected:
+        if (stats) stats->rejected++;
+        hh *= 0.25;
+    next:
         if (fabs(hh) < 1e-14 * (fabs(t) + fabs(span)))
-            return mf_err_set(err, MF_EINVAL, "Dormand-Prince: step size underflow at t = %g", t);
+            return failed ? failed /* err holds the stage's message */
+                          : mf_err_set(err, MF_EINVAL,
+                                       "Dormand-Prince: step size underflow at t = %g", t);
         if (mf_interrupt_pending()) return mf_err_set(err, MF_EINTR, "interrupted at t = %g", t);
     }
 }
