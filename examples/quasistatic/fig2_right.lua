@@ -1,0 +1,144 @@
+-- Quasistatic paper (Ma, Wu & E), Fig. 2 right: the matrix factorization of fig2_middle.lua
+-- (m = n = p = 5, seed-4 M, from U0 = M, V0 = I) under SGD whose noise has a part along the
+-- manifold: isotropic noise in the full space, D = sigma I (mf.noise.isotropic{space = "full"}).
+-- Its manifold dynamics is an SDE (Q(12)):
+--     dz = -(lr sigma^2/4) grad_M Tr log A dt + sqrt(lr) sigma P_L dW       (normal part: Q(14))
+-- integrated by Euler-Maruyama with projection (flow:integrate{method = "em"}), one path per
+-- seed. Single runs now differ by their tangent random walk, so, as in the paper, the averages
+-- are compared: the mean over seeds of the projected true iterate P z_k (mf.run) against the
+-- mean over paths of the SDE:
+--   displacement   |mean P z_k - z_0| of the true dynamics (and of the SDE's mean)
+--   distance       |mean P z_k - mean zeta_k|
+--   floor          sqrt(sum_coords (var P z_k + var zeta_k) / N): the distance two means of N
+--                  samples of the same law would show; a distance near it is sampling noise
+-- and, because the distance between two 50-dimensional means is dominated by that noise, a
+-- one-dimensional observable the noise hardly hides: q = |U|_F^2 + |V|_F^2 (= Tr H_f / 10 on
+-- the manifold, MATH.md §1), mean ± standard error for both.
+--
+-- Usage: mflab fig2_right.lua [--quick] [--out DIR] [--seeds N] [--steps N]
+-- Writes DIR/fig2_right.png and DIR/fig2_right.csv, prints the distance between the means and
+-- its sampling floor, and the difference of mean q in standard errors, at the last step.
+--
+-- Decisions (the paper gives none of these numbers):
+-- * lr = 1e-3 as in fig2_middle (lr A <= 0.12 in the stiffest direction); sigma = 5 keeps the
+--   iterate ~0.2 from the manifold (normal variance lr sigma^2 / (4 a) per direction).
+-- * The normal part drives z down grad Tr log A, ~35 times weaker here than Hessian noise's
+--   grad Tr A at the same sigma (|grad_M Tr log A| = 3.75 at the start), while the tangent
+--   part moves each run by sqrt(25 k) lr sigma (~3.5 after 20 000 steps): the drift of the
+--   mean is much smaller than the spread of the runs, and the comparison is statistical.
+-- * 20 000 iterations, 128 runs and 128 SDE paths; the SDE takes Euler-Maruyama steps of
+--   h = 200 iterations (dt = 0.2; the tangent increment per step is ~0.35, small against the
+--   scale of U and V): every step of the flow projects onto the manifold and evaluates the
+--   drift (~2 ms), so one step per iteration would take ~1.5 hours for 128 paths.
+local mf = mf or require "mflab"
+
+local opts = { quick = false, out = ".", seeds = nil, steps = nil }
+local i = 1
+while arg and arg[i] do
+  local a = arg[i]
+  if a == "--quick" then opts.quick = true
+  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
+  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
+  elseif a == "--steps" then i = i + 1; opts.steps = assert(math.tointeger(tonumber(arg[i])), "--steps needs an integer")
+  else error("fig2_right.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N, --steps N)", 0) end
+  i = i + 1
+end
+
+local lr, sigma = 1e-3, 5
+local steps = opts.steps or (opts.quick and 2000 or 20000)
+local seeds = opts.seeds or (opts.quick and 16 or 128)
+local every = math.max(1, steps // (opts.quick and 20 or 40))
+local h = math.max(1, math.min(200, every))
+local seed = 2023
+
+local L = mf.landscape.matrix_factorization { m = 5, n = 5, p = 5, seed = 4 }
+local x0 = L.x0
+local d = L.dim
+local opt = mf.opt.sgd { lr = lr }
+local noise = mf.noise.isotropic { sigma = sigma, space = "full" }
+
+local wall0 = os.time()
+local run = mf.run { landscape = L, optimizer = opt, noise = noise, x0 = x0, steps = steps, every = every,
+                     seeds = seeds, seed = seed, record = { "p" }, quiet = true }
+local flow = mf.manifold.flow { landscape = L, optimizer = opt, noise = noise }
+local sde = flow:integrate { x0 = x0, steps = steps, every = every, method = "em", h = h, seeds = seeds,
+                             seed = seed + 1, quiet = true }
+local t = run.t
+local n = #t
+
+-- means, variances per coordinate; q per trajectory
+local function summary(res, prefix)
+  local mean, var = {}, {}
+  for k = 1, d do
+    mean[k] = res:mean(prefix .. k)
+    var[k] = res:var(prefix .. k)
+  end
+  local s1, s2 = {}, {}
+  for j = 1, n do s1[j], s2[j] = 0, 0 end
+  for sd = 1, seeds do
+    local q = {}
+    for j = 1, n do q[j] = 0 end
+    for k = 1, d do
+      local col = res:column(prefix .. k, sd)
+      for j = 1, n do q[j] = q[j] + col[j] ^ 2 end
+    end
+    for j = 1, n do s1[j], s2[j] = s1[j] + q[j], s2[j] + q[j] ^ 2 end
+  end
+  local qm, qse = {}, {}
+  for j = 1, n do
+    qm[j] = s1[j] / seeds
+    qse[j] = math.sqrt(math.max(0, s2[j] / seeds - qm[j] ^ 2) / (seeds - 1))
+  end
+  return { mean = mean, var = var, qm = qm, qse = qse }
+end
+local T, S = summary(run, "p"), summary(sde, "x")
+
+local disp, disp_sde, gap, floor, zq = {}, {}, {}, {}, {}
+for j = 1, n do
+  local a, b, g, f = 0, 0, 0, 0
+  for k = 1, d do
+    a = a + (T.mean[k][j] - x0[k]) ^ 2
+    b = b + (S.mean[k][j] - x0[k]) ^ 2
+    g = g + (T.mean[k][j] - S.mean[k][j]) ^ 2
+    f = f + (T.var[k][j] + S.var[k][j]) / seeds
+  end
+  disp[j], disp_sde[j], gap[j], floor[j] = math.sqrt(a), math.sqrt(b), math.sqrt(g), math.sqrt(f)
+  local se = math.sqrt(T.qse[j] ^ 2 + S.qse[j] ^ 2)
+  zq[j] = se > 0 and (T.qm[j] - S.qm[j]) / se or 0
+end
+
+local csv = opts.out .. "/fig2_right.csv"
+mf.write_csv(csv, { "t", "disp_true", "disp_sde", "gap", "floor", "q_true", "q_true_se", "q_sde", "q_sde_se" },
+  { t, disp, disp_sde, gap, floor, T.qm, T.qse, S.qm, S.qse },
+  ("mflab %s; quasistatic Fig. 2 right; matrix_factorization m=n=p=5 seed=4 from U0=M V0=I; sgd lr=%g; isotropic full sigma=%g; steps=%d seeds=%d seed=%d; sde em h=%d seed=%d; q = |U|^2+|V|^2 of Pz")
+  :format(mf.version, lr, sigma, steps, seeds, seed, h, seed + 1))
+
+local p = mf.plot { size = { 1200, 500 }, layout = { 1, 2 },
+                    title = ("Matrix factorization 5x5, SGD lr = %g with isotropic noise sigma = %g (tangent part included): means over %d runs and %d SDE paths")
+                      :format(lr, sigma, seeds, seeds) }
+p:panel(1, { xlabel = "iteration", ylabel = "distance", key = "top left" })
+p:line(t, disp, { title = "displacement of the mean, true: |mean P z_k - z_0|", color = "#1f77b4" })
+p:line(t, disp_sde, { title = "displacement of the mean, manifold SDE", color = "#1f77b4", dash = "dot" })
+p:line(t, gap, { title = "|mean P z_k - mean zeta_k|", color = "#d62728" })
+p:line(t, floor, { title = "sampling floor of that distance", color = "#7f7f7f", dash = "dash" })
+p:panel(2, { xlabel = "iteration", ylabel = "|U|_F^2 + |V|_F^2 at P z (mean, ±1 s.e.)", key = "top left" })
+local function band(m, se, sgn)
+  local out = {}
+  for j = 1, n do out[j] = m[j] + sgn * se[j] end
+  return out
+end
+p:band(t, band(T.qm, T.qse, -1), band(T.qm, T.qse, 1), { color = "#1f77b4" })
+p:line(t, T.qm, { title = "true dynamics", color = "#1f77b4" })
+p:band(t, band(S.qm, S.qse, -1), band(S.qm, S.qse, 1), { color = "#2ca02c" })
+p:line(t, S.qm, { title = "manifold SDE", color = "#2ca02c", dash = "dash" })
+local png = opts.out .. "/fig2_right.png"
+p:save(png)
+
+print(("fig2_right: at step %d (%d runs, %d SDE paths, %.0f s): |mean Pz - mean zeta| %.3f, sampling floor %.3f (ratio %.2f); "
+  .. "displacement of the mean %.3f (SDE %.3f); |U|^2+|V|^2 true %.2f ± %.2f, SDE %.2f ± %.2f (%+.1f s.e.)")
+  :format(steps, seeds, seeds, os.time() - wall0, gap[n], floor[n], gap[n] / floor[n], disp[n], disp_sde[n],
+    T.qm[n], T.qse[n], S.qm[n], S.qse[n], zq[n]))
+
+return { steps = steps, seeds = seeds, h = h, png = png, csv = csv, gap = gap[n], floor = floor[n],
+         disp = disp[n], disp_sde = disp_sde[n], q_true = T.qm[n], q_sde = S.qm[n], zq = zq[n],
+         q0 = T.qm[1] }
