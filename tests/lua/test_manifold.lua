@@ -99,6 +99,19 @@ local e = #sr.t
 local dist = math.sqrt((sr.x1[e] - 1 / math.sqrt(2)) ^ 2 + (sr.x2[e] - 1 / math.sqrt(2)) ^ 2 + sr.x3[e] ^ 2)
 H.check(dist < 1e-3, ("the flow ends within 1e-3 of (1/sqrt 2, 1/sqrt 2, 0): %g"):format(dist))
 H.close(prev, 6, 1e-6, "final sharpness 6")
+-- the drift along Gamma in closed form: at (cos p/sqrt 2, cos p/sqrt 2, sin p), lambda_1 =
+-- 6/cos^2 p, |grad_G log lambda_1| = 2 tan p, so S(3) gives -sin p cos p e_p with e_p =
+-- (-sin p/sqrt 2, -sin p/sqrt 2, cos p); near p = 1e-8 the tangent basis used to pick up the
+-- radial direction (drift (0.35, 0.35, 0)), which made DP45 crawl; the Hessian derivative is a
+-- finite difference (~1e-11 absolute)
+for _, ph in ipairs { 1e-9, 1.3e-8, 2e-8, 1e-7, 1e-3, 0.3, 1.2 } do
+  local c, s = math.cos(ph), math.sin(ph)
+  local dz = sf:drift { c / math.sqrt(2), c / math.sqrt(2), s }
+  local want = { s * c * s / math.sqrt(2), s * c * s / math.sqrt(2), -s * c * c }
+  local err = 0
+  for k = 1, 3 do err = math.max(err, math.abs(dz[k] - want[k])) end
+  H.check(err <= 1e-9 * s + 1e-10, ("sharpness-reduction drift at latitude %g: error %.3g"):format(ph, err))
+end
 H.raises({ "flow:integrate", "not scale-invariant" }, function()
   return mf.manifold.flow { landscape = L, optimizer = gw, noise = mf.noise.none() }:integrate { x0 = { 1, 0.5 }, steps = 10 }
 end)

@@ -337,31 +337,63 @@ static int sharpness_drift(mf_flow *fl, const double *z, double *dz, mf_err *err
     double zz = 0.0;
     for (size_t r = 0; r < d; r++)
         zz += z[r] * z[r];
-    /* an orthonormal basis of G's tangent space: M's tangent vectors without the radial part */
+    /* An orthonormal basis of G's tangent space: M's tangent vectors without the radial part.
+     * M is a cone (L(c w) = L(w)), so the radial direction lies in span(T) and G has k - 1
+     * directions. Pivoted Gram-Schmidt: take the residual of largest norm each time and stop
+     * at k - 1, so the radial remnant (a residual of rounding size, which normalizing would
+     * turn into a spurious radial direction with d log l1 = -2) is never kept. */
     size_t kg = 0;
     double *G = fl->gam; /* d x kg, column-major */
+    double *R = fl->dH;  /* residuals of the k tangent vectors (scratch until the loop below);
+                            a picked one is zeroed */
     for (size_t j = 0; j < k; j++) {
-        double *g = G + kg * d;
         const double *t = fl->T + j * d;
         double tz = 0.0;
         for (size_t r = 0; r < d; r++)
             tz += t[r] * z[r];
         for (size_t r = 0; r < d; r++)
-            g[r] = t[r] - tz * z[r] / zz;
-        for (size_t i = 0; i < kg; i++) { /* Gram-Schmidt against the kept ones */
-            double c = 0.0;
+            R[j * d + r] = t[r] - tz * z[r] / zz;
+    }
+    while (kg + 1 < k) {
+        size_t best = k;
+        double bn = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            double nrm = 0.0;
             for (size_t r = 0; r < d; r++)
-                c += G[i * d + r] * g[r];
+                nrm += R[j * d + r] * R[j * d + r];
+            if (nrm > bn) bn = nrm, best = j;
+        }
+        if (best == k || sqrt(bn) < 1e-8) break;
+        double *g = G + kg * d;
+        memcpy(g, R + best * d, d * sizeof *g);
+        memset(R + best * d, 0, d * sizeof *R);
+        for (int pass = 0; pass < 2; pass++) { /* re-orthogonalize: against z and the kept ones */
+            double cz = 0.0;
             for (size_t r = 0; r < d; r++)
-                g[r] -= c * G[i * d + r];
+                cz += g[r] * z[r];
+            for (size_t r = 0; r < d; r++)
+                g[r] -= cz * z[r] / zz;
+            for (size_t i = 0; i < kg; i++) {
+                double c = 0.0;
+                for (size_t r = 0; r < d; r++)
+                    c += G[i * d + r] * g[r];
+                for (size_t r = 0; r < d; r++)
+                    g[r] -= c * G[i * d + r];
+            }
         }
         double nrm = 0.0;
         for (size_t r = 0; r < d; r++)
             nrm += g[r] * g[r];
         nrm = sqrt(nrm);
-        if (nrm < 1e-8) continue;
         for (size_t r = 0; r < d; r++)
             g[r] /= nrm;
+        for (size_t j = 0; j < k; j++) { /* remove g from the remaining residuals */
+            double c = 0.0;
+            for (size_t r = 0; r < d; r++)
+                c += g[r] * R[j * d + r];
+            for (size_t r = 0; r < d; r++)
+                R[j * d + r] -= c * g[r];
+        }
         kg++;
     }
     /* top eigenpair of H(zeta) */
