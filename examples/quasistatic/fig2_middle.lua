@@ -22,15 +22,18 @@
 --   manifold (the gradient-flow limit) costs ~40 ms per step.
 -- * lr = 1e-3, sigma = 3 for SGD. The stiffest normal direction at the start has
 --   A = H_f/2 = 122, so lr A = 0.12: discrete SGD's oscillation there is 1/(1 - lr A) = 1.14
---   times the SDE's, which makes the true dynamics ~10% faster than the flow along the same
---   path (measured: 11% at lr = 1e-3, 8% at lr = 2.5e-4, with lr sigma^2 fixed). lr sigma^2 =
---   0.009 keeps the iterate ~0.24 from the manifold (sqrt(25 lr sigma^2/4)).
+--   times the SDE's, which makes the true dynamics faster than the flow along the same path
+--   (over the first 4000 steps the gap is 11% of the displacement at lr = 1e-3 and 8% at
+--   lr = 2.5e-4 with lr sigma^2 fixed; by step 20 000 it is 5%, as both slow down near the
+--   balanced minimum). lr sigma^2 = 0.009 keeps the iterate ~0.24 from the manifold
+--   (sqrt(25 lr sigma^2/4)).
 -- * SGDm: mu = 0.5, lr = 5e-4: the same speed factor lr^2/(1-mu)^2 and range factor
 --   lr/(1-mu) as SGD (Q §4, Q(22)), so both travel the same path at the same pace per
 --   iteration and the panel compares them directly.
--- * 20 000 iterations: the flow travels 4.5 of the 9.4 it needs to reach the balanced minimum
+-- * 20 000 iterations: the flow travels 4.6 of the 9.4 it needs to reach the balanced minimum
 --   (|U|^2 = |V|^2 = nuclear norm of M); every step of the true dynamics projects onto the
---   manifold for the noise (~1-2 ms a step here), so the full run takes about a minute.
+--   manifold for the noise (the generic gradient-flow projection, ~1-2 ms a step here), so the
+--   full run takes ~70 s on 2 cores (the two seeds run in parallel, block = 1).
 -- * One run is plotted (seed 1), as in the paper's middle panel: Hessian noise has no tangent
 --   part (D11 = 0), so the manifold dynamics predicts every single run, not only the mean;
 --   the other seeds (run in parallel) give the printed spread of the end-point numbers.
