@@ -377,20 +377,43 @@ static int sharpness_drift(mf_flow *fl, const double *z, double *dz, mf_err *err
                           (int)info);
     double l1 = w[0];
     if (!(l1 > 0))
-        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive", l1);
+        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive at (%g, %g, %g)", l1, z[0], z[1], d > 2 ? z[2] : 0.0);
     double *grad = fl->force, g2 = 0.0;
     memset(grad, 0, d * sizeof *grad);
+    const int generic = fl->L->type->dhess == mf_landscape_generic_dhess ||
+                        fl->L->type->dhess == mf_landscape_generic_dhess_coarse;
+    double *full = fl->dw, *zp = fl->dw + d; /* dw has 2d */
+    if (generic) { /* grad log l1 = D^3 f[v1, v1, .] / l1 from two Hessian-vector products */
+        double zn = 0.0;
+        for (size_t r = 0; r < d; r++)
+            zn += z[r] * z[r];
+        const double e = cbrt(2.220446049250313e-16) * fmax(1.0, sqrt(zn));
+        double *ha = fl->H, *hb = fl->H + d; /* H is no longer needed */
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] + e * v1[r];
+        mf_landscape_hvp(fl->L, zp, v1, ha);
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] - e * v1[r];
+        mf_landscape_hvp(fl->L, zp, v1, hb);
+        for (size_t r = 0; r < d; r++)
+            full[r] = (ha[r] - hb[r]) / (2.0 * e * l1);
+    }
     for (size_t j = 0; j < kg; j++) {
         const double *g = G + j * d;
-        fl->L->type->dhess(fl->L, z, g, fl->dH);
         double s = 0.0;
-        for (size_t a = 0; a < d; a++) {
-            double row = 0.0;
-            for (size_t b = 0; b < d; b++)
-                row += fl->dH[a * d + b] * v1[b];
-            s += v1[a] * row;
+        if (generic) {
+            for (size_t r = 0; r < d; r++)
+                s += g[r] * full[r];
+        } else {
+            fl->L->type->dhess(fl->L, z, g, fl->dH);
+            for (size_t a = 0; a < d; a++) {
+                double row = 0.0;
+                for (size_t b = 0; b < d; b++)
+                    row += fl->dH[a * d + b] * v1[b];
+                s += v1[a] * row;
+            }
+            s /= l1;
         }
-        s /= l1;
         g2 += s * s;
         for (size_t r = 0; r < d; r++)
             grad[r] += s * g[r];
