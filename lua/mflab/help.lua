@@ -172,6 +172,12 @@ M.entries = {
     example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
   },
 
+  ["mf.example.options"] = {
+    sig = "mf.example.options(arg [, name])",
+    desc = "parses a reproduction script's --quick, --out DIR, --seeds N into {quick, out, seeds}",
+    example = "local opts = mf.example.options(arg, 'fig1.lua')",
+  },
+
   -- functions
   ["mf.vec"] = {
     sig = "mf.vec{x1, x2, ...} | mf.vec(n)",
