@@ -3,6 +3,7 @@
  * point evaluation bit for bit, projections onto the manifold (loss <= 1e-12, idempotent),
  * orthonormal frames whose tangent space the Hessian annihilates, the noise hooks' covariance
  * (N N^T and A = H_f/2 at Pz), and the Hessian derivative against differences of Hessians. */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +533,197 @@ static void test_uv(void) {
     CHECK(mf_landscape_uv(&L, 3, 2, 7, 1, 1, 4, &err) == MF_EINVAL, "bad activation");
 }
 
+/* matrix sensing (F A.2): derivatives, block = point (also across chunks of 8 lanes), the
+ * closed-form trace against sum_i |A_i^T V^T|^2 + |U^T A_i^T|^2 on the manifold, labels,
+ * test loss, residuals, both storage precisions */
+static void ms_direct_trace(const mf_landscape *L, const double *z, double *out) {
+    size_t d, P;
+    mf_landscape_matrix_sensing_target(L, &d, NULL, &P, NULL);
+    const size_t n = d * d;
+    double *A = malloc(sizeof(double) * n), s = 0;
+    for (size_t i = 0; i < P; i++) {
+        mf_landscape_matrix_sensing_measurement(L, i, A);
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                double t1 = 0,
+                       t2 = 0; /* (A^T V^T)_ab = sum_k A_ka V_bk, (U^T A^T)_ab = sum_k U_ka A_bk */
+                for (size_t k = 0; k < d; k++)
+                    t1 += A[k * d + a] * z[n + b * d + k], t2 += z[k * d + a] * A[b * d + k];
+                s += t1 * t1 + t2 * t2;
+            }
+    }
+    *out = 2.0 * s / (double)(d * P);
+    free(A);
+}
+
+static void test_matrix_sensing(void) {
+    for (int single = 0; single <= 1; single++) {
+        const char *name = single ? "matrix_sensing single" : "matrix_sensing double";
+        mf_landscape *L;
+        mf_err err;
+        CHECK(mf_landscape_matrix_sensing(&L, 6, 2, 40, single, 3, &err) == MF_OK, "ms: %s",
+              err.msg);
+        CHECK(L->dim == 72 && L->codim == 36 && L->nres == 40, "%s dims", name);
+        check_derivatives(L, name, sample_normal, 20, 1e-6, 1e-6, 1e-5);
+        check_block(L, name, sample_normal, 0);
+        check_residuals(L, name, sample_normal);
+        /* the manifold checks need P < d^2: for P >= d^2 the zero-loss set {U V = X*} with
+         * rank X* < d has singular points where the flow ends (rank U = rank V = 4 here) */
+        mf_landscape *Lm;
+        CHECK(mf_landscape_matrix_sensing(&Lm, 4, 1, 10, single, 3, &err) == MF_OK, "ms small");
+        CHECK(Lm->codim == 10, "%s: codim P", name);
+        check_block(Lm, name, sample_normal, 1);
+        check_manifold(Lm, name, sample_normal, 4);
+        mf_landscape_free(Lm);
+        size_t d, r, P;
+        int sg;
+        const double *Xs = mf_landscape_matrix_sensing_target(L, &d, &r, &P, &sg);
+        const double *y = mf_landscape_matrix_sensing_labels(L);
+        CHECK(d == 6 && r == 2 && P == 40 && sg == single, "%s shape", name);
+        /* labels y_i = Tr(A_i X*); the stored A_i are floats in single precision */
+        double A[36], wy = 0;
+        int notfloat = 0;
+        for (size_t i = 0; i < P; i++) {
+            mf_landscape_matrix_sensing_measurement(L, i, A);
+            double t = 0;
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    t += A[a * 6 + b] * Xs[b * 6 + a];
+            wy = fmax(wy, fabs(t - y[i]) / fmax(1, fabs(t)));
+            for (int k = 0; k < 36; k++)
+                notfloat += (double)(float)A[k] != A[k];
+        }
+        CHECK(wy <= 1e-13, "%s: y = Tr(A X*), worst %g", name, wy);
+        CHECK(single ? notfloat == 0 : notfloat > 0, "%s: storage precision", name);
+        /* X* has rank r: the (r+1)-th singular value vanishes (Gram eigenvalues) */
+        double G[36], lam[6];
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++) {
+                double s = 0;
+                for (int k = 0; k < 6; k++)
+                    s += Xs[a * 6 + k] * Xs[b * 6 + k];
+                G[a * 6 + b] = s;
+            }
+        LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', 6, G, 6, lam);
+        CHECK(lam[3] <= 1e-12 * lam[5] && lam[4] > 1e-3 * lam[5], "%s: rank X* = 2 (%g %g %g)",
+              name, lam[3], lam[4], lam[5]);
+        /* U = X*, V = I: zero loss and zero test loss; the start U = V = I */
+        double z[72] = {0}, t;
+        memcpy(z, Xs, sizeof(double) * 36);
+        for (int k = 0; k < 6; k++)
+            z[36 + 7 * k] = 1.0;
+        CHECK(mf_landscape_value(L, z) <= 1e-28, "%s: loss at X* %g", name,
+              mf_landscape_value(L, z));
+        CHECK(mf_landscape_test_loss(L, z, &t, &err) == MF_OK && t <= 1e-28, "%s: test loss at X*",
+              name);
+        double want = 0;
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++)
+                want += ((a == b) - Xs[a * 6 + b]) * ((a == b) - Xs[a * 6 + b]) / 6;
+        mf_landscape_test_loss(L, L->x0, &t, &err);
+        CHECK_CLOSE(t, want, 1e-14, "test loss at the start |I - X*|^2 / d");
+        CHECK(L->x0[0] == 1 && L->x0[1] == 0 && L->x0[36] == 1 && L->x0[43] == 1,
+              "start U = V = I");
+        /* closed-form trace on the manifold (MATH.md §1) against the direct sum */
+        mf_rng rg;
+        mf_rng_seed(&rg, 5, 0);
+        double p[72], tw;
+        sample_normal(&rg, 72, z);
+        CHECK(mf_landscape_project(L, z, p, &err) == MF_OK, "%s project: %s", name, err.msg);
+        CHECK(mf_landscape_value(L, p) <= 1e-12, "%s: on the manifold", name);
+        ms_direct_trace(L, p, &tw);
+        CHECK_CLOSE(mf_landscape_trace_hessian(L, p), tw, 1e-12, "ms trace on the manifold");
+        mf_landscape_free(L);
+    }
+    /* blocks across chunk boundaries (8 lanes per pass; 4 for hvp): 19 lanes, ld 21 */
+    {
+        enum { M = 19, LD = 21 };
+        mf_landscape *L;
+        CHECK(mf_landscape_matrix_sensing(&L, 5, 1, 17, 0, 9, NULL) == MF_OK, "ms 5x5");
+        CHECK(L->codim == 17, "ms codim P < d^2");
+        const size_t D = L->dim;
+        double *z = malloc(sizeof(double) * D * LD * 5), *v = z + D * LD, *g = v + D * LD,
+               *hv = g + D * LD, *r = hv + D * LD, f[M], tl[M], x[50], u[50], gx[50], hx[50],
+               rx[17];
+        mf_rng rg;
+        mf_rng_seed(&rg, 4, 4);
+        for (size_t k = 0; k < D * LD * 2; k++)
+            z[k] = mf_rng_normal(&rg);
+        L->type->value(L, M, z, LD, f);
+        L->type->grad(L, M, z, LD, g, LD);
+        L->type->hvp(L, M, z, LD, v, LD, hv, LD);
+        L->type->test_loss(L, M, z, LD, tl);
+        L->type->residuals(L, M, z, LD, r, LD);
+        int differ = 0;
+        for (size_t i = 0; i < M; i++) {
+            for (size_t k = 0; k < D; k++)
+                x[k] = z[k * LD + i], u[k] = v[k * LD + i];
+            double fx = mf_landscape_value(L, x), tx;
+            mf_landscape_test_loss(L, x, &tx, NULL);
+            mf_landscape_grad(L, x, gx);
+            mf_landscape_hvp(L, x, u, hx);
+            L->type->residuals(L, 1, x, 1, rx, 1);
+            differ += memcmp(&fx, &f[i], sizeof fx) != 0;
+            differ += memcmp(&tx, &tl[i], sizeof tx) != 0;
+            for (size_t k = 0; k < D; k++)
+                differ += (memcmp(&gx[k], &g[k * LD + i], sizeof(double)) != 0) +
+                          (memcmp(&hx[k], &hv[k * LD + i], sizeof(double)) != 0);
+            for (size_t k = 0; k < 17; k++)
+                differ += memcmp(&rx[k], &r[k * LD + i], sizeof(double)) != 0;
+        }
+        CHECK(differ == 0, "ms: %d entries of a 19-lane block differ from points", differ);
+        /* residual_jt_sub over a block equals the point version */
+        double *xi = malloc(sizeof(double) * 17 * LD), gp[50];
+        for (size_t k = 0; k < 17 * LD; k++)
+            xi[k] = mf_rng_normal(&rg);
+        memset(g, 0, sizeof(double) * D * LD);
+        L->type->residual_jt_sub(L, M, z, LD, 0.3, xi, LD, g, LD);
+        differ = 0;
+        for (size_t i = 0; i < M; i++) {
+            double xv[17];
+            for (size_t k = 0; k < D; k++)
+                x[k] = z[k * LD + i];
+            for (size_t k = 0; k < 17; k++)
+                xv[k] = xi[k * LD + i];
+            memset(gp, 0, sizeof gp);
+            L->type->residual_jt_sub(L, 1, x, 1, 0.3, xv, 1, gp, 1);
+            for (size_t k = 0; k < D; k++)
+                differ += memcmp(&gp[k], &g[k * LD + i], sizeof(double)) != 0;
+        }
+        CHECK(differ == 0, "ms: residual_jt_sub block differs in %d entries", differ);
+        free(xi), free(z);
+        mf_landscape_free(L);
+    }
+    /* the same seed gives the same data; another seed other data */
+    mf_landscape *L1, *L2, *L3;
+    mf_landscape_matrix_sensing(&L1, 4, 2, 10, 0, 7, NULL);
+    mf_landscape_matrix_sensing(&L2, 4, 2, 12, 0, 7, NULL);
+    mf_landscape_matrix_sensing(&L3, 4, 2, 10, 0, 8, NULL);
+    const double *X1 = mf_landscape_matrix_sensing_target(L1, NULL, NULL, NULL, NULL);
+    CHECK(memcmp(X1, mf_landscape_matrix_sensing_target(L2, NULL, NULL, NULL, NULL),
+                 16 * sizeof(double)) == 0 &&
+              memcmp(mf_landscape_matrix_sensing_labels(L1), mf_landscape_matrix_sensing_labels(L2),
+                     10 * sizeof(double)) == 0,
+          "ms: a larger P appends measurements");
+    CHECK(memcmp(X1, mf_landscape_matrix_sensing_target(L3, NULL, NULL, NULL, NULL),
+                 16 * sizeof(double)) != 0,
+          "ms: another seed");
+    mf_landscape_free(L1), mf_landscape_free(L2), mf_landscape_free(L3);
+    /* bad input names the option */
+    mf_landscape *L = (mf_landscape *)1;
+    mf_err err;
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 5, 10, 0, 0, &err) == MF_EINVAL && L == NULL &&
+              strstr(err.msg, "'r'"),
+          "r > d: %s", err.msg);
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 0, 10, 0, 0, &err) == MF_EINVAL, "r = 0");
+    CHECK(mf_landscape_matrix_sensing(&L, 0, 1, 10, 0, 0, &err) == MF_EINVAL &&
+              strstr(err.msg, "'d'"),
+          "d = 0: %s", err.msg);
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 1, 0, 0, 0, &err) == MF_EINVAL &&
+              strstr(err.msg, "'P'"),
+          "P = 0: %s", err.msg);
+}
+
 static void test_bad_input(void) {
     mf_landscape *L = (mf_landscape *)1;
     mf_err err;
@@ -557,6 +749,7 @@ int main(void) {
     test_sphere3d();
     test_matrix_factorization();
     test_uv();
+    test_matrix_sensing();
     test_bad_input();
     return check_summary();
 }

@@ -238,4 +238,22 @@ int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size
                     unsigned long long seed, mf_err *err);
 const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d);
 
+/* Matrix sensing (flatter-faster A.2, eq. 12): L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2,
+ * U, V in R^(d x d), z = (U, V) row-major (dim 2 d^2). Data from stream (seed, 0): X0 (d x d)
+ * then A_1..A_P (each d x d), all row-major standard normals; X* = the rank-r truncation of X0
+ * (LAPACK dgesvd), y_i = Tr(A_i X*) from the stored A_i. The measurements are stored once,
+ * as doubles or (single != 0) rounded to float; products and sums are always in double. Start
+ * U = V = I. codim min(P, d^2); residuals r_i = Tr(A_i U V) - y_i with weight 1/(dP);
+ * test_loss |U V - X*|_F^2 / d (F eq. 13); trace_hessian in closed form (F eq. 127).
+ * Projection, frames and noise hooks are the generic ones. */
+int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P, int single,
+                                unsigned long long seed, mf_err *err);
+/* X* (d x d row-major) and the shape */
+const double *mf_landscape_matrix_sensing_target(const mf_landscape *L, size_t *d, size_t *r,
+                                                 size_t *P, int *single);
+/* the P labels y_i */
+const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L);
+/* A_i (i = 0..P-1) as stored, converted to double (d x d row-major) */
+void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai);
+
 #endif
