@@ -95,6 +95,11 @@ M.entries = {
     math = "D D^T = sigma^2 P_T (space = 'normal') or sigma^2 I ('full') (MATH.md §2)",
     example = "nz = mf.noise.isotropic{sigma = 4}",
   },
+  ["mf.noise.label"] = {
+    math = "y_a -> y_a + eps xi_a every step: g = grad f - 2 w eps J^T xi, D D^T = 2 w eps^2 H_f on the "
+      .. "zero-loss manifold (f = w sum_a r_a^2; c = 2w = 1/P for the UV model, F eq. (1), (11))",
+    example = "nz = mf.noise.label{eps = 0.1}",
+  },
   ["mf.run"] = {
     math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (MATH.md §0)",
     example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
