@@ -24,6 +24,7 @@ local integrate_schema = schema.new("flow:integrate", {
   { name = "atol", kind = "positive", default = 1e-12, doc = "dp45: absolute tolerance per step" },
   { name = "seeds", kind = "count", default = 1, doc = "em: number of paths (path i uses stream (seed, i))" },
   { name = "seed", kind = "natural", default = 0, doc = "em: base seed" },
+  { name = "h", kind = "count", default = 1, doc = "rk4, em: iterations per step (time h lr each, h lr^2 for adam); a step never crosses a record, so the last one before it may be shorter" },
   { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },
   { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) a few times a second instead of the bar" },
 }, "integrates the flow on mf.run's step grid, projecting onto the manifold after every step; returns a result like mf.run's (r.t, r.x1, ..., and m1.. for order 2; one seed per path)")

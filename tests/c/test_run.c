@@ -172,6 +172,22 @@ static void test_flow(void) {
     mf_result *rs = NULL;
     CHECK(mf_flow_integrate(ff, &sde_rk4, &rs, &err) == MF_EINVAL && strstr(err.msg, "'em'"),
           "RK4 on an SDE refused: %s", err.msg);
+    /* one EM step of h = 200 iterations from x = 0, where the drift vanishes (h'(0) = 0):
+     * x = sqrt(lr) sigma dW with dW ~ N(0, 200 lr); the variance over 4000 paths within 4
+     * standard errors (sqrt(2 / 3999) relative) */
+    double zero[2] = {0.0, 0.0};
+    mf_flow_config em = {.x0 = zero, .steps = 200, .every = 200, .method = MF_FLOW_EM};
+    em.seeds = 4000, em.seed = 3, em.h = 200;
+    CHECK(mf_flow_integrate(ff, &em, &rs, &err) == MF_OK && rs->nrec == 2, "EM, h = 200: %s",
+          err.msg);
+    double v = 0.0;
+    for (size_t i = 0; i < 4000; i++)
+        v += mf_result_at(rs, 0, 1, i) * mf_result_at(rs, 0, 1, i);
+    v /= 4000;
+    double want_v = lr * sigma * sigma * 200 * lr;
+    CHECK(fabs(v / want_v - 1) < 4 * sqrt(2.0 / 3999), "EM with h = 200: variance %g, want %g", v,
+          want_v);
+    mf_result_free(rs);
     mf_flow_free(ff);
     mf_optim adam;
     mf_optim_params ap = {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
@@ -212,6 +228,25 @@ static void test_flow(void) {
     /* RK4's global error: 20000 steps of local error (dt lambda)^5/120 with dt lambda = 0.005 */
     CHECK(worst < 1e-9, "RK4 vs closed form: worst relative error %g", worst);
     mf_result_free(r);
+    /* h = 300 iterations per RK4 step, every = 1000 (not a multiple): three steps of
+     * dt lambda = q = 1.5 and one of 0.5 before each record; records stay on the grid. On the
+     * linear x' = -lambda x, RK4 multiplies x by 1 - q + q^2/2 - q^3/6 + q^4/24 per step. */
+    cfg.h = 300;
+    CHECK(mf_flow_integrate(fq, &cfg, &r, &err) == MF_OK, "integrate h = 300: %s", err.msg);
+    CHECK(r->nrec == 21 && r->t[20] == 20000, "records with h = 300: %zu", r->nrec);
+    double want = 1.0;
+    for (int rec = 0; rec < 20; rec++) {
+        const double qs[4] = {1.5, 1.5, 1.5, 0.5};
+        for (int i = 0; i < 4; i++) {
+            double q = qs[i];
+            want *= 1 - q + q * q / 2 - q * q * q / 6 + q * q * q * q / 24;
+        }
+    }
+    CHECK_CLOSE(mf_result_at(r, 0, 20, 0), 5.0 * want, 1e-12, "RK4 with h = 300");
+    mf_result_free(r);
+    cfg.method = MF_FLOW_DP45, cfg.rtol = 1e-9, cfg.atol = 1e-12;
+    CHECK(mf_flow_integrate(fq, &cfg, &r, &err) == MF_EINVAL && strstr(err.msg, "'rk4' and 'em'"),
+          "h > 1 with dp45 refused: %s", err.msg);
     mf_flow_free(fh), mf_flow_free(fi), mf_flow_free(fq);
     mf_landscape_free(L), mf_landscape_free(Lq);
 }

@@ -44,9 +44,9 @@ double mf_flow_dt(const mf_flow *fl);
 int mf_flow_is_sde(const mf_flow *fl);
 
 enum mf_flow_method {
-    MF_FLOW_RK4,      /* classical RK4, one step per iteration */
+    MF_FLOW_RK4,      /* classical RK4, one step per h iterations */
     MF_FLOW_DP45,     /* Dormand-Prince 5(4), adaptive, landing on every record time */
-    MF_FLOW_EM,       /* Euler-Maruyama, one step per iteration, one path per seed */
+    MF_FLOW_EM,       /* Euler-Maruyama, one step per h iterations, one path per seed */
     MF_FLOW_MOMENTUM  /* order 2: the momentum-like discretization of eq. (17):
                          m <- mu m - lr F(z), z <- P(z + m), one step per iteration */
 };
@@ -58,6 +58,8 @@ typedef struct mf_flow_config {
     double rtol, atol; /* MF_FLOW_DP45 */
     size_t seeds;      /* MF_FLOW_EM: paths (stream (seed, i) each) */
     uint64_t seed;
+    uint64_t h; /* MF_FLOW_RK4, MF_FLOW_EM: iterations per step (0 or 1: one); a step never
+                   crosses a record time, so the last one before a record may be shorter */
 } mf_flow_config;
 
 /* Progress reports for mf_flow_integrate, as for mf_run (run.h): progress(ctx, done, total)

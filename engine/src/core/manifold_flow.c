@@ -534,6 +534,10 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                           "method 'momentum' discretizes the second-order momentum flow (order = 2)");
     if (method == MF_FLOW_DP45 && (!(cfg->rtol > 0) || !(cfg->atol > 0)))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0");
+    const uint64_t hs = cfg->h ? cfg->h : 1;
+    if (hs > 1 && method != MF_FLOW_RK4 && method != MF_FLOW_EM)
+        return mf_err_set(err, MF_EINVAL,
+                          "h (iterations per step) applies to methods 'rk4' and 'em'");
     if (fl->kind == FLOW_SHARPNESS) { /* eq. (3) needs L(c w) = L(w) */
         double *w2 = fl->y, f1 = mf_landscape_value(fl->L, cfg->x0);
         for (size_t a = 0; a < d; a++)
@@ -582,13 +586,17 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                                    cfg->atol, &h, fl->ode, &st, err);
                 done += res->t[j] - step;
                 step = res->t[j] - 1;
-            } else if (method == MF_FLOW_RK4) {
-                rc = mf_ode_rk4_step(n, rhs, proj, fl, step * dt, dt, y, fl->ode, err);
-                done++;
-            } else if (method == MF_FLOW_EM) {
-                rc = mf_sde_em_step(n, fl->k, rhs, tangent_noise, proj, fl, step * dt, dt, y, &g,
-                                    fl->ode, err);
-                done++;
+            } else if (method == MF_FLOW_RK4 || method == MF_FLOW_EM) {
+                /* hs iterations per step, never past the next record */
+                uint64_t ns = res->t[j] - step < hs ? res->t[j] - step : hs;
+                if (method == MF_FLOW_RK4)
+                    rc = mf_ode_rk4_step(n, rhs, proj, fl, step * dt, (double)ns * dt, y, fl->ode,
+                                         err);
+                else
+                    rc = mf_sde_em_step(n, fl->k, rhs, tangent_noise, proj, fl, step * dt,
+                                        (double)ns * dt, y, &g, fl->ode, err);
+                done += ns;
+                step += ns - 1;
             } else { /* momentum-like discretization of eq. (17) */
                 rc = flow_force(fl, y, fl->force, err);
                 if (!rc) {

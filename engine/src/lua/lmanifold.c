@@ -53,7 +53,7 @@ static int flow_drift(lua_State *L) {
     return 1;
 }
 
-/* flow:integrate(opts): x0, steps, every, method, rtol, atol, seeds, seed, checked by the Lua
+/* flow:integrate(opts): x0, steps, every, method, rtol, atol, seeds, seed, h, checked by the Lua
  * layer */
 static int flow_integrate(lua_State *L) {
     mf_flow *fl = checkflow(L, 1);
@@ -77,6 +77,7 @@ static int flow_integrate(lua_State *L) {
         .atol = mfl_optnumber(L, 2, "atol", 1e-12),
         .seeds = (size_t)mfl_optinteger(L, 2, "seeds", 1),
         .seed = (uint64_t)mfl_optinteger(L, 2, "seed", 0),
+        .h = (uint64_t)mfl_optinteger(L, 2, "h", 1),
     };
     if (lua_isnil(L, -1)) cfg.method = mf_flow_is_sde(fl) ? MF_FLOW_EM : MF_FLOW_RK4;
     /* a start far from the manifold is projected; say so once per flow */
