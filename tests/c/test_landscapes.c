@@ -742,6 +742,298 @@ static void test_bad_input(void) {
     mf_landscape_free(L);
 }
 
+/* L(c w) = L(w), grad(c w) = grad(w)/c, H(c w) = H(w)/c^2 at random points */
+static void check_scale_invariance(mf_landscape *L, const char *name) {
+    const size_t d = L->dim;
+    double *z = malloc(sizeof(double) * (4 * d + 2 * d * d)), *cz = z + d, *g = cz + d, *cg = g + d,
+           *H = cg + d, *cH = H + d * d;
+    mf_rng r;
+    mf_rng_seed(&r, 41, 0);
+    double wv = 0, wg = 0, wh = 0;
+    for (int t = 0; t < 5; t++) {
+        sample_normal(&r, d, z);
+        const double c = t % 2 ? 0.3 : 7.0;
+        for (size_t k = 0; k < d; k++)
+            cz[k] = c * z[k];
+        double f = mf_landscape_value(L, z);
+        wv = fmax(wv, fabs(mf_landscape_value(L, cz) - f) / fmax(1e-300, fabs(f)));
+        mf_landscape_grad(L, z, g), mf_landscape_grad(L, cz, cg);
+        mf_landscape_hess(L, z, H), mf_landscape_hess(L, cz, cH);
+        for (size_t k = 0; k < d; k++)
+            cg[k] *= c;
+        for (size_t k = 0; k < d * d; k++)
+            cH[k] *= c * c;
+        wg = fmax(wg, rel(d, cg, g)), wh = fmax(wh, rel(d * d, cH, H));
+    }
+    CHECK(wv <= 1e-13 && wg <= 1e-12 && wh <= 1e-11,
+          "%s: scale invariance, worst value %g, gradient %g, Hessian %g", name, wv, wg, wh);
+    free(z);
+}
+
+/* one landscape observable at one point */
+static double obs1(const mf_landscape *L, const char *name, const double *z) {
+    size_t idx;
+    double v = NAN, *out[1] = {&v};
+    if (!L->type->obs_parse || !L->type->obs_parse(L, name, &idx)) return NAN;
+    L->type->obs_eval(L, 1, &idx, 1, z, 1, out);
+    return v;
+}
+
+static void test_linreg_bn(void) {
+    mf_landscape *L, *L2, *L3;
+    mf_err err;
+    const size_t d = 7, n = 5;
+    CHECK(mf_landscape_linreg_bn(&L, d, n, 3, &err) == MF_OK, "linreg_bn: %s", err.msg);
+    CHECK(L->dim == d && L->codim == n - 2 && (L->flags & MF_LANDSCAPE_SCALE_INVARIANT),
+          "linreg_bn dims %zu codim %zu", L->dim, L->codim);
+    check_all(L, "linreg_bn", sample_normal, 1e-6);
+    check_scale_invariance(L, "linreg_bn");
+    /* the recipe: the same seed, the same data; w_GT on the sphere; y = w_GT^T x + b_GT */
+    CHECK(mf_landscape_linreg_bn(&L2, d, n, 3, NULL) == MF_OK, "linreg_bn again");
+    CHECK(mf_landscape_linreg_bn(&L3, d, n, 4, NULL) == MF_OK, "linreg_bn seed 4");
+    size_t nn, dd;
+    const double *y, *wgt, *wmn, *y2;
+    double bgt, bmn;
+    const double *X = mf_landscape_linreg_bn_data(L, &nn, &dd, &y, &wgt, &bgt, &wmn, &bmn);
+    const double *X2 = mf_landscape_linreg_bn_data(L2, NULL, NULL, &y2, NULL, NULL, NULL, NULL);
+    const double *X3 = mf_landscape_linreg_bn_data(L3, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    CHECK(nn == n && dd == d, "linreg_bn data shape");
+    CHECK(memcmp(X, X2, sizeof(double) * n * d) == 0 && memcmp(y, y2, sizeof(double) * n) == 0 &&
+              memcmp(X, X3, sizeof(double) * n * d) != 0,
+          "linreg_bn: same seed, same data; another seed, other data");
+    double nw = 0, wy = 0;
+    for (size_t k = 0; k < d; k++)
+        nw += wgt[k] * wgt[k];
+    for (size_t i = 0; i < n; i++) {
+        double s = bgt;
+        for (size_t k = 0; k < d; k++)
+            s += wgt[k] * X[i * d + k];
+        wy = fmax(wy, fabs(s - y[i]));
+    }
+    CHECK(fabs(nw - 1) <= 1e-14 && wy <= 1e-14, "linreg_bn: |w_GT| = 1 (%g), y = X w_GT + b_GT",
+          nw);
+    /* BN statistics (1/n), written out here independently of the landscape */
+    double mux[7] = {0}, muy = 0, vy = 0, Xc[35];
+    for (size_t i = 0; i < n; i++) {
+        muy += y[i] / n;
+        for (size_t k = 0; k < d; k++)
+            mux[k] += X[i * d + k] / n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vy += (y[i] - muy) * (y[i] - muy) / n;
+        for (size_t k = 0; k < d; k++)
+            Xc[i * d + k] = X[i * d + k] - mux[k];
+    }
+    const double gam = sqrt(vy);
+    mf_rng r;
+    mf_rng_seed(&r, 5, 0);
+    double w[7], wt[7], bt;
+    sample_normal(&r, d, w);
+    { /* value: (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 */
+        double s[5], m1 = 0, v1 = 0, f = 0;
+        for (size_t i = 0; i < n; i++) {
+            s[i] = 0;
+            for (size_t k = 0; k < d; k++)
+                s[i] += w[k] * X[i * d + k];
+            m1 += s[i] / n;
+        }
+        for (size_t i = 0; i < n; i++)
+            v1 += (s[i] - m1) * (s[i] - m1) / n;
+        for (size_t i = 0; i < n; i++) {
+            double e = gam * (s[i] - m1) / sqrt(v1) + muy - y[i];
+            f += e * e / n;
+        }
+        CHECK_CLOSE(mf_landscape_value(L, w), f, 1e-13, "linreg_bn value from its definition");
+        /* the model as a linear function (S eq. 4): wt = gamma w/sigma_1, bt = beta - wt mu_x */
+        bt = muy;
+        for (size_t k = 0; k < d; k++)
+            wt[k] = gam * w[k] / sqrt(v1), bt -= wt[k] * mux[k];
+    }
+    { /* population test loss against a Monte Carlo estimate over fresh data, 4 s.e. */
+        const int S = 200000;
+        double sum = 0, sum2 = 0, x[7];
+        mf_rng_seed(&r, 99, 0);
+        for (int t = 0; t < S; t++) {
+            double e = bt - bgt;
+            for (size_t k = 0; k < d; k++) {
+                x[k] = sqrt((double)(k + 1) / d) * mf_rng_normal(&r);
+                e += (wt[k] - wgt[k]) * x[k];
+            }
+            sum += e * e, sum2 += e * e * e * e;
+        }
+        double mean = sum / S, se = sqrt((sum2 / S - mean * mean) / S), tl;
+        CHECK(mf_landscape_test_loss(L, w, &tl, &err) == MF_OK, "linreg_bn test loss");
+        CHECK(fabs(tl - mean) <= 4 * se, "linreg_bn test loss %.6g vs Monte Carlo %.6g +- %.2g", tl,
+              mean, se);
+        double dm = 0;
+        for (size_t k = 0; k < d; k++)
+            dm += (wt[k] - wmn[k]) * (wt[k] - wmn[k]);
+        dm = sqrt(dm + (bt - bmn) * (bt - bmn));
+        CHECK_CLOSE(obs1(L, "dist_minnorm", w), dm, 1e-13, "dist_minnorm from its definition");
+    }
+    { /* problem (M): X w* + b* = y, and w* orthogonal to the null space of Xc (minimal norm):
+         Gram-Schmidt on the rows of Xc, then w* minus its projection on them is 0 */
+        double Q[35], res = 0, wp[7], fit = 0;
+        size_t q = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v[7];
+            memcpy(v, Xc + i * d, sizeof v);
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t j = 0; j < q; j++) {
+                    double c = 0;
+                    for (size_t k = 0; k < d; k++)
+                        c += Q[j * d + k] * v[k];
+                    for (size_t k = 0; k < d; k++)
+                        v[k] -= c * Q[j * d + k];
+                }
+            double nv = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3] + v[4] * v[4] +
+                             v[5] * v[5] + v[6] * v[6]);
+            if (nv < 1e-10) continue;
+            for (size_t k = 0; k < d; k++)
+                Q[q * d + k] = v[k] / nv;
+            q++;
+        }
+        memcpy(wp, wmn, sizeof wp);
+        for (size_t j = 0; j < q; j++) {
+            double c = 0;
+            for (size_t k = 0; k < d; k++)
+                c += Q[j * d + k] * wmn[k];
+            for (size_t k = 0; k < d; k++)
+                wp[k] -= c * Q[j * d + k];
+        }
+        for (size_t k = 0; k < d; k++)
+            res = fmax(res, fabs(wp[k]));
+        for (size_t i = 0; i < n; i++) {
+            double s = bmn;
+            for (size_t k = 0; k < d; k++)
+                s += wmn[k] * X[i * d + k];
+            fit = fmax(fit, fabs(s - y[i]));
+        }
+        CHECK(q == n - 1 && res <= 1e-13 && fit <= 1e-13,
+              "min-norm interpolant: rank %zu, null-space part %g, fit %g", q, res, fit);
+        double w3[7];
+        for (size_t k = 0; k < d; k++)
+            w3[k] = 3 * wmn[k];
+        CHECK(mf_landscape_value(L, w3) <= 1e-28 && obs1(L, "dist_minnorm", w3) <= 1e-13,
+              "the min-norm interpolant (scaled) is a minimum at distance 0");
+    }
+    { /* on M and the unit sphere, H = 2 |wt|^2 (Sigma_x - z z^T) (S Lemma O.1),
+         z = (1/n) sum q_i xc_i, q_i = (y_i - mu_y)/sigma_y, wt = sigma_y w/|w|_Sigma */
+        double p[7], H[49], zz[7] = {0}, wn = 0, worst = 0;
+        CHECK(mf_landscape_project(L, w, p, &err) == MF_OK, "linreg_bn project");
+        double np = 0; /* the lemma is on the unit sphere */
+        for (size_t k = 0; k < d; k++)
+            np += p[k] * p[k];
+        for (size_t k = 0; k < d; k++)
+            p[k] /= sqrt(np);
+        mf_landscape_hess(L, p, H);
+        double s2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double t = 0;
+            for (size_t k = 0; k < d; k++)
+                t += Xc[i * d + k] * p[k], zz[k] += (y[i] - muy) / gam * Xc[i * d + k] / n;
+            s2 += t * t / n;
+        }
+        for (size_t k = 0; k < d; k++)
+            wn += vy * p[k] * p[k] / s2;
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                double S = 0;
+                for (size_t i = 0; i < n; i++)
+                    S += Xc[i * d + a] * Xc[i * d + b] / n;
+                worst = fmax(worst, fabs(H[a * d + b] - 2 * wn * (S - zz[a] * zz[b])));
+            }
+        CHECK(worst <= 1e-10, "linreg_bn Hessian on M vs Lemma O.1: %g", worst);
+    }
+    CHECK(mf_landscape_linreg_bn(&L3 /* unused */, 3, 2, 0, &err) == MF_EINVAL, "n = 2 refused");
+    mf_landscape_free(L), mf_landscape_free(L2);
+    mf_landscape_linreg_bn(&L3, d, n, 4, NULL), mf_landscape_free(L3);
+}
+
+static void test_matrix_completion_bn(void) {
+    mf_landscape *L, *L2;
+    mf_err err;
+    const size_t d = 5, N = 12;
+    CHECK(mf_landscape_matrix_completion_bn(&L, d, 2, N, 0.5, 2, &err) == MF_OK, "mc_bn: %s",
+          err.msg);
+    CHECK(L->dim == 2 * d * d && L->codim == N - 1, "mc_bn dims %zu %zu", L->dim, L->codim);
+    check_all(L, "matrix_completion_bn", sample_normal, 1e-6);
+    check_scale_invariance(L, "matrix_completion_bn");
+    size_t dd, NN;
+    const size_t *ri, *ci, *ri2, *ci2;
+    const double *M = mf_landscape_matrix_completion_bn_data(L, &dd, &NN, &ri, &ci);
+    CHECK(mf_landscape_matrix_completion_bn(&L2, d, 2, N, 0.5, 2, NULL) == MF_OK, "mc_bn again");
+    const double *M2 = mf_landscape_matrix_completion_bn_data(L2, NULL, NULL, &ri2, &ci2);
+    CHECK(memcmp(M, M2, sizeof(double) * d * d) == 0 && memcmp(ri, ri2, sizeof(size_t) * N) == 0 &&
+              memcmp(ci, ci2, sizeof(size_t) * N) == 0 &&
+              memcmp(L->x0, L2->x0, sizeof(double) * L->dim) == 0,
+          "mc_bn: the same seed, the same data and start");
+    mf_landscape_free(L2);
+    /* the recipe: |M|_F = d (second moment 1), rank 2 (3 x 3 minors vanish), N distinct
+     * entries in row-major order */
+    double fro = 0, det = 0;
+    for (size_t k = 0; k < d * d; k++)
+        fro += M[k] * M[k];
+    for (size_t a = 0; a + 2 < d; a++) {
+        const double *r0 = M + a * d, *r1 = r0 + d, *r2 = r1 + d;
+        det = fmax(det, fabs(r0[0] * (r1[1] * r2[2] - r1[2] * r2[1]) -
+                             r0[1] * (r1[0] * r2[2] - r1[2] * r2[0]) +
+                             r0[2] * (r1[0] * r2[1] - r1[1] * r2[0])));
+    }
+    int ordered = dd == d && NN == N;
+    for (size_t k = 0; k < N; k++)
+        ordered &=
+            ri[k] < d && ci[k] < d && (k == 0 || ri[k] * d + ci[k] > ri[k - 1] * d + ci[k - 1]);
+    CHECK(fabs(fro - (double)(d * d)) <= 1e-12 && det <= 1e-12 && ordered,
+          "mc_bn recipe: |M|_F^2 = %g, minor %g, entries distinct and ordered %d", fro, det,
+          ordered);
+    /* value and test loss from the definitions (S P.1), at a random point */
+    mf_rng r;
+    mf_rng_seed(&r, 6, 0);
+    double z[50], W[25], s2 = 0, g2 = 0, f = 0, tl = 0, t;
+    sample_normal(&r, L->dim, z);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            W[i * d + j] = 0;
+            for (size_t c = 0; c < d; c++)
+                W[i * d + j] += z[i * d + c] * z[d * d + j * d + c];
+        }
+    for (size_t k = 0; k < N; k++)
+        s2 += W[ri[k] * d + ci[k]] * W[ri[k] * d + ci[k]] / N,
+            g2 += M[ri[k] * d + ci[k]] * M[ri[k] * d + ci[k]] / N;
+    const double c = sqrt(g2 / s2);
+    for (size_t k = 0; k < N; k++) {
+        double e = c * W[ri[k] * d + ci[k]] - M[ri[k] * d + ci[k]];
+        f += e * e / N;
+    }
+    for (size_t k = 0; k < d * d; k++)
+        tl += (c * W[k] - M[k]) * (c * W[k] - M[k]) / (d * d);
+    CHECK_CLOSE(mf_landscape_value(L, z), f, 1e-13, "mc_bn value from its definition");
+    CHECK(mf_landscape_test_loss(L, z, &t, NULL) == MF_OK, "mc_bn test loss");
+    CHECK_CLOSE(t, tl, 1e-13, "mc_bn test loss from its definition");
+    /* singular values of the recovered matrix c W: sum sv^2 = |c W|_F^2; rank one -> sv2 = 0 */
+    double ssv = 0, fw = 0;
+    char name[8];
+    for (size_t k = 1; k <= d; k++) {
+        snprintf(name, sizeof name, "sv%zu", k);
+        double sv = obs1(L, name, z);
+        ssv += sv * sv;
+    }
+    for (size_t k = 0; k < d * d; k++)
+        fw += c * c * W[k] * W[k];
+    CHECK_CLOSE(ssv, fw, 1e-12, "sum of squared singular values");
+    CHECK(isnan(obs1(L, "sv6", z)) && isnan(obs1(L, "sv0", z)), "sv beyond d unknown");
+    for (size_t i = 0; i < d; i++)
+        for (size_t cc = 1; cc < d; cc++)
+            z[i * d + cc] = 0.0; /* U has one column: U V^T has rank one */
+    CHECK(obs1(L, "sv2", z) <= 1e-7 * obs1(L, "sv1", z), "rank one: sv2 %g", obs1(L, "sv2", z));
+    mf_landscape_free(L);
+    CHECK(mf_landscape_matrix_completion_bn(&L, 5, 2, 26, 0.1, 0, &err) == MF_EINVAL,
+          "observed > d^2 refused");
+    CHECK(mf_landscape_matrix_completion_bn(&L, 5, 6, 10, 0.1, 0, &err) == MF_EINVAL,
+          "rank > d refused");
+}
+
 int main(void) {
     test_generic_paths();
     test_generic_matches_valley();
@@ -750,6 +1042,8 @@ int main(void) {
     test_matrix_factorization();
     test_uv();
     test_matrix_sensing();
+    test_linreg_bn();
+    test_matrix_completion_bn();
     test_bad_input();
     return check_summary();
 }
