@@ -83,6 +83,14 @@ M.entries = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
+  ["mf.landscape.linreg_bn"] = {
+    math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (MATH.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
+    example = "L = mf.landscape.linreg_bn{}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.5, wd = 2e-4}, steps = 20000, record = {'loss', 'test_loss', 'eta_eff', 'spherical_sharpness_p', 'dist_minnorm'}}",
+  },
+  ["mf.landscape.matrix_completion_bn"] = {
+    math = "L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2 (MATH.md §1; S App. P.1)",
+    example = "L = mf.landscape.matrix_completion_bn{d = 50, observed = 800}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.1, wd = 0.01}, steps = 10000, record = {'loss', 'test_loss', 'spherical_sharpness', 'sv1', 'sv3'}}",
+  },
   ["mf.opt.sgd"] = {
     math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
     example = "opt = mf.opt.sgd{lr = 0.001}",
