@@ -53,12 +53,6 @@ static int flow_drift(lua_State *L) {
     return 1;
 }
 
-/* flow:dt() -> the flow's time per iteration (lr; lr^2 for adam; lr * wd for gd_wd) */
-static int flow_dt(lua_State *L) {
-    lua_pushnumber(L, mf_flow_dt(checkflow(L, 1)));
-    return 1;
-}
-
 /* flow:integrate(opts): x0, steps, every, method, rtol, atol, seeds, seed, checked by the Lua
  * layer */
 static int flow_integrate(lua_State *L) {
@@ -130,6 +124,12 @@ static int flow_integrate(lua_State *L) {
     mfl_landscape_checkcb(L, lua_touserdata(L, -1));
     lua_pop(L, 1);
     if (rc) return mfl_raise_result(L, "flow:integrate", &err, -1);
+    return 1;
+}
+
+/* flow:dt() -> the flow's time per iteration (lr; lr^2 for adam; lr * wd for gd_wd) */
+static int flow_dt(lua_State *L) {
+    lua_pushnumber(L, mf_flow_dt(checkflow(L, 1)));
     return 1;
 }
 
