@@ -115,7 +115,9 @@ M.entries = {
   ["mf.manifold.flow"] = {
     math = "dz/dt = -sum_ij V_ij grad_M A_ij, A V + V A = lr D22 D22^T / 2 (Q(12)); "
       .. "Hessian noise: dz/dt = -(lr sigma^2/4) grad_M Tr A (Q(13)); "
-      .. "isotropic normal: -(lr sigma^2/4) grad_M Tr log A (Q(14))",
+      .. "isotropic normal: -(lr sigma^2/4) grad_M Tr log A (Q(14)); "
+      .. "heavy_ball{lr, beta} with label{eps}: per iteration -eps^2 lr^2/(4 (1-beta)^2) P_L grad Tr(c H_f), "
+      .. "c = 2w (F(7) with beta = 1 - C lr^gamma)",
     example = "md = mf.manifold.flow{landscape = L, optimizer = opt, noise = nz}",
   },
   ["flow:integrate"] = {
@@ -313,8 +315,13 @@ M.entries = {
   -- flow methods
   ["flow:drift"] = {
     sig = "md:drift(z)", desc = "the manifold drift dz/dt at the manifold point z",
-    math = "dz/dt = -sum_ij V_ij grad_M A_ij (Q(12))",
+    math = "dz/dt = -sum_ij V_ij grad_M A_ij (Q(12)); per iteration: md:dt() * md:drift(z)",
     example = "print(md:drift{2, 0})",
+  },
+  ["flow:dt"] = {
+    sig = "md:dt()", desc = "the flow's time per optimizer iteration: lr (sgd, momentum, heavy_ball), lr^2 (adam), lr * wd (gd_wd)",
+    math = "t = k lr (MATH.md §0); Adam t = k lr^2 (Q(24)); sharpness flow tau = k lr wd (S(3))",
+    example = "step = md:dt(); d = md:drift(z)  -- per iteration: step * d[i]",
   },
 
   -- vector methods

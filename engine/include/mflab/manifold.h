@@ -12,7 +12,11 @@
  * Hessian noise: Q = sigma^2 A_N / B, so V = (lr sigma^2/(4B)) I (eq. 13); isotropic normal
  * noise: Q = sigma^2 I / B, V = (lr sigma^2/(4B)) A_N^{-1} (eq. 14). Isotropic noise in the
  * full space adds the tangent term sqrt(lr) D11 dW, D11 = sigma/sqrt(B) I: the flow is then an
- * SDE (Euler-Maruyama, one path per seed). Adam on the rotated valley: see mf_adam_rv below,
+ * SDE (Euler-Maruyama, one path per seed). Label noise (landscapes with residuals):
+ * Q = (2 w eps)^2/B (J N)^T (J N) from the residual Jacobian; with heavy_ball{lr, beta} the
+ * momentum equation above is flatter-faster's L~_H (beta = 1 - C lr^gamma), and on a zero-loss
+ * manifold the drift per iteration is F eq. (7), -eps^2 lr^2/(4 (1-beta)^2) P_L grad Tr(c H_f),
+ * c = 2w/B (manifold_label.c). Adam on the rotated valley: see mf_adam_rv below,
  * with t = k lr^2. sgd (torch) with momentum > 0, momentum{mu} and heavy_ball{beta} (beta = mu,
  * m = lr pi) all use the momentum form; a plain sgd uses SGD's. */
 #ifndef MFLAB_MANIFOLD_H

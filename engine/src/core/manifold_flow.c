@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifold_impl.h"
 #include "mflab/interrupt.h"
 #include "mflab/lyapunov.h"
 #include "mflab/ode.h"
@@ -22,20 +23,23 @@ struct mf_flow {
     int order;
     double lr, mu, dt;
     int q_hessian;     /* Q proportional to A_N (Hessian noise) or to I (isotropic) */
-    double q2;         /* Q = q2 A_N or q2 I: sigma^2 / B */
+    int q_label;       /* Q from the residual Jacobian (label noise, manifold_label.c) */
+    double q2;         /* Q = q2 A_N or q2 I: sigma^2 / B; label noise: (2 w eps)^2 / B */
     double tangent_sd; /* D11 = tangent_sd I on the tangent space; 0: no tangent noise */
     double kappa, vscale;
     mf_adam_rv adam;
     size_t d, c, k;
     /* workspace, allocated once */
     double *H, *dH, *T, *N, *AN, *Q, *V, *NdN, *tmp, *lyw, *force, *ode, *y, *dw, *ev, *gam;
+    double *lab; /* label noise: work of mf_flow_label_cov */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
 };
 
 static const char supported[] =
     "supported: optimizers sgd, momentum, heavy_ball (and sgd with momentum) with noise "
-    "hessian, isotropic (normal or full) or minibatch of them; adam with hessian noise on "
+    "hessian, isotropic (normal or full), label (on landscapes with examples) or minibatch of "
+    "them; adam with hessian noise on "
     "rotated_valley/valley; gd_wd without noise on a scale-invariant landscape";
 
 void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
@@ -51,7 +55,7 @@ void mf_flow_free(mf_flow *fl) {
     if (!fl) return;
     free(fl->H), free(fl->dH), free(fl->T), free(fl->N), free(fl->AN), free(fl->Q), free(fl->V);
     free(fl->NdN), free(fl->tmp), free(fl->lyw), free(fl->force), free(fl->ode), free(fl->y);
-    free(fl->dw), free(fl->ev), free(fl->gam);
+    free(fl->dw), free(fl->ev), free(fl->gam), free(fl->lab);
     free(fl);
 }
 
@@ -106,6 +110,12 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         fl0.q_hessian = 1;
     } else if (strcmp(nn, "isotropic") == 0 && nz->space != MF_SPACE_TANGENT) {
         fl0.tangent_sd = nz->space == MF_SPACE_FULL ? s : 0.0;
+    } else if (strcmp(nn, "label") == 0) { /* MATH.md §4, label-noise heavy ball */
+        size_t nd;
+        int rc = mf_noise_bind(nz, L, &nd, err);
+        if (rc) return rc;
+        fl0.q_label = 1;
+        s *= 2.0 * L->res_weight; /* D = 2 w (eps / sqrt(B)) J^T */
     } else {
         return mf_err_set(err, MF_EUNSUPPORTED, "noise '%s' is not supported; %s", nn, supported);
     }
@@ -182,8 +192,10 @@ static int flow_alloc(mf_flow *fl, mf_err *err) {
     fl->dw = malloc(sizeof(double) * 2 * d);
     fl->ev = malloc(sizeof(double) * (d * d + 5 * d));
     fl->gam = malloc(sizeof(double) * d * d);
-    if (!fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
-        !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw || !fl->ev) {
+    if (fl->q_label) fl->lab = malloc(sizeof(double) * mf_flow_label_worksize(L, c));
+    if ((fl->q_label && !fl->lab) || !fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN ||
+        !fl->Q || !fl->V || !fl->NdN || !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y ||
+        !fl->dw || !fl->ev) {
         mf_flow_free(fl);
         return mf_err_set(err, MF_ENOMEM, "out of memory for a flow of dimension %zu", d);
     }
@@ -223,11 +235,16 @@ static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     if (rc) return rc;
     mf_landscape_hess(fl->L, z, fl->H);
     sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5); /* A_N = N^T (H/2) N */
-    for (size_t i = 0; i < c * c; i++)
-        fl->Q[i] = fl->q_hessian ? fl->q2 * fl->AN[i] : 0.0;
-    if (!fl->q_hessian)
-        for (size_t i = 0; i < c; i++)
-            fl->Q[i * c + i] = fl->q2;
+    if (fl->q_label) {
+        rc = mf_flow_label_cov(fl->L, z, fl->T, k, fl->N, c, fl->q2, fl->Q, fl->lab, err);
+        if (rc) return rc;
+    } else {
+        for (size_t i = 0; i < c * c; i++)
+            fl->Q[i] = fl->q_hessian ? fl->q2 * fl->AN[i] : 0.0;
+        if (!fl->q_hessian)
+            for (size_t i = 0; i < c; i++)
+                fl->Q[i * c + i] = fl->q2;
+    }
     if ((rc = mf_lyapunov_solve(c, fl->AN, fl->Q, fl->kappa, fl->vscale, fl->V, fl->lyw, err)))
         return rc;
     memset(F, 0, d * sizeof *F);
