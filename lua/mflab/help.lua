@@ -83,6 +83,11 @@ M.entries = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
+  ["mf.landscape.matrix_sensing"] = {
+    math = "L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2, (A_i)_jk ~ N(0, 1), y_i = Tr(A_i X*); "
+      .. "Tr H = 2/(dP) sum_i (|A_i^T V^T|_F^2 + |U^T A_i^T|_F^2); test loss |UV - X*|_F^2 / d",
+    example = "L = mf.landscape.matrix_sensing{d = 20, r = 2, P = 200}; print(L:test_loss(L.x0))",
+  },
   ["mf.opt.sgd"] = {
     math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
     example = "opt = mf.opt.sgd{lr = 0.001}",
