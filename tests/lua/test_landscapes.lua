@@ -213,6 +213,17 @@ do -- matrix sensing (flatter-faster A.2)
   -- mf.run from the paper's start: the loss falls
   local r = mf.run { landscape = S, optimizer = mf.opt.sgd { lr = 0.02 }, steps = 200, every = 200, seeds = 3, record = { "loss" } }
   H.check(r:mean("loss")[2] < 0.5 * r:mean("loss")[1], "mf.run on matrix sensing lowers the loss")
+  -- the same trajectories whatever the threads and the block (sweeps of up to 8 lanes)
+  local function go(th, bl)
+    return mf.run { landscape = S, optimizer = mf.opt.sgd { lr = 0.05 }, noise = mf.noise.isotropic { sigma = 0.01, space = "full" },
+      steps = 60, every = 30, seeds = 13, threads = th, block = bl, record = { "x1", "loss" } }
+  end
+  local ra, rb, rc, same = go(1, 13), go(2, 3), go(2, 8), true
+  for sd = 1, 13 do
+    local ca, cb, cc = ra:column("x1", sd), rb:column("x1", sd), rc:column("x1", sd)
+    for k = 1, #ca do same = same and ca[k] == cb[k] and ca[k] == cc[k] end
+  end
+  H.check(same, "matrix sensing runs: identical bits for threads 1/2 and blocks 13/3/8")
   -- bad input names the landscape and the option
   H.raises({ "mf.landscape.matrix_sensing", "option 'precision'", "\"single\"" }, mf.landscape.matrix_sensing, { d = 4, P = 4, r = 1, precision = "half" })
   H.raises({ "mf.landscape.matrix_sensing", "option 'r'" }, mf.landscape.matrix_sensing, { d = 4, r = 5, P = 4 })
