@@ -57,6 +57,13 @@ typedef struct ms {
  * l7)); pass 2: S_j[k] = (((0 + r_0 a_0k) + r_1 a_1k) + r_2 a_2k) + ..., rows in increasing order.
  * Vertical vector operations round like scalar ones and the build does not contract to FMA
  * (ISO C mode), so a block equals point evaluation bit for bit. */
+/* The helpers below are static (never called across an ABI boundary), so GCC's note that
+ * passing 64-byte vectors without AVX-512 changes the ABI does not apply. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 static inline v8d ld_double(const double *p) {
@@ -69,10 +76,13 @@ static inline v8d ld_float(const float *p) {
     memcpy(&x, p, sizeof x);
     return __builtin_convertvector(x, v8d);
 }
-static inline void st_double(double *p, v8d x) {
-    memcpy(p, &x, sizeof x);
-}
-static inline double lanes_sum(v8d a) {
+#define st_double(p, x)                                                                            \
+    do {                                                                                           \
+        const v8d st_x_ = (x);                                                                     \
+        memcpy((p), &st_x_, sizeof st_x_);                                                         \
+    } while (0)
+static inline double lanes_sum(const v8d *v) {
+    const v8d a = *v;
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
@@ -123,7 +133,7 @@ static inline double lanes_sum(v8d a) {
         }                                                                                          \
         for (size_t b = 0; b < RB; b++)                                                            \
             for (size_t j = 0; j < JC; j++)                                                        \
-                out[b * MS_JC + j] = lanes_sum(acc[b][j]);                                         \
+                out[b * MS_JC + j] = lanes_sum(&acc[b][j]);                                        \
     } while (0)
 
 /* four rows into columns j0..j0+JC-1 over the tile [k0, k1): each row vector is loaded once for
