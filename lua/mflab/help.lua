@@ -91,6 +91,11 @@ M.entries = {
     math = "L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2 (MATH.md §1; S App. P.1)",
     example = "L = mf.landscape.matrix_completion_bn{d = 50, observed = 800}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.1, wd = 0.01}, steps = 10000, record = {'loss', 'test_loss', 'spherical_sharpness', 'sv1', 'sv3'}}",
   },
+  ["mf.landscape.matrix_sensing"] = {
+    math = "L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2, (A_i)_jk ~ N(0, 1), y_i = Tr(A_i X*); "
+      .. "Tr H = 2/(dP) sum_i (|A_i^T V^T|_F^2 + |U^T A_i^T|_F^2); test loss |UV - X*|_F^2 / d",
+    example = "L = mf.landscape.matrix_sensing{d = 20, r = 2, P = 200}; print(L:test_loss(L.x0))",
+  },
   ["mf.opt.sgd"] = {
     math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
     example = "opt = mf.opt.sgd{lr = 0.001}",

@@ -164,5 +164,21 @@ function M.matrix_completion_bn(opts)
   return core.matrix_completion_bn(o.d, o.rank, o.observed, o.init_scale, o.seed)
 end
 
+local ms_schema = schema.new("mf.landscape.matrix_sensing", {
+  { name = "d", kind = "count", default = 100, doc = "U, V and X* are d x d" },
+  { name = "r", kind = "count", default = 5, doc = "rank of the target X* (1 <= r <= d)" },
+  { name = "P", kind = "count", default = 2500, doc = "number of measurements y_i = Tr(A_i X*)" },
+  { name = "seed", kind = "natural", default = 0, doc = "stream (seed, 0) draws X0 (d x d), then A_1..A_P, row-major standard normals; X* = rank-r truncation of X0 by SVD" },
+  { name = "precision", kind = "string", default = "double", one_of = { "double", "single" }, doc = "storage of the P x d^2 measurements ('single' halves the memory; products and sums stay in double)" },
+}, "L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2 (flatter-faster A.2, eq. 12); z = (U, V) row-major; start U = V = I; L.Xstar, L.y; test_loss |UV - X*|_F^2 / d (eq. 13); per-example residuals for label noise")
+
+function M.matrix_sensing(opts)
+  local o = check(ms_schema, opts)
+  if o.r > o.d then
+    error(("mf.landscape.matrix_sensing: option 'r' must be <= d = %d, got %d"):format(o.d, o.r), 2)
+  end
+  return core.matrix_sensing(o.d, o.r, o.P, o.seed, o.precision == "single")
+end
+
 M._finite = finite
 return M

@@ -31,9 +31,7 @@
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
 
-#define MS_CHUNK 8    /* columns per pass over the measurements (lanes of value/grad) */
-#define MS_LANES 8    /* partial sums of each dot product in pass 1 */
-#define MS_KC    1024 /* pass 2 column tile: 4 rows x 8 KB + K accumulators stay in L1/L2 */
+#define MS_CHUNK 8 /* columns per sweep over the measurements (lanes of value/grad) */
 
 typedef struct ms {
     size_t d, r, P, n; /* n = d^2 */
@@ -47,114 +45,281 @@ typedef struct ms {
     double c;        /* 1/(dP) */
 } ms;
 
-/* ---- the two passes over the measurements -------------------------------------------------- */
-
-/* out[j] = <a, W_j> for j < K (W_j = W + j n). Lane l sums the products with k = l (mod 8) in
- * increasing k; then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
-#define MS_ROW_DOT(T)                                                                              \
-    static inline __attribute__((always_inline)) void row_dot_##T(                                 \
-        const T *restrict a, size_t n, const double *restrict W, size_t K, double *out) {          \
-        double acc[MS_CHUNK][MS_LANES];                                                            \
-        for (size_t j = 0; j < K; j++)                                                             \
-            for (int l = 0; l < MS_LANES; l++)                                                     \
-                acc[j][l] = 0.0;                                                                   \
-        size_t k = 0;                                                                              \
-        for (; k + MS_LANES <= n; k += MS_LANES)                                                   \
-            for (size_t j = 0; j < K; j++)                                                         \
-                for (int l = 0; l < MS_LANES; l++)                                                 \
-                    acc[j][l] += (double)a[k + l] * W[j * n + k + l];                              \
-        for (size_t l = 0; k + l < n; l++)                                                         \
-            for (size_t j = 0; j < K; j++)                                                         \
-                acc[j][l] += (double)a[k + l] * W[j * n + k + l];                                  \
-        for (size_t j = 0; j < K; j++)                                                             \
-            out[j] = ((acc[j][0] + acc[j][4]) + (acc[j][2] + acc[j][6])) +                         \
-                     ((acc[j][1] + acc[j][5]) + (acc[j][3] + acc[j][7]));                          \
-    }
-MS_ROW_DOT(double)
-MS_ROW_DOT(float)
-
-#define MS_PASS1_ROWS(T, KK)                                                                       \
-    for (size_t i = 0; i < P; i++) {                                                               \
-        double o[MS_CHUNK];                                                                        \
-        row_dot_##T(A + i * n, n, W, KK, o);                                                       \
-        for (size_t j = 0; j < KK; j++)                                                            \
-            R[j * P + i] = o[j];                                                                   \
-    }
-/* pass 1: R_j = A W_j (R_j = R + j P), K <= MS_CHUNK; the constant K of each case lets the
- * compiler keep the accumulators in registers */
-#define MS_PASS1(T)                                                                                \
-    static void pass1_##T(const T *restrict A, size_t P, size_t n, size_t K,                       \
-                          const double *restrict W, double *restrict R) {                          \
-        switch (K) {                                                                               \
-        case 1:                                                                                    \
-            MS_PASS1_ROWS(T, 1) break;                                                             \
-        case 2:                                                                                    \
-            MS_PASS1_ROWS(T, 2) break;                                                             \
-        case 3:                                                                                    \
-            MS_PASS1_ROWS(T, 3) break;                                                             \
-        case 4:                                                                                    \
-            MS_PASS1_ROWS(T, 4) break;                                                             \
-        case 5:                                                                                    \
-            MS_PASS1_ROWS(T, 5) break;                                                             \
-        case 6:                                                                                    \
-            MS_PASS1_ROWS(T, 6) break;                                                             \
-        case 7:                                                                                    \
-            MS_PASS1_ROWS(T, 7) break;                                                             \
-        default:                                                                                   \
-            MS_PASS1_ROWS(T, MS_CHUNK) break;                                                      \
-        }                                                                                          \
-    }
-MS_PASS1(double)
-MS_PASS1(float)
-
-/* pass 2: S_j = A^T R_j (S_j = S + j n), K <= MS_CHUNK. Each entry is summed over the rows i in
- * increasing order, s = s + r_i a_i[k], four rows per sweep (((s + r0 a0) + r1 a1) + ...), which
- * is the same order; the column tile MS_KC only changes which entries are summed when. */
-#define MS_PASS2(T)                                                                                \
-    static void pass2_##T(const T *restrict A, size_t P, size_t n, size_t K,                       \
-                          const double *restrict R, double *restrict S) {                          \
-        memset(S, 0, sizeof(double) * K * n);                                                      \
-        for (size_t k0 = 0; k0 < n; k0 += MS_KC) {                                                 \
-            const size_t k1 = k0 + MS_KC < n ? k0 + MS_KC : n;                                     \
-            size_t i = 0;                                                                          \
-            for (; i + 4 <= P; i += 4) {                                                           \
-                const T *a0 = A + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;                 \
-                for (size_t j = 0; j < K; j++) {                                                   \
-                    const double r0 = R[j * P + i], r1 = R[j * P + i + 1], r2 = R[j * P + i + 2],  \
-                                 r3 = R[j * P + i + 3];                                            \
-                    double *restrict s = S + j * n;                                                \
-                    for (size_t k = k0; k < k1; k++)                                               \
-                        s[k] = (((s[k] + r0 * (double)a0[k]) + r1 * (double)a1[k]) +               \
-                                r2 * (double)a2[k]) +                                              \
-                               r3 * (double)a3[k];                                                 \
-                }                                                                                  \
-            }                                                                                      \
-            for (; i < P; i++) {                                                                   \
-                const T *a0 = A + i * n;                                                           \
-                for (size_t j = 0; j < K; j++) {                                                   \
-                    const double r0 = R[j * P + i];                                                \
-                    double *restrict s = S + j * n;                                                \
-                    for (size_t k = k0; k < k1; k++)                                               \
-                        s[k] = s[k] + r0 * (double)a0[k];                                          \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-    }
-MS_PASS2(double)
-MS_PASS2(float)
-
-static void pass1(const ms *q, size_t K, const double *W, double *R) {
-    if (q->Af)
-        pass1_float(q->Af, q->P, q->n, K, W, R);
-    else
-        pass1_double(q->Ad, q->P, q->n, K, W, R);
+/* ---- the sweep over the measurements --------------------------------------------------------
+ *
+ * One sweep reads the rows of A in groups of MS_RB: first the dot products of the group's rows
+ * with the K columns W_j (pass 1: R_j = A W_j - y), then, while those rows are still in cache,
+ * their contribution to S_j = A^T R_j (pass 2). Both passes thus cost one read of A from memory.
+ * Summation orders are fixed by the code and depend neither on K, nor on the lane's position,
+ * nor on how rows are grouped:
+ *   pass 1: lane l of an 8-wide accumulator sums a_k w_k for k = l (mod 8) in increasing k (the
+ *     last partial vector padded with zeros), then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 +
+ * l7)); pass 2: S_j[k] = (((0 + r_0 a_0k) + r_1 a_1k) + r_2 a_2k) + ..., rows in increasing order.
+ * Vertical vector operations round like scalar ones and the build does not contract to FMA
+ * (ISO C mode), so a block equals point evaluation bit for bit. */
+/* The helpers below are static (never called across an ABI boundary), so GCC's note that
+ * passing 64-byte vectors without AVX-512 changes the ABI does not apply. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+static inline v8d ld_double(const double *p) {
+    v8d x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+static inline v8d ld_float(const float *p) {
+    v8f x;
+    memcpy(&x, p, sizeof x);
+    return __builtin_convertvector(x, v8d);
+}
+#define st_double(p, x)                                                                            \
+    do {                                                                                           \
+        const v8d st_x_ = (x);                                                                     \
+        memcpy((p), &st_x_, sizeof st_x_);                                                         \
+    } while (0)
+static inline double lanes_sum(const v8d *v) {
+    const v8d a = *v;
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-static void pass2(const ms *q, size_t K, const double *R, double *S) {
+/* Keeps a loaded vector in a register: without it GCC folds the load into every multiply,
+ * which makes the small kernels load-bound (AVX-512 only; elsewhere the compiler decides). */
+#if defined(__GNUC__) && defined(__AVX512F__)
+#define MS_KEEP(v) __asm__("" : "+v"(v))
+#else
+#define MS_KEEP(v) ((void)(v))
+#endif
+
+#define MS_RB 4    /* rows per dot-product kernel */
+#define MS_UG 8    /* rows per group: the update adds eight rows to S in one sweep over S */
+#define MS_JC 4    /* columns per dot-product kernel: MS_RB x MS_JC accumulators in registers */
+#define MS_KT 1024 /* pass 2 tile: the group's rows stay in L1 across the K columns */
+
+/* out[b * MS_JC + j] = <a_b, W_j> for rows b < RB (a_b = a + b n), columns j < JC */
+#define MS_DOTS(T, RB, JC)                                                                         \
+    do {                                                                                           \
+        v8d acc[RB][JC];                                                                           \
+        for (size_t b = 0; b < RB; b++)                                                            \
+            for (size_t j = 0; j < JC; j++)                                                        \
+                acc[b][j] = (v8d){0};                                                              \
+        size_t k = 0;                                                                              \
+        for (; k + 8 <= n; k += 8) {                                                               \
+            v8d x[RB];                                                                             \
+            for (size_t b = 0; b < RB; b++) {                                                      \
+                x[b] = ld_##T(a + b * n + k);                                                      \
+                MS_KEEP(x[b]);                                                                     \
+            }                                                                                      \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                v8d w = ld_double(W + j * n + k);                                                  \
+                for (size_t b = 0; b < RB; b++)                                                    \
+                    acc[b][j] += x[b] * w;                                                         \
+            }                                                                                      \
+        }                                                                                          \
+        if (k < n) {                                                                               \
+            T ta[8] = {0};                                                                         \
+            double tw[8] = {0};                                                                    \
+            for (size_t b = 0; b < RB; b++) {                                                      \
+                memcpy(ta, a + b * n + k, sizeof(T) * (n - k));                                    \
+                v8d x = ld_##T(ta);                                                                \
+                for (size_t j = 0; j < JC; j++) {                                                  \
+                    memcpy(tw, W + j * n + k, sizeof(double) * (n - k));                           \
+                    acc[b][j] += x * ld_double(tw);                                                \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (size_t b = 0; b < RB; b++)                                                            \
+            for (size_t j = 0; j < JC; j++)                                                        \
+                out[b * MS_JC + j] = lanes_sum(&acc[b][j]);                                        \
+    } while (0)
+
+/* four rows into columns j0..j0+JC-1 over the tile [k0, k1): each row vector is loaded once for
+ * all JC columns; s = (((s + r0 a0) + r1 a1) + r2 a2) + r3 a3 */
+#define MS_UPDATE4(T, JC)                                                                          \
+    do {                                                                                           \
+        const T *a0 = a, *a1 = a + n, *a2 = a + 2 * n, *a3 = a + 3 * n;                            \
+        double r[JC][4];                                                                           \
+        for (size_t j = 0; j < JC; j++)                                                            \
+            for (size_t b = 0; b < 4; b++)                                                         \
+                r[j][b] = R[(j0 + j) * P + i0 + b];                                                \
+        size_t k = k0;                                                                             \
+        for (; k + 8 <= k1; k += 8) {                                                              \
+            v8d x0 = ld_##T(a0 + k), x1 = ld_##T(a1 + k), x2 = ld_##T(a2 + k),                     \
+                x3 = ld_##T(a3 + k);                                                               \
+            MS_KEEP(x0);                                                                           \
+            MS_KEEP(x1);                                                                           \
+            MS_KEEP(x2);                                                                           \
+            MS_KEEP(x3);                                                                           \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                st_double(s, (((ld_double(s) + r[j][0] * x0) + r[j][1] * x1) + r[j][2] * x2) +     \
+                                 r[j][3] * x3);                                                    \
+            }                                                                                      \
+        }                                                                                          \
+        for (; k < k1; k++)                                                                        \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                *s = (((*s + r[j][0] * (double)a0[k]) + r[j][1] * (double)a1[k]) +                 \
+                      r[j][2] * (double)a2[k]) +                                                   \
+                     r[j][3] * (double)a3[k];                                                      \
+            }                                                                                      \
+    } while (0)
+
+/* the same with eight rows (half the traffic on S): s = (((s + r0 a0) + r1 a1) + ...) + r7 a7 */
+#define MS_UPDATE8(T, JC)                                                                          \
+    do {                                                                                           \
+        double r[JC][8];                                                                           \
+        for (size_t j = 0; j < JC; j++)                                                            \
+            for (size_t b = 0; b < 8; b++)                                                         \
+                r[j][b] = R[(j0 + j) * P + i0 + b];                                                \
+        size_t k = k0;                                                                             \
+        for (; k + 8 <= k1; k += 8) {                                                              \
+            v8d x[8];                                                                              \
+            for (size_t b = 0; b < 8; b++) {                                                       \
+                x[b] = ld_##T(a + b * n + k);                                                      \
+                MS_KEEP(x[b]);                                                                     \
+            }                                                                                      \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                v8d acc = ld_double(s);                                                            \
+                for (size_t b = 0; b < 8; b++)                                                     \
+                    acc = acc + r[j][b] * x[b];                                                    \
+                st_double(s, acc);                                                                 \
+            }                                                                                      \
+        }                                                                                          \
+        for (; k < k1; k++)                                                                        \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k, acc = *s;                                        \
+                for (size_t b = 0; b < 8; b++)                                                     \
+                    acc = acc + r[j][b] * (double)a[b * n + k];                                    \
+                *s = acc;                                                                          \
+            }                                                                                      \
+    } while (0)
+
+#define MS_SWEEP(T)                                                                                \
+    static void dots_##T(const T *restrict a, size_t rb, size_t n, const double *restrict W,       \
+                         size_t jc, double *out) {                                                 \
+        if (rb == MS_RB) {                                                                         \
+            switch (jc) {                                                                          \
+            case 1:                                                                                \
+                MS_DOTS(T, MS_RB, 1);                                                              \
+                break;                                                                             \
+            case 2:                                                                                \
+                MS_DOTS(T, MS_RB, 2);                                                              \
+                break;                                                                             \
+            case 3:                                                                                \
+                MS_DOTS(T, MS_RB, 3);                                                              \
+                break;                                                                             \
+            default:                                                                               \
+                MS_DOTS(T, MS_RB, MS_JC);                                                          \
+                break;                                                                             \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (size_t row = 0; row < rb; row++, a += n, out += MS_JC) {                          \
+                switch (jc) {                                                                      \
+                case 1:                                                                            \
+                    MS_DOTS(T, 1, 1);                                                              \
+                    break;                                                                         \
+                case 2:                                                                            \
+                    MS_DOTS(T, 1, 2);                                                              \
+                    break;                                                                         \
+                case 3:                                                                            \
+                    MS_DOTS(T, 1, 3);                                                              \
+                    break;                                                                         \
+                default:                                                                           \
+                    MS_DOTS(T, 1, MS_JC);                                                          \
+                    break;                                                                         \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    /* S_j += sum_b R_j[i0 + b] a_b over the group's rb rows, in increasing row order */           \
+    static void update_##T(const T *restrict a, size_t rb, size_t n, size_t K,                     \
+                           const double *restrict R, size_t P, size_t i0, double *restrict S) {    \
+        for (size_t k0 = 0; k0 < n; k0 += MS_KT) {                                                 \
+            const size_t k1 = k0 + MS_KT < n ? k0 + MS_KT : n;                                     \
+            if (rb == 8) {                                                                         \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    switch (K - j0 < MS_JC ? K - j0 : MS_JC) {                                     \
+                    case 1:                                                                        \
+                        MS_UPDATE8(T, 1);                                                          \
+                        break;                                                                     \
+                    case 2:                                                                        \
+                        MS_UPDATE8(T, 2);                                                          \
+                        break;                                                                     \
+                    case 3:                                                                        \
+                        MS_UPDATE8(T, 3);                                                          \
+                        break;                                                                     \
+                    default:                                                                       \
+                        MS_UPDATE8(T, MS_JC);                                                      \
+                        break;                                                                     \
+                    }                                                                              \
+                }                                                                                  \
+            } else if (rb == 4) {                                                                  \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    switch (K - j0 < MS_JC ? K - j0 : MS_JC) {                                     \
+                    case 1:                                                                        \
+                        MS_UPDATE4(T, 1);                                                          \
+                        break;                                                                     \
+                    case 2:                                                                        \
+                        MS_UPDATE4(T, 2);                                                          \
+                        break;                                                                     \
+                    case 3:                                                                        \
+                        MS_UPDATE4(T, 3);                                                          \
+                        break;                                                                     \
+                    default:                                                                       \
+                        MS_UPDATE4(T, MS_JC);                                                      \
+                        break;                                                                     \
+                    }                                                                              \
+                }                                                                                  \
+            } else {                                                                               \
+                for (size_t j = 0; j < K; j++)                                                     \
+                    for (size_t b = 0; b < rb; b++) {                                              \
+                        const T *ab = a + b * n;                                                   \
+                        const double rr = R[j * P + i0 + b];                                       \
+                        double *restrict s = S + j * n;                                            \
+                        for (size_t k = k0; k < k1; k++)                                           \
+                            s[k] = s[k] + rr * (double)ab[k];                                      \
+                    }                                                                              \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void sweep_##T(const T *restrict A, size_t P, size_t n, size_t K,                       \
+                          const double *restrict W, const double *y, unsigned ymask,               \
+                          double *restrict R, double *restrict S) {                                \
+        if (S) memset(S, 0, sizeof(double) * K * n);                                               \
+        for (size_t i = 0; i < P; i += MS_UG) {                                                    \
+            const size_t rb = P - i < MS_UG ? P - i : MS_UG;                                       \
+            const T *a = A + i * n;                                                                \
+            for (size_t i1 = 0; W && i1 < rb; i1 += MS_RB) {                                       \
+                const size_t rb1 = rb - i1 < MS_RB ? rb - i1 : MS_RB;                              \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    const size_t jc = K - j0 < MS_JC ? K - j0 : MS_JC;                             \
+                    double o[MS_RB * MS_JC];                                                       \
+                    dots_##T(a + i1 * n, rb1, n, W + j0 * n, jc, o);                               \
+                    for (size_t b = 0; b < rb1; b++)                                               \
+                        for (size_t j = 0; j < jc; j++)                                            \
+                            R[(j0 + j) * P + i + i1 + b] = (ymask >> (j0 + j) & 1u)                \
+                                                               ? o[b * MS_JC + j] - y[i + i1 + b]  \
+                                                               : o[b * MS_JC + j];                 \
+                }                                                                                  \
+            }                                                                                      \
+            if (S) update_##T(a, rb, n, K, R, P, i, S);                                            \
+        }                                                                                          \
+    }
+MS_SWEEP(double)
+MS_SWEEP(float)
+
+/* W (K columns of n) non-NULL: R_j = A W_j, minus y where bit j of ymask is set; S non-NULL:
+ * S_j = A^T R_j. K <= MS_CHUNK. */
+static void sweep(const ms *q, size_t K, const double *W, unsigned ymask, double *R, double *S) {
     if (q->Af)
-        pass2_float(q->Af, q->P, q->n, K, R, S);
+        sweep_float(q->Af, q->P, q->n, K, W, q->y, ymask, R, S);
     else
-        pass2_double(q->Ad, q->P, q->n, K, R, S);
+        sweep_double(q->Ad, q->P, q->n, K, W, q->y, ymask, R, S);
 }
 
 /* ---- d x d products (row-major, one BLAS call each) ----------------------------------------- */
@@ -193,19 +358,17 @@ static void nan_lanes(double *x, size_t rows, size_t ldx, size_t i0, size_t m) {
             x[k * ldx + i] = NAN;
 }
 
-/* lanes i0..i0+m-1 of z into w->Z; W_i = (U_i V_i)^T; R_i = A W_i - y (residuals) */
+/* lanes i0..i0+m-1 of z into w->Z; W_i = (U_i V_i)^T; R_i = A W_i - y (residuals) and, when
+ * with_s, S_i = A^T R_i, in one sweep */
 static void residual_chunk(const ms *q, const ms_work *w, const double *z, size_t ld, size_t i0,
-                           size_t m) {
-    const size_t n = q->n, d = q->d, P = q->P;
+                           size_t m, int with_s) {
+    const size_t n = q->n, d = q->d;
     for (size_t i = 0; i < m; i++) {
         double *Zi = w->Z + i * 2 * n;
         lane_get(z, ld, 2 * n, i0 + i, Zi);
         mm(d, 1, 1, 1.0, Zi + n, Zi, 0.0, w->W + i * n); /* (U V)^T = V^T U^T */
     }
-    pass1(q, m, w->W, w->R);
-    for (size_t i = 0; i < m; i++)
-        for (size_t a = 0; a < P; a++)
-            w->R[i * P + a] -= q->y[a];
+    sweep(q, m, w->W, (1u << m) - 1u, w->R, with_s ? w->S : NULL);
 }
 
 /* ---- vtable
@@ -221,7 +384,7 @@ static void ms_value(const mf_landscape *L, size_t m, const double *z, size_t ld
             nan_lanes(f, 1, 0, i0, mc);
             continue;
         }
-        residual_chunk(q, &w, z, ld, i0, mc);
+        residual_chunk(q, &w, z, ld, i0, mc, 0);
         for (size_t i = 0; i < mc; i++) {
             double s = 0.0;
             for (size_t a = 0; a < q->P; a++)
@@ -242,7 +405,7 @@ static void ms_residuals(const mf_landscape *L, size_t m, const double *z, size_
             nan_lanes(r, q->P, ldr, i0, mc);
             continue;
         }
-        residual_chunk(q, &w, z, ld, i0, mc);
+        residual_chunk(q, &w, z, ld, i0, mc, 0);
         for (size_t i = 0; i < mc; i++)
             lane_put(r, ldr, q->P, i0 + i, w.R + i * q->P);
     }
@@ -261,8 +424,7 @@ static void ms_grad(const mf_landscape *L, size_t m, const double *z, size_t ld,
             nan_lanes(g, 2 * n, ldg, i0, mc);
             continue;
         }
-        residual_chunk(q, &w, z, ld, i0, mc);
-        pass2(q, mc, w.R, w.S);
+        residual_chunk(q, &w, z, ld, i0, mc, 1);
         for (size_t i = 0; i < mc; i++) {
             const double *U = w.Z + i * 2 * n, *V = U + n, *S = w.S + i * n;
             mm(d, 1, 1, c2, S, V, 0.0, w.O);     /* 2c S^T V^T */
@@ -276,7 +438,7 @@ static void ms_grad(const mf_landscape *L, size_t m, const double *z, size_t ld,
  * derivative along v_i) in both passes */
 static void hvp_chunk(const ms *q, const ms_work *w, const double *z, size_t ld, const double *v,
                       size_t ldv, double *out, size_t ldo, size_t i0, size_t m) {
-    const size_t n = q->n, d = q->d, P = q->P;
+    const size_t n = q->n, d = q->d;
     const double c2 = 2.0 * q->c;
     for (size_t i = 0; i < m; i++) {
         double *Zi = w->Z + i * 2 * n, *Vi = w->DZ + i * 2 * n;
@@ -287,11 +449,7 @@ static void hvp_chunk(const ms *q, const ms_work *w, const double *z, size_t ld,
         mm(d, 1, 1, 1.0, V, dU, 0.0, w->W + (2 * i + 1) * n); /* (dU V + U dV)^T */
         mm(d, 1, 1, 1.0, dV, U, 1.0, w->W + (2 * i + 1) * n);
     }
-    pass1(q, 2 * m, w->W, w->R);
-    for (size_t i = 0; i < m; i++)
-        for (size_t a = 0; a < P; a++)
-            w->R[2 * i * P + a] -= q->y[a];
-    pass2(q, 2 * m, w->R, w->S);
+    sweep(q, 2 * m, w->W, 0x55u, w->R, w->S); /* y only in the residual columns 0, 2, 4, 6 */
     for (size_t i = 0; i < m; i++) {
         const double *U = w->Z + i * 2 * n, *V = U + n, *dU = w->DZ + i * 2 * n, *dV = dU + n;
         const double *S = w->S + 2 * i * n, *dS = S + n;
@@ -403,7 +561,7 @@ static void ms_residual_jt_sub(const mf_landscape *L, size_t m, const double *z,
         }
         for (size_t i = 0; i < mc; i++)
             lane_get(xi, ldxi, P, i0 + i, w.R + i * P);
-        pass2(q, mc, w.R, w.S);
+        sweep(q, mc, NULL, 0, w.R, w.S);
         for (size_t i = 0; i < mc; i++) {
             double *U = w.Z, *V = U + n;
             const double *X = w.S + i * n;
@@ -534,7 +692,7 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j < d; j++)
             X0[j * d + i] = q->Xs[i * d + j];
-    pass1(q, 1, X0, q->y);
+    sweep(q, 1, X0, 0, q->y, NULL);
     /* G1 = sum A_a A_a^T, G2 = sum A_a^T A_a (upper triangles, then mirrored) */
     for (size_t a = 0; a < P; a++) {
         get_measurement(q, a, X0);

@@ -1,6 +1,7 @@
 /* Landscape userdata: L.dim, L.codim, L.name, L.x0, L:value(z), L:grad(z), L:hess(z),
  * L:hvp(z, v), L:project(z), L:tangent(z), L:trace_hessian(z), L:test_loss(z); and the
- * constructors core.valley, valley_fn, rotated_valley, quadratic_manifold, sphere3d, custom.
+ * constructors core.valley, valley_fn, rotated_valley, quadratic_manifold, sphere3d, custom,
+ * matrix_factorization, uv, matrix_sensing.
  *
  * Lua-defined functions reach the engine as C callbacks. Each such landscape owns a Lua thread
  * (anchored in the userdata's user value) whose stack holds the functions; a callback runs
@@ -358,6 +359,17 @@ static int land_index(lua_State *L) {
                 lua_seti(L, -2, (lua_Integer)e + 1);
             }
         }
+    } else if (strcmp(ls->type->name, "matrix_sensing") == 0 &&
+               (strcmp(k, "Xstar") == 0 || strcmp(k, "y") == 0 || strcmp(k, "precision") == 0)) {
+        size_t d, P;
+        int single;
+        const double *Xs = mf_landscape_matrix_sensing_target(ls, &d, NULL, &P, &single);
+        if (k[0] == 'X')
+            push_rows(L, Xs, d, d);
+        else if (k[0] == 'y')
+            mfl_pushtable(L, mf_landscape_matrix_sensing_labels(ls), P);
+        else
+            lua_pushstring(L, single ? "single" : "double");
     } else if (strcmp(k, "U") == 0 && strcmp(ls->type->name, "sphere3d") == 0) {
         double U[9];
         mf_landscape_sphere3d_u(ls, U);
@@ -620,6 +632,22 @@ static int l_matrix_completion_bn(lua_State *L) {
     return 1;
 }
 
+/* core.matrix_sensing(d, r, P, seed, single) */
+static int l_matrix_sensing(lua_State *L) {
+    const char *fname = "mf.landscape.matrix_sensing";
+    lua_Integer d = luaL_checkinteger(L, 1), r = luaL_checkinteger(L, 2),
+                P = luaL_checkinteger(L, 3), seed = luaL_checkinteger(L, 4);
+    int single = lua_toboolean(L, 5);
+    if (d < 1 || r < 1 || P < 1)
+        return luaL_error(L, "%s: options 'd', 'r' and 'P' must be >= 1", fname);
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_matrix_sensing(&l->L, (size_t)d, (size_t)r, (size_t)P, single,
+                                    (unsigned long long)seed, &err))
+        return mfl_raise(L, fname, &err);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -643,6 +671,7 @@ void mfl_open_landscape(lua_State *L) {
                                      {"uv", l_uv},
                                      {"linreg_bn", l_linreg_bn},
                                      {"matrix_completion_bn", l_matrix_completion_bn},
+                                     {"matrix_sensing", l_matrix_sensing},
                                      {NULL, NULL}};
     luaL_setfuncs(L, ctors, 0);
 }
