@@ -23,16 +23,7 @@
 --   800 000 steps, 256 seeds: the standard error of the ensemble mean is below 0.2% of x.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seeds = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
-  else error("fig1.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig1.lua")
 
 local lr = 1e-3
 local steps = opts.quick and 40000 or 800000

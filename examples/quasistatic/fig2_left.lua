@@ -17,16 +17,7 @@
 -- lr h/(1 + mu) <= 2.6% at x = 5, less as x falls.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seeds = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
-  else error("fig2_left.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig2_left.lua")
 
 local lr, sigma = 1e-3, 2
 local steps = opts.quick and 5000 or 20000

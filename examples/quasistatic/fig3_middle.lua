@@ -9,16 +9,7 @@
 -- the prediction, and returns the numbers.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seeds = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
-  else error("fig3_middle.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig3_middle.lua")
 
 local here = (arg and arg[0] or ""):match("(.*)/") or "."
 local R = dofile(here .. "/fig3_runs.lua")(opts)

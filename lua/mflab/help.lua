@@ -83,6 +83,19 @@ M.entries = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
+  ["mf.landscape.linreg_bn"] = {
+    math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (MATH.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
+    example = "L = mf.landscape.linreg_bn{}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.5, wd = 2e-4}, steps = 20000, record = {'loss', 'test_loss', 'eta_eff', 'spherical_sharpness_p', 'dist_minnorm'}}",
+  },
+  ["mf.landscape.matrix_completion_bn"] = {
+    math = "L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2 (MATH.md §1; S App. P.1)",
+    example = "L = mf.landscape.matrix_completion_bn{d = 50, observed = 800}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.1, wd = 0.01}, steps = 10000, record = {'loss', 'test_loss', 'spherical_sharpness', 'sv1', 'sv3'}}",
+  },
+  ["mf.landscape.matrix_sensing"] = {
+    math = "L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2, (A_i)_jk ~ N(0, 1), y_i = Tr(A_i X*); "
+      .. "Tr H = 2/(dP) sum_i (|A_i^T V^T|_F^2 + |U^T A_i^T|_F^2); test loss |UV - X*|_F^2 / d",
+    example = "L = mf.landscape.matrix_sensing{d = 20, r = 2, P = 200}; print(L:test_loss(L.x0))",
+  },
   ["mf.opt.sgd"] = {
     math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
     example = "opt = mf.opt.sgd{lr = 0.001}",
@@ -95,6 +108,11 @@ M.entries = {
     math = "D D^T = sigma^2 P_T (space = 'normal') or sigma^2 I ('full') (MATH.md §2)",
     example = "nz = mf.noise.isotropic{sigma = 4}",
   },
+  ["mf.noise.label"] = {
+    math = "y_a -> y_a + eps xi_a every step: g = grad f - 2 w eps J^T xi, D D^T = 2 w eps^2 H_f on the "
+      .. "zero-loss manifold (f = w sum_a r_a^2; c = 2w = 1/P for the UV model, F eq. (1), (11))",
+    example = "nz = mf.noise.label{eps = 0.1}",
+  },
   ["mf.run"] = {
     math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (MATH.md §0)",
     example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
@@ -102,7 +120,9 @@ M.entries = {
   ["mf.manifold.flow"] = {
     math = "dz/dt = -sum_ij V_ij grad_M A_ij, A V + V A = lr D22 D22^T / 2 (Q(12)); "
       .. "Hessian noise: dz/dt = -(lr sigma^2/4) grad_M Tr A (Q(13)); "
-      .. "isotropic normal: -(lr sigma^2/4) grad_M Tr log A (Q(14))",
+      .. "isotropic normal: -(lr sigma^2/4) grad_M Tr log A (Q(14)); "
+      .. "heavy_ball{lr, beta} with label{eps}: per iteration -eps^2 lr^2/(4 (1-beta)^2) P_L grad Tr(c H_f), "
+      .. "c = 2w (F(7) with beta = 1 - C lr^gamma)",
     example = "md = mf.manifold.flow{landscape = L, optimizer = opt, noise = nz}",
   },
   ["flow:integrate"] = {
@@ -170,6 +190,12 @@ M.entries = {
     sig = "mf.schedule.is_schedule(v)",
     desc = "true if v is a learning-rate schedule made by mf.schedule.*",
     example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
+  },
+
+  ["mf.example.options"] = {
+    sig = "mf.example.options(arg [, name])",
+    desc = "parses a reproduction script's --quick, --out DIR, --seeds N into {quick, out, seeds}",
+    example = "local opts = mf.example.options(arg, 'fig1.lua')",
   },
 
   -- functions
@@ -294,8 +320,13 @@ M.entries = {
   -- flow methods
   ["flow:drift"] = {
     sig = "md:drift(z)", desc = "the manifold drift dz/dt at the manifold point z",
-    math = "dz/dt = -sum_ij V_ij grad_M A_ij (Q(12))",
+    math = "dz/dt = -sum_ij V_ij grad_M A_ij (Q(12)); per iteration: md:dt() * md:drift(z)",
     example = "print(md:drift{2, 0})",
+  },
+  ["flow:dt"] = {
+    sig = "md:dt()", desc = "the flow's time per optimizer iteration: lr (sgd, momentum, heavy_ball), lr^2 (adam), lr * wd (gd_wd)",
+    math = "t = k lr (MATH.md §0); Adam t = k lr^2 (Q(24)); sharpness flow tau = k lr wd (S(3))",
+    example = "step = md:dt(); d = md:drift(z)  -- per iteration: step * d[i]",
   },
 
   -- vector methods

@@ -134,5 +134,51 @@ function M.uv(opts)
   return core.uv(o.n, o.P, o.act, o.d, o.m, o.seed)
 end
 
+local linreg_schema = schema.new("mf.landscape.linreg_bn", {
+  { name = "d", kind = "count", default = 40, doc = "input dimension (the parameter w is in R^d)" },
+  { name = "n", kind = "count", default = 20, doc = "number of examples (at least 3)" },
+  { name = "seed", kind = "natural", default = 0, doc = "data from stream (seed, 0): w_GT uniform on the sphere, b_GT ~ N(0, 0.01), x ~ N(0, diag(1/d, 2/d, ..., 1)); start uniform on the unit sphere from stream (seed, 1)" },
+}, "linear regression with batch normalization (normalization-sharpness §5, App. Q.2): Phi(x) = gamma (w^T x - mu_1)/sigma_1 + beta with the data's mean and std (1/n) of w^T x_i, beta = mean y, gamma = std y; L(w) = (1/n) sum (Phi(x_i) - y_i)^2, scale-invariant; L.X, L.y, L.w_gt, L.b_gt, L.w_minnorm, L.b_minnorm (problem (M)); test loss: the population error E (Phi(x) - y)^2; records 'dist_minnorm'")
+
+function M.linreg_bn(opts)
+  local o = check(linreg_schema, opts)
+  if o.n < 3 then error(("mf.landscape.linreg_bn: option 'n' must be >= 3, got %d"):format(o.n), 2) end
+  return core.linreg_bn(o.d, o.n, o.seed)
+end
+
+local mc_schema = schema.new("mf.landscape.matrix_completion_bn", {
+  { name = "d", kind = "count", default = 50, doc = "M is d x d; the model's U, V are d x d (2 d^2 parameters)" },
+  { name = "rank", kind = "count", default = 2, doc = "rank of the ground truth M = d M~/|M~|_F, M~ = U* V*^T, U*, V* (d x rank) uniform in [-1, 1]" },
+  { name = "observed", kind = "count", default = 800, doc = "N: entries of M observed, drawn uniformly without replacement" },
+  { name = "init_scale", kind = "positive", default = 0.1, doc = "start: U, V entries N(0, init_scale^2) from stream (seed, 1) (the paper gives none; with lr 0.1, wd 0.01 the default enters the edge of stability after about 1500 steps)" },
+  { name = "seed", kind = "natural", default = 0, doc = "data from stream (seed, 0), start from stream (seed, 1)" },
+}, "matrix completion with batch normalization (normalization-sharpness App. P.1): L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2, gamma^2 = (1/N) sum_Omega M^2; z = (U, V) row-major; scale-invariant; L.M, L.observed ({i, j} pairs); test loss over all d^2 entries with the same gamma/sigma; records 'sv<k>', the singular values of the recovered matrix")
+
+function M.matrix_completion_bn(opts)
+  local o = check(mc_schema, opts)
+  if o.d < 2 or o.d > 300 then error(("mf.landscape.matrix_completion_bn: option 'd' must be in 2..300, got %d"):format(o.d), 2) end
+  if o.rank > o.d then error(("mf.landscape.matrix_completion_bn: option 'rank' must be <= d = %d, got %d"):format(o.d, o.rank), 2) end
+  if o.observed < 2 or o.observed > o.d * o.d then
+    error(("mf.landscape.matrix_completion_bn: option 'observed' must be in 2..d^2 = %d, got %d"):format(o.d * o.d, o.observed), 2)
+  end
+  return core.matrix_completion_bn(o.d, o.rank, o.observed, o.init_scale, o.seed)
+end
+
+local ms_schema = schema.new("mf.landscape.matrix_sensing", {
+  { name = "d", kind = "count", default = 100, doc = "U, V and X* are d x d" },
+  { name = "r", kind = "count", default = 5, doc = "rank of the target X* (1 <= r <= d)" },
+  { name = "P", kind = "count", default = 2500, doc = "number of measurements y_i = Tr(A_i X*)" },
+  { name = "seed", kind = "natural", default = 0, doc = "stream (seed, 0) draws X0 (d x d), then A_1..A_P, row-major standard normals; X* = rank-r truncation of X0 by SVD" },
+  { name = "precision", kind = "string", default = "double", one_of = { "double", "single" }, doc = "storage of the P x d^2 measurements ('single' halves the memory; products and sums stay in double)" },
+}, "L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2 (flatter-faster A.2, eq. 12); z = (U, V) row-major; start U = V = I; L.Xstar, L.y; test_loss |UV - X*|_F^2 / d (eq. 13); per-example residuals for label noise")
+
+function M.matrix_sensing(opts)
+  local o = check(ms_schema, opts)
+  if o.r > o.d then
+    error(("mf.landscape.matrix_sensing: option 'r' must be <= d = %d, got %d"):format(o.d, o.r), 2)
+  end
+  return core.matrix_sensing(o.d, o.r, o.P, o.seed, o.precision == "single")
+end
+
 M._finite = finite
 return M

@@ -32,6 +32,16 @@ function M.none(opts)
   return core.noise_none()
 end
 
+local label_schema = schema.new("mf.noise.label", {
+  { name = "eps", kind = "nonnegative", required = true,
+    doc = "label-noise scale: every step each target y_a -> y_a + eps xi_a, xi_a ~ N(0, 1)" },
+}, "label noise on landscapes with per-example residuals (uv, matrix_factorization, ...): the gradient of the loss with freshly perturbed targets; D D^T = 2 w eps^2 H_f on the zero-loss manifold, f = w sum_a r_a^2 (MATH.md §2, flatter-faster eq. (1))")
+
+function M.label(opts)
+  local o = check(label_schema, opts)
+  return core.noise_label(o.eps)
+end
+
 local minibatch_schema = schema.new("mf.noise.minibatch", {
   { name = "B", kind = "number", required = true, check = function(v) return v >= 1, "a number >= 1" end,
     doc = "batch size: the covariance of `of` is divided by B" },

@@ -15,7 +15,7 @@ local run_schema = schema.new("mf.run", {
   { name = "every", kind = "count", doc = "record every this many steps (default: steps/1000, at least 1); the last step is always recorded" },
   { name = "seeds", kind = "count", default = 1, doc = "number of trajectories (each its own random stream)" },
   { name = "seed", kind = "natural", default = 0, doc = "base seed: trajectory i uses stream (seed, i)" },
-  { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss', 'trH', 'dist', 'p1'..'pd' (or 'p'), 'wnorm', 'mnorm', 'lr', 'lr_eff', optimizer state such as 'm1' or 'v' (README; default: all coordinates and loss)" },
+  { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss', 'trH', 'dist', 'p1'..'pd' (or 'p'), 'wnorm', 'mnorm', 'lr', 'lr_eff' (also 'eta_eff'), 'test_loss', 'lambda1', 'spherical_sharpness', 'lambda1_p', 'spherical_sharpness_p', 'h1', optimizer state such as 'm1' or 'v', and the landscape's own ('dist_minnorm', 'sv1'..) (README; default: all coordinates and loss)" },
   { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
   { name = "block", kind = "count", doc = "trajectories stepped together per block (default: automatic, at most 256); results do not depend on it" },
   { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },

@@ -52,7 +52,8 @@ static void test_adam_fast_subsystem(void) {
         CHECK(mf_adam_rv_fast_variance(&a4, h, &v4, NULL) == MF_OK, "theta pi/4");
         /* eq. (45): E y'^2 = sigma0^2 / (4 (sigma0 sqrt(v) + eps0)), v = h (theta 0), h/2 (pi/4) */
         CHECK_CLOSE(v0 / (s0 * s0 / (4 * (s0 * sqrt(h) + e0))), 1.0, 1e-10, "eq. (45), theta = 0");
-        CHECK_CLOSE(v4 / (s0 * s0 / (4 * (s0 * sqrt(h / 2) + e0))), 1.0, 1e-10, "eq. (45), theta = pi/4");
+        CHECK_CLOSE(v4 / (s0 * s0 / (4 * (s0 * sqrt(h / 2) + e0))), 1.0, 1e-10,
+                    "eq. (45), theta = pi/4");
         /* any angle: the solved variance equals M22 sigma0^2 / 4 */
         for (double th = 0.05; th < 1.5; th += 0.2) {
             mf_adam_rv_init(&ag, th, lr, beta1, eps, sigma);
@@ -62,6 +63,11 @@ static void test_adam_fast_subsystem(void) {
             double p1 = 1 / (s0 * sqrt(h) * sin(th) + e0), p2 = 1 / (s0 * sqrt(h) * cos(th) + e0);
             double m22 = p1 * sin(th) * sin(th) + p2 * cos(th) * cos(th);
             CHECK_CLOSE(v / (m22 * s0 * s0 / 4), 1.0, 1e-10, "fast variance at a general angle");
+            /* the tangent coefficient is the Schur complement M11 - M12^2/M22 (manifold.h) */
+            double mtt = p1 * cos(th) * cos(th) + p2 * sin(th) * sin(th);
+            double m12 = (p1 - p2) * sin(th) * cos(th);
+            CHECK_CLOSE(d / (-(mtt - m12 * m12 / m22) * v), 1.0, 1e-12, "Schur complement drift");
+            CHECK_CLOSE(m11, mtt - m12 * m12 / m22, 1e-12, "Schur complement factor");
         }
         /* first-order flows: eq. (50) and eq. (55) once eps0 << sigma0 sqrt(h) is dropped */
         double hp = 2.0 * sqrt(h - 1.0), d0, d4, m;
@@ -79,7 +85,8 @@ static void test_adam_fast_subsystem(void) {
     mf_adam_rv_init(&a, 0.3, lr, beta1, eps, sigma);
     double v;
     mf_err err;
-    CHECK(mf_adam_rv_fast_variance(&a, -1.0, &v, &err) == MF_EINVAL && strstr(err.msg, "h must be > 0"),
+    CHECK(mf_adam_rv_fast_variance(&a, -1.0, &v, &err) == MF_EINVAL &&
+              strstr(err.msg, "h must be > 0"),
           "h <= 0 refused");
 }
 

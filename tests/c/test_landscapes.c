@@ -3,6 +3,7 @@
  * point evaluation bit for bit, projections onto the manifold (loss <= 1e-12, idempotent),
  * orthonormal frames whose tangent space the Hessian annihilates, the noise hooks' covariance
  * (N N^T and A = H_f/2 at Pz), and the Hessian derivative against differences of Hessians. */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +533,197 @@ static void test_uv(void) {
     CHECK(mf_landscape_uv(&L, 3, 2, 7, 1, 1, 4, &err) == MF_EINVAL, "bad activation");
 }
 
+/* matrix sensing (F A.2): derivatives, block = point (also across chunks of 8 lanes), the
+ * closed-form trace against sum_i |A_i^T V^T|^2 + |U^T A_i^T|^2 on the manifold, labels,
+ * test loss, residuals, both storage precisions */
+static void ms_direct_trace(const mf_landscape *L, const double *z, double *out) {
+    size_t d, P;
+    mf_landscape_matrix_sensing_target(L, &d, NULL, &P, NULL);
+    const size_t n = d * d;
+    double *A = malloc(sizeof(double) * n), s = 0;
+    for (size_t i = 0; i < P; i++) {
+        mf_landscape_matrix_sensing_measurement(L, i, A);
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                double t1 = 0,
+                       t2 = 0; /* (A^T V^T)_ab = sum_k A_ka V_bk, (U^T A^T)_ab = sum_k U_ka A_bk */
+                for (size_t k = 0; k < d; k++)
+                    t1 += A[k * d + a] * z[n + b * d + k], t2 += z[k * d + a] * A[b * d + k];
+                s += t1 * t1 + t2 * t2;
+            }
+    }
+    *out = 2.0 * s / (double)(d * P);
+    free(A);
+}
+
+static void test_matrix_sensing(void) {
+    for (int single = 0; single <= 1; single++) {
+        const char *name = single ? "matrix_sensing single" : "matrix_sensing double";
+        mf_landscape *L;
+        mf_err err;
+        CHECK(mf_landscape_matrix_sensing(&L, 6, 2, 40, single, 3, &err) == MF_OK, "ms: %s",
+              err.msg);
+        CHECK(L->dim == 72 && L->codim == 36 && L->nres == 40, "%s dims", name);
+        check_derivatives(L, name, sample_normal, 20, 1e-6, 1e-6, 1e-5);
+        check_block(L, name, sample_normal, 0);
+        check_residuals(L, name, sample_normal);
+        /* the manifold checks need P < d^2: for P >= d^2 the zero-loss set {U V = X*} with
+         * rank X* < d has singular points where the flow ends (rank U = rank V = 4 here) */
+        mf_landscape *Lm;
+        CHECK(mf_landscape_matrix_sensing(&Lm, 4, 1, 10, single, 3, &err) == MF_OK, "ms small");
+        CHECK(Lm->codim == 10, "%s: codim P", name);
+        check_block(Lm, name, sample_normal, 1);
+        check_manifold(Lm, name, sample_normal, 4);
+        mf_landscape_free(Lm);
+        size_t d, r, P;
+        int sg;
+        const double *Xs = mf_landscape_matrix_sensing_target(L, &d, &r, &P, &sg);
+        const double *y = mf_landscape_matrix_sensing_labels(L);
+        CHECK(d == 6 && r == 2 && P == 40 && sg == single, "%s shape", name);
+        /* labels y_i = Tr(A_i X*); the stored A_i are floats in single precision */
+        double A[36], wy = 0;
+        int notfloat = 0;
+        for (size_t i = 0; i < P; i++) {
+            mf_landscape_matrix_sensing_measurement(L, i, A);
+            double t = 0;
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    t += A[a * 6 + b] * Xs[b * 6 + a];
+            wy = fmax(wy, fabs(t - y[i]) / fmax(1, fabs(t)));
+            for (int k = 0; k < 36; k++)
+                notfloat += (double)(float)A[k] != A[k];
+        }
+        CHECK(wy <= 1e-13, "%s: y = Tr(A X*), worst %g", name, wy);
+        CHECK(single ? notfloat == 0 : notfloat > 0, "%s: storage precision", name);
+        /* X* has rank r: the (r+1)-th singular value vanishes (Gram eigenvalues) */
+        double G[36], lam[6];
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++) {
+                double s = 0;
+                for (int k = 0; k < 6; k++)
+                    s += Xs[a * 6 + k] * Xs[b * 6 + k];
+                G[a * 6 + b] = s;
+            }
+        LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', 6, G, 6, lam);
+        CHECK(lam[3] <= 1e-12 * lam[5] && lam[4] > 1e-3 * lam[5], "%s: rank X* = 2 (%g %g %g)",
+              name, lam[3], lam[4], lam[5]);
+        /* U = X*, V = I: zero loss and zero test loss; the start U = V = I */
+        double z[72] = {0}, t;
+        memcpy(z, Xs, sizeof(double) * 36);
+        for (int k = 0; k < 6; k++)
+            z[36 + 7 * k] = 1.0;
+        CHECK(mf_landscape_value(L, z) <= 1e-28, "%s: loss at X* %g", name,
+              mf_landscape_value(L, z));
+        CHECK(mf_landscape_test_loss(L, z, &t, &err) == MF_OK && t <= 1e-28, "%s: test loss at X*",
+              name);
+        double want = 0;
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++)
+                want += ((a == b) - Xs[a * 6 + b]) * ((a == b) - Xs[a * 6 + b]) / 6;
+        mf_landscape_test_loss(L, L->x0, &t, &err);
+        CHECK_CLOSE(t, want, 1e-14, "test loss at the start |I - X*|^2 / d");
+        CHECK(L->x0[0] == 1 && L->x0[1] == 0 && L->x0[36] == 1 && L->x0[43] == 1,
+              "start U = V = I");
+        /* closed-form trace on the manifold (MATH.md §1) against the direct sum */
+        mf_rng rg;
+        mf_rng_seed(&rg, 5, 0);
+        double p[72], tw;
+        sample_normal(&rg, 72, z);
+        CHECK(mf_landscape_project(L, z, p, &err) == MF_OK, "%s project: %s", name, err.msg);
+        CHECK(mf_landscape_value(L, p) <= 1e-12, "%s: on the manifold", name);
+        ms_direct_trace(L, p, &tw);
+        CHECK_CLOSE(mf_landscape_trace_hessian(L, p), tw, 1e-12, "ms trace on the manifold");
+        mf_landscape_free(L);
+    }
+    /* blocks across chunk boundaries (8 lanes per pass; 4 for hvp): 19 lanes, ld 21 */
+    {
+        enum { M = 19, LD = 21 };
+        mf_landscape *L;
+        CHECK(mf_landscape_matrix_sensing(&L, 5, 1, 17, 0, 9, NULL) == MF_OK, "ms 5x5");
+        CHECK(L->codim == 17, "ms codim P < d^2");
+        const size_t D = L->dim;
+        double *z = malloc(sizeof(double) * D * LD * 5), *v = z + D * LD, *g = v + D * LD,
+               *hv = g + D * LD, *r = hv + D * LD, f[M], tl[M], x[50], u[50], gx[50], hx[50],
+               rx[17];
+        mf_rng rg;
+        mf_rng_seed(&rg, 4, 4);
+        for (size_t k = 0; k < D * LD * 2; k++)
+            z[k] = mf_rng_normal(&rg);
+        L->type->value(L, M, z, LD, f);
+        L->type->grad(L, M, z, LD, g, LD);
+        L->type->hvp(L, M, z, LD, v, LD, hv, LD);
+        L->type->test_loss(L, M, z, LD, tl);
+        L->type->residuals(L, M, z, LD, r, LD);
+        int differ = 0;
+        for (size_t i = 0; i < M; i++) {
+            for (size_t k = 0; k < D; k++)
+                x[k] = z[k * LD + i], u[k] = v[k * LD + i];
+            double fx = mf_landscape_value(L, x), tx;
+            mf_landscape_test_loss(L, x, &tx, NULL);
+            mf_landscape_grad(L, x, gx);
+            mf_landscape_hvp(L, x, u, hx);
+            L->type->residuals(L, 1, x, 1, rx, 1);
+            differ += memcmp(&fx, &f[i], sizeof fx) != 0;
+            differ += memcmp(&tx, &tl[i], sizeof tx) != 0;
+            for (size_t k = 0; k < D; k++)
+                differ += (memcmp(&gx[k], &g[k * LD + i], sizeof(double)) != 0) +
+                          (memcmp(&hx[k], &hv[k * LD + i], sizeof(double)) != 0);
+            for (size_t k = 0; k < 17; k++)
+                differ += memcmp(&rx[k], &r[k * LD + i], sizeof(double)) != 0;
+        }
+        CHECK(differ == 0, "ms: %d entries of a 19-lane block differ from points", differ);
+        /* residual_jt_sub over a block equals the point version */
+        double *xi = malloc(sizeof(double) * 17 * LD), gp[50];
+        for (size_t k = 0; k < 17 * LD; k++)
+            xi[k] = mf_rng_normal(&rg);
+        memset(g, 0, sizeof(double) * D * LD);
+        L->type->residual_jt_sub(L, M, z, LD, 0.3, xi, LD, g, LD);
+        differ = 0;
+        for (size_t i = 0; i < M; i++) {
+            double xv[17];
+            for (size_t k = 0; k < D; k++)
+                x[k] = z[k * LD + i];
+            for (size_t k = 0; k < 17; k++)
+                xv[k] = xi[k * LD + i];
+            memset(gp, 0, sizeof gp);
+            L->type->residual_jt_sub(L, 1, x, 1, 0.3, xv, 1, gp, 1);
+            for (size_t k = 0; k < D; k++)
+                differ += memcmp(&gp[k], &g[k * LD + i], sizeof(double)) != 0;
+        }
+        CHECK(differ == 0, "ms: residual_jt_sub block differs in %d entries", differ);
+        free(xi), free(z);
+        mf_landscape_free(L);
+    }
+    /* the same seed gives the same data; another seed other data */
+    mf_landscape *L1, *L2, *L3;
+    mf_landscape_matrix_sensing(&L1, 4, 2, 10, 0, 7, NULL);
+    mf_landscape_matrix_sensing(&L2, 4, 2, 12, 0, 7, NULL);
+    mf_landscape_matrix_sensing(&L3, 4, 2, 10, 0, 8, NULL);
+    const double *X1 = mf_landscape_matrix_sensing_target(L1, NULL, NULL, NULL, NULL);
+    CHECK(memcmp(X1, mf_landscape_matrix_sensing_target(L2, NULL, NULL, NULL, NULL),
+                 16 * sizeof(double)) == 0 &&
+              memcmp(mf_landscape_matrix_sensing_labels(L1), mf_landscape_matrix_sensing_labels(L2),
+                     10 * sizeof(double)) == 0,
+          "ms: a larger P appends measurements");
+    CHECK(memcmp(X1, mf_landscape_matrix_sensing_target(L3, NULL, NULL, NULL, NULL),
+                 16 * sizeof(double)) != 0,
+          "ms: another seed");
+    mf_landscape_free(L1), mf_landscape_free(L2), mf_landscape_free(L3);
+    /* bad input names the option */
+    mf_landscape *L = (mf_landscape *)1;
+    mf_err err;
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 5, 10, 0, 0, &err) == MF_EINVAL && L == NULL &&
+              strstr(err.msg, "'r'"),
+          "r > d: %s", err.msg);
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 0, 10, 0, 0, &err) == MF_EINVAL, "r = 0");
+    CHECK(mf_landscape_matrix_sensing(&L, 0, 1, 10, 0, 0, &err) == MF_EINVAL &&
+              strstr(err.msg, "'d'"),
+          "d = 0: %s", err.msg);
+    CHECK(mf_landscape_matrix_sensing(&L, 4, 1, 0, 0, 0, &err) == MF_EINVAL &&
+              strstr(err.msg, "'P'"),
+          "P = 0: %s", err.msg);
+}
+
 static void test_bad_input(void) {
     mf_landscape *L = (mf_landscape *)1;
     mf_err err;
@@ -550,6 +742,297 @@ static void test_bad_input(void) {
     mf_landscape_free(L);
 }
 
+/* L(c w) = L(w), grad(c w) = grad(w)/c, H(c w) = H(w)/c^2 at random points */
+static void check_scale_invariance(mf_landscape *L, const char *name) {
+    const size_t d = L->dim;
+    double *z = malloc(sizeof(double) * (4 * d + 2 * d * d)), *cz = z + d, *g = cz + d, *cg = g + d,
+           *H = cg + d, *cH = H + d * d;
+    mf_rng r;
+    mf_rng_seed(&r, 41, 0);
+    double wv = 0, wg = 0, wh = 0;
+    for (int t = 0; t < 5; t++) {
+        sample_normal(&r, d, z);
+        const double c = t % 2 ? 0.3 : 7.0;
+        for (size_t k = 0; k < d; k++)
+            cz[k] = c * z[k];
+        double f = mf_landscape_value(L, z);
+        wv = fmax(wv, fabs(mf_landscape_value(L, cz) - f) / fmax(1e-300, fabs(f)));
+        mf_landscape_grad(L, z, g), mf_landscape_grad(L, cz, cg);
+        mf_landscape_hess(L, z, H), mf_landscape_hess(L, cz, cH);
+        for (size_t k = 0; k < d; k++)
+            cg[k] *= c;
+        for (size_t k = 0; k < d * d; k++)
+            cH[k] *= c * c;
+        wg = fmax(wg, rel(d, cg, g)), wh = fmax(wh, rel(d * d, cH, H));
+    }
+    CHECK(wv <= 1e-13 && wg <= 1e-12 && wh <= 1e-11,
+          "%s: scale invariance, worst value %g, gradient %g, Hessian %g", name, wv, wg, wh);
+    free(z);
+}
+
+/* one landscape observable at one point */
+static double obs1(const mf_landscape *L, const char *name, const double *z) {
+    size_t idx;
+    double v = NAN, *out[1] = {&v};
+    if (!L->type->obs_parse || !L->type->obs_parse(L, name, &idx)) return NAN;
+    L->type->obs_eval(L, 1, &idx, 1, z, 1, out);
+    return v;
+}
+
+static void test_linreg_bn(void) {
+    mf_landscape *L, *L2, *L3;
+    mf_err err;
+    const size_t d = 7, n = 5;
+    CHECK(mf_landscape_linreg_bn(&L, d, n, 3, &err) == MF_OK, "linreg_bn: %s", err.msg);
+    CHECK(L->dim == d && L->codim == n - 2 && (L->flags & MF_LANDSCAPE_SCALE_INVARIANT),
+          "linreg_bn dims %zu codim %zu", L->dim, L->codim);
+    check_all(L, "linreg_bn", sample_normal, 1e-6);
+    check_scale_invariance(L, "linreg_bn");
+    /* the recipe: the same seed, the same data; w_GT on the sphere; y = w_GT^T x + b_GT */
+    CHECK(mf_landscape_linreg_bn(&L2, d, n, 3, NULL) == MF_OK, "linreg_bn again");
+    CHECK(mf_landscape_linreg_bn(&L3, d, n, 4, NULL) == MF_OK, "linreg_bn seed 4");
+    size_t nn, dd;
+    const double *y, *wgt, *wmn, *y2;
+    double bgt, bmn;
+    const double *X = mf_landscape_linreg_bn_data(L, &nn, &dd, &y, &wgt, &bgt, &wmn, &bmn);
+    const double *X2 = mf_landscape_linreg_bn_data(L2, NULL, NULL, &y2, NULL, NULL, NULL, NULL);
+    const double *X3 = mf_landscape_linreg_bn_data(L3, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    CHECK(nn == n && dd == d, "linreg_bn data shape");
+    CHECK(memcmp(X, X2, sizeof(double) * n * d) == 0 && memcmp(y, y2, sizeof(double) * n) == 0 &&
+              memcmp(X, X3, sizeof(double) * n * d) != 0,
+          "linreg_bn: same seed, same data; another seed, other data");
+    double nw = 0, wy = 0;
+    for (size_t k = 0; k < d; k++)
+        nw += wgt[k] * wgt[k];
+    for (size_t i = 0; i < n; i++) {
+        double s = bgt;
+        for (size_t k = 0; k < d; k++)
+            s += wgt[k] * X[i * d + k];
+        wy = fmax(wy, fabs(s - y[i]));
+    }
+    CHECK(fabs(nw - 1) <= 1e-14 && wy <= 1e-14, "linreg_bn: |w_GT| = 1 (%g), y = X w_GT + b_GT",
+          nw);
+    /* BN statistics (1/n), written out here independently of the landscape */
+    double mux[7] = {0}, muy = 0, vy = 0, Xc[35];
+    for (size_t i = 0; i < n; i++) {
+        muy += y[i] / n;
+        for (size_t k = 0; k < d; k++)
+            mux[k] += X[i * d + k] / n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vy += (y[i] - muy) * (y[i] - muy) / n;
+        for (size_t k = 0; k < d; k++)
+            Xc[i * d + k] = X[i * d + k] - mux[k];
+    }
+    const double gam = sqrt(vy);
+    mf_rng r;
+    mf_rng_seed(&r, 5, 0);
+    double w[7], wt[7], bt;
+    sample_normal(&r, d, w);
+    { /* value: (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 */
+        double s[5], m1 = 0, v1 = 0, f = 0;
+        for (size_t i = 0; i < n; i++) {
+            s[i] = 0;
+            for (size_t k = 0; k < d; k++)
+                s[i] += w[k] * X[i * d + k];
+            m1 += s[i] / n;
+        }
+        for (size_t i = 0; i < n; i++)
+            v1 += (s[i] - m1) * (s[i] - m1) / n;
+        for (size_t i = 0; i < n; i++) {
+            double e = gam * (s[i] - m1) / sqrt(v1) + muy - y[i];
+            f += e * e / n;
+        }
+        CHECK_CLOSE(mf_landscape_value(L, w), f, 1e-13, "linreg_bn value from its definition");
+        /* the model as a linear function (S eq. 4): wt = gamma w/sigma_1, bt = beta - wt mu_x */
+        bt = muy;
+        for (size_t k = 0; k < d; k++)
+            wt[k] = gam * w[k] / sqrt(v1), bt -= wt[k] * mux[k];
+    }
+    { /* population test loss against a Monte Carlo estimate over fresh data, 4 s.e. */
+        const int S = 200000;
+        double sum = 0, sum2 = 0, x[7];
+        mf_rng_seed(&r, 99, 0);
+        for (int t = 0; t < S; t++) {
+            double e = bt - bgt;
+            for (size_t k = 0; k < d; k++) {
+                x[k] = sqrt((double)(k + 1) / d) * mf_rng_normal(&r);
+                e += (wt[k] - wgt[k]) * x[k];
+            }
+            sum += e * e, sum2 += e * e * e * e;
+        }
+        double mean = sum / S, se = sqrt((sum2 / S - mean * mean) / S), tl;
+        CHECK(mf_landscape_test_loss(L, w, &tl, &err) == MF_OK, "linreg_bn test loss");
+        CHECK(fabs(tl - mean) <= 4 * se, "linreg_bn test loss %.6g vs Monte Carlo %.6g +- %.2g", tl,
+              mean, se);
+        double dm = 0;
+        for (size_t k = 0; k < d; k++)
+            dm += (wt[k] - wmn[k]) * (wt[k] - wmn[k]);
+        dm = sqrt(dm + (bt - bmn) * (bt - bmn));
+        CHECK_CLOSE(obs1(L, "dist_minnorm", w), dm, 1e-13, "dist_minnorm from its definition");
+    }
+    { /* problem (M): X w* + b* = y, and w* orthogonal to the null space of Xc (minimal norm):
+         Gram-Schmidt on the rows of Xc, then w* minus its projection on them is 0 */
+        double Q[35], res = 0, wp[7], fit = 0;
+        size_t q = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v[7];
+            memcpy(v, Xc + i * d, sizeof v);
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t j = 0; j < q; j++) {
+                    double c = 0;
+                    for (size_t k = 0; k < d; k++)
+                        c += Q[j * d + k] * v[k];
+                    for (size_t k = 0; k < d; k++)
+                        v[k] -= c * Q[j * d + k];
+                }
+            double nv = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3] + v[4] * v[4] +
+                             v[5] * v[5] + v[6] * v[6]);
+            if (nv < 1e-10) continue;
+            for (size_t k = 0; k < d; k++)
+                Q[q * d + k] = v[k] / nv;
+            q++;
+        }
+        memcpy(wp, wmn, sizeof wp);
+        for (size_t j = 0; j < q; j++) {
+            double c = 0;
+            for (size_t k = 0; k < d; k++)
+                c += Q[j * d + k] * wmn[k];
+            for (size_t k = 0; k < d; k++)
+                wp[k] -= c * Q[j * d + k];
+        }
+        for (size_t k = 0; k < d; k++)
+            res = fmax(res, fabs(wp[k]));
+        for (size_t i = 0; i < n; i++) {
+            double s = bmn;
+            for (size_t k = 0; k < d; k++)
+                s += wmn[k] * X[i * d + k];
+            fit = fmax(fit, fabs(s - y[i]));
+        }
+        CHECK(q == n - 1 && res <= 1e-13 && fit <= 1e-13,
+              "min-norm interpolant: rank %zu, null-space part %g, fit %g", q, res, fit);
+        double w3[7];
+        for (size_t k = 0; k < d; k++)
+            w3[k] = 3 * wmn[k];
+        CHECK(mf_landscape_value(L, w3) <= 1e-28 && obs1(L, "dist_minnorm", w3) <= 1e-13,
+              "the min-norm interpolant (scaled) is a minimum at distance 0");
+    }
+    { /* on M and the unit sphere, H = 2 |wt|^2 (Sigma_x - z z^T) (S Lemma O.1),
+         z = (1/n) sum q_i xc_i, q_i = (y_i - mu_y)/sigma_y, wt = sigma_y w/|w|_Sigma */
+        double p[7], H[49], zz[7] = {0}, wn = 0, worst = 0;
+        CHECK(mf_landscape_project(L, w, p, &err) == MF_OK, "linreg_bn project");
+        double np = 0; /* the lemma is on the unit sphere */
+        for (size_t k = 0; k < d; k++)
+            np += p[k] * p[k];
+        for (size_t k = 0; k < d; k++)
+            p[k] /= sqrt(np);
+        mf_landscape_hess(L, p, H);
+        double s2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double t = 0;
+            for (size_t k = 0; k < d; k++)
+                t += Xc[i * d + k] * p[k], zz[k] += (y[i] - muy) / gam * Xc[i * d + k] / n;
+            s2 += t * t / n;
+        }
+        for (size_t k = 0; k < d; k++)
+            wn += vy * p[k] * p[k] / s2;
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++) {
+                double S = 0;
+                for (size_t i = 0; i < n; i++)
+                    S += Xc[i * d + a] * Xc[i * d + b] / n;
+                worst = fmax(worst, fabs(H[a * d + b] - 2 * wn * (S - zz[a] * zz[b])));
+            }
+        CHECK(worst <= 1e-10, "linreg_bn Hessian on M vs Lemma O.1: %g", worst);
+    }
+    mf_landscape_free(L), mf_landscape_free(L2), mf_landscape_free(L3);
+    CHECK(mf_landscape_linreg_bn(&L, 3, 2, 0, &err) == MF_EINVAL && L == NULL, "n = 2 refused");
+}
+
+static void test_matrix_completion_bn(void) {
+    mf_landscape *L, *L2;
+    mf_err err;
+    const size_t d = 5, N = 12;
+    CHECK(mf_landscape_matrix_completion_bn(&L, d, 2, N, 0.5, 2, &err) == MF_OK, "mc_bn: %s",
+          err.msg);
+    CHECK(L->dim == 2 * d * d && L->codim == N - 1, "mc_bn dims %zu %zu", L->dim, L->codim);
+    check_all(L, "matrix_completion_bn", sample_normal, 1e-6);
+    check_scale_invariance(L, "matrix_completion_bn");
+    size_t dd, NN;
+    const size_t *ri, *ci, *ri2, *ci2;
+    const double *M = mf_landscape_matrix_completion_bn_data(L, &dd, &NN, &ri, &ci);
+    CHECK(mf_landscape_matrix_completion_bn(&L2, d, 2, N, 0.5, 2, NULL) == MF_OK, "mc_bn again");
+    const double *M2 = mf_landscape_matrix_completion_bn_data(L2, NULL, NULL, &ri2, &ci2);
+    CHECK(memcmp(M, M2, sizeof(double) * d * d) == 0 && memcmp(ri, ri2, sizeof(size_t) * N) == 0 &&
+              memcmp(ci, ci2, sizeof(size_t) * N) == 0 &&
+              memcmp(L->x0, L2->x0, sizeof(double) * L->dim) == 0,
+          "mc_bn: the same seed, the same data and start");
+    mf_landscape_free(L2);
+    /* the recipe: |M|_F = d (second moment 1), rank 2 (3 x 3 minors vanish), N distinct
+     * entries in row-major order */
+    double fro = 0, det = 0;
+    for (size_t k = 0; k < d * d; k++)
+        fro += M[k] * M[k];
+    for (size_t a = 0; a + 2 < d; a++) {
+        const double *r0 = M + a * d, *r1 = r0 + d, *r2 = r1 + d;
+        det = fmax(det, fabs(r0[0] * (r1[1] * r2[2] - r1[2] * r2[1]) -
+                             r0[1] * (r1[0] * r2[2] - r1[2] * r2[0]) +
+                             r0[2] * (r1[0] * r2[1] - r1[1] * r2[0])));
+    }
+    int ordered = dd == d && NN == N;
+    for (size_t k = 0; k < N; k++)
+        ordered &=
+            ri[k] < d && ci[k] < d && (k == 0 || ri[k] * d + ci[k] > ri[k - 1] * d + ci[k - 1]);
+    CHECK(fabs(fro - (double)(d * d)) <= 1e-12 && det <= 1e-12 && ordered,
+          "mc_bn recipe: |M|_F^2 = %g, minor %g, entries distinct and ordered %d", fro, det,
+          ordered);
+    /* value and test loss from the definitions (S P.1), at a random point */
+    mf_rng r;
+    mf_rng_seed(&r, 6, 0);
+    double z[50], W[25], s2 = 0, g2 = 0, f = 0, tl = 0, t;
+    sample_normal(&r, L->dim, z);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            W[i * d + j] = 0;
+            for (size_t c = 0; c < d; c++)
+                W[i * d + j] += z[i * d + c] * z[d * d + j * d + c];
+        }
+    for (size_t k = 0; k < N; k++)
+        s2 += W[ri[k] * d + ci[k]] * W[ri[k] * d + ci[k]] / N,
+            g2 += M[ri[k] * d + ci[k]] * M[ri[k] * d + ci[k]] / N;
+    const double c = sqrt(g2 / s2);
+    for (size_t k = 0; k < N; k++) {
+        double e = c * W[ri[k] * d + ci[k]] - M[ri[k] * d + ci[k]];
+        f += e * e / N;
+    }
+    for (size_t k = 0; k < d * d; k++)
+        tl += (c * W[k] - M[k]) * (c * W[k] - M[k]) / (d * d);
+    CHECK_CLOSE(mf_landscape_value(L, z), f, 1e-13, "mc_bn value from its definition");
+    CHECK(mf_landscape_test_loss(L, z, &t, NULL) == MF_OK, "mc_bn test loss");
+    CHECK_CLOSE(t, tl, 1e-13, "mc_bn test loss from its definition");
+    /* singular values of the recovered matrix c W: sum sv^2 = |c W|_F^2; rank one -> sv2 = 0 */
+    double ssv = 0, fw = 0;
+    char name[8];
+    for (size_t k = 1; k <= d; k++) {
+        snprintf(name, sizeof name, "sv%zu", k);
+        double sv = obs1(L, name, z);
+        ssv += sv * sv;
+    }
+    for (size_t k = 0; k < d * d; k++)
+        fw += c * c * W[k] * W[k];
+    CHECK_CLOSE(ssv, fw, 1e-12, "sum of squared singular values");
+    CHECK(isnan(obs1(L, "sv6", z)) && isnan(obs1(L, "sv0", z)), "sv beyond d unknown");
+    for (size_t i = 0; i < d; i++)
+        for (size_t cc = 1; cc < d; cc++)
+            z[i * d + cc] = 0.0; /* U has one column: U V^T has rank one */
+    CHECK(obs1(L, "sv2", z) <= 1e-7 * obs1(L, "sv1", z), "rank one: sv2 %g", obs1(L, "sv2", z));
+    mf_landscape_free(L);
+    CHECK(mf_landscape_matrix_completion_bn(&L, 5, 2, 26, 0.1, 0, &err) == MF_EINVAL,
+          "observed > d^2 refused");
+    CHECK(mf_landscape_matrix_completion_bn(&L, 5, 6, 10, 0.1, 0, &err) == MF_EINVAL,
+          "rank > d refused");
+}
+
 int main(void) {
     test_generic_paths();
     test_generic_matches_valley();
@@ -557,6 +1040,9 @@ int main(void) {
     test_sphere3d();
     test_matrix_factorization();
     test_uv();
+    test_matrix_sensing();
+    test_linreg_bn();
+    test_matrix_completion_bn();
     test_bad_input();
     return check_summary();
 }

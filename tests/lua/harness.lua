@@ -34,6 +34,17 @@ function H.raises(wants, f, ...)
   return report(true), err
 end
 
+-- Runs an example script as `mflab path args...` would (arg set, the chunk's return value
+-- returned), restoring the caller's arg afterwards.
+function H.run_example(path, ...)
+  local saved = arg
+  arg = { [0] = path, ... }
+  local ok, res = pcall(dofile, path)
+  arg = saved
+  if not ok then error(res, 0) end
+  return res
+end
+
 function H.tmpdir()
   local p = os.tmpname()
   os.remove(p)

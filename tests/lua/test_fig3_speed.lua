@@ -7,15 +7,7 @@ local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local dir_ex = here .. "/../../examples/quasistatic/"
 
-local function run_example(name, ...)
-  local example = dir_ex .. name
-  local saved = arg
-  arg = { [0] = example, ... }
-  local ok, res = pcall(dofile, example)
-  arg = saved
-  if not ok then error(res, 0) end
-  return res
-end
+local function run_example(name, ...) return H.run_example(dir_ex .. name, ...) end
 
 local dir = H.tmpdir()
 local left = run_example("fig3_left.lua", "--out", dir)

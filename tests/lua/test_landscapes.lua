@@ -190,6 +190,50 @@ do -- the UV model: the vector model's trace on the manifold (F(123)), data from
   H.raises({ "mf.landscape.uv", "option 'act'", "\"relu\"" }, mf.landscape.uv, { act = "sigmoid" })
 end
 
+do -- matrix sensing (flatter-faster A.2)
+  local S = mf.landscape.matrix_sensing { d = 6, r = 2, P = 20, seed = 3 }
+  H.check(S.dim == 72 and S.codim == 20 and S.nres == 20 and S.precision == "double", "matrix sensing sizes")
+  H.check(S.x0[1] == 1 and S.x0[2] == 0 and S.x0[37] == 1 and S.x0[44] == 1, "start U = V = I")
+  local z = {}
+  for k = 1, S.dim do z[k] = 0.6 * math.sin(1.7 * k) end
+  check_landscape(S, "matrix_sensing", z)
+  -- the loss by hand: 1/(dP) sum_i (Tr(A_i U V) - y_i)^2 is zero at U = X*, V = I, and the test
+  -- loss |U V - X*|^2 / d at the start is |I - X*|^2 / d
+  local zs = {}
+  for a = 1, 6 do for b = 1, 6 do zs[(a - 1) * 6 + b], zs[36 + (a - 1) * 6 + b] = S.Xstar[a][b], a == b and 1 or 0 end end
+  H.check(S:value(zs) <= 1e-28 and S:test_loss(zs) <= 1e-28, "zero loss at U = X*, V = I")
+  local tl = 0
+  for a = 1, 6 do for b = 1, 6 do tl = tl + ((a == b and 1 or 0) - S.Xstar[a][b]) ^ 2 / 6 end end
+  H.close(S:test_loss(S.x0), tl, 1e-14, "test loss at the start")
+  -- single precision storage: the same landscape up to rounding of the measurements
+  local S1 = mf.landscape.matrix_sensing { d = 6, r = 2, P = 20, seed = 3, precision = "single" }
+  H.check(S1.precision == "single", "single precision")
+  H.close(S1:value(z), S:value(z), 1e-5, "single vs double storage")
+  H.check(S1:value(z) ~= S:value(z), "single storage rounds the measurements")
+  -- mf.run from the paper's start: the loss falls
+  local r = mf.run { landscape = S, optimizer = mf.opt.sgd { lr = 0.02 }, steps = 200, every = 200, seeds = 3, record = { "loss" } }
+  H.check(r:mean("loss")[2] < 0.5 * r:mean("loss")[1], "mf.run on matrix sensing lowers the loss")
+  -- the same trajectories whatever the threads and the block (sweeps of up to 8 lanes)
+  local function go(th, bl)
+    return mf.run { landscape = S, optimizer = mf.opt.sgd { lr = 0.05 }, noise = mf.noise.isotropic { sigma = 0.01, space = "full" },
+      steps = 60, every = 30, seeds = 13, threads = th, block = bl, record = { "x1", "loss" } }
+  end
+  local ra, rb, rc, same = go(1, 13), go(2, 3), go(2, 8), true
+  for sd = 1, 13 do
+    local ca, cb, cc = ra:column("x1", sd), rb:column("x1", sd), rc:column("x1", sd)
+    for k = 1, #ca do same = same and ca[k] == cb[k] and ca[k] == cc[k] end
+  end
+  H.check(same, "matrix sensing runs: identical bits for threads 1/2 and blocks 13/3/8")
+  -- bad input names the landscape and the option
+  H.raises({ "mf.landscape.matrix_sensing", "option 'precision'", "\"single\"" }, mf.landscape.matrix_sensing, { d = 4, P = 4, r = 1, precision = "half" })
+  H.raises({ "mf.landscape.matrix_sensing", "option 'r'" }, mf.landscape.matrix_sensing, { d = 4, r = 5, P = 4 })
+  H.raises({ "mf.landscape.matrix_sensing", "option 'd'" }, mf.landscape.matrix_sensing, { d = 0, r = 1, P = 4 })
+  H.raises({ "mf.landscape.matrix_sensing", "option 'P'" }, mf.landscape.matrix_sensing, { d = 4, r = 1, P = 2.5 })
+  H.raises({ "mf.landscape.matrix_sensing", "option 'n'" }, mf.landscape.matrix_sensing, { d = 4, r = 1, P = 4, n = 3 })
+  H.raises({ "landscape:grad", "z has 3 entries", "72" }, function() return S:grad { 1, 2, 3 } end)
+  H.raises({ "mf.run", "option 'x0'", "72" }, mf.run, { landscape = S, optimizer = mf.opt.sgd { lr = 0.01 }, x0 = { 1, 2 }, steps = 1 })
+end
+
 -- bad input: each error names the landscape and the option --------------------------------
 H.raises({ "mf.landscape.valley", "option 'h'", "h > 0" }, function()
   return mf.landscape.valley { h = function(x) return x, 1, 0 end }:value { -1, 1 }
@@ -292,6 +336,9 @@ do
   end
   local a, b = run(), run()
   H.check(#a > 20 and a == b, "sphere3d{seed = 11}: the same U in two processes: " .. a)
+  code = [[local S = mf.landscape.matrix_sensing{d = 5, r = 2, P = 30, seed = 4}; for _, x in ipairs(S.y) do io.write(string.format('%a ', x)) end; for r = 1, 5 do for c = 1, 5 do io.write(string.format('%a ', S.Xstar[r][c])) end end; io.write(string.format('%a', S:value(S.x0)))]]
+  a, b = run(), run()
+  H.check(#a > 200 and a == b, "matrix_sensing{seed = 4}: the same X*, y and loss in two processes")
 end
 
 H.finish()

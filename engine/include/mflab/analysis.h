@@ -22,6 +22,13 @@ typedef int (*mf_matvec_fn)(void *ctx, const double *v, double *out, mf_err *err
 int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
                    uint64_t seed, double *evals, double *evecs, size_t *nmatvec, mf_err *err);
 
+/* The same with caller-provided work space of mf_lanczos_work_size(n, k, maxiter) doubles: no
+ * allocation, for the recorder's per-record spectra. */
+size_t mf_lanczos_work_size(size_t n, size_t k, size_t maxiter);
+int mf_lanczos_top_ws(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
+                      uint64_t seed, double *evals, double *evecs, size_t *nmatvec, double *work,
+                      mf_err *err);
+
 /* Hutchinson's estimate of Tr A with Rademacher vectors: the mean of v^T A v over samples and
  * its standard error. Draws at least min_samples, then stops once se <= tol * |mean| or after
  * max_samples. */

@@ -69,6 +69,15 @@ typedef struct mf_landscape_type {
     void (*residual_jt_sub)(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                             const double *xi, size_t ldxi, double *g, size_t ldg);
     void (*residual_jacobian)(const mf_landscape *L, const double *z, double *J);
+    /* Landscape-specific observables the recorder can store (mf_observable_parse asks the
+     * landscape for names it does not know): obs_parse returns 1 and an index for a name it
+     * knows; obs_eval fills out[j][i] (m entries each) with observable idx[j] at point z_i, all
+     * requested indices in one call so that they can share work; obs_help lists the names for
+     * error messages. */
+    int (*obs_parse)(const mf_landscape *L, const char *name, size_t *index);
+    void (*obs_eval)(const mf_landscape *L, size_t nidx, const size_t *idx, size_t m,
+                     const double *z, size_t ld, double *const *out);
+    const char *obs_help;
 
     void (*destroy)(mf_landscape *L);
 } mf_landscape_type;
@@ -77,7 +86,10 @@ typedef struct mf_landscape_type {
 enum {
     /* Evaluations call back into a single-threaded host (a Lua function): runs step such a
      * landscape on the calling thread only. */
-    MF_LANDSCAPE_SERIAL = 1
+    MF_LANDSCAPE_SERIAL = 1,
+    /* L(c z) = L(z) for every c > 0 (the sharpness paper's setting): spherical sharpness
+     * |z|^2 lambda_1(H_f(z)) = lambda_1(H_f(z/|z|)) is defined (S Q.3). */
+    MF_LANDSCAPE_SCALE_INVARIANT = 2
 };
 
 struct mf_landscape {
@@ -237,5 +249,56 @@ enum { MF_ACT_LINEAR, MF_ACT_TANH, MF_ACT_RELU };
 int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
                     unsigned long long seed, mf_err *err);
 const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d);
+
+/* Matrix sensing (flatter-faster A.2, eq. 12): L = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2,
+ * U, V in R^(d x d), z = (U, V) row-major (dim 2 d^2). Data from stream (seed, 0): X0 (d x d)
+ * then A_1..A_P (each d x d), all row-major standard normals; X* = the rank-r truncation of X0
+ * (LAPACK dgesvd), y_i = Tr(A_i X*) from the stored A_i. The measurements are stored once,
+ * as doubles or (single != 0) rounded to float; products and sums are always in double. Start
+ * U = V = I. codim min(P, d^2); residuals r_i = Tr(A_i U V) - y_i with weight 1/(dP);
+ * test_loss |U V - X*|_F^2 / d (F eq. 13); trace_hessian in closed form (F eq. 127).
+ * Projection, frames and noise hooks are the generic ones. */
+int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P, int single,
+                                unsigned long long seed, mf_err *err);
+/* X* (d x d row-major) and the shape */
+const double *mf_landscape_matrix_sensing_target(const mf_landscape *L, size_t *d, size_t *r,
+                                                 size_t *P, int *single);
+/* the P labels y_i */
+const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L);
+/* A_i (i = 0..P-1) as stored, converted to double (d x d row-major) */
+void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai);
+/* Linear regression with batch normalization (normalization-sharpness §5, App. Q.2; MATH.md
+ * §1): Phi(x) = gamma (w^T x - mu_1)/sigma_1 + beta, mu_1 and sigma_1 the mean and standard
+ * deviation (1/n) of w^T x_i over the data, beta = mean y, gamma = std y (1/n);
+ * L(w) = (1/n) sum (Phi(x_i) - y_i)^2. Data from stream (seed, 0): w_GT uniform on the unit
+ * sphere, b_GT ~ N(0, 0.01), x_i ~ N(0, diag(1/d, 2/d, ..., 1)) row by row, y = w_GT^T x + b_GT.
+ * Scale-invariant; codim rank(Xc) - 1 (n - 2 for n <= d + 1). Test loss: the population error
+ * E (Phi(x) - y)^2 over fresh data of the recipe, in closed form. Start: uniform on the unit
+ * sphere from stream (seed, 1). Recorder observable "dist_minnorm": the distance of the
+ * model's coefficients (gamma w/|w|_Sigma, beta - ...) to the min-norm interpolant, problem (M)
+ * of S Thm. 5.1. */
+int mf_landscape_linreg_bn(mf_landscape **out, size_t d, size_t n, unsigned long long seed,
+                           mf_err *err);
+/* X (n x d row-major) and, where the pointers are not NULL, n, d, y, w_GT, b_GT and the
+ * min-norm interpolant (w*, b*). */
+const double *mf_landscape_linreg_bn_data(const mf_landscape *L, size_t *n, size_t *d,
+                                          const double **y, const double **w_gt, double *b_gt,
+                                          const double **w_mn, double *b_mn);
+
+/* Matrix completion with BN (normalization-sharpness App. P.1; MATH.md §1): z = (U, V), both
+ * d x d row-major, L = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2 with
+ * sigma^2 = (1/N) sum_Omega [U V^T]^2 and gamma^2 = (1/N) sum_Omega M^2. Data from stream
+ * (seed, 0): U*, V* (d x rank) uniform in [-1, 1], M = d M~/|M~|_F with M~ = U* V*^T, and N =
+ * observed distinct entries drawn uniformly (Omega in row-major order). Scale-invariant;
+ * codim N - 1. Test loss: (1/d^2) sum over all entries with the same gamma/sigma. Start: U, V
+ * entries N(0, init_scale^2) from stream (seed, 1). Recorder observables "sv<k>": the singular
+ * values of the recovered matrix (gamma/sigma) U V^T. */
+int mf_landscape_matrix_completion_bn(mf_landscape **out, size_t d, size_t rank, size_t observed,
+                                      double init_scale, unsigned long long seed, mf_err *err);
+/* M (d x d row-major) and, where the pointers are not NULL, d, N and the observed rows and
+ * columns (0-based, N each). */
+const double *mf_landscape_matrix_completion_bn_data(const mf_landscape *L, size_t *d,
+                                                     size_t *observed, const size_t **rows,
+                                                     const size_t **cols);
 
 #endif

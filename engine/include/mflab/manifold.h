@@ -12,7 +12,11 @@
  * Hessian noise: Q = sigma^2 A_N / B, so V = (lr sigma^2/(4B)) I (eq. 13); isotropic normal
  * noise: Q = sigma^2 I / B, V = (lr sigma^2/(4B)) A_N^{-1} (eq. 14). Isotropic noise in the
  * full space adds the tangent term sqrt(lr) D11 dW, D11 = sigma/sqrt(B) I: the flow is then an
- * SDE (Euler-Maruyama, one path per seed). Adam on the rotated valley: see mf_adam_rv below,
+ * SDE (Euler-Maruyama, one path per seed). Label noise (landscapes with residuals):
+ * Q = (2 w eps)^2/B (J N)^T (J N) from the residual Jacobian; with heavy_ball{lr, beta} the
+ * momentum equation above is flatter-faster's L~_H (beta = 1 - C lr^gamma), and on a zero-loss
+ * manifold the drift per iteration is F eq. (7), -eps^2 lr^2/(4 (1-beta)^2) P_L grad Tr(c H_f),
+ * c = 2w/B (manifold_label.c). Adam on the rotated valley: see mf_adam_rv below,
  * with t = k lr^2. sgd (torch) with momentum > 0, momentum{mu} and heavy_ball{beta} (beta = mu,
  * m = lr pi) all use the momentum form; a plain sgd uses SGD's. */
 #ifndef MFLAB_MANIFOLD_H
@@ -84,8 +88,11 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
  *     dy' = -M22 m_y' dtau,  dm_y' = c1 (2 h y' - m_y') dtau + sigma0 c1 sqrt(h) dB,
  * whose stationary E[y'^2] is found by solving its continuous Lyapunov equation numerically
  * (at t = 0 and pi/4 it equals eq. (45)). The manifold coordinate then follows
- *     second order: dx' = -M11 m dt, dm = c1 (h'(x') E[y'^2] - m) dt   (eqs. 46, 52)
- *     first order:  dx'/dt = -M11 h'(x') E[y'^2]                     (eqs. 50, 55 keep eps0). */
+ *     second order: dx' = -Ms m dt, dm = c1 (h'(x') E[y'^2] - m) dt   (eqs. 46, 52)
+ *     first order:  dx'/dt = -Ms h'(x') E[y'^2]                     (eqs. 50, 55 keep eps0)
+ * with Ms = M11 - M12^2/M22 = p1 p2/M22, M12 = (p1 - p2) sin cos: a stationary y' needs the mean
+ * normal momentum E[m_y'] = -(M12/M22) m, which moves x' too. M12 = 0 at t = 0 and pi/4, where
+ * Ms = M11 and the paper's forms hold; beyond the paper, at t = pi/8 it is 8-10% below M11. */
 typedef struct mf_adam_rv {
     double theta, sigma0, eps0, c1;
 } mf_adam_rv;
@@ -95,7 +102,7 @@ void mf_adam_rv_init(mf_adam_rv *a, double theta, double lr, double beta1, doubl
                      double sigma);
 /* Stationary E[y'^2] of the fast subsystem at a manifold point where h = h(x'). */
 int mf_adam_rv_fast_variance(const mf_adam_rv *a, double h, double *var, mf_err *err);
-/* The first-order drift dx'/dt (time k lr^2) and the factor M11 of the second-order form. */
+/* The first-order drift dx'/dt (time k lr^2) and the factor Ms of the second-order form. */
 int mf_adam_rv_drift(const mf_adam_rv *a, double h, double hp, double *dxdt, double *m11,
                      mf_err *err);
 

@@ -27,7 +27,7 @@ enum mf_noise_space { MF_SPACE_FULL, MF_SPACE_NORMAL, MF_SPACE_TANGENT };
 
 struct mf_noise {
     const mf_noise_type *type;
-    double sigma;
+    double sigma; /* sigma; eps for label noise */
     enum mf_noise_space space;
     double batch; /* B of minibatch{B}: the covariance is divided by B (Q(20)); 1 otherwise */
 };
@@ -45,6 +45,12 @@ int mf_noise_minibatch(mf_noise *nz, const mf_noise *inner, double B, mf_err *er
 int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err);
 /* D D^T = sigma^2 P_T (space normal) or sigma^2 I (space full). */
 int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err);
+
+/* Label noise (MATH.md §2): each target y_a -> y_a + eps xi_a, fresh every step, on a landscape
+ * with per-example residuals (L->nres > 0; an error naming the option 'noise' otherwise):
+ * g -= 2 w eps J(z)^T xi with nres normals, so D D^T = 2 w eps^2 H_f on a zero-loss manifold
+ * (c = 2 w in flatter-faster's sigma sigma^T = c H_f; 1/P for the UV model). */
+int mf_noise_label(mf_noise *nz, double eps, mf_err *err);
 
 int mf_noise_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
 

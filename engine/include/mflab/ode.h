@@ -27,7 +27,9 @@ typedef struct mf_ode_stats {
     size_t accepted, rejected, evals;
 } mf_ode_stats;
 
-/* Integrates from t0 to t1 with Dormand-Prince 5(4), landing exactly on t1. *h is the first
+/* Integrates from t0 to t1 with Dormand-Prince 5(4), landing exactly on t1. With a projection,
+ * stage points and the new solution are projected (a drift defined on the manifold only is
+ * never evaluated off it), and the error estimate compares projected solutions. *h is the first
  * trial step (0: chosen automatically) and returns the last accepted step size, so successive
  * calls over a grid continue smoothly. Error per step: the RMS over components of
  * err_i / (atol + rtol max(|y_i|, |y_new_i|)) must be <= 1. */

@@ -17,17 +17,32 @@
 
 /* What the recorder can store per trajectory (names as mf_observable_parse reads them). */
 enum mf_obs_kind {
-    MF_OBS_COORD,   /* "x<k>": coordinate k */
-    MF_OBS_LOSS,    /* "loss": f(z) */
-    MF_OBS_TRACE_H, /* "trH": Tr H_f(z) */
-    MF_OBS_DIST,    /* "dist": |z - Pz|, distance to the manifold */
-    MF_OBS_PROJ,    /* "p<k>": coordinate k of Pz */
-    MF_OBS_WNORM,   /* "wnorm": |z| */
-    MF_OBS_MNORM,   /* "mnorm": |momentum state| (sgd buf, m, pi, Adam's m, RMSprop's buf) */
-    MF_OBS_LR,      /* "lr": the learning rate of the latest step (of step 1 at t = 0) */
-    MF_OBS_LR_EFF,  /* "lr_eff": the optimizer's effective learning rate (mf_optim_type) */
-    MF_OBS_STATE    /* "<state name><k>" (or "<state name>" for scalar state): optimizer state */
+    MF_OBS_COORD,     /* "x<k>": coordinate k */
+    MF_OBS_LOSS,      /* "loss": f(z) */
+    MF_OBS_TRACE_H,   /* "trH": Tr H_f(z) */
+    MF_OBS_DIST,      /* "dist": |z - Pz|, distance to the manifold */
+    MF_OBS_PROJ,      /* "p<k>": coordinate k of Pz */
+    MF_OBS_WNORM,     /* "wnorm": |z| */
+    MF_OBS_MNORM,     /* "mnorm": |momentum state| (sgd buf, m, pi, Adam's m, RMSprop's buf) */
+    MF_OBS_LR,        /* "lr": the learning rate of the latest step (of step 1 at t = 0) */
+    MF_OBS_LR_EFF,    /* "lr_eff": the optimizer's effective learning rate (mf_optim_type) */
+    MF_OBS_STATE,     /* "<state name><k>" (or "<state name>" for scalar state): optimizer state */
+    MF_OBS_TEST_LOSS, /* "test_loss": the landscape's held-out error */
+    /* Spectra by Lanczos on Hessian-vector products (mf_lanczos_top_ws, start vector from
+     * stream (0, 0), relative residual MF_REC_LANCZOS_TOL, at most MF_REC_LANCZOS_MAXITER
+     * products), one trajectory at a time: */
+    MF_OBS_LAMBDA1, /* "lambda1": lambda_1(H_f(z)), the largest Hessian eigenvalue */
+    MF_OBS_SSHARP,  /* "spherical_sharpness": |z|^2 lambda_1(H_f(z)) = lambda_1(H_f(z/|z|)) (S Q.3);
+                       scale-invariant landscapes only */
+    MF_OBS_LAMBDA1_P, /* "lambda1_p": lambda_1(H_f(Pz)) at the projection onto the manifold */
+    MF_OBS_SSHARP_P,  /* "spherical_sharpness_p": |Pz|^2 lambda_1(H_f(Pz)) */
+    MF_OBS_H1,        /* "h1": <z - Pz, v_1(H_f(Pz))>, the displacement from the manifold along
+                         the top eigenvector (S §4.2.3's h_t |z|); v_1's largest entry positive */
+    MF_OBS_LANDSCAPE  /* a landscape's own observable (mf_landscape_type.obs_parse), index its */
 };
+
+#define MF_REC_LANCZOS_TOL     1e-8
+#define MF_REC_LANCZOS_MAXITER 300
 
 typedef struct mf_observable {
     enum mf_obs_kind kind;
@@ -37,7 +52,9 @@ typedef struct mf_observable {
 } mf_observable;
 
 /* Reads an observable's name for a run of optimizer o on landscape L; 0 if unknown. Whether
- * the landscape supports it (a projection for dist and p<k>) is checked by mf_run. */
+ * the landscape supports it (a projection for dist, p<k>, lambda1_p, spherical_sharpness_p and
+ * h1; a test loss; scale invariance for spherical sharpness) is checked by mf_run. "eta_eff"
+ * is another name of "lr_eff" (the sharpness paper's effective learning rate). */
 int mf_observable_parse(const char *name, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out);
 

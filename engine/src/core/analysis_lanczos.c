@@ -42,25 +42,43 @@ static int random_direction(mf_rng *g, const double *Q, size_t n, size_t m, doub
     return 0;
 }
 
-int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
-                   uint64_t seed, double *evals, double *evecs, size_t *nmatvec, mf_err *err) {
-    if (n == 0 || k == 0) return mf_err_set(err, MF_EINVAL, "k and the dimension must be >= 1");
-    if (k > n)
-        return mf_err_set(err, MF_EINVAL, "k = %zu is larger than the dimension %zu", k, n);
-    if (!(tol > 0.0)) return mf_err_set(err, MF_EINVAL, "tol must be > 0, got %g", tol);
+static size_t clamp_maxiter(size_t n, size_t k, size_t maxiter) {
     if (maxiter == 0 || maxiter > n) maxiter = n;
     if (maxiter < k) maxiter = k;
-    double *Q = malloc(sizeof(double) * n * (maxiter + 1));
-    double *w = malloc(sizeof(double) * n);
-    double *alpha = malloc(sizeof(double) * maxiter), *beta = malloc(sizeof(double) * maxiter);
-    double *d = malloc(sizeof(double) * maxiter), *e = malloc(sizeof(double) * maxiter);
-    double *S = malloc(sizeof(double) * maxiter * maxiter);
+    return maxiter;
+}
+
+size_t mf_lanczos_work_size(size_t n, size_t k, size_t maxiter) {
+    size_t m = clamp_maxiter(n, k, maxiter);
+    /* Q (n x (m+1)), w, alpha, beta, d, e, S (m x m), dstev's work (2m - 2) */
+    return n * (m + 1) + n + 4 * m + m * m + 2 * m + 1;
+}
+
+int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
+                   uint64_t seed, double *evals, double *evecs, size_t *nmatvec, mf_err *err) {
+    if (nmatvec) *nmatvec = 0;
+    if (n == 0 || k == 0) return mf_err_set(err, MF_EINVAL, "k and the dimension must be >= 1");
+    if (k > n) return mf_err_set(err, MF_EINVAL, "k = %zu is larger than the dimension %zu", k, n);
+    double *work = malloc(sizeof(double) * mf_lanczos_work_size(n, k, maxiter));
+    if (!work)
+        return mf_err_set(err, MF_ENOMEM, "out of memory for %zu Lanczos vectors of %zu",
+                          clamp_maxiter(n, k, maxiter), n);
+    int rc = mf_lanczos_top_ws(n, f, ctx, k, tol, maxiter, seed, evals, evecs, nmatvec, work, err);
+    free(work);
+    return rc;
+}
+
+int mf_lanczos_top_ws(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, size_t maxiter,
+                      uint64_t seed, double *evals, double *evecs, size_t *nmatvec, double *work,
+                      mf_err *err) {
+    if (n == 0 || k == 0) return mf_err_set(err, MF_EINVAL, "k and the dimension must be >= 1");
+    if (k > n) return mf_err_set(err, MF_EINVAL, "k = %zu is larger than the dimension %zu", k, n);
+    if (!(tol > 0.0)) return mf_err_set(err, MF_EINVAL, "tol must be > 0, got %g", tol);
+    maxiter = clamp_maxiter(n, k, maxiter);
+    double *Q = work, *w = Q + n * (maxiter + 1), *alpha = w + n, *beta = alpha + maxiter,
+           *d = beta + maxiter, *e = d + maxiter, *S = e + maxiter, *sw = S + maxiter * maxiter;
     int rc = MF_OK;
     size_t count = 0, m = 0;
-    if (!Q || !w || !alpha || !beta || !d || !e || !S) {
-        rc = mf_err_set(err, MF_ENOMEM, "out of memory for %zu Lanczos vectors of %zu", maxiter, n);
-        goto done;
-    }
     mf_rng g;
     mf_rng_seed(&g, seed, 0);
     random_direction(&g, Q, n, 0, Q);
@@ -76,7 +94,8 @@ int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, si
         /* eigenpairs of the tridiagonal T_m (ascending) */
         memcpy(d, alpha, m * sizeof *d);
         if (m > 1) memcpy(e, beta, (m - 1) * sizeof *e);
-        lapack_int info = LAPACKE_dstev(LAPACK_COL_MAJOR, 'V', (lapack_int)m, d, e, S, (lapack_int)m);
+        lapack_int info =
+            LAPACKE_dstev_work(LAPACK_COL_MAJOR, 'V', (lapack_int)m, d, e, S, (lapack_int)m, sw);
         if (info != 0) {
             rc = mf_err_set(err, MF_EINVAL, "tridiagonal eigensolver failed (LAPACK info %d)", (int)info);
             goto done;
@@ -119,6 +138,5 @@ int mf_lanczos_top(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol, si
     (void)converged;
 done:
     if (nmatvec) *nmatvec = count;
-    free(Q), free(w), free(alpha), free(beta), free(d), free(e), free(S);
     return rc;
 }

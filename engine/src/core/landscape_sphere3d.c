@@ -211,6 +211,7 @@ int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed
     mulUt(p->U, u0, p->x0); /* S Fig. 3c: w0 = (0.3, 1.3, 1.2) in the domain of F */
     L->type = &sphere3d_type;
     L->dim = 3, L->codim = 1, L->params = p, L->x0 = p->x0;
+    L->flags = MF_LANDSCAPE_SCALE_INVARIANT;
     *out = L;
     return MF_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifold_impl.h"
 #include "mflab/interrupt.h"
 #include "mflab/lyapunov.h"
 #include "mflab/ode.h"
@@ -22,20 +23,23 @@ struct mf_flow {
     int order;
     double lr, mu, dt;
     int q_hessian;     /* Q proportional to A_N (Hessian noise) or to I (isotropic) */
-    double q2;         /* Q = q2 A_N or q2 I: sigma^2 / B */
+    int q_label;       /* Q from the residual Jacobian (label noise, manifold_label.c) */
+    double q2;         /* Q = q2 A_N or q2 I: sigma^2 / B; label noise: (2 w eps)^2 / B */
     double tangent_sd; /* D11 = tangent_sd I on the tangent space; 0: no tangent noise */
     double kappa, vscale;
     mf_adam_rv adam;
     size_t d, c, k;
     /* workspace, allocated once */
     double *H, *dH, *T, *N, *AN, *Q, *V, *NdN, *tmp, *lyw, *force, *ode, *y, *dw, *ev, *gam;
+    double *lab; /* label noise: work of mf_flow_label_cov */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
 };
 
 static const char supported[] =
     "supported: optimizers sgd, momentum, heavy_ball (and sgd with momentum) with noise "
-    "hessian, isotropic (normal or full) or minibatch of them; adam with hessian noise on "
+    "hessian, isotropic (normal or full), label (on landscapes with examples) or minibatch of "
+    "them; adam with hessian noise on "
     "rotated_valley/valley; gd_wd without noise on a scale-invariant landscape";
 
 void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done, uint64_t total),
@@ -51,7 +55,7 @@ void mf_flow_free(mf_flow *fl) {
     if (!fl) return;
     free(fl->H), free(fl->dH), free(fl->T), free(fl->N), free(fl->AN), free(fl->Q), free(fl->V);
     free(fl->NdN), free(fl->tmp), free(fl->lyw), free(fl->force), free(fl->ode), free(fl->y);
-    free(fl->dw), free(fl->ev), free(fl->gam);
+    free(fl->dw), free(fl->ev), free(fl->gam), free(fl->lab);
     free(fl);
 }
 
@@ -106,6 +110,12 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         fl0.q_hessian = 1;
     } else if (strcmp(nn, "isotropic") == 0 && nz->space != MF_SPACE_TANGENT) {
         fl0.tangent_sd = nz->space == MF_SPACE_FULL ? s : 0.0;
+    } else if (strcmp(nn, "label") == 0) { /* MATH.md §4, label-noise heavy ball */
+        size_t nd;
+        int rc = mf_noise_bind(nz, L, &nd, err);
+        if (rc) return rc;
+        fl0.q_label = 1;
+        s *= 2.0 * L->res_weight; /* D = 2 w (eps / sqrt(B)) J^T */
     } else {
         return mf_err_set(err, MF_EUNSUPPORTED, "noise '%s' is not supported; %s", nn, supported);
     }
@@ -182,8 +192,10 @@ static int flow_alloc(mf_flow *fl, mf_err *err) {
     fl->dw = malloc(sizeof(double) * 2 * d);
     fl->ev = malloc(sizeof(double) * (d * d + 5 * d));
     fl->gam = malloc(sizeof(double) * d * d);
-    if (!fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN || !fl->Q || !fl->V || !fl->NdN ||
-        !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y || !fl->dw || !fl->ev) {
+    if (fl->q_label) fl->lab = malloc(sizeof(double) * mf_flow_label_worksize(L, c));
+    if ((fl->q_label && !fl->lab) || !fl->gam || !fl->H || !fl->dH || !fl->T || !fl->N || !fl->AN ||
+        !fl->Q || !fl->V || !fl->NdN || !fl->tmp || !fl->lyw || !fl->force || !fl->ode || !fl->y ||
+        !fl->dw || !fl->ev) {
         mf_flow_free(fl);
         return mf_err_set(err, MF_ENOMEM, "out of memory for a flow of dimension %zu", d);
     }
@@ -223,11 +235,16 @@ static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     if (rc) return rc;
     mf_landscape_hess(fl->L, z, fl->H);
     sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5); /* A_N = N^T (H/2) N */
-    for (size_t i = 0; i < c * c; i++)
-        fl->Q[i] = fl->q_hessian ? fl->q2 * fl->AN[i] : 0.0;
-    if (!fl->q_hessian)
-        for (size_t i = 0; i < c; i++)
-            fl->Q[i * c + i] = fl->q2;
+    if (fl->q_label) {
+        rc = mf_flow_label_cov(fl->L, z, fl->T, k, fl->N, c, fl->q2, fl->Q, fl->lab, err);
+        if (rc) return rc;
+    } else {
+        for (size_t i = 0; i < c * c; i++)
+            fl->Q[i] = fl->q_hessian ? fl->q2 * fl->AN[i] : 0.0;
+        if (!fl->q_hessian)
+            for (size_t i = 0; i < c; i++)
+                fl->Q[i * c + i] = fl->q2;
+    }
     if ((rc = mf_lyapunov_solve(c, fl->AN, fl->Q, fl->kappa, fl->vscale, fl->V, fl->lyw, err)))
         return rc;
     memset(F, 0, d * sizeof *F);
@@ -409,20 +426,43 @@ static int sharpness_drift(mf_flow *fl, const double *z, double *dz, mf_err *err
                           (int)info);
     double l1 = w[0];
     if (!(l1 > 0))
-        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive", l1);
+        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive at (%g, %g, %g)", l1, z[0], z[1], d > 2 ? z[2] : 0.0);
     double *grad = fl->force, g2 = 0.0;
     memset(grad, 0, d * sizeof *grad);
+    const int generic = fl->L->type->dhess == mf_landscape_generic_dhess ||
+                        fl->L->type->dhess == mf_landscape_generic_dhess_coarse;
+    double *full = fl->dw, *zp = fl->dw + d; /* dw has 2d */
+    if (generic) { /* grad log l1 = D^3 f[v1, v1, .] / l1 from two Hessian-vector products */
+        double zn = 0.0;
+        for (size_t r = 0; r < d; r++)
+            zn += z[r] * z[r];
+        const double e = cbrt(2.220446049250313e-16) * fmax(1.0, sqrt(zn));
+        double *ha = fl->H, *hb = fl->H + d; /* H is no longer needed */
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] + e * v1[r];
+        mf_landscape_hvp(fl->L, zp, v1, ha);
+        for (size_t r = 0; r < d; r++)
+            zp[r] = z[r] - e * v1[r];
+        mf_landscape_hvp(fl->L, zp, v1, hb);
+        for (size_t r = 0; r < d; r++)
+            full[r] = (ha[r] - hb[r]) / (2.0 * e * l1);
+    }
     for (size_t j = 0; j < kg; j++) {
         const double *g = G + j * d;
-        fl->L->type->dhess(fl->L, z, g, fl->dH);
         double s = 0.0;
-        for (size_t a = 0; a < d; a++) {
-            double row = 0.0;
-            for (size_t b = 0; b < d; b++)
-                row += fl->dH[a * d + b] * v1[b];
-            s += v1[a] * row;
+        if (generic) {
+            for (size_t r = 0; r < d; r++)
+                s += g[r] * full[r];
+        } else {
+            fl->L->type->dhess(fl->L, z, g, fl->dH);
+            for (size_t a = 0; a < d; a++) {
+                double row = 0.0;
+                for (size_t b = 0; b < d; b++)
+                    row += fl->dH[a * d + b] * v1[b];
+                s += v1[a] * row;
+            }
+            s /= l1;
         }
-        s /= l1;
         g2 += s * s;
         for (size_t r = 0; r < d; r++)
             grad[r] += s * g[r];

@@ -83,21 +83,27 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
          * like a too-large error: the step shrinks, and only if it underflows is it an error. */
         double e = NAN;
         axpy_to(n, y, hh * a21, k1, s);
+        if (proj) proj(ctx, s); /* stage points on the manifold, where the drift is defined */
         if ((rc = f(ctx, t + c2 * hh, s, k2, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a31 * k1[i] + a32 * k2[i]);
+        if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c3 * hh, s, k3, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+        if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c4 * hh, s, k4, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+        if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c5 * hh, s, k5, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             s[i] = y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+        if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + hh, s, k6, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
             ynew[i] = y[i] + hh * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+        if (proj) proj(ctx, ynew);
         if ((rc = f(ctx, t + hh, ynew, k7, err))) goto stage_failed;
         if (stats) stats->evals += 6;
         e = 0.0;
@@ -117,19 +123,13 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
             t = (dir * (t + hh - t1) >= 0 || fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)) ? t1 : t + hh;
-            memcpy(y, ynew, n * sizeof *y);
-            if (proj) proj(ctx, y);
+            memcpy(y, ynew, n * sizeof *y); /* already projected */
             if (stats) stats->accepted++;
             if (t == t1) {
                 *h = hh;
                 return MF_OK;
             }
-            if (proj) { /* the projection moved y: the FSAL derivative is stale */
-                if ((rc = f(ctx, t, y, k1, err))) return rc;
-                if (stats) stats->evals++;
-            } else {
-                memcpy(k1, k7, n * sizeof *k1);
-            }
+            memcpy(k1, k7, n * sizeof *k1); /* FSAL: k7 was evaluated at the projected y */
             hh *= fac;
         } else {
             if (stats) stats->rejected++;

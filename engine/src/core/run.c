@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mflab/analysis.h"
 #include "mflab/interrupt.h"
 #include "mflab/rng.h"
 
@@ -80,9 +81,20 @@ int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
     static const struct {
         const char *name;
         enum mf_obs_kind kind;
-    } fixed[] = {{"loss", MF_OBS_LOSS},   {"trH", MF_OBS_TRACE_H}, {"dist", MF_OBS_DIST},
-                 {"wnorm", MF_OBS_WNORM}, {"mnorm", MF_OBS_MNORM}, {"lr", MF_OBS_LR},
-                 {"lr_eff", MF_OBS_LR_EFF}};
+    } fixed[] = {{"loss", MF_OBS_LOSS},
+                 {"trH", MF_OBS_TRACE_H},
+                 {"dist", MF_OBS_DIST},
+                 {"wnorm", MF_OBS_WNORM},
+                 {"mnorm", MF_OBS_MNORM},
+                 {"lr", MF_OBS_LR},
+                 {"lr_eff", MF_OBS_LR_EFF},
+                 {"eta_eff", MF_OBS_LR_EFF},
+                 {"test_loss", MF_OBS_TEST_LOSS},
+                 {"lambda1", MF_OBS_LAMBDA1},
+                 {"spherical_sharpness", MF_OBS_SSHARP},
+                 {"lambda1_p", MF_OBS_LAMBDA1_P},
+                 {"spherical_sharpness_p", MF_OBS_SSHARP_P},
+                 {"h1", MF_OBS_H1}};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(s, fixed[i].name) == 0) {
             *out = (mf_observable){fixed[i].kind, 0};
@@ -115,14 +127,111 @@ int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
             return 1;
         }
     }
+    size_t idx;
+    if (L->type->obs_parse && L->type->obs_parse(L, s, &idx)) {
+        *out = (mf_observable){MF_OBS_LANDSCAPE, idx};
+        return 1;
+    }
     return 0;
+}
+
+static int needs_pz(enum mf_obs_kind k) {
+    return k == MF_OBS_PROJ || k == MF_OBS_DIST || k == MF_OBS_LAMBDA1_P || k == MF_OBS_SSHARP_P ||
+           k == MF_OBS_H1;
+}
+static int needs_lanczos(enum mf_obs_kind k) {
+    return k == MF_OBS_LAMBDA1 || k == MF_OBS_SSHARP || k == MF_OBS_LAMBDA1_P ||
+           k == MF_OBS_SSHARP_P || k == MF_OBS_H1;
 }
 
 /* Per-block workspace of the recorder, allocated only for the observables asked for. */
 typedef struct rec_ws {
     double *pz; /* d x m: projections */
     int have_pz;
+    /* spectra: Lanczos work, one lane's point and top eigenvector; per lane lambda_1 at z and
+     * at Pz and h1 */
+    double *lz, *lv, *lwork, *lam_z, *lam_p, *h1;
+    int have_lam_z, have_lam_p;
+    /* landscape observables: their indices and destinations */
+    size_t nl;
+    size_t *lidx;
+    double **lout;
 } rec_ws;
+
+static int rec_ws_init(rec_ws *w, const mf_run_config *c, size_t m) {
+    const size_t d = c->landscape->dim;
+    int pz = 0, lz = 0;
+    for (size_t v = 0; v < c->nobs; v++) {
+        pz |= needs_pz(c->obs[v].kind);
+        lz |= needs_lanczos(c->obs[v].kind);
+        w->nl += c->obs[v].kind == MF_OBS_LANDSCAPE;
+    }
+    if (pz && !(w->pz = malloc(sizeof(double) * d * m))) return -1;
+    if (lz) {
+        w->lz = malloc(sizeof(double) * (2 * d + 3 * m));
+        w->lwork = malloc(sizeof(double) * mf_lanczos_work_size(d, 1, MF_REC_LANCZOS_MAXITER));
+        if (!w->lz || !w->lwork) return -1;
+        w->lv = w->lz + d, w->lam_z = w->lv + d, w->lam_p = w->lam_z + m, w->h1 = w->lam_p + m;
+    }
+    if (w->nl) {
+        w->lidx = malloc(sizeof(size_t) * w->nl);
+        w->lout = malloc(sizeof(double *) * w->nl);
+        if (!w->lidx || !w->lout) return -1;
+    }
+    return 0;
+}
+
+static void rec_ws_free(rec_ws *w) {
+    free(w->pz), free(w->lz), free(w->lwork), free(w->lidx), free(w->lout);
+}
+
+typedef struct hvp_ctx {
+    const mf_landscape *L;
+    const double *z;
+} hvp_ctx;
+
+static int rec_hvp(void *ctx, const double *v, double *out, mf_err *err) {
+    const hvp_ctx *h = ctx;
+    (void)err;
+    h->L->type->hvp(h->L, 1, h->z, 1, v, 1, out, 1);
+    return MF_OK;
+}
+
+/* lambda_1 of H_f at every lane of x (d rows of m) into lam; with h (not NULL), also
+ * h_i = <z_i - x_i, v_1> with v_1's largest-magnitude entry made positive. NaN on failure. */
+static void top_eig(const mf_landscape *L, size_t m, const double *x, const double *z, rec_ws *w,
+                    double *lam, double *h) {
+    const size_t d = L->dim;
+    for (size_t i = 0; i < m; i++) {
+        for (size_t k = 0; k < d; k++)
+            w->lz[k] = x[k * m + i];
+        hvp_ctx ctx = {L, w->lz};
+        mf_err err;
+        if (mf_lanczos_top_ws(d, rec_hvp, &ctx, 1, MF_REC_LANCZOS_TOL, MF_REC_LANCZOS_MAXITER, 0,
+                              &lam[i], h ? w->lv : NULL, NULL, w->lwork, &err)) {
+            lam[i] = NAN;
+            if (h) h[i] = NAN;
+            continue;
+        }
+        if (!h) continue;
+        size_t at = 0;
+        for (size_t k = 1; k < d; k++)
+            if (fabs(w->lv[k]) > fabs(w->lv[at])) at = k;
+        double s = 0.0;
+        for (size_t k = 0; k < d; k++)
+            s += (z[k * m + i] - x[k * m + i]) * w->lv[k];
+        h[i] = w->lv[at] < 0.0 ? -s : s;
+    }
+}
+
+/* |x_i|^2 for the lanes of x (d rows of m) */
+static void sqnorms(size_t d, size_t m, const double *x, double *out) {
+    for (size_t i = 0; i < m; i++)
+        out[i] = 0.0;
+    for (size_t q = 0; q < d; q++)
+        for (size_t i = 0; i < m; i++)
+            out[i] += x[q * m + i] * x[q * m + i];
+}
 
 /* Stores record j (after k steps) of the block [lo, lo + m). */
 static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, const double *z,
@@ -132,13 +241,24 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
     const mf_optim *o = c->optim;
     const size_t d = L->dim, lds = d * m;
     mf_result *r = J->res;
-    w->have_pz = 0;
+    w->have_pz = w->have_lam_z = w->have_lam_p = 0;
+    size_t nl = 0;
     for (size_t v = 0; v < c->nobs; v++) {
         double *dst = r->data + (v * r->nrec_alloc + j) * r->seeds + lo;
         const mf_observable *ob = &c->obs[v];
-        if ((ob->kind == MF_OBS_PROJ || ob->kind == MF_OBS_DIST) && !w->have_pz) {
+        if (needs_pz(ob->kind) && !w->have_pz) {
             L->type->project(L, m, z, m, w->pz, m);
             w->have_pz = 1;
+        }
+        if ((ob->kind == MF_OBS_LAMBDA1 || ob->kind == MF_OBS_SSHARP) && !w->have_lam_z) {
+            top_eig(L, m, z, z, w, w->lam_z, NULL);
+            w->have_lam_z = 1;
+        }
+        if ((ob->kind == MF_OBS_LAMBDA1_P || ob->kind == MF_OBS_SSHARP_P ||
+             ob->kind == MF_OBS_H1) &&
+            !w->have_lam_p) {
+            top_eig(L, m, w->pz, z, w, w->lam_p, w->h1);
+            w->have_lam_p = 1;
         }
         switch (ob->kind) {
         case MF_OBS_COORD:
@@ -186,8 +306,29 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
         case MF_OBS_STATE:
             memcpy(dst, st + ob->index * m, m * sizeof *z); /* (s*d + k) rows in */
             break;
+        case MF_OBS_TEST_LOSS:
+            L->type->test_loss(L, m, z, m, dst);
+            break;
+        case MF_OBS_LAMBDA1:
+        case MF_OBS_LAMBDA1_P:
+            memcpy(dst, ob->kind == MF_OBS_LAMBDA1 ? w->lam_z : w->lam_p, m * sizeof *z);
+            break;
+        case MF_OBS_SSHARP:
+        case MF_OBS_SSHARP_P: /* S Q.3: lambda_1(H(w/|w|)) = |w|^2 lambda_1(H(w)) */
+            sqnorms(d, m, ob->kind == MF_OBS_SSHARP ? z : w->pz, dst);
+            for (size_t i = 0; i < m; i++)
+                dst[i] *= ob->kind == MF_OBS_SSHARP ? w->lam_z[i] : w->lam_p[i];
+            break;
+        case MF_OBS_H1:
+            memcpy(dst, w->h1, m * sizeof *z);
+            break;
+        case MF_OBS_LANDSCAPE: /* gathered, evaluated together below */
+            w->lidx[nl] = ob->index;
+            w->lout[nl++] = dst;
+            break;
         }
     }
+    if (nl) L->type->obs_eval(L, nl, w->lidx, m, z, m, w->lout);
 }
 
 /* Index of the first lane of z (d rows of m) holding a NaN or an infinity, or m. */
@@ -213,13 +354,9 @@ static void run_block(run_job *J, size_t b, int caller) {
            *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
            *st = calloc(nst * d * m + 1, sizeof(double));
     rec_ws w = {0};
-    int need_pz = 0;
-    for (size_t v = 0; v < c->nobs; v++) {
-        need_pz |= c->obs[v].kind == MF_OBS_PROJ || c->obs[v].kind == MF_OBS_DIST;
-    }
-    w.pz = need_pz ? malloc(sizeof(double) * d * m) : NULL;
+    int ws_bad = rec_ws_init(&w, c, m);
     mf_rng_soa rng = {0};
-    if (!z || !g || !xi || !st || (need_pz && !w.pz) ||
+    if (!z || !g || !xi || !st || ws_bad ||
         (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
         out->status = MF_ENOMEM;
         goto done;
@@ -261,7 +398,8 @@ static void run_block(run_job *J, size_t b, int caller) {
     if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
-    free(z), free(g), free(xi), free(st), free(w.pz);
+    free(z), free(g), free(xi), free(st);
+    rec_ws_free(&w);
 }
 
 static void work(run_job *J, int caller) {
@@ -279,6 +417,29 @@ static void *run_worker(void *arg) {
     return NULL;
 }
 
+/* Spherical sharpness needs L(c z) = L(z): landscapes declare it (MF_LANDSCAPE_SCALE_INVARIANT);
+ * for the others (a custom landscape) L(2 x0) = L(x0) = L(x0/2) is checked numerically. */
+static int check_scale_invariant(const mf_landscape *L, const double *x0, mf_err *err) {
+    if (L->flags & MF_LANDSCAPE_SCALE_INVARIANT) return MF_OK;
+    const size_t d = L->dim;
+    double *x = malloc(sizeof(double) * d);
+    if (!x) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    double f1 = mf_landscape_value(L, x0), f[2];
+    for (int t = 0; t < 2; t++) {
+        for (size_t k = 0; k < d; k++)
+            x[k] = (t ? 0.5 : 2.0) * x0[k];
+        f[t] = mf_landscape_value(L, x);
+    }
+    free(x);
+    const double tol = 1e-9 * (fabs(f1) + 1e-12);
+    if (!(fabs(f[0] - f1) <= tol && fabs(f[1] - f1) <= tol))
+        return mf_err_set(err, MF_EINVAL,
+                          "spherical sharpness needs a scale-invariant landscape, L(c z) = L(z); "
+                          "landscape '%s' has L(2 x0) = %.10g, L(x0) = %.10g",
+                          L->type->name, f[0], f1);
+    return MF_OK;
+}
+
 int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     *out = NULL;
     if (!c->landscape || !c->optim || !c->x0)
@@ -286,16 +447,29 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     if (c->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
     if (c->seeds < 1) return mf_err_set(err, MF_EINVAL, "seeds must be >= 1");
     const size_t d = c->landscape->dim;
+    for (size_t r = 0; r < d; r++)
+        if (!isfinite(c->x0[r])) return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", r + 1);
     for (size_t v = 0; v < c->nobs; v++) {
         const mf_observable *ob = &c->obs[v];
         if ((ob->kind == MF_OBS_COORD || ob->kind == MF_OBS_PROJ) && ob->index >= d)
             return mf_err_set(err, MF_EINVAL, "recorded coordinate %zu is beyond the dimension %zu",
                               ob->index + 1, d);
-        if ((ob->kind == MF_OBS_PROJ || ob->kind == MF_OBS_DIST) && !c->landscape->type->project)
+        if (needs_pz(ob->kind) && (!c->landscape->type->project || c->landscape->codim == 0))
             return mf_err_set(err, MF_EUNSUPPORTED,
-                              "recording the projection or the distance to the manifold needs a "
-                              "projection, which landscape '%s' does not have",
+                              "recording the projection, the distance to the manifold or the "
+                              "spectrum at the projection needs a projection, which landscape "
+                              "'%s' does not have",
                               c->landscape->type->name);
+        if (ob->kind == MF_OBS_TEST_LOSS && !c->landscape->type->test_loss)
+            return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' has no test loss to record",
+                              c->landscape->type->name);
+        if (ob->kind == MF_OBS_LANDSCAPE && !c->landscape->type->obs_eval)
+            return mf_err_set(err, MF_EINVAL, "landscape '%s' has no observables of its own",
+                              c->landscape->type->name);
+        if (ob->kind == MF_OBS_SSHARP || ob->kind == MF_OBS_SSHARP_P) {
+            int rc = check_scale_invariant(c->landscape, c->x0, err);
+            if (rc) return rc;
+        }
         if (ob->kind == MF_OBS_MNORM && c->optim->type->momentum_state < 0)
             return mf_err_set(err, MF_EINVAL, "optimizer '%s' has no momentum to record",
                               c->optim->type->name);
@@ -306,9 +480,6 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     }
     int rc0 = mf_schedule_check(&c->optim->sched, err);
     if (rc0) return rc0;
-    for (size_t r = 0; r < d; r++)
-        if (!isfinite(c->x0[r]))
-            return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", r + 1);
     run_job J = {.cfg = c};
     if (c->noise) {
         int rc = mf_noise_bind(c->noise, c->landscape, &J.ndraws, err);

@@ -1,6 +1,7 @@
 /* Landscape userdata: L.dim, L.codim, L.name, L.x0, L:value(z), L:grad(z), L:hess(z),
  * L:hvp(z, v), L:project(z), L:tangent(z), L:trace_hessian(z), L:test_loss(z); and the
- * constructors core.valley, valley_fn, rotated_valley, quadratic_manifold, sphere3d, custom.
+ * constructors core.valley, valley_fn, rotated_valley, quadratic_manifold, sphere3d, custom,
+ * matrix_factorization, uv, matrix_sensing.
  *
  * Lua-defined functions reach the engine as C callbacks. Each such landscape owns a Lua thread
  * (anchored in the userdata's user value) whose stack holds the functions; a callback runs
@@ -322,6 +323,53 @@ static int land_index(lua_State *L) {
         size_t P, d;
         const double *X = mf_landscape_uv_data(ls, &P, &d);
         push_rows(L, X, P, d);
+    } else if (strcmp(ls->type->name, "linreg_bn") == 0 &&
+               (strcmp(k, "X") == 0 || strcmp(k, "y") == 0 || strcmp(k, "w_gt") == 0 ||
+                strcmp(k, "b_gt") == 0 || strcmp(k, "w_minnorm") == 0 ||
+                strcmp(k, "b_minnorm") == 0)) {
+        size_t n, d;
+        const double *y, *wgt, *wmn;
+        double bgt, bmn;
+        const double *X = mf_landscape_linreg_bn_data(ls, &n, &d, &y, &wgt, &bgt, &wmn, &bmn);
+        if (k[0] == 'X')
+            push_rows(L, X, n, d);
+        else if (k[0] == 'y')
+            mfl_pushtable(L, y, n);
+        else if (strcmp(k, "w_gt") == 0)
+            mfl_pushtable(L, wgt, d);
+        else if (strcmp(k, "w_minnorm") == 0)
+            mfl_pushtable(L, wmn, d);
+        else
+            lua_pushnumber(L, strcmp(k, "b_gt") == 0 ? bgt : bmn);
+    } else if (strcmp(ls->type->name, "matrix_completion_bn") == 0 &&
+               (strcmp(k, "M") == 0 || strcmp(k, "observed") == 0)) {
+        size_t d, N;
+        const size_t *ri, *ci;
+        const double *M = mf_landscape_matrix_completion_bn_data(ls, &d, &N, &ri, &ci);
+        if (k[0] == 'M') {
+            push_rows(L, M, d, d);
+        } else { /* {{i, j}, ...}, 1-based */
+            lua_createtable(L, (int)N, 0);
+            for (size_t e = 0; e < N; e++) {
+                lua_createtable(L, 2, 0);
+                lua_pushinteger(L, (lua_Integer)ri[e] + 1);
+                lua_seti(L, -2, 1);
+                lua_pushinteger(L, (lua_Integer)ci[e] + 1);
+                lua_seti(L, -2, 2);
+                lua_seti(L, -2, (lua_Integer)e + 1);
+            }
+        }
+    } else if (strcmp(ls->type->name, "matrix_sensing") == 0 &&
+               (strcmp(k, "Xstar") == 0 || strcmp(k, "y") == 0 || strcmp(k, "precision") == 0)) {
+        size_t d, P;
+        int single;
+        const double *Xs = mf_landscape_matrix_sensing_target(ls, &d, NULL, &P, &single);
+        if (k[0] == 'X')
+            push_rows(L, Xs, d, d);
+        else if (k[0] == 'y')
+            mfl_pushtable(L, mf_landscape_matrix_sensing_labels(ls), P);
+        else
+            lua_pushstring(L, single ? "single" : "double");
     } else if (strcmp(k, "U") == 0 && strcmp(ls->type->name, "sphere3d") == 0) {
         double U[9];
         mf_landscape_sphere3d_u(ls, U);
@@ -556,6 +604,50 @@ static int l_uv(lua_State *L) {
     return 1;
 }
 
+/* core.linreg_bn(d, n, seed) */
+static int l_linreg_bn(lua_State *L) {
+    lua_Integer d = luaL_checkinteger(L, 1), n = luaL_checkinteger(L, 2),
+                seed = luaL_checkinteger(L, 3);
+    if (d < 1 || n < 1) return luaL_error(L, "mf.landscape.linreg_bn: d and n must be >= 1");
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_linreg_bn(&l->L, (size_t)d, (size_t)n, (unsigned long long)seed, &err))
+        return mfl_raise(L, "mf.landscape.linreg_bn", &err);
+    return 1;
+}
+
+/* core.matrix_completion_bn(d, rank, observed, init_scale, seed) */
+static int l_matrix_completion_bn(lua_State *L) {
+    lua_Integer d = luaL_checkinteger(L, 1), r = luaL_checkinteger(L, 2),
+                N = luaL_checkinteger(L, 3), seed = luaL_checkinteger(L, 5);
+    double s = luaL_checknumber(L, 4);
+    if (d < 1 || r < 1 || N < 1)
+        return luaL_error(L,
+                          "mf.landscape.matrix_completion_bn: d, rank and observed must be >= 1");
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_matrix_completion_bn(&l->L, (size_t)d, (size_t)r, (size_t)N, s,
+                                          (unsigned long long)seed, &err))
+        return mfl_raise(L, "mf.landscape.matrix_completion_bn", &err);
+    return 1;
+}
+
+/* core.matrix_sensing(d, r, P, seed, single) */
+static int l_matrix_sensing(lua_State *L) {
+    const char *fname = "mf.landscape.matrix_sensing";
+    lua_Integer d = luaL_checkinteger(L, 1), r = luaL_checkinteger(L, 2),
+                P = luaL_checkinteger(L, 3), seed = luaL_checkinteger(L, 4);
+    int single = lua_toboolean(L, 5);
+    if (d < 1 || r < 1 || P < 1)
+        return luaL_error(L, "%s: options 'd', 'r' and 'P' must be >= 1", fname);
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_matrix_sensing(&l->L, (size_t)d, (size_t)r, (size_t)P, single,
+                                    (unsigned long long)seed, &err))
+        return mfl_raise(L, fname, &err);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -577,6 +669,9 @@ void mfl_open_landscape(lua_State *L) {
                                      {"custom", l_custom},
                                      {"matrix_factorization", l_matrix_factorization},
                                      {"uv", l_uv},
+                                     {"linreg_bn", l_linreg_bn},
+                                     {"matrix_completion_bn", l_matrix_completion_bn},
+                                     {"matrix_sensing", l_matrix_sensing},
                                      {NULL, NULL}};
     luaL_setfuncs(L, ctors, 0);
 }

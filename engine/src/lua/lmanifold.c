@@ -128,6 +128,12 @@ static int flow_integrate(lua_State *L) {
     return 1;
 }
 
+/* flow:dt() -> the flow's time per iteration (lr; lr^2 for adam; lr * wd for gd_wd) */
+static int flow_dt(lua_State *L) {
+    lua_pushnumber(L, mf_flow_dt(checkflow(L, 1)));
+    return 1;
+}
+
 static int flow_tostring(lua_State *L) {
     checkflow(L, 1);
     lua_getiuservalue(L, 1, 2);
@@ -149,8 +155,8 @@ static int flow_gc(lua_State *L) {
 
 void mfl_open_manifold(lua_State *L) {
     static const luaL_Reg meta[] = {{"__tostring", flow_tostring}, {"__gc", flow_gc}, {NULL, NULL}};
-    static const luaL_Reg methods[] = {{"drift", flow_drift}, {"integrate", flow_integrate},
-                                       {NULL, NULL}};
+    static const luaL_Reg methods[] = {
+        {"drift", flow_drift}, {"dt", flow_dt}, {"integrate", flow_integrate}, {NULL, NULL}};
     mfl_newtype(L, MF_FLOW, meta, methods);
     lua_pushcfunction(L, l_flow);
     lua_setfield(L, -2, "flow");

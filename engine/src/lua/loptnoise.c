@@ -15,6 +15,8 @@ static void push_noise_desc(lua_State *L, const mf_noise *nz) {
                         space_name(nz->space));
     else if (strcmp(nz->type->name, "none") == 0)
         lua_pushstring(L, "none{}");
+    else if (strcmp(nz->type->name, "label") == 0)
+        lua_pushfstring(L, "label{eps = %f}", nz->sigma);
     else
         lua_pushfstring(L, "%s{sigma = %f}", nz->type->name, nz->sigma);
     if (nz->batch != 1.0) {
@@ -32,7 +34,8 @@ static int noise_tostring(lua_State *L) {
 static int noise_index(lua_State *L) {
     lnoise *n = luaL_checkudata(L, 1, MF_NOISE);
     const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "sigma") == 0)
+    const int label = strcmp(n->nz.type->name, "label") == 0;
+    if (strcmp(k, label ? "eps" : "sigma") == 0)
         lua_pushnumber(L, n->nz.sigma);
     else if (strcmp(k, "name") == 0)
         lua_pushstring(L, n->nz.type->name);
@@ -77,6 +80,16 @@ static int l_noise_none(lua_State *L) {
     return 1;
 }
 
+/* core.noise_label(eps) */
+static int l_noise_label(lua_State *L) {
+    double eps = luaL_checknumber(L, 1);
+    lnoise *n = lua_newuserdatauv(L, sizeof *n, 0);
+    luaL_setmetatable(L, MF_NOISE);
+    mf_err err;
+    if (mf_noise_label(&n->nz, eps, &err)) return mfl_raise(L, "mf.noise.label", &err);
+    return 1;
+}
+
 /* core.noise_minibatch(inner, B) */
 static int l_noise_minibatch(lua_State *L) {
     lnoise *in = luaL_checkudata(L, 1, MF_NOISE);
@@ -94,10 +107,9 @@ void mfl_open_optim_noise(lua_State *L) {
         {"__tostring", noise_tostring}, {"__index", noise_index}, {NULL, NULL}};
     mfl_open_optim(L);
     mfl_newtype(L, MF_NOISE, noise_meta, NULL);
-    static const luaL_Reg f[] = {{"noise_hessian", l_noise_hessian},
-                                 {"noise_isotropic", l_noise_isotropic},
-                                 {"noise_none", l_noise_none},
-                                 {"noise_minibatch", l_noise_minibatch},
-                                 {NULL, NULL}};
+    static const luaL_Reg f[] = {
+        {"noise_hessian", l_noise_hessian}, {"noise_isotropic", l_noise_isotropic},
+        {"noise_none", l_noise_none},       {"noise_minibatch", l_noise_minibatch},
+        {"noise_label", l_noise_label},     {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }

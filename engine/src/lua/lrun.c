@@ -281,9 +281,13 @@ static int l_run(lua_State *L) {
         const char *s = lua_tostring(L, -1);
         if (!s || !mf_observable_parse(s, ls->L, c.optim, &obs[v]))
             return luaL_error(L, "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
-                                 "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff, and the "
-                                 "optimizer's state: %s)",
-                              s ? s : luaL_typename(L, -1), (int)d, (int)d, state_list(c.optim, d));
+                                 "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff (eta_eff), "
+                                 "test_loss, lambda1, spherical_sharpness, lambda1_p, "
+                                 "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
+                              s ? s : luaL_typename(L, -1), (int)d, (int)d,
+                              ls->L->type->obs_help ? ", " : "",
+                              ls->L->type->obs_help ? ls->L->type->obs_help : "",
+                              state_list(c.optim, d));
         lua_pop(L, 1);
     }
     c.obs = obs;

@@ -1,0 +1,744 @@
+/* Matrix sensing (flatter-faster A.2, eq. 12; MATH.md §1):
+ *   L(U, V) = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2,  U, V in R^(d x d),  z = (U, V) row-major.
+ * With c = 1/(dP), X = U V, residuals r_i = Tr(A_i X) - y_i and S = sum_i r_i A_i:
+ *   grad_U = 2c S^T V^T,  grad_V = 2c U^T S^T;
+ *   along (dU, dV): dr_i = Tr(A_i (dU V + U dV)), dS = sum_i dr_i A_i,
+ *   H (dU, dV) = 2c (dS^T V^T + S^T dV^T,  dU^T S^T + U^T dS^T);
+ *   Tr H = 2c sum_i (|A_i^T V^T|_F^2 + |U^T A_i^T|_F^2) = 2c (<V^T V, G1> + <U U^T, G2>),
+ *   G1 = sum_i A_i A_i^T, G2 = sum_i A_i^T A_i (F eq. 127; the residual term drops out because
+ *   r_i is bilinear in (U, V), so the formula holds everywhere, not only on the manifold).
+ *
+ * The measurements are one P x d^2 matrix, row i = A_i row-major, stored once (double, or float
+ * when asked: only the storage is single, every product is formed and summed in double). Since
+ * Tr(A_i X) = <vec A_i, vec X^T>, the predictions are one matrix-vector pass
+ * (pass 1: R = A W, W = vec((U V)^T)) and S is a second (pass 2: S = A^T R); a block of K
+ * points does each pass once for all K, reading the measurements once per step.
+ *
+ * The passes are the engine's own loops rather than BLAS GEMV/GEMM: OpenBLAS 0.3.21 gives
+ * GEMV and GEMM results that differ in the last bits (and GEMM with one column takes another
+ * kernel on small problems), which would break block = point evaluation; and its GEMV reaches
+ * 1.6x the memory-bandwidth bound here, GEMM packs the 200 MB matrix on every call. Both loops
+ * below sum in an order fixed by the code, independent of K and of the lane's position, and
+ * stream the matrix once per pass. The d x d products go to OpenBLAS (cblas_dgemm, the same
+ * call for every lane). */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landscape_impl.h"
+#include "mflab/landscape.h"
+#include "mflab/rng.h"
+
+#define MS_CHUNK 8 /* columns per sweep over the measurements (lanes of value/grad) */
+
+typedef struct ms {
+    size_t d, r, P, n; /* n = d^2 */
+    int single;
+    double *Ad;      /* P x n row-major (double storage) or NULL */
+    float *Af;       /* P x n row-major (single storage) or NULL */
+    double *y;       /* P labels y_i = Tr(A_i X*) */
+    double *Xs;      /* X*, d x d row-major */
+    double *G1, *G2; /* sum A_i A_i^T, sum A_i^T A_i */
+    double *x0;      /* U = V = I */
+    double c;        /* 1/(dP) */
+} ms;
+
+/* ---- the sweep over the measurements --------------------------------------------------------
+ *
+ * One sweep reads the rows of A in groups of MS_RB: first the dot products of the group's rows
+ * with the K columns W_j (pass 1: R_j = A W_j - y), then, while those rows are still in cache,
+ * their contribution to S_j = A^T R_j (pass 2). Both passes thus cost one read of A from memory.
+ * Summation orders are fixed by the code and depend neither on K, nor on the lane's position,
+ * nor on how rows are grouped:
+ *   pass 1: lane l of an 8-wide accumulator sums a_k w_k for k = l (mod 8) in increasing k (the
+ *     last partial vector padded with zeros), then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 +
+ * l7)); pass 2: S_j[k] = (((0 + r_0 a_0k) + r_1 a_1k) + r_2 a_2k) + ..., rows in increasing order.
+ * Vertical vector operations round like scalar ones and the build does not contract to FMA
+ * (ISO C mode), so a block equals point evaluation bit for bit. */
+/* The helpers below are static (never called across an ABI boundary), so GCC's note that
+ * passing 64-byte vectors without AVX-512 changes the ABI does not apply. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+static inline v8d ld_double(const double *p) {
+    v8d x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+static inline v8d ld_float(const float *p) {
+    v8f x;
+    memcpy(&x, p, sizeof x);
+    return __builtin_convertvector(x, v8d);
+}
+#define st_double(p, x)                                                                            \
+    do {                                                                                           \
+        const v8d st_x_ = (x);                                                                     \
+        memcpy((p), &st_x_, sizeof st_x_);                                                         \
+    } while (0)
+static inline double lanes_sum(const v8d *v) {
+    const v8d a = *v;
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+/* Keeps a loaded vector in a register: without it GCC folds the load into every multiply,
+ * which makes the small kernels load-bound (AVX-512 only; elsewhere the compiler decides). */
+#if defined(__GNUC__) && defined(__AVX512F__)
+#define MS_KEEP(v) __asm__("" : "+v"(v))
+#else
+#define MS_KEEP(v) ((void)(v))
+#endif
+
+#define MS_RB 4    /* rows per dot-product kernel */
+#define MS_UG 8    /* rows per group: the update adds eight rows to S in one sweep over S */
+#define MS_JC 4    /* columns per dot-product kernel: MS_RB x MS_JC accumulators in registers */
+#define MS_KT 1024 /* pass 2 tile: the group's rows stay in L1 across the K columns */
+
+/* out[b * MS_JC + j] = <a_b, W_j> for rows b < RB (a_b = a + b n), columns j < JC */
+#define MS_DOTS(T, RB, JC)                                                                         \
+    do {                                                                                           \
+        v8d acc[RB][JC];                                                                           \
+        for (size_t b = 0; b < RB; b++)                                                            \
+            for (size_t j = 0; j < JC; j++)                                                        \
+                acc[b][j] = (v8d){0};                                                              \
+        size_t k = 0;                                                                              \
+        for (; k + 8 <= n; k += 8) {                                                               \
+            v8d x[RB];                                                                             \
+            for (size_t b = 0; b < RB; b++) {                                                      \
+                x[b] = ld_##T(a + b * n + k);                                                      \
+                MS_KEEP(x[b]);                                                                     \
+            }                                                                                      \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                v8d w = ld_double(W + j * n + k);                                                  \
+                for (size_t b = 0; b < RB; b++)                                                    \
+                    acc[b][j] += x[b] * w;                                                         \
+            }                                                                                      \
+        }                                                                                          \
+        if (k < n) {                                                                               \
+            T ta[8] = {0};                                                                         \
+            double tw[8] = {0};                                                                    \
+            for (size_t b = 0; b < RB; b++) {                                                      \
+                memcpy(ta, a + b * n + k, sizeof(T) * (n - k));                                    \
+                v8d x = ld_##T(ta);                                                                \
+                for (size_t j = 0; j < JC; j++) {                                                  \
+                    memcpy(tw, W + j * n + k, sizeof(double) * (n - k));                           \
+                    acc[b][j] += x * ld_double(tw);                                                \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (size_t b = 0; b < RB; b++)                                                            \
+            for (size_t j = 0; j < JC; j++)                                                        \
+                out[b * MS_JC + j] = lanes_sum(&acc[b][j]);                                        \
+    } while (0)
+
+/* four rows into columns j0..j0+JC-1 over the tile [k0, k1): each row vector is loaded once for
+ * all JC columns; s = (((s + r0 a0) + r1 a1) + r2 a2) + r3 a3 */
+#define MS_UPDATE4(T, JC)                                                                          \
+    do {                                                                                           \
+        const T *a0 = a, *a1 = a + n, *a2 = a + 2 * n, *a3 = a + 3 * n;                            \
+        double r[JC][4];                                                                           \
+        for (size_t j = 0; j < JC; j++)                                                            \
+            for (size_t b = 0; b < 4; b++)                                                         \
+                r[j][b] = R[(j0 + j) * P + i0 + b];                                                \
+        size_t k = k0;                                                                             \
+        for (; k + 8 <= k1; k += 8) {                                                              \
+            v8d x0 = ld_##T(a0 + k), x1 = ld_##T(a1 + k), x2 = ld_##T(a2 + k),                     \
+                x3 = ld_##T(a3 + k);                                                               \
+            MS_KEEP(x0);                                                                           \
+            MS_KEEP(x1);                                                                           \
+            MS_KEEP(x2);                                                                           \
+            MS_KEEP(x3);                                                                           \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                st_double(s, (((ld_double(s) + r[j][0] * x0) + r[j][1] * x1) + r[j][2] * x2) +     \
+                                 r[j][3] * x3);                                                    \
+            }                                                                                      \
+        }                                                                                          \
+        for (; k < k1; k++)                                                                        \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                *s = (((*s + r[j][0] * (double)a0[k]) + r[j][1] * (double)a1[k]) +                 \
+                      r[j][2] * (double)a2[k]) +                                                   \
+                     r[j][3] * (double)a3[k];                                                      \
+            }                                                                                      \
+    } while (0)
+
+/* the same with eight rows (half the traffic on S): s = (((s + r0 a0) + r1 a1) + ...) + r7 a7 */
+#define MS_UPDATE8(T, JC)                                                                          \
+    do {                                                                                           \
+        double r[JC][8];                                                                           \
+        for (size_t j = 0; j < JC; j++)                                                            \
+            for (size_t b = 0; b < 8; b++)                                                         \
+                r[j][b] = R[(j0 + j) * P + i0 + b];                                                \
+        size_t k = k0;                                                                             \
+        for (; k + 8 <= k1; k += 8) {                                                              \
+            v8d x[8];                                                                              \
+            for (size_t b = 0; b < 8; b++) {                                                       \
+                x[b] = ld_##T(a + b * n + k);                                                      \
+                MS_KEEP(x[b]);                                                                     \
+            }                                                                                      \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k;                                                  \
+                v8d acc = ld_double(s);                                                            \
+                for (size_t b = 0; b < 8; b++)                                                     \
+                    acc = acc + r[j][b] * x[b];                                                    \
+                st_double(s, acc);                                                                 \
+            }                                                                                      \
+        }                                                                                          \
+        for (; k < k1; k++)                                                                        \
+            for (size_t j = 0; j < JC; j++) {                                                      \
+                double *s = S + (j0 + j) * n + k, acc = *s;                                        \
+                for (size_t b = 0; b < 8; b++)                                                     \
+                    acc = acc + r[j][b] * (double)a[b * n + k];                                    \
+                *s = acc;                                                                          \
+            }                                                                                      \
+    } while (0)
+
+#define MS_SWEEP(T)                                                                                \
+    static void dots_##T(const T *restrict a, size_t rb, size_t n, const double *restrict W,       \
+                         size_t jc, double *out) {                                                 \
+        if (rb == MS_RB) {                                                                         \
+            switch (jc) {                                                                          \
+            case 1:                                                                                \
+                MS_DOTS(T, MS_RB, 1);                                                              \
+                break;                                                                             \
+            case 2:                                                                                \
+                MS_DOTS(T, MS_RB, 2);                                                              \
+                break;                                                                             \
+            case 3:                                                                                \
+                MS_DOTS(T, MS_RB, 3);                                                              \
+                break;                                                                             \
+            default:                                                                               \
+                MS_DOTS(T, MS_RB, MS_JC);                                                          \
+                break;                                                                             \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (size_t row = 0; row < rb; row++, a += n, out += MS_JC) {                          \
+                switch (jc) {                                                                      \
+                case 1:                                                                            \
+                    MS_DOTS(T, 1, 1);                                                              \
+                    break;                                                                         \
+                case 2:                                                                            \
+                    MS_DOTS(T, 1, 2);                                                              \
+                    break;                                                                         \
+                case 3:                                                                            \
+                    MS_DOTS(T, 1, 3);                                                              \
+                    break;                                                                         \
+                default:                                                                           \
+                    MS_DOTS(T, 1, MS_JC);                                                          \
+                    break;                                                                         \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    /* S_j += sum_b R_j[i0 + b] a_b over the group's rb rows, in increasing row order */           \
+    static void update_##T(const T *restrict a, size_t rb, size_t n, size_t K,                     \
+                           const double *restrict R, size_t P, size_t i0, double *restrict S) {    \
+        for (size_t k0 = 0; k0 < n; k0 += MS_KT) {                                                 \
+            const size_t k1 = k0 + MS_KT < n ? k0 + MS_KT : n;                                     \
+            if (rb == 8) {                                                                         \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    switch (K - j0 < MS_JC ? K - j0 : MS_JC) {                                     \
+                    case 1:                                                                        \
+                        MS_UPDATE8(T, 1);                                                          \
+                        break;                                                                     \
+                    case 2:                                                                        \
+                        MS_UPDATE8(T, 2);                                                          \
+                        break;                                                                     \
+                    case 3:                                                                        \
+                        MS_UPDATE8(T, 3);                                                          \
+                        break;                                                                     \
+                    default:                                                                       \
+                        MS_UPDATE8(T, MS_JC);                                                      \
+                        break;                                                                     \
+                    }                                                                              \
+                }                                                                                  \
+            } else if (rb == 4) {                                                                  \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    switch (K - j0 < MS_JC ? K - j0 : MS_JC) {                                     \
+                    case 1:                                                                        \
+                        MS_UPDATE4(T, 1);                                                          \
+                        break;                                                                     \
+                    case 2:                                                                        \
+                        MS_UPDATE4(T, 2);                                                          \
+                        break;                                                                     \
+                    case 3:                                                                        \
+                        MS_UPDATE4(T, 3);                                                          \
+                        break;                                                                     \
+                    default:                                                                       \
+                        MS_UPDATE4(T, MS_JC);                                                      \
+                        break;                                                                     \
+                    }                                                                              \
+                }                                                                                  \
+            } else {                                                                               \
+                for (size_t j = 0; j < K; j++)                                                     \
+                    for (size_t b = 0; b < rb; b++) {                                              \
+                        const T *ab = a + b * n;                                                   \
+                        const double rr = R[j * P + i0 + b];                                       \
+                        double *restrict s = S + j * n;                                            \
+                        for (size_t k = k0; k < k1; k++)                                           \
+                            s[k] = s[k] + rr * (double)ab[k];                                      \
+                    }                                                                              \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void sweep_##T(const T *restrict A, size_t P, size_t n, size_t K,                       \
+                          const double *restrict W, const double *y, unsigned ymask,               \
+                          double *restrict R, double *restrict S) {                                \
+        if (S) memset(S, 0, sizeof(double) * K * n);                                               \
+        for (size_t i = 0; i < P; i += MS_UG) {                                                    \
+            const size_t rb = P - i < MS_UG ? P - i : MS_UG;                                       \
+            const T *a = A + i * n;                                                                \
+            for (size_t i1 = 0; W && i1 < rb; i1 += MS_RB) {                                       \
+                const size_t rb1 = rb - i1 < MS_RB ? rb - i1 : MS_RB;                              \
+                for (size_t j0 = 0; j0 < K; j0 += MS_JC) {                                         \
+                    const size_t jc = K - j0 < MS_JC ? K - j0 : MS_JC;                             \
+                    double o[MS_RB * MS_JC];                                                       \
+                    dots_##T(a + i1 * n, rb1, n, W + j0 * n, jc, o);                               \
+                    for (size_t b = 0; b < rb1; b++)                                               \
+                        for (size_t j = 0; j < jc; j++)                                            \
+                            R[(j0 + j) * P + i + i1 + b] = (ymask >> (j0 + j) & 1u)                \
+                                                               ? o[b * MS_JC + j] - y[i + i1 + b]  \
+                                                               : o[b * MS_JC + j];                 \
+                }                                                                                  \
+            }                                                                                      \
+            if (S) update_##T(a, rb, n, K, R, P, i, S);                                            \
+        }                                                                                          \
+    }
+MS_SWEEP(double)
+MS_SWEEP(float)
+
+/* W (K columns of n) non-NULL: R_j = A W_j, minus y where bit j of ymask is set; S non-NULL:
+ * S_j = A^T R_j. K <= MS_CHUNK. */
+static void sweep(const ms *q, size_t K, const double *W, unsigned ymask, double *R, double *S) {
+    if (q->Af)
+        sweep_float(q->Af, q->P, q->n, K, W, q->y, ymask, R, S);
+    else
+        sweep_double(q->Ad, q->P, q->n, K, W, q->y, ymask, R, S);
+}
+
+/* ---- d x d products (row-major, one BLAS call each) ----------------------------------------- */
+
+/* C = alpha op(A) op(B) + beta C, all d x d */
+static void mm(size_t d, int ta, int tb, double alpha, const double *A, const double *B,
+               double beta, double *C) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                (int)d, (int)d, (int)d, alpha, A, (int)d, B, (int)d, beta, C, (int)d);
+}
+
+/* ---- per-call work ----------------------------------------------------------------------------
+ */
+
+typedef struct ms_work {
+    double *Z;  /* MS_CHUNK lanes of z (2n each) */
+    double *DZ; /* MS_CHUNK lanes of v (2n each) */
+    double *W;  /* MS_CHUNK columns of n */
+    double *S;  /* MS_CHUNK columns of n */
+    double *R;  /* MS_CHUNK columns of P */
+    double *O;  /* 2n */
+} ms_work;
+
+static int ms_work_get(const ms *q, int slot, ms_work *w) {
+    const size_t n = q->n, C = MS_CHUNK;
+    double *p = mf_scratch(slot, sizeof(double) * (6 * C * n + C * q->P + 2 * n));
+    if (!p) return -1;
+    w->Z = p, w->DZ = w->Z + 2 * C * n, w->W = w->DZ + 2 * C * n, w->S = w->W + C * n;
+    w->R = w->S + C * n, w->O = w->R + C * q->P;
+    return 0;
+}
+
+static void nan_lanes(double *x, size_t rows, size_t ldx, size_t i0, size_t m) {
+    for (size_t k = 0; k < rows; k++)
+        for (size_t i = i0; i < i0 + m; i++)
+            x[k * ldx + i] = NAN;
+}
+
+/* lanes i0..i0+m-1 of z into w->Z; W_i = (U_i V_i)^T; R_i = A W_i - y (residuals) and, when
+ * with_s, S_i = A^T R_i, in one sweep */
+static void residual_chunk(const ms *q, const ms_work *w, const double *z, size_t ld, size_t i0,
+                           size_t m, int with_s) {
+    const size_t n = q->n, d = q->d;
+    for (size_t i = 0; i < m; i++) {
+        double *Zi = w->Z + i * 2 * n;
+        lane_get(z, ld, 2 * n, i0 + i, Zi);
+        mm(d, 1, 1, 1.0, Zi + n, Zi, 0.0, w->W + i * n); /* (U V)^T = V^T U^T */
+    }
+    sweep(q, m, w->W, (1u << m) - 1u, w->R, with_s ? w->S : NULL);
+}
+
+/* ---- vtable
+ * -------------------------------------------------------------------------------------- */
+
+static void ms_value(const mf_landscape *L, size_t m, const double *z, size_t ld, double *f) {
+    const ms *q = L->params;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i0 = 0; i0 < m; i0 += MS_CHUNK) {
+        size_t mc = m - i0 < MS_CHUNK ? m - i0 : MS_CHUNK;
+        if (!ok) {
+            nan_lanes(f, 1, 0, i0, mc);
+            continue;
+        }
+        residual_chunk(q, &w, z, ld, i0, mc, 0);
+        for (size_t i = 0; i < mc; i++) {
+            double s = 0.0;
+            for (size_t a = 0; a < q->P; a++)
+                s += w.R[i * q->P + a] * w.R[i * q->P + a];
+            f[i0 + i] = q->c * s;
+        }
+    }
+}
+
+static void ms_residuals(const mf_landscape *L, size_t m, const double *z, size_t ld, double *r,
+                         size_t ldr) {
+    const ms *q = L->params;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i0 = 0; i0 < m; i0 += MS_CHUNK) {
+        size_t mc = m - i0 < MS_CHUNK ? m - i0 : MS_CHUNK;
+        if (!ok) {
+            nan_lanes(r, q->P, ldr, i0, mc);
+            continue;
+        }
+        residual_chunk(q, &w, z, ld, i0, mc, 0);
+        for (size_t i = 0; i < mc; i++)
+            lane_put(r, ldr, q->P, i0 + i, w.R + i * q->P);
+    }
+}
+
+static void ms_grad(const mf_landscape *L, size_t m, const double *z, size_t ld, double *g,
+                    size_t ldg) {
+    const ms *q = L->params;
+    const size_t n = q->n, d = q->d;
+    const double c2 = 2.0 * q->c;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i0 = 0; i0 < m; i0 += MS_CHUNK) {
+        size_t mc = m - i0 < MS_CHUNK ? m - i0 : MS_CHUNK;
+        if (!ok) {
+            nan_lanes(g, 2 * n, ldg, i0, mc);
+            continue;
+        }
+        residual_chunk(q, &w, z, ld, i0, mc, 1);
+        for (size_t i = 0; i < mc; i++) {
+            const double *U = w.Z + i * 2 * n, *V = U + n, *S = w.S + i * n;
+            mm(d, 1, 1, c2, S, V, 0.0, w.O);     /* 2c S^T V^T */
+            mm(d, 1, 1, c2, U, S, 0.0, w.O + n); /* 2c U^T S^T */
+            lane_put(g, ldg, 2 * n, i0 + i, w.O);
+        }
+    }
+}
+
+/* lanes i0..i0+m-1 (m <= MS_CHUNK/2) of H v: columns 2i (residuals) and 2i+1 (their
+ * derivative along v_i) in both passes */
+static void hvp_chunk(const ms *q, const ms_work *w, const double *z, size_t ld, const double *v,
+                      size_t ldv, double *out, size_t ldo, size_t i0, size_t m) {
+    const size_t n = q->n, d = q->d;
+    const double c2 = 2.0 * q->c;
+    for (size_t i = 0; i < m; i++) {
+        double *Zi = w->Z + i * 2 * n, *Vi = w->DZ + i * 2 * n;
+        lane_get(z, ld, 2 * n, i0 + i, Zi);
+        lane_get(v, ldv, 2 * n, i0 + i, Vi);
+        const double *U = Zi, *V = Zi + n, *dU = Vi, *dV = Vi + n;
+        mm(d, 1, 1, 1.0, V, U, 0.0, w->W + 2 * i * n);        /* (U V)^T */
+        mm(d, 1, 1, 1.0, V, dU, 0.0, w->W + (2 * i + 1) * n); /* (dU V + U dV)^T */
+        mm(d, 1, 1, 1.0, dV, U, 1.0, w->W + (2 * i + 1) * n);
+    }
+    sweep(q, 2 * m, w->W, 0x55u, w->R, w->S); /* y only in the residual columns 0, 2, 4, 6 */
+    for (size_t i = 0; i < m; i++) {
+        const double *U = w->Z + i * 2 * n, *V = U + n, *dU = w->DZ + i * 2 * n, *dV = dU + n;
+        const double *S = w->S + 2 * i * n, *dS = S + n;
+        mm(d, 1, 1, c2, dS, V, 0.0, w->O); /* 2c (dS^T V^T + S^T dV^T) */
+        mm(d, 1, 1, c2, S, dV, 1.0, w->O);
+        mm(d, 1, 1, c2, dU, S, 0.0, w->O + n); /* 2c (dU^T S^T + U^T dS^T) */
+        mm(d, 1, 1, c2, U, dS, 1.0, w->O + n);
+        lane_put(out, ldo, 2 * n, i0 + i, w->O);
+    }
+}
+
+static void ms_hvp(const mf_landscape *L, size_t m, const double *z, size_t ld, const double *v,
+                   size_t ldv, double *out, size_t ldo) {
+    const ms *q = L->params;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i0 = 0; i0 < m; i0 += MS_CHUNK / 2) {
+        size_t mc = m - i0 < MS_CHUNK / 2 ? m - i0 : MS_CHUNK / 2;
+        if (ok)
+            hvp_chunk(q, &w, z, ld, v, ldv, out, ldo, i0, mc);
+        else
+            nan_lanes(out, 2 * q->n, ldo, i0, mc);
+    }
+}
+
+/* dense Hessian, column l = H e_l by the hvp of one point */
+static void ms_hess(const mf_landscape *L, size_t m, const double *z, size_t ld, double *h,
+                    size_t ldh) {
+    const ms *q = L->params;
+    const size_t D = 2 * q->n;
+    ms_work w = {0};
+    double *e = mf_scratch(SCR_FD, sizeof(double) * 3 * D);
+    int ok = e && ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!ok) {
+            nan_lanes(h, D * D, ldh, i, 1);
+            continue;
+        }
+        double *x = e + D, *o = x + D;
+        lane_get(z, ld, D, i, x);
+        memset(e, 0, sizeof(double) * D);
+        for (size_t l = 0; l < D; l++) {
+            e[l] = 1.0;
+            hvp_chunk(q, &w, x, 1, e, 1, o, 1, 0, 1);
+            e[l] = 0.0;
+            for (size_t k = 0; k < D; k++)
+                h[(k * D + l) * ldh + i] = o[k];
+        }
+    }
+}
+
+/* 2c (<V^T V, G1> + <U U^T, G2>) */
+static void ms_trace(const mf_landscape *L, size_t m, const double *z, size_t ld, double *tr) {
+    const ms *q = L->params;
+    const size_t n = q->n, d = q->d;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!ok) {
+            tr[i] = NAN;
+            continue;
+        }
+        double *U = w.Z, *V = U + n, *T = w.W;
+        lane_get(z, ld, 2 * n, i, U);
+        double s1 = 0.0, s2 = 0.0;
+        mm(d, 1, 0, 1.0, V, V, 0.0, T);
+        for (size_t k = 0; k < n; k++)
+            s1 += T[k] * q->G1[k];
+        mm(d, 0, 1, 1.0, U, U, 0.0, T);
+        for (size_t k = 0; k < n; k++)
+            s2 += T[k] * q->G2[k];
+        tr[i] = 2.0 * q->c * (s1 + s2);
+    }
+}
+
+/* |U V - X*|_F^2 / d (F eq. 13) */
+static void ms_test_loss(const mf_landscape *L, size_t m, const double *z, size_t ld, double *out) {
+    const ms *q = L->params;
+    const size_t n = q->n, d = q->d;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!ok) {
+            out[i] = NAN;
+            continue;
+        }
+        double *U = w.Z, *V = U + n, *X = w.W;
+        lane_get(z, ld, 2 * n, i, U);
+        mm(d, 0, 0, 1.0, U, V, 0.0, X);
+        double s = 0.0;
+        for (size_t k = 0; k < n; k++)
+            s += (X[k] - q->Xs[k]) * (X[k] - q->Xs[k]);
+        out[i] = s / (double)d;
+    }
+}
+
+/* g -= s J^T xi = s (Xi^T V^T, U^T Xi^T), Xi = sum_a xi_a A_a: one pass 2 per chunk */
+static void ms_residual_jt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
+                               double s, const double *xi, size_t ldxi, double *g, size_t ldg) {
+    const ms *q = L->params;
+    const size_t n = q->n, d = q->d, P = q->P;
+    ms_work w = {0};
+    int ok = ms_work_get(q, SCR_MODEL, &w) == 0;
+    for (size_t i0 = 0; i0 < m; i0 += MS_CHUNK) {
+        size_t mc = m - i0 < MS_CHUNK ? m - i0 : MS_CHUNK;
+        if (!ok) {
+            nan_lanes(g, 2 * n, ldg, i0, mc);
+            continue;
+        }
+        for (size_t i = 0; i < mc; i++)
+            lane_get(xi, ldxi, P, i0 + i, w.R + i * P);
+        sweep(q, mc, NULL, 0, w.R, w.S);
+        for (size_t i = 0; i < mc; i++) {
+            double *U = w.Z, *V = U + n;
+            const double *X = w.S + i * n;
+            lane_get(z, ld, 2 * n, i0 + i, U);
+            mm(d, 1, 1, 1.0, X, V, 0.0, w.O);
+            mm(d, 1, 1, 1.0, U, X, 0.0, w.O + n);
+            for (size_t k = 0; k < 2 * n; k++)
+                g[k * ldg + i0 + i] -= s * w.O[k];
+        }
+    }
+}
+
+static void get_measurement(const ms *q, size_t a, double *Aa) {
+    for (size_t k = 0; k < q->n; k++)
+        Aa[k] = q->Af ? (double)q->Af[a * q->n + k] : q->Ad[a * q->n + k];
+}
+
+/* J (P x 2n): row a = (vec(A_a^T V^T), vec(U^T A_a^T)) */
+static void ms_residual_jacobian(const mf_landscape *L, const double *z, double *J) {
+    const ms *q = L->params;
+    const size_t n = q->n, d = q->d;
+    double *Aa = mf_scratch(SCR_FD2, sizeof(double) * n);
+    if (!Aa) {
+        for (size_t k = 0; k < q->P * 2 * n; k++)
+            J[k] = NAN;
+        return;
+    }
+    for (size_t a = 0; a < q->P; a++) {
+        get_measurement(q, a, Aa);
+        mm(d, 1, 1, 1.0, Aa, z + n, 0.0, J + a * 2 * n);
+        mm(d, 1, 1, 1.0, z, Aa, 0.0, J + a * 2 * n + n);
+    }
+}
+
+static void free_params(ms *q) {
+    free(q->Ad), free(q->Af), free(q->y), free(q->Xs), free(q->G1), free(q->G2), free(q->x0);
+}
+
+static void ms_destroy(mf_landscape *L) {
+    free_params(L->params);
+}
+
+static const mf_landscape_type ms_type = {
+    .name = "matrix_sensing",
+    .value = ms_value,
+    .grad = ms_grad,
+    .hess = ms_hess,
+    .hvp = ms_hvp,
+    .trace_hessian = ms_trace,
+    .project = mf_landscape_generic_project,
+    .normal_sub = mf_landscape_generic_normal_sub,
+    .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
+    .frame = mf_landscape_generic_frame,
+    .dhess = mf_landscape_generic_dhess,
+    .test_loss = ms_test_loss,
+    .residuals = ms_residuals,
+    .residual_jt_sub = ms_residual_jt_sub,
+    .residual_jacobian = ms_residual_jacobian,
+    .destroy = ms_destroy,
+};
+
+/* X* = the rank-r truncation of X0 (d x d, row-major) by its SVD (F A.2.1) */
+static int truncate_rank(size_t d, size_t r, const double *X0, double *Xs) {
+    double *a = malloc(sizeof(double) * (3 * d * d + 2 * d));
+    if (!a) return -1;
+    double *Us = a + d * d, *Vt = Us + d * d, *s = Vt + d * d, *sup = s + d;
+    memcpy(a, X0, sizeof(double) * d * d);
+    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', (lapack_int)d, (lapack_int)d, a,
+                                     (lapack_int)d, s, Us, (lapack_int)d, Vt, (lapack_int)d, sup);
+    if (info == 0) {
+        memset(Xs, 0, sizeof(double) * d * d);
+        for (size_t k = 0; k < r; k++)
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = 0; j < d; j++)
+                    Xs[i * d + j] += s[k] * Us[i * d + k] * Vt[k * d + j];
+    }
+    free(a);
+    return info == 0 ? 0 : -1;
+}
+
+int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P, int single,
+                                unsigned long long seed, mf_err *err) {
+    *out = NULL;
+    if (d < 1 || d > 4096)
+        return mf_err_set(err, MF_EINVAL, "option 'd' must be in 1..4096, got %zu", d);
+    if (r < 1 || r > d)
+        return mf_err_set(err, MF_EINVAL, "option 'r' must be in 1..d = %zu, got %zu", d, r);
+    if (P < 1) return mf_err_set(err, MF_EINVAL, "option 'P' must be >= 1, got %zu", P);
+    const size_t n = d * d;
+    if (P > ((size_t)1 << 34) / n)
+        return mf_err_set(err, MF_EINVAL,
+                          "P d^2 = %.3g measurement entries is too many (limit 2^34)",
+                          (double)P * (double)n);
+    mf_landscape *L = calloc(1, sizeof *L);
+    ms *q = calloc(1, sizeof *q);
+    double *X0 = malloc(sizeof(double) * n);
+    if (!L || !q || !X0) goto nomem;
+    q->d = d, q->r = r, q->P = P, q->n = n, q->single = single != 0;
+    q->c = 1.0 / ((double)d * (double)P);
+    if (single)
+        q->Af = malloc(sizeof(float) * P * n);
+    else
+        q->Ad = malloc(sizeof(double) * P * n);
+    q->y = malloc(sizeof(double) * P);
+    q->Xs = malloc(sizeof(double) * n);
+    q->G1 = calloc(n, sizeof(double));
+    q->G2 = calloc(n, sizeof(double));
+    q->x0 = calloc(2 * n, sizeof(double));
+    if (!(q->Af || q->Ad) || !q->y || !q->Xs || !q->G1 || !q->G2 || !q->x0) goto nomem;
+
+    /* stream (seed, 0): X0 (d x d) first, then A_1..A_P, each row-major, so X* does not
+     * depend on P and a larger P only appends measurements */
+    mf_rng rg;
+    mf_rng_seed(&rg, seed, 0);
+    for (size_t k = 0; k < n; k++)
+        X0[k] = mf_rng_normal(&rg);
+    if (single)
+        for (size_t k = 0; k < P * n; k++)
+            q->Af[k] = (float)mf_rng_normal(&rg);
+    else
+        for (size_t k = 0; k < P * n; k++)
+            q->Ad[k] = mf_rng_normal(&rg);
+    if (truncate_rank(d, r, X0, q->Xs)) {
+        free_params(q), free(q), free(L), free(X0);
+        return mf_err_set(err, MF_EINVAL, "the SVD of the Gaussian matrix X0 failed");
+    }
+    /* y = Tr(A_i X*) from the stored measurements (pass 1 with W = vec(X*^T)) */
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            X0[j * d + i] = q->Xs[i * d + j];
+    sweep(q, 1, X0, 0, q->y, NULL);
+    /* G1 = sum A_a A_a^T, G2 = sum A_a^T A_a (upper triangles, then mirrored) */
+    for (size_t a = 0; a < P; a++) {
+        get_measurement(q, a, X0);
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)d, (int)d, 1.0, X0, (int)d, 1.0,
+                    q->G1, (int)d);
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)d, 1.0, X0, (int)d, 1.0,
+                    q->G2, (int)d);
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < i; j++)
+            q->G1[i * d + j] = q->G1[j * d + i], q->G2[i * d + j] = q->G2[j * d + i];
+    free(X0);
+    for (size_t k = 0; k < d; k++) /* U = V = I (F A.2.1) */
+        q->x0[k * d + k] = q->x0[n + k * d + k] = 1.0;
+    L->type = &ms_type;
+    L->dim = 2 * n;
+    /* the zero-loss set {A(U V) = y}: (U, V) -> U V is a submersion where U or V is invertible,
+     * so the P conditions (at most d^2 independent ones) cut out a codimension min(P, d^2) */
+    L->codim = P < n ? P : n;
+    L->params = q;
+    L->nres = P;
+    L->res_weight = q->c;
+    L->x0 = q->x0;
+    *out = L;
+    return MF_OK;
+nomem:
+    if (q) free_params(q);
+    free(L), free(q), free(X0);
+    return mf_err_set(err, MF_ENOMEM, "out of memory (the measurements need %.3g GB)",
+                      (double)P * (double)n * (single ? 4.0 : 8.0) / 1e9);
+}
+
+const double *mf_landscape_matrix_sensing_target(const mf_landscape *L, size_t *d, size_t *r,
+                                                 size_t *P, int *single) {
+    const ms *q = L->params;
+    if (d) *d = q->d;
+    if (r) *r = q->r;
+    if (P) *P = q->P;
+    if (single) *single = q->single;
+    return q->Xs;
+}
+
+const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L) {
+    return ((const ms *)L->params)->y;
+}
+
+void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai) {
+    get_measurement(L->params, i, Ai);
+}

@@ -1,0 +1,123 @@
+-- Normalization-sharpness paper (Lyu, Li & Arora), Fig. 1 and Fig. 6: matrix completion with
+-- batch normalization (S App. P.1). A rank-2 matrix M (50 x 50, second moment 1) is observed on
+-- N uniformly drawn entries; the model (gamma/sigma) U V^T with U, V in R^(50 x 50) (no rank
+-- constraint) is trained by GD with weight decay, lr = 0.1, wd = 0.01. The training loss goes to
+-- ~0 within a few hundred steps while the test loss (all 2500 entries) stays high; weight decay
+-- then raises the effective learning rate eta_t = lr/((1 - lr wd)|w|^2) until 2/eta_t meets the
+-- spherical sharpness (the edge of stability), from where the sharpness falls, the gap between
+-- the second and third singular values of the recovered matrix opens (low rank) and the test
+-- loss drops. Paper: sharpness falls after ~2000 steps, test loss 1.12 -> 0.013 (N = 800).
+--
+-- Recorded by mf.run every `every` steps, nothing stored per step: loss, test_loss,
+-- spherical_sharpness (lambda_1 of the Hessian at w/|w|, at the current point as the paper
+-- computes it for completion, S Q.3), eta_eff, and sv1..sv5, the singular values of the
+-- recovered matrix. The paper gives no start: U, V entries N(0, 0.1^2) (matrix_completion_bn's
+-- default init_scale), with which the edge of stability comes at ~1700 steps.
+--
+-- Usage: mflab fig1.lua [--quick] [--out DIR] [--seed N]
+-- Writes DIR/fig1.png (N = 800), DIR/fig1_observations.png (N = 400, 800, 1600) and
+-- DIR/fig1.csv, prints the key numbers and returns them.
+local mf = mf or require "mflab"
+
+local opts = { quick = false, out = ".", seed = 0 }
+local i = 1
+while arg and arg[i] do
+  local a = arg[i]
+  if a == "--quick" then opts.quick = true
+  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
+  elseif a == "--seed" then i = i + 1; opts.seed = assert(math.tointeger(tonumber(arg[i])), "--seed needs an integer")
+  else error("fig1.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seed N)", 0) end
+  i = i + 1
+end
+
+local lr, wd, d = 0.1, 0.01, 50                 -- S App. P.1
+local steps = opts.quick and 10000 or 60000
+local every = 200
+local opt = mf.opt.gd_wd { lr = lr, wd = wd }
+local K = 5 -- singular values recorded
+
+local runs = {}
+for _, N in ipairs { 800, 400, 1600 } do
+  local L = mf.landscape.matrix_completion_bn { d = d, rank = 2, observed = N, seed = opts.seed }
+  local rec = { "loss", "test_loss", "spherical_sharpness", "eta_eff" }
+  for k = 1, K do rec[#rec + 1] = "sv" .. k end
+  local r = mf.run { landscape = L, optimizer = opt, steps = steps, every = every, quiet = true, record = rec }
+  local c = { N = N, t = r.t, loss = r.loss, test = r.test_loss, sharp = r.spherical_sharpness, two_eta = {}, sv = {} }
+  for j = 1, #r.t do c.two_eta[j] = 2 / r.eta_eff[j] end
+  for k = 1, K do c.sv[k] = r["sv" .. k] end
+  -- the edge of stability: the first record where 2/eta_t comes within 5% of the sharpness
+  -- (there the two cross back and forth, S Fig. 11; records of even steps can see 2/eta_t
+  -- slightly above)
+  for j = 2, #r.t do
+    if c.two_eta[j] <= 1.05 * c.sharp[j] then c.eos = j; break end
+  end
+  local n = #r.t
+  c.eos = c.eos or n
+  -- the interpolant GD finds first: the record of least training loss before the edge
+  local pre = 1
+  for j = 1, c.eos - 1 do if c.loss[j] < c.loss[pre] then pre = j end end
+  c.loss_min, c.test_before, c.sharp_before = c.loss[pre], c.test[pre], c.sharp[pre]
+  c.gap_before = c.sv[3][pre] / c.sv[2][pre]
+  c.test_end, c.sharp_end, c.gap_end = c.test[n], c.sharp[n], c.sv[3][n] / c.sv[2][n]
+  runs[#runs + 1] = c
+end
+local main = runs[1]
+local t = main.t
+
+-- CSV ----------------------------------------------------------------------------------------
+local names, cols = { "t" }, { t }
+for _, c in ipairs(runs) do
+  local p = "N" .. c.N .. "_"
+  for _, col in ipairs { { "loss", c.loss }, { "test_loss", c.test }, { "spherical_sharpness", c.sharp }, { "two_over_eta", c.two_eta } } do
+    names[#names + 1], cols[#cols + 1] = p .. col[1], col[2]
+  end
+  for k = 1, K do names[#names + 1], cols[#cols + 1] = p .. "sv" .. k, c.sv[k] end
+end
+local csv = opts.out .. "/fig1.csv"
+mf.write_csv(csv, names, cols, ("mflab %s; normalization-sharpness Fig. 1, 6; matrix_completion_bn d=50 rank=2 seed=%d init_scale=0.1; gd_wd lr=%g wd=%g; steps=%d every=%d")
+  :format(mf.version, opts.seed, lr, wd, steps, every))
+
+-- figures ----------------------------------------------------------------------------------------
+local function positive(x)
+  local out = {}
+  for j = 1, #x do out[j] = x[j] > 0 and x[j] or 0 / 0 end
+  return out
+end
+local p = mf.plot { layout = { 2, 2 }, size = { 1400, 1000 },
+  title = ("Matrix completion with BN: d = 50, rank 2, N = 800 observations, GD+WD lr = %g, wd = %g"):format(lr, wd) }
+p:panel(1, { title = "(a) train and test loss", xlabel = "step", logy = true, key = "bottom left" })
+p:line(t, positive(main.loss), { title = "train loss", width = 1 })
+p:line(t, main.test, { title = "test loss (all entries)" })
+p:panel(2, { title = "(b) spherical sharpness and 2/eta_t", xlabel = "step", logy = true, key = "top right" })
+p:line(t, main.sharp, { title = "spherical sharpness" })
+p:line(t, main.two_eta, { title = "2/eta_t", dash = "dash" })
+p:panel(3, { title = "(c) top singular values of the recovered matrix", xlabel = "step", logy = true, key = "bottom left" })
+for k = 1, K do p:line(t, main.sv[k], { title = "sv" .. k }) end
+p:panel(4, { title = "(d) effective learning rate", xlabel = "step", logy = true, key = "bottom right" })
+local eta = {}
+for j = 1, #t do eta[j] = 2 / main.two_eta[j] end
+p:line(t, eta, { title = "eta_t = lr/((1 - lr wd)|w|^2)" })
+local png = opts.out .. "/fig1.png"
+p:save(png)
+
+local q = mf.plot { layout = { 1, 2 }, size = { 1400, 560 },
+  title = "Matrix completion with BN, 400 / 800 / 1600 observations (S Fig. 6)" }
+q:panel(1, { title = "test loss", xlabel = "step", logy = true, key = "bottom left" })
+for _, c in ipairs(runs) do q:line(t, c.test, { title = "N = " .. c.N }) end
+q:panel(2, { title = "spherical sharpness", xlabel = "step", logy = true, key = "top right" })
+for _, c in ipairs(runs) do q:line(t, c.sharp, { title = "N = " .. c.N }) end
+local png2 = opts.out .. "/fig1_observations.png"
+q:save(png2)
+
+local res = { steps = steps, every = every, png = png, png2 = png2, csv = csv, runs = {} }
+for _, c in ipairs(runs) do
+  res.runs[c.N] = { eos_step = t[c.eos], test_before = c.test_before, test_end = c.test_end,
+    sharp_before = c.sharp_before, sharp_end = c.sharp_end, gap_before = c.gap_before,
+    gap_end = c.gap_end, loss_min = c.loss_min, two_eta_end = c.two_eta[#t] }
+  local paper = c.N == 800 and { " (paper ~2000)", " (paper 1.12 -> 0.013)" } or { "", "" }
+  print(("fig1: N = %4d: train loss %.0e before the edge of stability at step %d%s; spherical sharpness %.1f -> %.2f "
+    .. "(2/eta_t %.2f); test loss %.3f -> %.4f%s; sv3/sv2 %.2g -> %.2g")
+    :format(c.N, c.loss_min, t[c.eos], paper[1], c.sharp_before, c.sharp_end, c.two_eta[#t], c.test_before, c.test_end,
+      paper[2], c.gap_before, c.gap_end))
+end
+return res
