@@ -42,17 +42,7 @@
 --   is drawn too.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seeds = nil, steps = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
-  elseif a == "--steps" then i = i + 1; opts.steps = assert(math.tointeger(tonumber(arg[i])), "--steps needs an integer")
-  else error("fig2_middle.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N, --steps N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig2_middle.lua")
 
 local sigma = 3
 local steps = opts.steps or (opts.quick and 400 or 20000)

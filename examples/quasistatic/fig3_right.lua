@@ -29,16 +29,7 @@
 -- Writes DIR/fig3_right.png and DIR/fig3_right.csv, prints the key numbers, returns them.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seeds = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seeds" then i = i + 1; opts.seeds = assert(math.tointeger(tonumber(arg[i])), "--seeds needs an integer")
-  else error("fig3_right.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seeds N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig3_right.lua")
 
 local lr, sigma, eps, level = 5e-3, 1, 0.1, 1
 local steps = 800000

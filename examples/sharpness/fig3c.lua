@@ -25,16 +25,7 @@
 --   the oscillation) and its projection P theta onto Gamma.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", steps = nil }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--steps" then i = i + 1; opts.steps = assert(math.tointeger(tonumber(arg[i])), "--steps needs an integer")
-  else error("fig3c.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --steps N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig3c.lua")
 
 local lr, wd = 0.5, 0.08
 local steps = opts.steps or (opts.quick and 250 or 400)

@@ -27,16 +27,7 @@
 -- Writes DIR/fig4.png and DIR/fig4.csv, prints the key numbers and returns them.
 local mf = mf or require "mflab"
 
-local opts = { quick = false, out = ".", seed = 0 }
-local i = 1
-while arg and arg[i] do
-  local a = arg[i]
-  if a == "--quick" then opts.quick = true
-  elseif a == "--out" then i = i + 1; opts.out = assert(arg[i], "--out needs a directory")
-  elseif a == "--seed" then i = i + 1; opts.seed = assert(math.tointeger(tonumber(arg[i])), "--seed needs an integer")
-  else error("fig4.lua: unknown argument '" .. a .. "' (use --quick, --out DIR, --seed N)", 0) end
-  i = i + 1
-end
+local opts = mf.example.options(arg, "fig4.lua", { seed = 0 })
 
 local lr, wd = 0.5, 2e-4                        -- S Q.2
 local steps = opts.quick and 40000 or 60000

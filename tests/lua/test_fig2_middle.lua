@@ -8,14 +8,7 @@ local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local example = here .. "/../../examples/quasistatic/fig2_middle.lua"
 
-local function run_example(...)
-  local saved = arg
-  arg = { [0] = example, ... }
-  local ok, res = pcall(dofile, example)
-  arg = saved
-  if not ok then error(res, 0) end
-  return res
-end
+local function run_example(...) return H.run_example(example, ...) end
 
 -- the landscape's start is U0 = M, V0 = I (row-major U then V)
 local L = mf.landscape.matrix_factorization { m = 5, n = 5, p = 5, seed = 4 }

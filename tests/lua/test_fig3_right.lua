@@ -10,11 +10,7 @@ local H = dofile(here .. "/harness.lua")
 local example = here .. "/../../examples/quasistatic/fig3_right.lua"
 
 local dir = H.tmpdir()
-local saved = arg
-arg = { [0] = example, "--quick", "--out", dir }
-local ok, res = pcall(dofile, example)
-arg = saved
-if not ok then error(res, 0) end
+local res = H.run_example(example, "--quick", "--out", dir)
 
 H.check(res.factor_run and res.factor_run > 10, ("theta = 0 is > 10x faster than pi/4: %s"):format(res.factor_run))
 H.check(res.factor_run and math.abs(res.factor_run / res.factor_flow - 1) <= 0.15,

@@ -8,14 +8,7 @@ local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local example = here .. "/../../examples/sharpness/fig4.lua"
 
-local function run_example(...)
-  local saved = arg
-  arg = { [0] = example, ... }
-  local ok, res = pcall(dofile, example)
-  arg = saved
-  if not ok then error(res, 0) end
-  return res
-end
+local function run_example(...) return H.run_example(example, ...) end
 
 local dir = H.tmpdir()
 local q = run_example("--quick", "--out", dir)
