@@ -55,8 +55,9 @@ typedef struct ms {
  *   pass 1: lane l of an 8-wide accumulator sums a_k w_k for k = l (mod 8) in increasing k (the
  *     last partial vector padded with zeros), then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 +
  * l7)); pass 2: S_j[k] = (((0 + r_0 a_0k) + r_1 a_1k) + r_2 a_2k) + ..., rows in increasing order.
- * Vertical vector operations round like scalar ones and the build does not contract to FMA
- * (ISO C mode), so a block equals point evaluation bit for bit. */
+ * Every multiply-add is an explicit fused multiply-add (vfma, fma: one rounding, the same in
+ * vector and scalar form; the build itself never contracts, ISO C mode), so a block equals
+ * point evaluation bit for bit and the block kernels run at FMA throughput. */
 /* The helpers below are static (never called across an ABI boundary), so GCC's note that
  * passing 64-byte vectors without AVX-512 changes the ABI does not apply. */
 #if defined(__clang__)
@@ -81,6 +82,21 @@ static inline v8d ld_float(const float *p) {
         const v8d st_x_ = (x);                                                                     \
         memcpy((p), &st_x_, sizeof st_x_);                                                         \
     } while (0)
+static inline v8d bcast(double x) { return (v8d){0} + x; }
+#if defined(__AVX512F__)
+#include <immintrin.h>
+/* a b + c, rounded once */
+static inline v8d vfma(v8d a, v8d b, v8d c) {
+    return (v8d)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
+#else
+static inline v8d vfma(v8d a, v8d b, v8d c) {
+    v8d r;
+    for (int l = 0; l < 8; l++)
+        r[l] = fma(a[l], b[l], c[l]);
+    return r;
+}
+#endif
 static inline double lanes_sum(const v8d *v) {
     const v8d a = *v;
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
@@ -116,7 +132,7 @@ static inline double lanes_sum(const v8d *v) {
             for (size_t j = 0; j < JC; j++) {                                                      \
                 v8d w = ld_double(W + j * n + k);                                                  \
                 for (size_t b = 0; b < RB; b++)                                                    \
-                    acc[b][j] += x[b] * w;                                                         \
+                    acc[b][j] = vfma(x[b], w, acc[b][j]);                                          \
             }                                                                                      \
         }                                                                                          \
         if (k < n) {                                                                               \
@@ -127,7 +143,7 @@ static inline double lanes_sum(const v8d *v) {
                 v8d x = ld_##T(ta);                                                                \
                 for (size_t j = 0; j < JC; j++) {                                                  \
                     memcpy(tw, W + j * n + k, sizeof(double) * (n - k));                           \
-                    acc[b][j] += x * ld_double(tw);                                                \
+                    acc[b][j] = vfma(x, ld_double(tw), acc[b][j]);                                 \
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
@@ -155,16 +171,18 @@ static inline double lanes_sum(const v8d *v) {
             MS_KEEP(x3);                                                                           \
             for (size_t j = 0; j < JC; j++) {                                                      \
                 double *s = S + (j0 + j) * n + k;                                                  \
-                st_double(s, (((ld_double(s) + r[j][0] * x0) + r[j][1] * x1) + r[j][2] * x2) +     \
-                                 r[j][3] * x3);                                                    \
+                v8d t = vfma(x0, bcast(r[j][0]), ld_double(s));                                   \
+                t = vfma(x1, bcast(r[j][1]), t);                                                   \
+                t = vfma(x2, bcast(r[j][2]), t);                                                   \
+                st_double(s, vfma(x3, bcast(r[j][3]), t));                                         \
             }                                                                                      \
         }                                                                                          \
         for (; k < k1; k++)                                                                        \
             for (size_t j = 0; j < JC; j++) {                                                      \
                 double *s = S + (j0 + j) * n + k;                                                  \
-                *s = (((*s + r[j][0] * (double)a0[k]) + r[j][1] * (double)a1[k]) +                 \
-                      r[j][2] * (double)a2[k]) +                                                   \
-                     r[j][3] * (double)a3[k];                                                      \
+                *s = fma(r[j][3], (double)a3[k],                                                   \
+                         fma(r[j][2], (double)a2[k],                                               \
+                             fma(r[j][1], (double)a1[k], fma(r[j][0], (double)a0[k], *s))));       \
             }                                                                                      \
     } while (0)
 
@@ -186,7 +204,7 @@ static inline double lanes_sum(const v8d *v) {
                 double *s = S + (j0 + j) * n + k;                                                  \
                 v8d acc = ld_double(s);                                                            \
                 for (size_t b = 0; b < 8; b++)                                                     \
-                    acc = acc + r[j][b] * x[b];                                                    \
+                    acc = vfma(x[b], bcast(r[j][b]), acc);                                         \
                 st_double(s, acc);                                                                 \
             }                                                                                      \
         }                                                                                          \
@@ -194,7 +212,7 @@ static inline double lanes_sum(const v8d *v) {
             for (size_t j = 0; j < JC; j++) {                                                      \
                 double *s = S + (j0 + j) * n + k, acc = *s;                                        \
                 for (size_t b = 0; b < 8; b++)                                                     \
-                    acc = acc + r[j][b] * (double)a[b * n + k];                                    \
+                    acc = fma(r[j][b], (double)a[b * n + k], acc);                                 \
                 *s = acc;                                                                          \
             }                                                                                      \
     } while (0)
