@@ -67,12 +67,14 @@ static void test_lanczos(void) {
     double *B = calloc(m * m, sizeof(double));
     for (size_t i = 0; i < m; i++)
         B[i * m + i] = 1.0 + (double)i / (double)m; /* spectrum in [1, 2) ... */
-    B[0] = 10.0;                                     /* ... and one outlier */
+    B[0] = 10.0;                                    /* ... and one outlier */
     dense D = {m, B, 0};
     double top;
     size_t nmv;
-    CHECK(mf_lanczos_top(m, dense_matvec, &D, 1, 1e-6, 0, 1, &top, NULL, &nmv, NULL) == MF_OK, "top");
-    CHECK(fabs(top - 10.0) < 1e-6 * 10.0 && nmv < 30, "outlier 10: %.12g after %zu products", top, nmv);
+    CHECK(mf_lanczos_top(m, dense_matvec, &D, 1, 1e-6, 0, 1, &top, NULL, &nmv, NULL) == MF_OK,
+          "top");
+    CHECK(fabs(top - 10.0) < 1e-6 * 10.0 && nmv < 30, "outlier 10: %.12g after %zu products", top,
+          nmv);
     free(B);
     mf_err err;
     CHECK(mf_lanczos_top(3, dense_matvec, &D, 4, 1e-6, 0, 1, &top, NULL, NULL, &err) == MF_EINVAL &&
@@ -158,7 +160,8 @@ static void test_fits(void) {
         t[i] = (double)i, y[i] = 5.0 * exp(-t[i] / 7.0);
     mf_fit_result r;
     mf_fit_exp_timescale(t, y, n, &r, NULL);
-    CHECK(fabs(r.p[0] - 7.0) < 1e-10 && fabs(r.p[1] - 5.0) < 1e-10, "exact exponential: T %.15g", r.p[0]);
+    CHECK(fabs(r.p[0] - 7.0) < 1e-10 && fabs(r.p[1] - 5.0) < 1e-10, "exact exponential: T %.15g",
+          r.p[0]);
     /* bad input */
     mf_err err;
     CHECK(mf_fit_exp_timescale(t, y, 2, &r, &err) == MF_EINVAL && strstr(err.msg, "2 points"),
@@ -173,8 +176,10 @@ static void test_fits(void) {
 
 static void test_closed_forms(void) {
     /* kappa against the eigenvalues of the heavy-ball map on (w, pi):
-     * pi' = beta pi - lambda w, w' = w + eta pi'  =>  J = [[1 - eta lambda, eta beta], [-lambda, beta]] */
-    const double cases[][3] = {{0.1, 0.9, 1.0}, {0.1, 0.5, 30.0}, {1.0, 0.2, 0.5}, {0.5, 0.99, 3.0}};
+     * pi' = beta pi - lambda w, w' = w + eta pi'  =>  J = [[1 - eta lambda, eta beta], [-lambda,
+     * beta]] */
+    const double cases[][3] = {
+        {0.1, 0.9, 1.0}, {0.1, 0.5, 30.0}, {1.0, 0.2, 0.5}, {0.5, 0.99, 3.0}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         double eta = cases[c][0], beta = cases[c][1], lam = cases[c][2];
         double J[4] = {1 - eta * lam, eta * beta, -lam, beta}, wr[2], wi[2];
@@ -206,13 +211,15 @@ static void test_closed_forms(void) {
         }
         s1 += w, s2 += w * w;
     }
-    double var = (s2 - s1 * s1 / chains) / (chains - 1), want = mf_hb_ou_variance(eta, beta, lam, eps, Lam);
+    double var = (s2 - s1 * s1 / chains) / (chains - 1),
+           want = mf_hb_ou_variance(eta, beta, lam, eps, Lam);
     CHECK(fabs(var - want) <= 4.0 * want * sqrt(2.0 / (chains - 1)),
           "OU variance: simulated %g, eq. (171) %g", var, want);
     /* eqs. (9), (10): at C = C* and gamma = 2/3 the two timescales meet */
     double C = mf_uv_cstar(0.5, 1.3, 1.0, 5.0);
     CHECK(fabs(C - cbrt(0.25 * 1.3 / 5.0)) < 1e-15, "C*");
-    double t1 = mf_uv_tau1(0.01, 2.0 / 3.0, C), t2 = mf_uv_tau2(0.01, 2.0 / 3.0, C, 0.5, 1.3, 1.0, 5.0);
+    double t1 = mf_uv_tau1(0.01, 2.0 / 3.0, C),
+           t2 = mf_uv_tau2(0.01, 2.0 / 3.0, C, 0.5, 1.3, 1.0, 5.0);
     CHECK(fabs(t1 / t2 - 1.0) < 1e-12, "tau1 = tau2 at C*: %g vs %g", t1, t2);
     CHECK(fabs(mf_speed_factor(0.1, 0.5, 2.0) - 0.01 / (2.0 * 0.25)) < 1e-15 &&
               fabs(mf_range_factor(0.1, 0.5, 2.0) - 0.1) < 1e-15,

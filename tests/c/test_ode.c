@@ -100,7 +100,8 @@ static void test_lyapunov(void) {
     double Vs[C * C];
     const double small = 1e-7;
     mf_lyapunov_solve(C, A, Q, 0.0, small / 2, Vs, work, NULL);
-    mf_lyapunov_solve(C, A, Q, small / ((1 - mu) * (1 - mu)), small / (2 * (1 - mu)), V, work, NULL);
+    mf_lyapunov_solve(C, A, Q, small / ((1 - mu) * (1 - mu)), small / (2 * (1 - mu)), V, work,
+                      NULL);
     double rel = 0;
     for (size_t i = 0; i < C * C; i++)
         rel = fmax(rel, fabs(V[i] * (1 - mu) - Vs[i]) / frob(Vs, C));
@@ -145,7 +146,8 @@ static double rk4_error(double h, double T) {
 static void test_integrators(void) {
     double e1 = rk4_error(0.02, 10.0), e2 = rk4_error(0.01, 10.0);
     CHECK(e1 < 1e-7 && e2 < 1e-8, "RK4 errors %g, %g", e1, e2);
-    CHECK(e1 / e2 > 13.0 && e1 / e2 < 19.0, "RK4 is fourth order: error ratio %g (expect 16)", e1 / e2);
+    CHECK(e1 / e2 > 13.0 && e1 / e2 < 19.0, "RK4 is fourth order: error ratio %g (expect 16)",
+          e1 / e2);
     const double tols[] = {1e-6, 1e-9};
     for (int i = 0; i < 2; i++) {
         double y = 1.0, h = 0.0, work[10];
@@ -155,9 +157,10 @@ static void test_integrators(void) {
                             work, &st, &err) == MF_OK,
               "dopri5: %s", err.msg);
         double e = fabs(y - exp(sin(10.0)));
-        CHECK(e < 20 * tols[i] * exp(sin(10.0)), "DP45 at rtol %g: error %g after %zu steps", tols[i],
-              e, st.accepted);
-        CHECK(st.accepted > 5 && st.accepted < (i ? 400u : 100u), "DP45 step count %zu", st.accepted);
+        CHECK(e < 20 * tols[i] * exp(sin(10.0)), "DP45 at rtol %g: error %g after %zu steps",
+              tols[i], e, st.accepted);
+        CHECK(st.accepted > 5 && st.accepted < (i ? 400u : 100u), "DP45 step count %zu",
+              st.accepted);
     }
     /* oscillator over 10 periods, in 100 chunks (as on a recording grid) */
     double y[2] = {1.0, 0.0}, h = 0.0, work[20];
@@ -236,8 +239,8 @@ static void test_euler_maruyama(void) {
     double a = 1 - theta * h, want_mean = pow(a, steps);
     double want_var = sig * sig * h * (1 - pow(a, 2 * steps)) / (1 - a * a);
     CHECK(fabs(mean - want_mean) < 4 * sqrt(want_var / paths), "EM mean %g vs %g", mean, want_mean);
-    CHECK(fabs(var - want_var) < 4 * want_var * sqrt(2.0 / (paths - 1)), "EM variance %g vs %g", var,
-          want_var);
+    CHECK(fabs(var - want_var) < 4 * want_var * sqrt(2.0 / (paths - 1)), "EM variance %g vs %g",
+          var, want_var);
 }
 
 int main(void) {

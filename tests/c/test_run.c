@@ -16,9 +16,18 @@ static const mf_observable obs3[] = {{MF_OBS_COORD, 0}, {MF_OBS_COORD, 1}, {MF_O
 static mf_result *run(const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
                       const double *x0, uint64_t steps, uint64_t every, size_t seeds, int threads,
                       size_t block, int *rc, mf_err *err) {
-    mf_run_config c = {.landscape = L, .optim = o, .noise = nz, .x0 = x0, .steps = steps,
-                       .every = every, .seeds = seeds, .seed = 42, .threads = threads,
-                       .block = block, .obs = obs3, .nobs = 3};
+    mf_run_config c = {.landscape = L,
+                       .optim = o,
+                       .noise = nz,
+                       .x0 = x0,
+                       .steps = steps,
+                       .every = every,
+                       .seeds = seeds,
+                       .seed = 42,
+                       .threads = threads,
+                       .block = block,
+                       .obs = obs3,
+                       .nobs = 3};
     mf_result *r = NULL;
     *rc = mf_run(&c, &r, err);
     return r;
@@ -42,7 +51,8 @@ static void test_reproducible_layouts(void) {
         mf_result *ref = run(L, &o, &noises[n], x0, 500, 50, 300, 1, 0, &rc, &err);
         CHECK(rc == MF_OK && ref && ref->nrec == 11, "reference run: %s", err.msg);
         for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++) {
-            mf_result *r = run(L, &o, &noises[n], x0, 500, 50, 300, threads[k], blocks[k], &rc, &err);
+            mf_result *r =
+                run(L, &o, &noises[n], x0, 500, 50, 300, threads[k], blocks[k], &rc, &err);
             CHECK(rc == MF_OK, "run: %s", err.msg);
             size_t bytes = sizeof(double) * r->nobs * r->nrec * r->seeds;
             CHECK(memcmp(r->data, ref->data, bytes) == 0,
@@ -193,7 +203,8 @@ static void test_flow(void) {
     mf_optim_params ap = {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
     mf_schedule lr1 = mf_schedule_constant(0.01);
     mf_optim_make(&adam, "adam", &ap, &lr1, NULL);
-    CHECK(mf_flow_new(&ff, L, &adam, &iz, 1, &err) == MF_EUNSUPPORTED && strstr(err.msg, "supported:"),
+    CHECK(mf_flow_new(&ff, L, &adam, &iz, 1, &err) == MF_EUNSUPPORTED &&
+              strstr(err.msg, "supported:"),
           "adam with isotropic noise refused with the supported pairs: %s", err.msg);
     for (double x = -2.0; x <= 2.0; x += 0.25) {
         double z[2] = {x, 0.0}, dz[2];

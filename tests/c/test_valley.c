@@ -13,7 +13,9 @@ static const double coefs_general[] = {2.0, 0.5, 3.0};
 static const double coefs_quartic[] = {1.0, 0.3, 0.5, 0.1, 0.2}; /* the generic Horner path */
 
 /* relative error of a finite-difference check, scaled by the size of the quantities */
-static double relerr(double a, double b, double scale) { return fabs(a - b) / (scale > 1 ? scale : 1); }
+static double relerr(double a, double b, double scale) {
+    return fabs(a - b) / (scale > 1 ? scale : 1);
+}
 
 static void check_derivatives(const double *c, size_t n, const char *name) {
     mf_landscape *L;
@@ -46,7 +48,8 @@ static void check_derivatives(const double *c, size_t n, const char *name) {
         }
         /* directional derivative of the Hessian along a random v */
         double v[2] = {mf_rng_normal(&r), mf_rng_normal(&r)}, e = 1e-5;
-        double zp[2] = {z[0] + e * v[0], z[1] + e * v[1]}, zm[2] = {z[0] - e * v[0], z[1] - e * v[1]};
+        double zp[2] = {z[0] + e * v[0], z[1] + e * v[1]},
+               zm[2] = {z[0] - e * v[0], z[1] - e * v[1]};
         mf_landscape_hess(L, zp, Hp);
         mf_landscape_hess(L, zm, Hm);
         L->type->dhess(L, z, v, dH);
@@ -103,7 +106,8 @@ static void check_geometry(void) {
     CHECK(p[0] == 1.5 && p[1] == 0.0, "projection of (1.5, -0.7) is (%g, %g)", p[0], p[1]);
     CHECK(mf_landscape_value(L, p) == 0.0, "loss on the manifold");
     L->type->frame(L, p, T, N);
-    CHECK(T[0] * N[0] + T[1] * N[1] == 0.0 && T[0] * T[0] + T[1] * T[1] == 1.0, "frame orthonormal");
+    CHECK(T[0] * N[0] + T[1] * N[1] == 0.0 && T[0] * T[0] + T[1] * T[1] == 1.0,
+          "frame orthonormal");
     mf_landscape_hess(L, p, H);
     /* on M, H_f = diag(0, 2 h(x)) (MATH.md §1) */
     double h = 2.0 + 0.5 * 1.5 + 3.0 * 1.5 * 1.5;
@@ -116,7 +120,8 @@ static void check_bad_input(void) {
     mf_landscape *L = (mf_landscape *)1;
     mf_err err;
     double c[2] = {1.0, NAN};
-    CHECK(mf_landscape_valley(&L, c, 2, &err) == MF_EINVAL && L == NULL, "NaN coefficient accepted");
+    CHECK(mf_landscape_valley(&L, c, 2, &err) == MF_EINVAL && L == NULL,
+          "NaN coefficient accepted");
     CHECK(strstr(err.msg, "coefficient 1") != NULL, "message: %s", err.msg);
     CHECK(mf_landscape_valley(&L, c, 0, &err) == MF_EINVAL, "no coefficients accepted");
 }

@@ -6,11 +6,11 @@
 
 enum {
     MF_OK = 0,
-    MF_EINVAL = -1,  /* bad argument */
-    MF_ENOMEM = -2,  /* allocation failed */
-    MF_ENONFINITE = -3, /* NaN or Inf produced during a run */
-    MF_EINTR = -4,   /* interrupted (Ctrl-C) */
-    MF_EIO = -5,     /* file could not be written */
+    MF_EINVAL = -1,      /* bad argument */
+    MF_ENOMEM = -2,      /* allocation failed */
+    MF_ENONFINITE = -3,  /* NaN or Inf produced during a run */
+    MF_EINTR = -4,       /* interrupted (Ctrl-C) */
+    MF_EIO = -5,         /* file could not be written */
     MF_EUNSUPPORTED = -6 /* combination not supported */
 };
 
@@ -20,7 +20,6 @@ typedef struct mf_err {
 } mf_err;
 
 /* Records code and a printf-style message in err (if err is not NULL); returns code. */
-int mf_err_set(mf_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int mf_err_set(mf_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -4,7 +4,7 @@
 #ifndef MFLAB_INTERRUPT_H
 #define MFLAB_INTERRUPT_H
 
-void mf_interrupt_set(void);   /* async-signal-safe */
+void mf_interrupt_set(void); /* async-signal-safe */
 void mf_interrupt_clear(void);
 int mf_interrupt_pending(void);
 

@@ -48,11 +48,11 @@ double mf_flow_dt(const mf_flow *fl);
 int mf_flow_is_sde(const mf_flow *fl);
 
 enum mf_flow_method {
-    MF_FLOW_RK4,      /* classical RK4, one step per h iterations */
-    MF_FLOW_DP45,     /* Dormand-Prince 5(4), adaptive, landing on every record time */
-    MF_FLOW_EM,       /* Euler-Maruyama, one step per h iterations, one path per seed */
-    MF_FLOW_MOMENTUM  /* order 2: the momentum-like discretization of eq. (17):
-                         m <- mu m - lr F(z), z <- P(z + m), one step per iteration */
+    MF_FLOW_RK4,     /* classical RK4, one step per h iterations */
+    MF_FLOW_DP45,    /* Dormand-Prince 5(4), adaptive, landing on every record time */
+    MF_FLOW_EM,      /* Euler-Maruyama, one step per h iterations, one path per seed */
+    MF_FLOW_MOMENTUM /* order 2: the momentum-like discretization of eq. (17):
+                        m <- mu m - lr F(z), z <- P(z + m), one step per iteration */
 };
 
 typedef struct mf_flow_config {

@@ -33,7 +33,9 @@ struct mf_noise {
 };
 
 /* The scale the noise hooks apply: sigma / sqrt(B). */
-static inline double mf_noise_scale(const mf_noise *nz) { return nz->sigma / sqrt(nz->batch); }
+static inline double mf_noise_scale(const mf_noise *nz) {
+    return nz->sigma / sqrt(nz->batch);
+}
 
 /* No noise: g is the exact gradient (what mf_run does with noise = NULL too). */
 int mf_noise_none(mf_noise *nz, mf_err *err);

@@ -34,15 +34,15 @@ typedef struct mf_ode_stats {
  * calls over a grid continue smoothly. Error per step: the RMS over components of
  * err_i / (atol + rtol max(|y_i|, |y_new_i|)) must be <= 1. */
 int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
-                  double *y, double rtol, double atol, double *h, double *work,
-                  mf_ode_stats *stats, mf_err *err);
+                  double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
+                  mf_err *err);
 
 /* g(t, y) dW: out = G(y) dw for a vector of independent N(0, dt) increments dw (ndw of them). */
 typedef int (*mf_sde_noise)(void *ctx, double t, const double *y, const double *dw, double *out,
                             mf_err *err);
 
 /* One Euler-Maruyama step y <- P(y + f(t, y) h + G(y) dW), dW ~ N(0, h I_ndw) drawn from r. */
-int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj,
-                   void *ctx, double t, double h, double *y, mf_rng *r, double *work, mf_err *err);
+int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj, void *ctx,
+                   double t, double h, double *y, mf_rng *r, double *work, mf_err *err);
 
 #endif

@@ -27,9 +27,9 @@ double mf_rng_uniform(mf_rng *r); /* in [0, 1), 53 random bits */
 double mf_rng_normal(mf_rng *r);  /* standard normal, ziggurat */
 
 typedef struct mf_rng_soa {
-    size_t n;    /* lanes */
-    uint64_t *s; /* s[k*n + i]: word k of lane i's state */
-    uint64_t *w; /* scratch: last word drawn per lane */
+    size_t n;       /* lanes */
+    uint64_t *s;    /* s[k*n + i]: word k of lane i's state */
+    uint64_t *w;    /* scratch: last word drawn per lane */
     uint64_t *flag; /* scratch: lane's fast test failed (64-bit so the loop vectorizes) */
 } mf_rng_soa;
 

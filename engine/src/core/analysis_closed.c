@@ -28,7 +28,9 @@ double mf_hb_ou_variance(double eta, double beta, double lambda, double eps, dou
 }
 
 /* tau1^{-1} = (C/2) eta^gamma */
-double mf_uv_tau1(double eta, double gamma, double C) { return 2.0 / (C * pow(eta, gamma)); }
+double mf_uv_tau1(double eta, double gamma, double C) {
+    return 2.0 / (C * pow(eta, gamma));
+}
 
 /* eq. (9): tau2^{-1} = eta^(2-2 gamma) eps^2 mu2 / (2 n P C^2) */
 double mf_uv_tau2(double eta, double gamma, double C, double eps, double mu2, double n, double P) {
@@ -44,4 +46,6 @@ double mf_speed_factor(double eta, double mu, double B) {
     return eta * eta / (B * (1.0 - mu) * (1.0 - mu));
 }
 
-double mf_range_factor(double eta, double mu, double B) { return eta / (B * (1.0 - mu)); }
+double mf_range_factor(double eta, double mu, double B) {
+    return eta / (B * (1.0 - mu));
+}

@@ -23,8 +23,9 @@ static int normal_inverse(const double *X, size_t n, size_t p, double *inv, mf_e
         for (size_t r = c + 1; r < p; r++)
             if (fabs(M[r][c]) > fabs(M[piv][c])) piv = r;
         if (fabs(M[piv][c]) < 1e-300)
-            return mf_err_set(err, MF_EINVAL, "the fit is degenerate (the data do not determine "
-                                              "all parameters)");
+            return mf_err_set(err, MF_EINVAL,
+                              "the fit is degenerate (the data do not determine "
+                              "all parameters)");
         if (piv != c)
             for (size_t k = 0; k < 2 * p; k++) {
                 double t = M[c][k];
@@ -93,8 +94,8 @@ static int check_points(const double *x, const double *y, size_t n, size_t p, in
     return MF_OK;
 }
 
-static int loglinear(const double *x, const double *y, size_t n, int logx, double *beta,
-                     double *se, double *rss, mf_err *err) {
+static int loglinear(const double *x, const double *y, size_t n, int logx, double *beta, double *se,
+                     double *rss, mf_err *err) {
     double *X = malloc(sizeof(double) * 3 * n);
     if (!X) return mf_err_set(err, MF_ENOMEM, "out of memory");
     double *ly = X + 2 * n;
@@ -138,8 +139,8 @@ int mf_fit_powerlaw(const double *x, const double *y, size_t n, mf_fit_result *r
 }
 
 /* For a fixed kink x*, the vee is linear in (a_max, a1, a2): solve it, return the RSS. */
-static double vee_at(const double *x, const double *y, size_t n, double xs, double *X,
-                     double *beta, double *se) {
+static double vee_at(const double *x, const double *y, size_t n, double xs, double *X, double *beta,
+                     double *se) {
     for (size_t i = 0; i < n; i++) {
         X[i] = 1.0;
         X[n + i] = x[i] <= xs ? x[i] - xs : 0.0;
@@ -173,16 +174,19 @@ int mf_fit_vee(const double *x, const double *y, size_t n, mf_fit_result *r, mf_
     double c = b - g * (b - a), d = a + g * (b - a);
     double fc = vee_at(x, y, n, c, X, beta, se), fd = vee_at(x, y, n, d, X, beta, se);
     for (int it = 0; it < 100 && b - a > 1e-13 * (fabs(a) + fabs(b) + 1e-300); it++) {
-        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = vee_at(x, y, n, c, X, beta, se);
-        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = vee_at(x, y, n, d, X, beta, se);
+        if (fc < fd)
+            b = d, d = c, fd = fc, c = b - g * (b - a), fc = vee_at(x, y, n, c, X, beta, se);
+        else
+            a = c, c = d, fc = fd, d = a + g * (b - a), fd = vee_at(x, y, n, d, X, beta, se);
     }
     double xs = fc < fd ? c : d;
     double q = vee_at(x, y, n, xs, X, beta, se);
     if (q > best) xs = bx, q = vee_at(x, y, n, xs, X, beta, se);
     if (!isfinite(q)) {
         free(X);
-        return mf_err_set(err, MF_EINVAL, "the vee fit is degenerate: the data need points on "
-                                          "both sides of the optimum");
+        return mf_err_set(err, MF_EINVAL,
+                          "the vee fit is degenerate: the data need points on "
+                          "both sides of the optimum");
     }
     /* Covariance of (x*, a_max, a1, a2) at the optimum: s^2 (J^T J)^{-1} with the model's
      * Jacobian, whose x* column is -a1 (x <= x*) or -a2 (x > x*). */
@@ -196,8 +200,10 @@ int mf_fit_vee(const double *x, const double *y, size_t n, mf_fit_result *r, mf_
     double inv[16] = {0};
     rc = normal_inverse(J, n, 4, inv, err);
     free(X);
-    if (rc) return mf_err_set(err, MF_EINVAL, "the vee fit is degenerate: the data need points on "
-                                              "both sides of the optimum and distinct slopes");
+    if (rc)
+        return mf_err_set(err, MF_EINVAL,
+                          "the vee fit is degenerate: the data need points on "
+                          "both sides of the optimum and distinct slopes");
     double s2 = q / (double)(n - 4);
     memset(r, 0, sizeof *r);
     r->p[0] = xs, r->p[1] = beta[0], r->p[2] = beta[1], r->p[3] = beta[2];

@@ -97,7 +97,8 @@ int mf_lanczos_top_ws(size_t n, mf_matvec_fn f, void *ctx, size_t k, double tol,
         lapack_int info =
             LAPACKE_dstev_work(LAPACK_COL_MAJOR, 'V', (lapack_int)m, d, e, S, (lapack_int)m, sw);
         if (info != 0) {
-            rc = mf_err_set(err, MF_EINVAL, "tridiagonal eigensolver failed (LAPACK info %d)", (int)info);
+            rc = mf_err_set(err, MF_EINVAL, "tridiagonal eigensolver failed (LAPACK info %d)",
+                            (int)info);
             goto done;
         }
         if (m >= k) {

@@ -82,7 +82,9 @@ static inline v8d ld_float(const float *p) {
         const v8d st_x_ = (x);                                                                     \
         memcpy((p), &st_x_, sizeof st_x_);                                                         \
     } while (0)
-static inline v8d bcast(double x) { return (v8d){0} + x; }
+static inline v8d bcast(double x) {
+    return (v8d){0} + x;
+}
 #if defined(__AVX512F__)
 #include <immintrin.h>
 /* a b + c, rounded once */
@@ -171,7 +173,7 @@ static inline double lanes_sum(const v8d *v) {
             MS_KEEP(x3);                                                                           \
             for (size_t j = 0; j < JC; j++) {                                                      \
                 double *s = S + (j0 + j) * n + k;                                                  \
-                v8d t = vfma(x0, bcast(r[j][0]), ld_double(s));                                   \
+                v8d t = vfma(x0, bcast(r[j][0]), ld_double(s));                                    \
                 t = vfma(x1, bcast(r[j][1]), t);                                                   \
                 t = vfma(x2, bcast(r[j][2]), t);                                                   \
                 st_double(s, vfma(x3, bcast(r[j][3]), t));                                         \

@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-size_t mf_lyapunov_worksize(size_t c) { return 3 * c * c + c; }
+size_t mf_lyapunov_worksize(size_t c) {
+    return 3 * c * c + c;
+}
 
 int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
                       double *V, double *work, mf_err *err) {
@@ -12,7 +14,8 @@ int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, 
     memcpy(U, A, c * c * sizeof *U);
     /* column-major view of a symmetric matrix is the same matrix; eigenvectors come back as
      * the columns of U in column-major storage: U[j*c + r] is component r of vector j */
-    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
+    lapack_int info =
+        LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
     if (info != 0)
         return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (LAPACK info %d)", (int)info);
     double amax = fabs(a[c - 1]) > fabs(a[0]) ? fabs(a[c - 1]) : fabs(a[0]);
@@ -59,7 +62,9 @@ int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, 
     return MF_OK;
 }
 
-size_t mf_lyapunov_continuous_worksize(size_t n) { return n * n * n * n + 2 * n * n; }
+size_t mf_lyapunov_continuous_worksize(size_t n) {
+    return n * n * n * n + 2 * n * n;
+}
 
 int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S, double *work,
                            mf_err *err) {
@@ -78,7 +83,8 @@ int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S
             }
             b[i * n + j] = -Q[i * n + j];
         }
-    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)N, 1, K, (lapack_int)N, piv, b, 1);
+    lapack_int info =
+        LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)N, 1, K, (lapack_int)N, piv, b, 1);
     if (info != 0)
         return mf_err_set(err, MF_EINVAL,
                           "the linear system has no stationary covariance (singular operator, "

@@ -48,8 +48,12 @@ void mf_flow_set_progress(mf_flow *fl, void (*progress)(void *ctx, uint64_t done
     fl->progress_ctx = ctx;
 }
 
-double mf_flow_dt(const mf_flow *fl) { return fl->dt; }
-int mf_flow_is_sde(const mf_flow *fl) { return fl->tangent_sd > 0; }
+double mf_flow_dt(const mf_flow *fl) {
+    return fl->dt;
+}
+int mf_flow_is_sde(const mf_flow *fl) {
+    return fl->tangent_sd > 0;
+}
 
 void mf_flow_free(mf_flow *fl) {
     if (!fl) return;
@@ -92,7 +96,8 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
     if (strcmp(o->type->name, "gd_wd") == 0) { /* sharpness reduction: deterministic */
         if (nz && strcmp(nz->type->name, "none") != 0)
             return mf_err_set(err, MF_EUNSUPPORTED,
-                              "gd_wd's sharpness-reduction flow is for noiseless GD+WD; %s", supported);
+                              "gd_wd's sharpness-reduction flow is for noiseless GD+WD; %s",
+                              supported);
         if (order != 1)
             return mf_err_set(err, MF_EUNSUPPORTED, "gd_wd has only a first-order flow");
         return sharpness_new(out, L, o, err);
@@ -123,11 +128,12 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
     double mu = 0.0;
     int is_momentum = strcmp(on, "momentum") == 0 || strcmp(on, "heavy_ball") == 0 ||
                       (strcmp(on, "sgd") == 0 && o->p.momentum > 0);
-    if (strcmp(on, "sgd") == 0 && (o->p.weight_decay != 0 || o->p.nesterov ||
-                                   (o->p.momentum > 0 && o->p.dampening != 0)))
-        return mf_err_set(err, MF_EUNSUPPORTED,
-                          "sgd with weight decay, Nesterov or dampening has no manifold flow here; %s",
-                          supported);
+    if (strcmp(on, "sgd") == 0 &&
+        (o->p.weight_decay != 0 || o->p.nesterov || (o->p.momentum > 0 && o->p.dampening != 0)))
+        return mf_err_set(
+            err, MF_EUNSUPPORTED,
+            "sgd with weight decay, Nesterov or dampening has no manifold flow here; %s",
+            supported);
     if (strcmp(on, "adam") == 0) {
         if (!fl0.q_hessian || strcmp(nn, "hessian") != 0)
             return mf_err_set(err, MF_EUNSUPPORTED, "adam needs hessian noise; %s", supported);
@@ -150,8 +156,9 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         fl0.kappa = o->lr / ((1 - mu) * (1 - mu)); /* eq. (39) */
         fl0.vscale = o->lr / (2 * (1 - mu));
         if (order == 1 && fl0.tangent_sd > 0)
-            return mf_err_set(err, MF_EUNSUPPORTED,
-                              "tangent noise with momentum needs the second-order flow (order = 2)");
+            return mf_err_set(
+                err, MF_EUNSUPPORTED,
+                "tangent noise with momentum needs the second-order flow (order = 2)");
     } else if (strcmp(on, "sgd") == 0) {
         if (order == 2)
             return mf_err_set(err, MF_EUNSUPPORTED, "plain sgd has only a first-order flow");
@@ -228,7 +235,8 @@ static void sandwich(const double *X, size_t a, const double *M, const double *Y
  *     grad phi = (1/2) sum_i s_i D^3 f[w_i, w_i, .],
  *     D^3 f[w, w, .] = (H(z + e w) w - H(z - e w) w) / (2 e) + O(e^2),
  * two Hessian-vector products per normal direction instead of a finite-difference Hessian per
- * tangent direction, with e = cbrt(eps) max(1, |z|) (error ~ 1e-10 relative); F = T T^T grad phi. */
+ * tangent direction, with e = cbrt(eps) max(1, |z|) (error ~ 1e-10 relative); F = T T^T grad phi.
+ */
 static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     const size_t d = fl->d, c = fl->c, k = fl->k;
     int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
@@ -282,9 +290,11 @@ static int flow_force(mf_flow *fl, const double *z, double *F, mf_err *err) {
     double *U = fl->gam, *sv = fl->ev, *w = sv + c, *zp = w + d, *ha = zp + d, *hb = ha + d;
     double *g = fl->dw;
     memcpy(U, fl->V, c * c * sizeof *U);
-    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, sv);
+    lapack_int info =
+        LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, sv);
     if (info != 0)
-        return mf_err_set(err, MF_EINVAL, "eigendecomposition of V failed (LAPACK info %d)", (int)info);
+        return mf_err_set(err, MF_EINVAL, "eigendecomposition of V failed (LAPACK info %d)",
+                          (int)info);
     double zn = 0.0;
     for (size_t r = 0; r < d; r++)
         zn += z[r] * z[r];
@@ -333,7 +343,8 @@ static int adam_force(mf_flow *fl, const double *z, double *F, double *m11, mf_e
     double h = 0.0, hp = 0.0; /* on M, H_f = 2 h e_n e_n^T */
     for (size_t a = 0; a < d; a++)
         for (size_t b = 0; b < d; b++)
-            h += 0.5 * en[a] * fl->H[a * d + b] * en[b], hp += 0.5 * en[a] * fl->dH[a * d + b] * en[b];
+            h += 0.5 * en[a] * fl->H[a * d + b] * en[b],
+                hp += 0.5 * en[a] * fl->dH[a * d + b] * en[b];
     fl->adam.theta = atan2(-et[1], et[0]); /* e_t = (cos t, -sin t) */
     double dxdt;
     if ((rc = mf_adam_rv_drift(&fl->adam, h, hp, &dxdt, m11, err))) return rc;
@@ -418,15 +429,17 @@ static int sharpness_drift(mf_flow *fl, const double *z, double *dz, mf_err *err
     double *A = fl->ev, *w = A + d * d, *v1 = w + d;
     memcpy(A, fl->H, d * d * sizeof *A);
     lapack_int m, isupp[2];
-    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)d, A, (lapack_int)d,
-                                     0.0, 0.0, (lapack_int)d, (lapack_int)d, 0.0, &m, w, v1,
-                                     (lapack_int)d, isupp);
+    lapack_int info =
+        LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)d, A, (lapack_int)d, 0.0, 0.0,
+                       (lapack_int)d, (lapack_int)d, 0.0, &m, w, v1, (lapack_int)d, isupp);
     if (info != 0 || m != 1)
         return mf_err_set(err, MF_EINVAL, "top eigenpair of the Hessian failed (LAPACK info %d)",
                           (int)info);
     double l1 = w[0];
     if (!(l1 > 0))
-        return mf_err_set(err, MF_EINVAL, "the top Hessian eigenvalue %g is not positive at (%g, %g, %g)", l1, z[0], z[1], d > 2 ? z[2] : 0.0);
+        return mf_err_set(err, MF_EINVAL,
+                          "the top Hessian eigenvalue %g is not positive at (%g, %g, %g)", l1, z[0],
+                          z[1], d > 2 ? z[2] : 0.0);
     double *grad = fl->force, g2 = 0.0;
     memset(grad, 0, d * sizeof *grad);
     const int generic = fl->L->type->dhess == mf_landscape_generic_dhess ||
@@ -577,10 +590,13 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
     if (mf_flow_is_sde(fl) && method != MF_FLOW_EM)
         return mf_err_set(err, MF_EINVAL,
                           "this flow has tangent noise (an SDE): use method 'em', not %s",
-                          method == MF_FLOW_RK4 ? "'rk4'" : method == MF_FLOW_DP45 ? "'dp45'" : "'momentum'");
+                          method == MF_FLOW_RK4    ? "'rk4'"
+                          : method == MF_FLOW_DP45 ? "'dp45'"
+                                                   : "'momentum'");
     if (method == MF_FLOW_MOMENTUM && (fl->order != 2 || fl->kind != FLOW_MOMENTUM))
-        return mf_err_set(err, MF_EINVAL,
-                          "method 'momentum' discretizes the second-order momentum flow (order = 2)");
+        return mf_err_set(
+            err, MF_EINVAL,
+            "method 'momentum' discretizes the second-order momentum flow (order = 2)");
     if (method == MF_FLOW_DP45 && (!(cfg->rtol > 0) || !(cfg->atol > 0)))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0");
     const uint64_t hs = cfg->h ? cfg->h : 1;

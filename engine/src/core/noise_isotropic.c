@@ -4,8 +4,7 @@
 
 #include <math.h>
 
-static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws,
-                          mf_err *err) {
+static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err) {
     if (nz->space == MF_SPACE_FULL) {
         *ndraws = L->dim;
         return MF_OK;
@@ -39,7 +38,8 @@ int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf
     if (!(sigma >= 0.0) || !isfinite(sigma))
         return mf_err_set(err, MF_EINVAL, "sigma must be a finite number >= 0, got %g", sigma);
     if (space != MF_SPACE_FULL && space != MF_SPACE_NORMAL)
-        return mf_err_set(err, MF_EUNSUPPORTED, "isotropic noise supports the spaces 'normal' and 'full'");
+        return mf_err_set(err, MF_EUNSUPPORTED,
+                          "isotropic noise supports the spaces 'normal' and 'full'");
     nz->type = &isotropic_type;
     nz->sigma = sigma;
     nz->batch = 1.0;

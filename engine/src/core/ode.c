@@ -6,7 +6,9 @@
 #include "mflab/interrupt.h"
 
 /* rk4: 5n; dopri5: 9n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
-size_t mf_ode_worksize(size_t n) { return 10 * n; }
+size_t mf_ode_worksize(size_t n) {
+    return 10 * n;
+}
 
 static void axpy_to(size_t n, const double *y, double h, const double *k, double *out) {
     for (size_t i = 0; i < n; i++)
@@ -40,17 +42,17 @@ static const double a31 = 3.0 / 40, a32 = 9.0 / 40;
 static const double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
 static const double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561,
                     a54 = -212.0 / 729;
-static const double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247,
-                    a64 = 49.0 / 176, a65 = -5103.0 / 18656;
+static const double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
+                    a65 = -5103.0 / 18656;
 static const double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784,
                     b6 = 11.0 / 84;
 /* b - b* (5th minus 4th order weights): the local error estimate */
-static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920,
-                    e5 = -17253.0 / 339200, e6 = 22.0 / 525, e7 = -1.0 / 40;
+static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
+                    e6 = 22.0 / 525, e7 = -1.0 / 40;
 
 int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
-                  double *y, double rtol, double atol, double *h, double *work,
-                  mf_ode_stats *stats, mf_err *err) {
+                  double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
+                  mf_err *err) {
     if (!(rtol > 0) || !(atol > 0))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0 (got %g, %g)", rtol, atol);
     double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *k5 = k4 + n, *k6 = k5 + n,
@@ -98,7 +100,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c5 * hh, s, k5, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
-            s[i] = y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+            s[i] =
+                y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + hh, s, k6, err))) goto stage_failed;
         for (size_t i = 0; i < n; i++)
@@ -108,8 +111,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         if (stats) stats->evals += 6;
         e = 0.0;
         for (size_t i = 0; i < n; i++) {
-            double ei = hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] +
-                              e7 * k7[i]);
+            double ei =
+                hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
             double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
             e += (ei / sc) * (ei / sc);
         }
@@ -122,7 +125,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
-            t = (dir * (t + hh - t1) >= 0 || fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)) ? t1 : t + hh;
+            t = (dir * (t + hh - t1) >= 0 || fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)) ? t1
+                                                                                        : t + hh;
             memcpy(y, ynew, n * sizeof *y); /* already projected */
             if (stats) stats->accepted++;
             if (t == t1) {
@@ -151,8 +155,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
     }
 }
 
-int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj,
-                   void *ctx, double t, double h, double *y, mf_rng *r, double *work, mf_err *err) {
+int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj, void *ctx,
+                   double t, double h, double *y, mf_rng *r, double *work, mf_err *err) {
     double *drift = work, *noise = drift + n, *dw = noise + n;
     int rc;
     if ((rc = f(ctx, t, y, drift, err))) return rc;

@@ -19,7 +19,9 @@ void mf_rng_seed(mf_rng *r, uint64_t seed, uint64_t stream) {
         r->s[k] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 /* xoshiro256++ (Blackman & Vigna 2019). */
 uint64_t mf_rng_u64(mf_rng *r) {
@@ -35,7 +37,9 @@ uint64_t mf_rng_u64(mf_rng *r) {
     return out;
 }
 
-double mf_rng_uniform(mf_rng *r) { return (double)(mf_rng_u64(r) >> 11) * 0x1p-53; }
+double mf_rng_uniform(mf_rng *r) {
+    return (double)(mf_rng_u64(r) >> 11) * 0x1p-53;
+}
 
 /* ---- ziggurat ---------------------------------------------------------------------------
  * Layer i (0..255) is a box of width X[i] between heights f(X[i]) and f(X[i+1]),
@@ -64,9 +68,13 @@ static void zig_init(void) {
         zig_f[i] = exp(-0.5 * zig_x[i] * zig_x[i]);
 }
 
-static inline uint64_t zig_layer(uint64_t w) { return w & 0xff; }
+static inline uint64_t zig_layer(uint64_t w) {
+    return w & 0xff;
+}
 /* U in [-1, 1) from the high 53 bits. */
-static inline double zig_u(uint64_t w) { return (double)(int64_t)(w >> 11) * 0x1p-52 - 1.0; }
+static inline double zig_u(uint64_t w) {
+    return (double)(int64_t)(w >> 11) * 0x1p-52 - 1.0;
+}
 
 /* The rare path of one attempt whose fast test failed; returns 1 and sets *out if the
  * attempt is accepted, 0 if it is rejected (the caller then makes a fresh attempt). */

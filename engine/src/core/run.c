@@ -276,7 +276,8 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
         case MF_OBS_DIST:
         case MF_OBS_WNORM:
         case MF_OBS_MNORM: {
-            const double *a = ob->kind == MF_OBS_MNORM ? st + (size_t)o->type->momentum_state * lds : z;
+            const double *a =
+                ob->kind == MF_OBS_MNORM ? st + (size_t)o->type->momentum_state * lds : z;
             for (size_t i = 0; i < m; i++)
                 dst[i] = 0.0;
             for (size_t q = 0; q < d; q++)

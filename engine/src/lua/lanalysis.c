@@ -46,8 +46,8 @@ static int l_hessian_top(lua_State *L) {
     double *vecs = vals + k;
     size_t nmv;
     mf_err err;
-    if (mf_lanczos_top(ls->dim, hess_matvec, &op, (size_t)k, tol, (size_t)maxiter,
-                       (uint64_t)seed, vals, vecs, &nmv, &err))
+    if (mf_lanczos_top(ls->dim, hess_matvec, &op, (size_t)k, tol, (size_t)maxiter, (uint64_t)seed,
+                       vals, vecs, &nmv, &err))
         return mfl_raise(L, fname, &err);
     mfl_pushtable(L, vals, (size_t)k);
     lua_createtable(L, (int)k, 0);
@@ -98,8 +98,9 @@ static double *checkarray(lua_State *L, int idx, size_t *n, const char *fname, c
         lua_geti(L, idx, i);
         int ok;
         x[i - 1] = lua_tonumberx(L, -1, &ok);
-        if (!ok) luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i,
-                            luaL_typename(L, -1));
+        if (!ok)
+            luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i,
+                       luaL_typename(L, -1));
         lua_pop(L, 1);
     }
     *n = (size_t)len;
@@ -147,12 +148,24 @@ static int l_closed(lua_State *L) {
         lua_pushnumber(L, re[1]), lua_pushnumber(L, im[1]);
         return 4;
     }
-    case 1: lua_pushnumber(L, mf_hb_ou_variance(a[0], a[1], a[2], a[3], a[4])); return 1;
-    case 2: lua_pushnumber(L, mf_uv_tau1(a[0], a[1], a[2])); return 1;
-    case 3: lua_pushnumber(L, mf_uv_tau2(a[0], a[1], a[2], a[3], a[4], a[5], a[6])); return 1;
-    case 4: lua_pushnumber(L, mf_uv_cstar(a[0], a[1], a[2], a[3])); return 1;
-    case 5: lua_pushnumber(L, mf_speed_factor(a[0], a[1], a[2])); return 1;
-    default: lua_pushnumber(L, mf_range_factor(a[0], a[1], a[2])); return 1;
+    case 1:
+        lua_pushnumber(L, mf_hb_ou_variance(a[0], a[1], a[2], a[3], a[4]));
+        return 1;
+    case 2:
+        lua_pushnumber(L, mf_uv_tau1(a[0], a[1], a[2]));
+        return 1;
+    case 3:
+        lua_pushnumber(L, mf_uv_tau2(a[0], a[1], a[2], a[3], a[4], a[5], a[6]));
+        return 1;
+    case 4:
+        lua_pushnumber(L, mf_uv_cstar(a[0], a[1], a[2], a[3]));
+        return 1;
+    case 5:
+        lua_pushnumber(L, mf_speed_factor(a[0], a[1], a[2]));
+        return 1;
+    default:
+        lua_pushnumber(L, mf_range_factor(a[0], a[1], a[2]));
+        return 1;
     }
 }
 

@@ -19,8 +19,9 @@ void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fn
                     const char *what) {
     lvector *v = luaL_testudata(L, idx, MF_VECTOR);
     if (v) {
-        if (v->n != d) luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname,
-                                  what, (int)v->n, (int)d);
+        if (v->n != d)
+            luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname, what,
+                       (int)v->n, (int)d);
         memcpy(out, v->x, d * sizeof *out);
         return;
     }
@@ -35,8 +36,9 @@ void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fn
         lua_geti(L, idx, (lua_Integer)i + 1);
         int ok;
         out[i] = lua_tonumberx(L, -1, &ok);
-        if (!ok) luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i + 1,
-                            luaL_typename(L, -1));
+        if (!ok)
+            luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i + 1,
+                       luaL_typename(L, -1));
         lua_pop(L, 1);
     }
 }
@@ -135,8 +137,10 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_analysis(L);
     mfl_open_export(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
-    static const char *const types[][2] = {{"landscape", MF_LANDSCAPE}, {"result", MF_RESULT},
-                                           {"flow", MF_FLOW}, {"vector", MF_VECTOR}};
+    static const char *const types[][2] = {{"landscape", MF_LANDSCAPE},
+                                           {"result", MF_RESULT},
+                                           {"flow", MF_FLOW},
+                                           {"vector", MF_VECTOR}};
     lua_newtable(L);
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         luaL_getmetatable(L, types[i][1]);

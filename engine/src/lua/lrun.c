@@ -7,7 +7,9 @@
 #include "lbind.h"
 #include "mflab/io.h"
 
-static lresult *checkresult(lua_State *L, int i) { return luaL_checkudata(L, i, MF_RESULT); }
+static lresult *checkresult(lua_State *L, int i) {
+    return luaL_checkudata(L, i, MF_RESULT);
+}
 
 void mfl_pushresult(lua_State *L, mf_result *r, int info_idx) {
     info_idx = lua_absindex(L, info_idx);
@@ -61,9 +63,15 @@ static int res_moment(lua_State *L, int what, const char *fname) {
     push_series(L, u->r, v, what);
     return 1;
 }
-static int res_mean(lua_State *L) { return res_moment(L, 0, "result:mean"); }
-static int res_var(lua_State *L) { return res_moment(L, 1, "result:var"); }
-static int res_std(lua_State *L) { return res_moment(L, 2, "result:std"); }
+static int res_mean(lua_State *L) {
+    return res_moment(L, 0, "result:mean");
+}
+static int res_var(lua_State *L) {
+    return res_moment(L, 1, "result:var");
+}
+static int res_std(lua_State *L) {
+    return res_moment(L, 2, "result:std");
+}
 
 static int res_column(lua_State *L) {
     lresult *u = checkresult(L, 1);
@@ -134,8 +142,7 @@ static int res_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)r->steps_done);
     } else if (strcmp(k, "nrec") == 0) {
         lua_pushinteger(L, (lua_Integer)r->nrec);
-    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0 ||
-               strcmp(k, "metadata") == 0) {
+    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0 || strcmp(k, "metadata") == 0) {
         lua_getiuservalue(L, 1, 1);
         lua_getfield(L, -1, k);
     } else {
@@ -144,8 +151,9 @@ static int res_index(lua_State *L) {
         /* r.x1 is the series of a one-seed result (a manifold flow, a single run) */
         size_t v = obs_index(L, 1, k, "result");
         if (r->seeds != 1)
-            return luaL_error(L, "result: r.%s needs a one-seed result; use r:mean('%s') or "
-                                 "r:column('%s', seed)",
+            return luaL_error(L,
+                              "result: r.%s needs a one-seed result; use r:mean('%s') or "
+                              "r:column('%s', seed)",
                               k, k, k);
         push_series(L, r, v, 0);
     }
@@ -280,14 +288,14 @@ static int l_run(lua_State *L) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
         if (!s || !mf_observable_parse(s, ls->L, c.optim, &obs[v]))
-            return luaL_error(L, "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
-                                 "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff (eta_eff), "
-                                 "test_loss, lambda1, spherical_sharpness, lambda1_p, "
-                                 "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
-                              s ? s : luaL_typename(L, -1), (int)d, (int)d,
-                              ls->L->type->obs_help ? ", " : "",
-                              ls->L->type->obs_help ? ls->L->type->obs_help : "",
-                              state_list(c.optim, d));
+            return luaL_error(
+                L,
+                "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
+                "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff (eta_eff), "
+                "test_loss, lambda1, spherical_sharpness, lambda1_p, "
+                "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
+                s ? s : luaL_typename(L, -1), (int)d, (int)d, ls->L->type->obs_help ? ", " : "",
+                ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(c.optim, d));
         lua_pop(L, 1);
     }
     c.obs = obs;
@@ -326,10 +334,9 @@ void mfl_open_run(lua_State *L) {
                                     {"__tostring", res_tostring},
                                     {"__gc", res_gc},
                                     {NULL, NULL}};
-    static const luaL_Reg methods[] = {{"mean", res_mean},     {"var", res_var},
-                                       {"std", res_std},       {"column", res_column},
-                                       {"at", res_at},         {"save", res_save},
-                                       {NULL, NULL}};
+    static const luaL_Reg methods[] = {
+        {"mean", res_mean}, {"var", res_var},   {"std", res_std}, {"column", res_column},
+        {"at", res_at},     {"save", res_save}, {NULL, NULL}};
     static const luaL_Reg err_meta[] = {{"__tostring", err_tostring}, {NULL, NULL}};
     mfl_newtype(L, MF_RESULT, meta, methods);
     mfl_newtype(L, MF_ERROR, err_meta, NULL);

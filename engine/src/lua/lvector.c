@@ -38,7 +38,9 @@ static int vec_new(lua_State *L) {
     return 1;
 }
 
-static lvector *checkvec(lua_State *L, int i) { return luaL_checkudata(L, i, MF_VECTOR); }
+static lvector *checkvec(lua_State *L, int i) {
+    return luaL_checkudata(L, i, MF_VECTOR);
+}
 
 static size_t checkindex(lua_State *L, lvector *v) {
     lua_Integer i = luaL_checkinteger(L, 2);
@@ -97,8 +99,10 @@ static int vec_totable(lua_State *L) {
 }
 
 void mfl_open_vector(lua_State *L) {
-    static const luaL_Reg meta[] = {{"__index", vec_index},       {"__newindex", vec_newindex},
-                                    {"__len", vec_len},           {"__tostring", vec_tostring},
+    static const luaL_Reg meta[] = {{"__index", vec_index},
+                                    {"__newindex", vec_newindex},
+                                    {"__len", vec_len},
+                                    {"__tostring", vec_tostring},
                                     {NULL, NULL}};
     static const luaL_Reg methods[] = {{"totable", vec_totable}, {NULL, NULL}};
     mfl_newtype(L, MF_VECTOR, meta, methods);
