@@ -486,3 +486,18 @@ void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const
         }
     }
 }
+
+void mf_lanes_map(const void *ctx, mf_point_map fn, size_t m, const double *z, size_t ld, size_t d,
+                  double *out, size_t ldo, size_t nout) {
+    double *x = mf_scratch(SCR_MODEL, sizeof(double) * (d + nout));
+    for (size_t i = 0; i < m; i++) {
+        if (!x) {
+            for (size_t k = 0; k < nout; k++)
+                out[k * ldo + i] = NAN;
+            continue;
+        }
+        lane_get(z, ld, d, i, x);
+        fn(ctx, x, x + d);
+        lane_put(out, ldo, nout, i, x + d);
+    }
+}

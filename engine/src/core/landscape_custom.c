@@ -118,38 +118,26 @@ static void custom_value(const mf_landscape *L, size_t m, const double *z, size_
     }
 }
 
+/* the per-point function in mf_lanes_map's shape */
+static void custom_grad_point(const void *p, const double *x, double *out) {
+    cgrad(p, x, out);
+}
+
 static void custom_grad(const mf_landscape *L, size_t m, const double *z, size_t ld, double *g,
                         size_t ldg) {
     const custom *p = L->params;
-    const size_t d = p->d;
-    double *x = mf_scratch(SCR_MODEL, sizeof(double) * 2 * d);
-    for (size_t i = 0; i < m; i++) {
-        if (!x) {
-            for (size_t k = 0; k < d; k++)
-                g[k * ldg + i] = NAN;
-            continue;
-        }
-        lane_get(z, ld, d, i, x);
-        cgrad(p, x, x + d);
-        lane_put(g, ldg, d, i, x + d);
-    }
+    mf_lanes_map(p, custom_grad_point, m, z, ld, p->d, g, ldg, p->d);
+}
+
+/* the per-point function in mf_lanes_map's shape */
+static void custom_hess_point(const void *p, const double *x, double *out) {
+    chess(p, x, out);
 }
 
 static void custom_hess(const mf_landscape *L, size_t m, const double *z, size_t ld, double *h,
                         size_t ldh) {
     const custom *p = L->params;
-    const size_t d = p->d;
-    double *x = mf_scratch(SCR_MODEL, sizeof(double) * (d + d * d));
-    for (size_t i = 0; i < m; i++) {
-        if (!x) {
-            for (size_t k = 0; k < d * d; k++)
-                h[k * ldh + i] = NAN;
-            continue;
-        }
-        lane_get(z, ld, d, i, x);
-        chess(p, x, x + d);
-        lane_put(h, ldh, d * d, i, x + d);
-    }
+    mf_lanes_map(p, custom_hess_point, m, z, ld, p->d, h, ldh, p->d * p->d);
 }
 
 static void custom_destroy(mf_landscape *L) {
@@ -342,38 +330,26 @@ static void qm_value(const mf_landscape *L, size_t m, const double *z, size_t ld
     }
 }
 
+/* the per-point function in mf_lanes_map's shape */
+static void qm_grad_point(const void *p, const double *x, double *out) {
+    qm_point_grad(p, x, out);
+}
+
 static void qm_grad(const mf_landscape *L, size_t m, const double *z, size_t ld, double *g,
                     size_t ldg) {
     const qman *p = L->params;
-    const size_t d = p->d;
-    double *x = mf_scratch(SCR_MODEL, sizeof(double) * 2 * d);
-    for (size_t i = 0; i < m; i++) {
-        if (!x) {
-            for (size_t a = 0; a < d; a++)
-                g[a * ldg + i] = NAN;
-            continue;
-        }
-        lane_get(z, ld, d, i, x);
-        qm_point_grad(p, x, x + d);
-        lane_put(g, ldg, d, i, x + d);
-    }
+    mf_lanes_map(p, qm_grad_point, m, z, ld, p->d, g, ldg, p->d);
+}
+
+/* the per-point function in mf_lanes_map's shape */
+static void qm_hess_point(const void *p, const double *x, double *out) {
+    qm_point_hess(p, x, out);
 }
 
 static void qm_hess(const mf_landscape *L, size_t m, const double *z, size_t ld, double *h,
                     size_t ldh) {
     const qman *p = L->params;
-    const size_t d = p->d;
-    double *x = mf_scratch(SCR_MODEL, sizeof(double) * (d + d * d));
-    for (size_t i = 0; i < m; i++) {
-        if (!x) {
-            for (size_t a = 0; a < d * d; a++)
-                h[a * ldh + i] = NAN;
-            continue;
-        }
-        lane_get(z, ld, d, i, x);
-        qm_point_hess(p, x, x + d);
-        lane_put(h, ldh, d * d, i, x + d);
-    }
+    mf_lanes_map(p, qm_hess_point, m, z, ld, p->d, h, ldh, p->d * p->d);
 }
 
 static void qm_project(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,

@@ -34,6 +34,12 @@ static inline void lane_put(double *z, size_t ld, size_t d, size_t i, const doub
         z[k * ld + i] = x[k];
 }
 
+/* For landscapes that evaluate one point at a time: lane i of out (nout rows, leading dimension
+ * ldo) = fn(ctx, lane i of z) for every lane of the block; NaN lanes if scratch memory fails. */
+typedef void (*mf_point_map)(const void *ctx, const double *x, double *out);
+void mf_lanes_map(const void *ctx, mf_point_map fn, size_t m, const double *z, size_t ld, size_t d,
+                  double *out, size_t ldo, size_t nout);
+
 /* The c largest eigenpairs of the symmetric d x d matrix H (destroyed; c = d: all of them):
  * vals ascending, vecs column-major d x c, each with its largest-magnitude entry positive.
  * Returns 0, a LAPACK info, or -1 when out of memory. */
