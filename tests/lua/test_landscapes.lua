@@ -342,3 +342,22 @@ do
 end
 
 H.finish()
+
+do -- the UV model's codim is the rank of the Hessian at points of the zero-loss set
+  for _, c in ipairs { { n = 4, P = 5, act = "tanh", d = 3, m = 2, want = 8 },
+                       { n = 3, P = 4, act = "tanh", d = 2, m = 2, want = 6 },
+                       { n = 5, P = 3, act = "tanh", d = 2, m = 1, want = 3 },
+                       { n = 4, P = 5, act = "linear", d = 1, m = 1, want = 1 },
+                       { n = 3, P = 6, act = "linear", d = 4, m = 2, want = 6 } } do
+    local U = mf.landscape.uv { n = c.n, P = c.P, act = c.act, d = c.d, m = c.m, seed = 1 }
+    local name = ("uv %s n=%d P=%d d=%d m=%d"):format(c.act, c.n, c.P, c.d, c.m)
+    local p = U:project(U.x0)
+    local vals = mf.analysis.top(U, p, U.dim)
+    local rank = 0
+    for _, v in ipairs(vals) do
+      if v > 1e-7 * vals[1] then rank = rank + 1 end
+    end
+    H.check(U.codim == c.want and rank == c.want,
+            ("%s: codim %d, Hessian rank %d at the projection, want %d"):format(name, U.codim, rank, c.want))
+  end
+end

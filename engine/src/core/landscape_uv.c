@@ -197,6 +197,34 @@ static const mf_landscape_type uv_type = {
     .destroy = uv_destroy,
 };
 
+/* The codimension of the largest component of the zero-loss set {U phi(V X) = 0}, which is a
+ * union of strata, X = (x_1 .. x_P) of rank r = min(d, P):
+ *   linear: phi(V X) = V X; where V X has rank k the rows of U must be orthogonal to its k
+ *     columns (m k conditions) and V restricted to range X has rank k ((n - k)(r - k)
+ *     conditions), so the codimension is min over k <= min(n, r) of m k + (n - k)(r - k);
+ *   tanh, relu: with j hidden units switched off (v_j orthogonal to range X, j r conditions)
+ *     the other n - j columns of phi(V X)^T are generically independent, and U must be
+ *     orthogonal to min(n - j, P) of them: min over j <= n of j r + m min(n - j, P).
+ * (relu also has units that are off on an open set of V, where every v_j x_a <= 0; the
+ * count ignores them, as the generic flows do.) For example tanh, m = 2, d = 3, n = 4, P = 5:
+ * 8 (U orthogonal to the 4 columns), not P m = 10. */
+static size_t uv_codim(size_t n, size_t P, int activation, size_t d, size_t m) {
+    const size_t r = d < P ? d : P;
+    size_t best = (size_t)-1;
+    if (activation == MF_ACT_LINEAR) {
+        for (size_t k = 0; k <= (n < r ? n : r); k++) {
+            const size_t c = m * k + (n - k) * (r - k);
+            if (c < best) best = c;
+        }
+    } else {
+        for (size_t j = 0; j <= n; j++) {
+            const size_t c = j * r + m * (n - j < P ? n - j : P);
+            if (c < best) best = c;
+        }
+    }
+    return best;
+}
+
 int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
                     unsigned long long seed, mf_err *err) {
     *out = NULL;
@@ -223,10 +251,7 @@ int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size
     q->n = n, q->P = P, q->d = d, q->m = m, q->D = D, q->act = activation, q->X = X, q->x0 = x0;
     L->type = &uv_type;
     L->dim = D;
-    /* generic codimension of the zero-loss set: U V X = 0 gives m rank(X) conditions for the
-     * linear model; otherwise every residual is a condition */
-    size_t rx = d < P ? d : P;
-    L->codim = activation == MF_ACT_LINEAR ? m * rx : (P * m < D ? P * m : D);
+    L->codim = uv_codim(n, P, activation, d, m);
     L->params = q;
     L->nres = P * m;
     L->res_weight = 1.0 / (2.0 * (double)P);
