@@ -78,11 +78,13 @@ static void valley_grad(const mf_landscape *L, size_t m, const double *z, size_t
         }
         return;
     }
-    if (v->n <= 3) { /* the same arithmetic as horner(), in a loop the compiler vectorizes */
+    if (v->n <= 3) { /* the same arithmetic as horner(), in a loop the compiler vectorizes;
+                      * products of x are mul_tiny: x may sit at 1e-300 (Adam's valley floor) */
         const double c0 = v->c[0], c1 = v->c[1], c2 = v->c[2], e0 = v->d1[0], e1 = v->d1[1];
         for (size_t i = 0; i < m; i++) {
-            double h = (c2 * x[i] + c1) * x[i] + c0, hp = (0.0 * x[i] + e1) * x[i] + e0;
-            gx[i] = hp * (y[i] * y[i]);
+            double h = mul_tiny(mul_tiny(c2, x[i]) + c1, x[i]) + c0;
+            double hp = mul_tiny(mul_tiny(0.0, x[i]) + e1, x[i]) + e0;
+            gx[i] = mul_tiny(hp, y[i] * y[i]);
             gy[i] = 2.0 * h * y[i];
         }
         return;
@@ -162,8 +164,8 @@ static void valley_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *
     }
     if (v->n <= 3) {
         const double c0 = v->c[0], c1 = v->c[1], c2 = v->c[2];
-        for (size_t i = 0; i < m; i++)
-            gy[i] -= s * sqrt((c2 * x[i] + c1) * x[i] + c0) * xi[i];
+        for (size_t i = 0; i < m; i++) /* mul_tiny: see valley_grad */
+            gy[i] -= s * sqrt(mul_tiny(mul_tiny(c2, x[i]) + c1, x[i]) + c0) * xi[i];
         return;
     }
     for (size_t i = 0; i < m; i++)
