@@ -41,7 +41,7 @@ static int same(double a, double b) {
 /* Steps n lanes (d = 1) of Adam(lr = 1, betas, eps) at step k from (z, g, m, v) and compares
  * z, m and v with the plain formula; returns the number of lanes that differ. */
 static size_t check_block(size_t n, double b1, double b2, double eps, uint64_t k, double *z,
-                          const double *g, double *st) {
+                          const double *g, double *st, size_t lane0) {
     mf_optim o;
     mf_optim_params p = {.beta1 = b1, .beta2 = b2, .eps = eps};
     mf_schedule s = mf_schedule_constant(1.0);
@@ -56,7 +56,7 @@ static size_t check_block(size_t n, double b1, double b2, double eps, uint64_t k
         want[i] = z[i] + -step * (mi / (sqrt(vi) * ibc2s + eps));
         want[n + i] = mi, want[2 * n + i] = vi;
     }
-    o.type->step(&o, 1, n, z, n, g, n, st, n, k);
+    o.type->step(&o, 1, n, z, n, g, n, st, n, k, lane0);
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
         int ok =
@@ -87,7 +87,7 @@ int main(void) {
             st[i] = i % 3 == 0 ? rnd(0, 1, 1) : rnd(0, 1323, 1); /* m: many subnormals */
             st[n + i] = i % 7 == 0 ? 0.0 : rnd(23, 2023, 0);     /* v: sqrt from 2^-1000 to 2^500 */
         }
-        bad += check_block(n, 0.5, 0.5, 0x1p-1000, 200, z, g, st);
+        bad += check_block(n, 0.5, 0.5, 0x1p-1000, 200, z, g, st, done % 97);
         lanes += n;
     }
     CHECK(bad == 0, "random quotients: %zu of %zu lanes differ from m / d", bad, lanes);
@@ -100,7 +100,7 @@ int main(void) {
                 z[i] = -0.0, g[i] = 0.0, st[n + i] = 0.0;
                 st[i] = rnd(0, 2046, 1);
             }
-            bad += check_block(n, 0.5, 0.5, eps, 200, z, g, st);
+            bad += check_block(n, 0.5, 0.5, eps, 200, z, g, st, (size_t)t * 5);
         }
     }
     CHECK(bad == 0, "d = eps: %zu lanes differ from m / d", bad);
@@ -111,9 +111,38 @@ int main(void) {
             z[i] = rnd(1000, 1046, 1), g[i] = rnd(900, 1100, 1);
             st[i] = rnd(900, 1100, 1), st[n + i] = rnd(800, 1200, 0);
         }
-        bad += check_block(n, 0.9, 0.999, 1e-8, k, z, g, st);
+        bad += check_block(n, 0.9, 0.999, 1e-8, k, z, g, st, (size_t)k);
     }
     CHECK(bad == 0, "early steps: %zu lanes differ", bad);
+    /* layout: the same points stepped as one block and as blocks of 5, 13, 8, 250, ... lanes
+     * (each told its first point's index) give the same bits, whatever the paths round to */
+    {
+        mf_optim o;
+        mf_optim_params p = {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+        mf_schedule s = mf_schedule_constant(1e-3);
+        CHECK(mf_optim_make(&o, "adam", &p, &s, NULL) == MF_OK, "adam");
+        double *z2 = malloc(n * sizeof *z2), *st2 = malloc(2 * n * sizeof *st2);
+        CHECK(z2 && st2, "memory");
+        for (size_t i = 0; z2 && st2 && i < n; i++) {
+            z[i] = z2[i] = rnd(1000, 1046, 1), g[i] = rnd(900, 1100, 1);
+            st[i] = st2[i] = rnd(900, 1100, 1), st[n + i] = st2[n + i] = rnd(800, 1200, 0);
+        }
+        const size_t sizes[] = {5, 13, 8, 250, 1, 24, 3};
+        size_t differ = 0;
+        for (uint64_t k = 1; z2 && st2 && k <= 3; k++) {
+            o.type->step(&o, 1, n, z, n, g, n, st, n, k, 0);
+            for (size_t lo = 0, j = 0; lo < n; j++) {
+                const size_t m = sizes[j % 7] < n - lo ? sizes[j % 7] : n - lo;
+                o.type->step(&o, 1, m, z2 + lo, m, g + lo, m, st2 + lo, n, k, lo);
+                lo += m;
+            }
+        }
+        for (size_t i = 0; z2 && st2 && i < n; i++)
+            differ += !same(z[i], z2[i]) || !same(st[i], st2[i]) || !same(st[n + i], st2[n + i]);
+        CHECK(differ == 0, "layout: %zu of %zu points differ between one block and many", differ,
+              n);
+        free(z2), free(st2);
+    }
     free(z), free(g), free(st);
     return check_summary();
 }
