@@ -34,7 +34,7 @@ int main(void) {
         double bc1 = 1.0 - pow(0.9, 400.0), bc2 = 1.0 - pow(0.999, 400.0);
         want[r] = z[r] + -(1e-3 / bc1) * (m / (sqrt(v) * (1.0 / sqrt(bc2)) + 1e-8));
     }
-    o.type->step(&o, 2, 1, z, 1, g, 1, st, 2, 400);
+    o.type->step(&o, 2, 1, z, 1, g, 1, st, 2, 400, 0);
     CHECK(z[0] == want[0] && z[1] == want[1], "step at k = 400: %.17g %.17g vs %.17g %.17g", z[0],
           z[1], want[0], want[1]);
     return check_summary();

@@ -43,7 +43,7 @@ static void run_block(const ref_case *rc, const mf_optim *o, size_t m,
                 }
                 g[r * m + i] = s;
             }
-        o->type->step(o, 3, m, z, m, g, m, st, 3 * m, (uint64_t)k);
+        o->type->step(o, 3, m, z, m, g, m, st, 3 * m, (uint64_t)k, 0);
         for (size_t i = 0; i < m; i++)
             for (size_t r = 0; r < 3; r++)
                 close_to(z[r * m + i], ref[i][k][r], what, rc->name, k);

@@ -57,9 +57,12 @@ typedef struct mf_optim_type {
     int momentum_state;                         /* index of the momentum array, or -1 */
     /* Optional: initial state (zero otherwise), called once before step 1. */
     void (*init)(const mf_optim *o, size_t d, size_t m, double *state, size_t lds);
-    /* One step k (1-based) for a block: z, g and each state array have d rows. */
+    /* One step k (1-based) for a block: z, g and each state array have d rows. lane0 is the
+     * index of the block's first point in the run: a step whose arithmetic depends on where a
+     * lane sits in a vector (Adam's two division paths) chooses by the point's index, so
+     * every trajectory takes the same path whatever the block layout. */
     void (*step)(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
-                 size_t ldg, double *state, size_t lds, uint64_t k);
+                 size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0);
     /* Effective learning rate of each point after k steps: the step size per unit gradient
      * that lr(max(k, 1)) gives with the current state; NULL: lr(max(k, 1)) itself. */
     void (*lr_eff)(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,

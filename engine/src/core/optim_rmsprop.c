@@ -7,7 +7,9 @@
  * (1-alpha) g, avg = sqrt(v - a^2) + eps, else avg = sqrt(v) + eps; momentum: b <- mu b + g/avg,
  * z <- z - lr b; else z <- z - lr g/avg. State arrays: v, b, a. */
 static void rmsprop_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
-                         const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+                         const double *g, size_t ldg, double *state, size_t lds, uint64_t k,
+                         size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), al = o->p.alpha, c = 1.0 - o->p.alpha;
     const double eps = o->p.eps, wd = o->p.weight_decay, mu = o->p.momentum;
     const int centered = o->p.centered;
@@ -66,7 +68,8 @@ static void srms_init(const mf_optim *o, size_t d, size_t m, double *state, size
 }
 
 static void srms_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
-                      size_t ldg, double *state, size_t lds, uint64_t k) {
+                      size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), beta = o->p.beta2;
     double *restrict v = state, *restrict n2 = state + lds; /* array 1: scratch for |g|^2 */
     for (size_t i = 0; i < m; i++)

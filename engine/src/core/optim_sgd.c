@@ -7,7 +7,8 @@
 /* torch.optim.SGD (MATH.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
  * g <- g + mu b (Nesterov) or g <- b; z <- z - lr g. Written as torch's kernels round. */
 static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
-                     size_t ldg, double *state, size_t lds, uint64_t k) {
+                     size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), mu = o->p.momentum, wd = o->p.weight_decay;
     const double damp = 1.0 - o->p.dampening;
     if (mu == 0.0 && wd == 0.0) { /* the hot path of plain SGD */
@@ -39,7 +40,9 @@ const mf_optim_type mf_optim_sgd_type = {
 
 /* Quasistatic eq. (15): m <- mu m - lr g; z <- z + m. */
 static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
-                          const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+                          const double *g, size_t ldg, double *state, size_t lds, uint64_t k,
+                          size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), mu = o->p.momentum;
     for (size_t r = 0; r < d; r++) {
         double *restrict zr = z + r * ld, *restrict mr = state + r * m;
@@ -59,7 +62,9 @@ const mf_optim_type mf_optim_momentum_type = {.name = "momentum",
 
 /* Flatter-faster eq. (1): pi <- beta pi - g (g = grad L - eps sigma xi); w <- w + lr pi. */
 static void heavy_ball_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
-                            const double *g, size_t ldg, double *state, size_t lds, uint64_t k) {
+                            const double *g, size_t ldg, double *state, size_t lds, uint64_t k,
+                            size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), beta = o->p.momentum;
     for (size_t r = 0; r < d; r++) {
         double *restrict zr = z + r * ld, *restrict pr = state + r * m;

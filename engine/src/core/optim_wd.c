@@ -6,7 +6,8 @@
 
 /* Sharpness eq. (1): w <- (1 - lr wd) w - lr g. */
 static void gd_wd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
-                       size_t ldg, double *state, size_t lds, uint64_t k) {
+                       size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), shrink = 1.0 - lr * o->p.weight_decay;
     for (size_t r = 0; r < d; r++) {
         double *restrict zr = z + r * ld;
@@ -35,7 +36,8 @@ const mf_optim_type mf_optim_gd_wd_type = {
 /* theta <- Pi(theta - lr g), Pi(w) = w/|w| (MATH.md §3). The scratch row of the state array
  * holds the norms. */
 static void pgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
-                     size_t ldg, double *state, size_t lds, uint64_t k) {
+                     size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {
+    (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k);
     double *restrict n2 = state;
     for (size_t i = 0; i < m; i++)

@@ -376,7 +376,7 @@ static void run_block(run_job *J, size_t b, int caller) {
                 mf_rng_soa_normals(&rng, xi + r * m);
             c->noise->type->sub(c->noise, L, m, z, m, xi, m, g, m);
         }
-        c->optim->type->step(c->optim, d, m, z, m, g, m, st, d * m, k);
+        c->optim->type->step(c->optim, d, m, z, m, g, m, st, d * m, k, lo);
         size_t bad = first_nonfinite(z, d, m);
         if (bad < m) {
             out->status = MF_ENONFINITE;
