@@ -139,6 +139,16 @@ MS_INLINE double lanes_sum(v8d a) {
 #define MS_KEEP(v) ((void)(v))
 #endif
 
+/* Hides a pointer's value from the optimizer for one loop iteration: the r_j broadcasts are
+ * then read from memory inside the loop as embedded broadcasts (8-byte loads) instead of being
+ * hoisted as 64 full vectors, spilled and reloaded (64-byte loads, which made pass 2 bound by
+ * the load ports). */
+#if defined(__GNUC__)
+#define MS_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define MS_OPAQUE(p) ((void)(p))
+#endif
+
 #define MS_RB 4 /* rows per pass-1 kernel */
 #define MS_JC 4 /* columns per pass-1 kernel: MS_RB x MS_JC accumulators in registers */
 #define MS_UG 8 /* rows per group; pass 2 adds the group's rows to S in one sweep over S */
@@ -234,11 +244,13 @@ MS_INLINE void update_kernel(ms_rows a, int single, size_t o, size_t n, size_t r
             x[b] = row_load(a, single, o + b * n + k);
             MS_KEEP(x[b]);
         }
+        const double *rk = r;
+        MS_OPAQUE(rk);
         for (size_t j = 0; j < K; j++) {
             double *s = S + j * n + k;
             v8d t = vload(s);
             for (size_t b = 0; b < rb; b++)
-                t = vfma(x[b], bcast(r[j * MS_UG + b]), t);
+                t = vfma(x[b], bcast(rk[j * MS_UG + b]), t);
             vstore(s, t);
         }
     }
