@@ -293,6 +293,15 @@ MS_INLINE void update_shaped(ms_rows a, int single, size_t o, size_t n, size_t r
     }
 }
 
+/* rb rows (MS_UG or 1) at offset o into S_0..S_{K-1}, weights r[j MS_UG + b] */
+MS_INLINE void update_rows(ms_rows a, size_t o, size_t rb, size_t n, const double *r, size_t K,
+                           double *S) {
+    if (a.f)
+        update_shaped(a, 1, o, n, rb, r, K, S);
+    else
+        update_shaped(a, 0, o, n, rb, r, K, S);
+}
+
 /* the group of rb rows from row i0 (offset o = i0 n) into S_0..S_{K-1} */
 static void update(ms_rows a, size_t o, size_t rb, size_t n, size_t K, const double *R, size_t P,
                    size_t i0, double *S) {
@@ -300,19 +309,12 @@ static void update(ms_rows a, size_t o, size_t rb, size_t n, size_t K, const dou
     for (size_t j = 0; j < K; j++)
         for (size_t b = 0; b < rb; b++)
             r[j * MS_UG + b] = R[j * P + i0 + b];
-    const int single = a.f != NULL;
     if (rb == MS_UG) {
-        if (single)
-            update_shaped(a, 1, o, n, MS_UG, r, K, S);
-        else
-            update_shaped(a, 0, o, n, MS_UG, r, K, S);
+        update_rows(a, o, MS_UG, n, r, K, S);
         return;
     }
     for (size_t b = 0; b < rb; b++) /* the last, short group: one row at a time, same order */
-        if (single)
-            update_shaped(a, 1, o + b * n, n, 1, r + b, K, S);
-        else
-            update_shaped(a, 0, o + b * n, n, 1, r + b, K, S);
+        update_rows(a, o + b * n, 1, n, r + b, K, S);
 }
 
 /* W non-NULL (K columns of n): R_j = A W_j, minus y where bit j of ymask is set; S non-NULL:
