@@ -64,9 +64,12 @@
 -- command of the panel selected at the time; gnuplot state they change carries over
 -- to later panels. They are an escape hatch: they can do anything gnuplot can do.
 
+local proc = require "mflab.plot_proc"
+
 local M = {}
 
 M.gnuplot = "gnuplot"
+M.timeout = 120
 M.tmpdir = nil
 M.colors = {
   "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -290,6 +293,7 @@ local CONTOUR_OPTS = {
   logscale = "boolean", color = "color", width = "posnum",
 }
 
+local SAVE_OPTS = { timeout = "posnum" }
 local HEATMAP_OPTS = {
   xrange = "range", yrange = "range", n = "gridn", x = "string", y = "string", z = "string",
   logscale = "boolean", title = "string",
@@ -424,7 +428,8 @@ local function probe()
   end
   local cached = probe_cache[prog]
   if cached then return cached.info, cached.msg end
-  local cmd = shquote(prog) .. " -e " ..
+  -- bounded: a gnuplot that hangs must not hang mflab (timeout exits 124 after 20 s)
+  local cmd = "timeout -k 2 20 " .. shquote(prog) .. " -e " ..
     shquote('print "MFLAB ", GPVAL_VERSION, " ", GPVAL_PATCHLEVEL; print "MFLAB_T ", GPVAL_TERMINALS')
     .. " 2>&1 </dev/null"
   local p = io.popen(cmd, "r")
@@ -439,6 +444,8 @@ local function probe()
     for t in terms:gmatch("%S+") do info.terminals[t] = true end
   elseif not ok and (code == 127 or code == 126) then
     msg = not_found_message(prog)
+  elseif not ok and code == 124 then
+    msg = "mf.plot: gnuplot ('" .. prog .. "') did not answer within 20 s"
   else
     msg = "mf.plot: could not run gnuplot ('" .. prog .. "'): " ..
       (out:gsub("%s+$", ""):match("[^\n]*$") or "")
@@ -1202,30 +1209,48 @@ local function parse_stderr(text, lines, scriptpath)
   return err, warnings
 end
 
--- Renders the figure with the given terminal; output goes to outpath (or to
--- the terminal itself when outpath is nil). Errors carry no position.
-local function render(self, term, outpath, tmp)
+-- Renders the figure with the given terminal through one supervised gnuplot job (see
+-- mflab.plot_proc): to the file `target` (written whole or not at all), or, with target nil,
+-- to text that is returned. Errors carry no position; `what` names the function.
+local function render(self, term, target, kind, timeout, what)
   local info, msg = probe()
   if not info then error(msg, 0) end
-  local datapath = tmp:path("data.bin")
-  local scriptpath = tmp:path("script.gp")
-  local errpath = tmp:path("stderr.txt")
-  local lines, data = build_script(self, term, outpath, datapath)
-  local f = assert(io.open(datapath, "wb"))
-  for _, s in ipairs(data) do f:write(s) end
-  assert(f:close())
-  f = assert(io.open(scriptpath, "wb"))
-  f:write(concat(lines, "\n"), "\n")
-  assert(f:close())
-  local cmd = shquote(M.gnuplot) .. (term.persist and " -persist " or " ") ..
-    shquote(scriptpath) .. " </dev/null >" .. shquote(errpath) .. " 2>&1"
-  local ok, how, code = os.execute(cmd)
-  local errtext = readfile(errpath) or ""
-  local err, warnings = parse_stderr(errtext, lines, scriptpath)
-  if how == "signal" then
-    error(fmt("mf.plot: gnuplot: interrupted (signal %d)", code), 0)
+  local lines
+  local res = proc.run {
+    gnuplot = M.gnuplot, tmpbase = tmpbase(), timeout = timeout or M.timeout,
+    target = target, kind = kind,
+    build = function(dir, part)
+      local data
+      lines, data = build_script(self, term, part or (dir .. "/out.txt"), dir .. "/data.bin")
+      return concat(lines, "\n") .. "\n", data
+    end,
+  }
+  local where = target and fmt("; '%s' was not written", target) or ""
+  if res.interrupted then
+    if res.status == "ok" and target then
+      error(fmt("%s (after %s had written '%s' completely)", tostring(res.interrupted), what,
+        target), 0)
+    end
+    error(fmt("%s (%s stopped%s)", tostring(res.interrupted), what, where), 0)
   end
-  if not ok and (code == 127 or code == 126) and not err then
+  if res.error then error(res.error, 0) end
+  local st = res.status
+  if st == "signal" then
+    error(fmt("%s: interrupted (SIG%s)%s", what, res.detail, where), 0)
+  elseif st == "tmp" then
+    error(fmt("mf.plot: %s (set mf.plot.tmpdir or TMPDIR)", res.detail), 0)
+  elseif st == "write" then
+    error(fmt("%s: cannot write '%s': %s", what, target, res.detail), 0)
+  elseif st == "lost" or st == "abort" then
+    error(fmt("%s: the gnuplot job ended without a report%s", what, where), 0)
+  elseif st == "timeout" then
+    error(fmt("%s: gnuplot did not finish within %s s and was stopped%s (the limit is "
+      .. "mf.plot.timeout, or the option 'timeout')", what, res.detail, where), 0)
+  end
+  local code = tonumber(res.detail)
+  local errtext = res.stderr
+  local err, warnings = parse_stderr(errtext, lines or {}, (res.dir or "") .. "/script.gp")
+  if st == "exit" and (code == 127 or code == 126) and not err then
     probe_cache[M.gnuplot] = nil
     error(not_found_message(M.gnuplot), 0)
   end
@@ -1233,29 +1258,29 @@ local function render(self, term, outpath, tmp)
     if err:find("value undefined", 1, true) and has_log(self) then
       err = err .. " (a log axis drops values <= 0)"
     end
-    error("mf.plot: gnuplot: " .. err, 0)
+    error("mf.plot: gnuplot: " .. err .. where, 0)
   end
-  if not ok then
+  if st == "exit" then
     local last = errtext:gsub("%s+$", ""):match("[^\n]*$")
-    error(fmt("mf.plot: gnuplot: exited with status %s%s", tostring(code),
-      last ~= "" and (": " .. last) or ""), 0)
+    error(fmt("mf.plot: gnuplot: exited with status %s%s%s", res.detail,
+      last ~= "" and (": " .. last) or "", where), 0)
+  elseif st == "invalid" then
+    error(fmt("%s: %s%s", what, res.detail, where), 0)
+  elseif st ~= "ok" then
+    error(fmt("%s: gnuplot job failed (%s %s)%s", what, st, res.detail, where), 0)
   end
   for _, w in ipairs(warnings) do
     io.stderr:write("mf.plot: gnuplot ", (w:gsub("^[Ww]arning", "warning")), "\n")
   end
+  return res.output
 end
 
--- Runs fn(tmp) with a temporary directory that is removed afterwards, also on
--- error; re-raises errors at `level` (seen from the caller of with_temp).
-local function with_temp(level, fn)
-  local tmp = new_temp()
-  local ok, res = pcall(fn, tmp)
-  tmp:cleanup()
-  if not ok then
-    if type(res) == "string" and res:match("^mf%.plot") then error(res, level + 1) end
-    error(res, 0)
-  end
-  return res
+-- Re-raises an "mf.plot" error at `level` (seen from the caller of rethrow's caller).
+local function rethrow(level, ok, ...)
+  if ok then return ... end
+  local res = ...
+  if type(res) == "string" and res:match("^mf%.plot") then error(res, level + 1) end
+  error(res, 0)
 end
 
 local function dumb_term(cols, rows)
@@ -1305,7 +1330,7 @@ local function check_drawable(self, fname, level)
 end
 
 --- p:save(path): writes the figure; the terminal is chosen by the extension.
-function Figure:save(path)
+function Figure:save(path, opts)
   local fname = "mf.plot:save"
   check_self(self, fname, 2)
   if type(path) ~= "string" or path == "" then
@@ -1321,25 +1346,13 @@ function Figure:save(path)
   if not (lext == "png" or lext == "svg" or lext == "pdf" or lext == "txt") then
     error(fmt("%s: unknown file extension '.%s' in '%s' (%s)", fname, ext, path, EXTENSIONS), 2)
   end
+  if path:find("\n", 1, true) then
+    error(fmt("%s: file name %q contains a newline", fname, path), 2)
+  end
+  local o = check_opts(fname, opts, SAVE_OPTS, 2)
   local info = check_drawable(self, fname, 2)
   local term = terminal_for(self, lext, info, 2)
-  with_temp(2, function(tmp)
-    local partial = dir .. "." .. base .. ".part-" .. tmp.token
-    local f, why = io.open(partial, "wb")
-    if not f then
-      error(fmt("%s: cannot write '%s': %s", fname, path, why:gsub("^[^:]*: ", "")), 0)
-    end
-    f:close()
-    local ok, err = pcall(render, self, term, partial, tmp)
-    if ok then
-      local r, rerr = os.rename(partial, path)
-      if not r then ok, err = false, fmt("%s: cannot write '%s': %s", fname, path, rerr) end
-    end
-    if not ok then
-      os.remove(partial)
-      error(err, 0)
-    end
-  end)
+  rethrow(2, pcall(render, self, term, path, lext, o.timeout, fname))
   return self
 end
 
@@ -1357,13 +1370,10 @@ function Figure:text(cols, rows)
     end
   end
   check_drawable(self, fname, 2)
-  return with_temp(2, function(tmp)
-    local out = tmp:path("out.txt")
-    render(self, dumb_term(cols or dc, rows or dr), out, tmp)
-    local s = readfile(out) or ""
-    s = s:gsub("[ \t]+\n", "\n"):gsub("[ \t]+$", ""):gsub("\n+$", "")
-    return s .. "\n"
-  end)
+  local s = rethrow(2, pcall(render, self, dumb_term(cols or dc, rows or dr), nil, "txt", nil,
+    fname))
+  s = s:gsub("[ \t]+\n", "\n"):gsub("[ \t]+$", ""):gsub("\n+$", "")
+  return s .. "\n"
 end
 
 -- The figure's window: one gnuplot process per figure, kept open so that later show() calls

@@ -1,0 +1,197 @@
+--- mflab.plot_proc — running gnuplot for mf.plot: one supervised job per file or text render.
+--
+-- Pure Lua 5.4 plus a POSIX shell and coreutils (mktemp, timeout, sync, mv, od). Lua never
+-- creates a file itself: a supervisor shell process (the "job") owns every temporary file and
+-- the gnuplot process, so that whatever happens to mflab — an error, Ctrl-C, SIGTERM, a kill
+-- of mflab alone — nothing is left behind:
+--
+--   1. Lua starts the job with io.popen(..., "r"). The job makes a private temporary folder
+--      (mktemp -d) and, for a file, creates the partial file ".<name>.part-<token>" beside the
+--      target (so the final rename is atomic), then reports both paths on its stdout.
+--   2. Lua writes the gnuplot script and data into that folder, then the file "go".
+--   3. The job runs gnuplot under `timeout` (a hung gnuplot is stopped, TERM then KILL), then
+--      checks the result: non-empty and well-formed (PNG signature and IEND chunk, SVG closing
+--      tag, PDF header and %%EOF), fsyncs it, renames it over the target and fsyncs the folder.
+--   4. It removes its folder and partial file, then prints a report (gnuplot's stderr, the
+--      text output for the dumb terminal, and one status line) and exits.
+--
+-- The job traps INT, TERM and HUP (stops gnuplot, removes its files, reports "signal"), and
+-- watches mflab: if mflab dies (SIGTERM or SIGKILL to mflab alone), the job stops gnuplot and
+-- removes its files within 0.2 s. gnuplot runs in its own process group (timeout's), so only
+-- the job decides when it ends.
+--
+-- The Lua side runs the whole exchange in a coroutine with no debug hook, so Ctrl-C in mflab
+-- (which raises "interrupted!" through a hook on the main thread) cannot cut it between the
+-- rename and the report: the interrupt is raised after it, and the message then says whether
+-- the file was written completely.
+local M = {}
+
+local fmt = string.format
+
+local function shquote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+M.shquote = shquote
+
+-- The job. Arguments: tmpbase target kind timeout gnuplot. target "-" renders to
+-- $dir/out.txt and returns its text in the report. Report lines (stdout):
+--   ready <len dir> <len part>\n<dir><part>
+--   stderr <len>\n<bytes>   output <len>\n<bytes>   status <word> <detail>\n
+local JOB = [=[
+LC_ALL=C; export LC_ALL
+tmpbase=$1 target=$2 kind=$3 limit=$4 gp=$5
+parent=$PPID me=$$ dir= part= pid= watch=
+trap '' PIPE
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; fi
+  if [ -n "$part" ]; then rm -f "$part"; part=; fi
+  if [ -n "$dir" ]; then rm -rf "$dir"; dir=; fi
+  if [ -n "$watch" ]; then kill "$watch" 2>/dev/null; watch=; fi
+}
+report() { # status word, detail; stderr text and output text in $errtext $outtext
+  printf 'stderr %d\n%s' "${#errtext}" "$errtext"
+  printf 'output %d\n%s' "${#outtext}" "$outtext"
+  printf 'status %s %s\n' "$1" "$2"
+}
+errtext= outtext=
+fail() { cleanup; report "$1" "$2"; exit 0; }
+on_signal() { trap '' INT TERM HUP; cleanup; report signal "$1"; exit 0; }
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
+alive() { # is mflab still our parent? (a dead parent's child is re-parented)
+  if [ -r /proc/$me/stat ]; then
+    read -r s < /proc/$me/stat || return 0
+    s=${s##*) }; set -- $s; [ "$2" = "$parent" ]
+  else
+    kill -0 "$parent" 2>/dev/null
+  fi
+}
+( while alive; do sleep 0.2; done; kill -TERM $me ) </dev/null >/dev/null 2>&1 &
+watch=$!
+if ! dir=$(mktemp -d "$tmpbase/mflab-plot.XXXXXX" 2>&1); then
+  m=$dir; dir=; fail tmp "cannot make a temporary folder in '$tmpbase': ${m##*: }"
+fi
+if [ "$target" != - ]; then
+  case $target in */*) tdir=${target%/*}/ ;; *) tdir= ;; esac
+  part=$tdir.${target##*/}.part-${dir##*.}
+  if ! m=$( (set -C; : > "$part") 2>&1 ); then part=; fail write "${m##*: }"; fi
+fi
+printf 'ready %d %d\n%s%s' "${#dir}" "${#part}" "$dir" "$part" || fail lost ""
+while [ ! -e "$dir/go" ]; do
+  [ -e "$dir/abort" ] && fail abort ""
+  sleep 0.01
+done
+timeout -k 2 "$limit" "$gp" "$dir/script.gp" </dev/null >"$dir/stderr.txt" 2>&1 &
+pid=$!
+wait "$pid"; code=$?; pid=
+errtext=$(cat "$dir/stderr.txt" 2>/dev/null)
+if [ "$code" = 124 ] || [ "$code" = 137 ]; then fail timeout "$limit"; fi
+if [ "$code" != 0 ]; then fail exit "$code"; fi
+if [ "$target" = - ]; then
+  out=$dir/out.txt
+  [ -s "$out" ] || fail invalid "gnuplot exited without writing the text"
+  outtext=$(cat "$out") || fail invalid "cannot read the text output"
+  cleanup; report ok ""; exit 0
+fi
+[ -s "$part" ] || fail invalid "gnuplot exited without writing the file (is the disk full?)"
+hex() { od -An -tx1 | tr -d ' \n'; }
+case $kind in
+  png)
+    [ "$(head -c 8 "$part" | hex)" = 89504e470d0a1a0a ] || fail invalid "gnuplot wrote something that is not a PNG file"
+    [ "$(tail -c 8 "$part" | hex)" = 49454e44ae426082 ] || fail invalid "the PNG file is truncated (no IEND chunk at its end; is the disk full?)" ;;
+  svg)
+    tail -c 200 "$part" | grep -aq '</svg>' || fail invalid "the SVG file is truncated (no closing </svg>; is the disk full?)" ;;
+  pdf)
+    [ "$(head -c 5 "$part")" = %PDF- ] || fail invalid "gnuplot wrote something that is not a PDF file"
+    tail -c 1024 "$part" | grep -aq '%%EOF' || fail invalid "the PDF file is truncated (no %%EOF; is the disk full?)" ;;
+esac
+m=$(sync "$part" 2>&1) || fail write "fsync failed: ${m##*: }"
+m=$(mv -fT "$part" "$target" 2>&1) || fail write "${m##*: }"
+part=
+sync "${tdir:-.}" 2>/dev/null
+cleanup; report ok ""; exit 0
+]=]
+
+-- Reads the job's length-prefixed field "<name> <len>\n<bytes>".
+local function field(pipe, name)
+  local head = pipe:read("l")
+  local n = head and tonumber(head:match("^" .. name .. " (%d+)$"))
+  if not n then return nil end
+  return n == 0 and "" or pipe:read(n)
+end
+
+-- Runs fn() in a coroutine without a debug hook and returns box.r, its pcall results.
+-- An "interrupted!" raised by the main thread's hook when the coroutine returns is caught
+-- and returned as the second value.
+local function unhooked(fn)
+  local box = {}
+  local co = coroutine.create(function()
+    debug.sethook() -- this thread only: a Ctrl-C hook on the main thread does not reach here
+    box.r = table.pack(pcall(fn))
+  end)
+  local ok, err = pcall(coroutine.resume, co)
+  return box.r, (not ok) and err or nil
+end
+M.unhooked = unhooked
+
+-- M.run(job) runs gnuplot once. job = {
+--   gnuplot, tmpbase, timeout (seconds), target (path, or nil for text), kind ("png"...),
+--   build = function(dir, part) -> script (string), data (array of strings) }
+-- Returns a table {status =, detail =, stderr =, output =, script =, dir =} where status is
+-- "ok", "exit" (detail: gnuplot's exit code), "timeout", "invalid", "write", "tmp", "signal"
+-- (the job got INT/TERM/HUP), or "lost" (the job ended without a report), and
+-- interrupted: the error raised by a Ctrl-C in mflab meanwhile (the job itself ran on).
+function M.run(job)
+  local res = { status = "lost", detail = "", stderr = "", output = "" }
+  local r, interrupted = unhooked(function()
+    local cmd = "sh -c " .. shquote(JOB) .. " mflab-plot " .. shquote(job.tmpbase) .. " " ..
+      shquote(job.target or "-") .. " " .. shquote(job.kind) .. " " ..
+      shquote(fmt("%g", job.timeout)) .. " " .. shquote(job.gnuplot)
+    local pipe = assert(io.popen(cmd, "r"))
+    local head = pipe:read("l")
+    local nd, np = (head or ""):match("^ready (%d+) (%d+)$")
+    if nd then
+      local dir = pipe:read(tonumber(nd))
+      local part = tonumber(np) > 0 and pipe:read(tonumber(np)) or nil
+      res.dir = dir
+      local ok, err = pcall(function()
+        local script, data = job.build(dir, part)
+        res.script = script
+        local f = assert(io.open(dir .. "/data.bin", "wb"))
+        for _, s in ipairs(data) do assert(f:write(s)) end
+        assert(f:close())
+        f = assert(io.open(dir .. "/script.gp", "wb"))
+        assert(f:write(script))
+        assert(f:close())
+        f = assert(io.open(dir .. "/go", "wb"))
+        assert(f:close())
+      end)
+      if not ok then
+        -- tell the job to stop, then wait for it; it removes everything
+        local f = io.open(dir .. "/abort", "wb")
+        if f then f:close() end
+        pipe:read("a")
+        pipe:close()
+        error(err, 0)
+      end
+      res.stderr = field(pipe, "stderr") or ""
+      res.output = field(pipe, "output") or ""
+    elseif head and head:match("^stderr ") then
+      -- failed before it was ready: the report follows without the ready line
+      local n = tonumber(head:match("(%d+)$")) or 0
+      res.stderr = n > 0 and pipe:read(n) or ""
+      res.output = field(pipe, "output") or ""
+    end
+    local st = pipe:read("l")
+    local word, detail = (st or ""):match("^status (%S+) ?(.*)$")
+    if word then res.status, res.detail = word, detail end
+    pipe:read("a")
+    pipe:close()
+  end)
+  res.interrupted = interrupted
+  if r and not r[1] then res.error = r[2] end
+  return res
+end
+
+return M
