@@ -38,7 +38,17 @@
 --                  character per cell, darker for larger values
 --   p:panel(i [, { title, xlabel, ylabel, logx, logy, xrange, yrange, key }])
 --   p:set("raw gnuplot command")       -- escape hatch, also M.raw(p, cmd)
---   p:save(path)  p:show()  p:text([cols, rows])  p:close()
+--   p:save(path [, {timeout}])  p:show()  p:text([cols, rows])  p:close()
+--
+-- Saving: the file is written whole or not at all. gnuplot writes a partial file beside the
+-- target; it is kept only if it is non-empty and well-formed (PNG signature and IEND chunk,
+-- SVG closing tag, PDF %%EOF), then fsync'd and renamed over the target, so a gnuplot that
+-- writes nothing, garbage or a truncated file (a full disk) is an error and leaves the old
+-- file as it was. A gnuplot that has not finished after `timeout` seconds (default
+-- M.timeout = 120) is stopped and the save fails. Ctrl-C, SIGTERM, SIGHUP or even SIGKILL
+-- during a save leave no temporary file, partial file or gnuplot process (see
+-- lua/mflab/plot_proc.lua); a Ctrl-C that comes while the file is being finished says so:
+-- "interrupted! (after mf.plot:save had written 'fig.png' completely)".
 --
 -- Windows: with a display, p:show() opens one gnuplot process per figure and every later
 -- p:show() redraws in the same window without raising it (terminal option noraise), so a
@@ -56,6 +66,7 @@
 -- Module fields that may be changed:
 --   M.gnuplot   = "gnuplot"  the program run (a name looked up on PATH, or a path)
 --   M.tmpdir    = nil        directory for temporary files (default $TMPDIR or /tmp)
+--   M.timeout   = 120        seconds a gnuplot run may take (p:save's option 'timeout')
 --   M.colors    = {...}      the colour cycle
 --   M.interactive_terminals = {"qt", "x11", "wxt"}  tried in order by p:show()
 --   M.display   = nil        a display name; nil: $DISPLAY. Set "" to force text in show()

@@ -48,11 +48,11 @@ cleanup() {
   if [ -n "$dir" ]; then rm -rf "$dir"; dir=; fi
   if [ -n "$watch" ]; then kill "$watch" 2>/dev/null; watch=; fi
 }
-report() { # status word, detail; stderr text and output text in $errtext $outtext
+report() { # (mflab may be gone: no complaint about a closed pipe) status word, detail; stderr text and output text in $errtext $outtext
   printf 'stderr %d\n%s' "${#errtext}" "$errtext"
   printf 'output %d\n%s' "${#outtext}" "$outtext"
   printf 'status %s %s\n' "$1" "$2"
-}
+} 2>/dev/null
 errtext= outtext=
 fail() { cleanup; report "$1" "$2"; exit 0; }
 on_signal() { trap '' INT TERM HUP; cleanup; report signal "$1"; exit 0; }
@@ -113,12 +113,48 @@ sync "${tdir:-.}" 2>/dev/null
 cleanup; report ok ""; exit 0
 ]=]
 
+-- Reading the job's report. A Ctrl-C in mflab interrupts a blocked read (its handler has
+-- no SA_RESTART) and Lua then drops what that read had gathered, so the report is read one
+-- byte per call (one read(2) at most, which either returns data or fails with nothing
+-- gathered) and a read failing with EINTR is retried.
+local EINTR = 4
+local function getc(pipe)
+  while true do
+    local c, _, code = pipe:read(1)
+    if c or code ~= EINTR then return c end
+  end
+end
+
+local function take(pipe, n)
+  local t = {}
+  for i = 1, n do
+    local c = getc(pipe)
+    if not c then break end
+    t[i] = c
+  end
+  return table.concat(t)
+end
+
+local function line(pipe)
+  local t = {}
+  while true do
+    local c = getc(pipe)
+    if not c then return #t > 0 and table.concat(t) or nil end
+    if c == "\n" then return table.concat(t) end
+    t[#t + 1] = c
+  end
+end
+
+local function drain(pipe)
+  while getc(pipe) do end
+end
+
 -- Reads the job's length-prefixed field "<name> <len>\n<bytes>".
 local function field(pipe, name)
-  local head = pipe:read("l")
+  local head = line(pipe)
   local n = head and tonumber(head:match("^" .. name .. " (%d+)$"))
   if not n then return nil end
-  return n == 0 and "" or pipe:read(n)
+  return take(pipe, n)
 end
 
 -- Runs fn() in a coroutine without a debug hook and returns box.r, its pcall results.
@@ -145,15 +181,15 @@ M.unhooked = unhooked
 function M.run(job)
   local res = { status = "lost", detail = "", stderr = "", output = "" }
   local r, interrupted = unhooked(function()
-    local cmd = "sh -c " .. shquote(JOB) .. " mflab-plot " .. shquote(job.tmpbase) .. " " ..
+    local cmd = "exec sh -c " .. shquote(JOB) .. " mflab-plot " .. shquote(job.tmpbase) .. " " ..
       shquote(job.target or "-") .. " " .. shquote(job.kind) .. " " ..
       shquote(fmt("%g", job.timeout)) .. " " .. shquote(job.gnuplot)
     local pipe = assert(io.popen(cmd, "r"))
-    local head = pipe:read("l")
+    local head = line(pipe)
     local nd, np = (head or ""):match("^ready (%d+) (%d+)$")
     if nd then
-      local dir = pipe:read(tonumber(nd))
-      local part = tonumber(np) > 0 and pipe:read(tonumber(np)) or nil
+      local dir = take(pipe, tonumber(nd))
+      local part = tonumber(np) > 0 and take(pipe, tonumber(np)) or nil
       res.dir = dir
       local ok, err = pcall(function()
         local script, data = job.build(dir, part)
@@ -171,7 +207,7 @@ function M.run(job)
         -- tell the job to stop, then wait for it; it removes everything
         local f = io.open(dir .. "/abort", "wb")
         if f then f:close() end
-        pipe:read("a")
+        drain(pipe)
         pipe:close()
         error(err, 0)
       end
@@ -180,13 +216,13 @@ function M.run(job)
     elseif head and head:match("^stderr ") then
       -- failed before it was ready: the report follows without the ready line
       local n = tonumber(head:match("(%d+)$")) or 0
-      res.stderr = n > 0 and pipe:read(n) or ""
+      res.stderr = take(pipe, n)
       res.output = field(pipe, "output") or ""
     end
-    local st = pipe:read("l")
+    local st = line(pipe)
     local word, detail = (st or ""):match("^status (%S+) ?(.*)$")
     if word then res.status, res.detail = word, detail end
-    pipe:read("a")
+    drain(pipe)
     pipe:close()
   end)
   res.interrupted = interrupted
