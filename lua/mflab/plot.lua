@@ -415,7 +415,18 @@ local function series_data(fname, names, args, level)
     n = n or len
     cols[i] = v
   end
-  return pack_columns(fname, names, cols, n, level), n
+  local packed = pack_columns(fname, names, cols, n, level)
+  -- a thinned copy of the points, for placing the key where it hides nothing
+  local step = math.max(1, n // 400)
+  local sample = {}
+  for c = 1, #cols do sample[c] = {} end
+  local i = 1
+  while true do
+    for c = 1, #cols do sample[c][#sample[c] + 1] = cols[c][i] end
+    if i == n then break end
+    i = math.min(n, i + step)
+  end
+  return packed, n, sample
 end
 
 ------------------------------------------------------------------------------
@@ -581,24 +592,24 @@ end
 function Figure:line(x, y, opts)
   check_self(self, "mf.plot:line", 2)
   local o = check_opts("mf.plot:line", opts, LINE_OPTS, 2)
-  local data, n = series_data("mf.plot:line", { "x", "y" }, { x, y }, 2)
-  return add_series(self, { kind = "line", data = data, n = n, ncol = 2, o = o })
+  local data, n, sample = series_data("mf.plot:line", { "x", "y" }, { x, y }, 2)
+  return add_series(self, { kind = "line", data = data, n = n, ncol = 2, o = o, sample = sample })
 end
 
 --- p:points(x, y [, {title, size, color, marker}])
 function Figure:points(x, y, opts)
   check_self(self, "mf.plot:points", 2)
   local o = check_opts("mf.plot:points", opts, POINTS_OPTS, 2)
-  local data, n = series_data("mf.plot:points", { "x", "y" }, { x, y }, 2)
-  return add_series(self, { kind = "points", data = data, n = n, ncol = 2, o = o })
+  local data, n, sample = series_data("mf.plot:points", { "x", "y" }, { x, y }, 2)
+  return add_series(self, { kind = "points", data = data, n = n, ncol = 2, o = o, sample = sample })
 end
 
 --- p:band(x, lo, hi [, {title, color, alpha}])
 function Figure:band(x, lo, hi, opts)
   check_self(self, "mf.plot:band", 2)
   local o = check_opts("mf.plot:band", opts, BAND_OPTS, 2)
-  local data, n = series_data("mf.plot:band", { "x", "lo", "hi" }, { x, lo, hi }, 2)
-  return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o })
+  local data, n, sample = series_data("mf.plot:band", { "x", "lo", "hi" }, { x, lo, hi }, 2)
+  return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o, sample = sample })
 end
 
 --- p:contour(f [, {xrange, yrange, n, levels, logscale, color, width}])
@@ -930,6 +941,206 @@ local function panel_settings(self, i)
   return get
 end
 
+------------------------------------------------------------------------------
+-- reading at a glance: styles, titles, key placement
+------------------------------------------------------------------------------
+
+-- Dash types and point types cycled after the colours: the n-th automatic style of a panel
+-- is colour n mod #colors with dash (or marker) n div #colors, skipping pairs already taken
+-- (by explicit colours or dashes), so no two series of a panel look alike until
+-- #colors x 5 series.
+local DASH_CYCLE = { 1, 2, 3, 4, 5 }
+local MARKER_CYCLE = { 7, 5, 9, 11, 13 }
+
+-- Returns per-series {color =, dash =, marker =} for the lines and points of a panel.
+local function panel_styles(series)
+  local nc, styles, used = #M.colors, {}, {}
+  local function key(s, c, v) return s.kind .. "|" .. c:lower() .. "|" .. tostring(v) end
+  local function shape(s) return s.kind == "line" and s.o.dash or s.o.marker end
+  local cycle = { line = DASH_CYCLE, points = MARKER_CYCLE }
+  for si, s in ipairs(series) do
+    if (s.kind == "line" or s.kind == "points") and s.o.color then
+      local v = shape(s) or cycle[s.kind][1]
+      styles[si] = { color = s.o.color, dash = v, marker = v }
+      used[key(s, s.o.color, v)] = true
+    end
+  end
+  local ci = 0
+  for si, s in ipairs(series) do
+    if (s.kind == "line" or s.kind == "points") and not s.o.color then
+      local cyc, fixed = cycle[s.kind], shape(s)
+      local pick
+      for k = ci, ci + nc * #cyc - 1 do
+        local c = M.colors[k % nc + 1]
+        local v = fixed or cyc[(k // nc) % #cyc + 1]
+        if not used[key(s, c, v)] then pick = { k = k, c = c, v = v }; break end
+      end
+      if not pick then -- every pair taken: plain cycle
+        pick = { k = ci, c = M.colors[ci % nc + 1], v = fixed or cyc[(ci // nc) % #cyc + 1] }
+      end
+      ci = pick.k + 1
+      used[key(s, pick.c, pick.v)] = true
+      styles[si] = { color = pick.c, dash = pick.v, marker = pick.v }
+    end
+  end
+  return styles
+end
+
+-- Text metrics of a terminal: character width, line height, and the canvas size, in one unit.
+local function term_metrics(self, term)
+  local w, h = self.size[1], self.size[2]
+  if term.dumb then return { cw = 1, lh = 1, W = term.cols, H = term.rows } end
+  if term.kind == "pdf" then return { cw = 6.6, lh = 14, W = w * 0.72, H = h * 0.72 } end
+  return { cw = 8, lh = 19, W = w, H = h }
+end
+
+-- Wraps text at spaces to lines of at most `width` characters (existing newlines kept).
+local function wrap(text, width)
+  width = math.max(20, math.floor(width))
+  local out = {}
+  for para in (text .. "\n"):gmatch("(.-)\n") do
+    -- lines of about equal length rather than a full line and a stub
+    local len = utf8.len(para) or #para
+    local nlines = math.ceil(len / width)
+    local w = nlines > 1 and math.min(width, math.ceil(len / nlines) + 6) or width
+    local line = ""
+    for word in para:gmatch("%S+") do
+      if line ~= "" and (utf8.len(line) or #line) + 1 + (utf8.len(word) or #word) > w then
+        out[#out + 1] = line
+        line = word
+      else
+        line = line == "" and word or (line .. " " .. word)
+      end
+    end
+    out[#out + 1] = line
+  end
+  return concat(out, "\n")
+end
+
+-- The panel's plot area in canvas units (an estimate: gnuplot's margins are about 10
+-- characters on the left, 2 on the right, 4 lines below and 2 above).
+local function plot_area(self, m)
+  local pw, ph = m.W / self.layout[2], m.H / self.layout[1]
+  if self.npanels > 1 and self.opts.title then ph = ph - 2 * m.lh / self.layout[1] end
+  return math.max(pw - 12 * m.cw, 4 * m.cw), math.max(ph - 6 * m.lh, 3 * m.lh)
+end
+
+-- Chooses where the key of a panel goes when the figure does not say: the first corner (then
+-- side) whose key box covers no point of the panel's lines, points and bands; outside the plot
+-- when every place inside would hide data. Returns the gnuplot key words.
+-- The key's number of entries and its widest title (characters).
+local function key_extent(pn)
+  local entries, width = 0, 0
+  for _, s in ipairs(pn.series) do
+    if s.o.title and s.kind ~= "heatmap" and s.kind ~= "contour" then
+      for l in (s.o.title .. "\n"):gmatch("(.-)\n") do
+        entries = entries + 1
+        width = math.max(width, utf8.len(l) or #l)
+      end
+    end
+  end
+  return entries, width
+end
+
+local function auto_key(self, pn, get, m)
+  local entries, width = key_extent(pn)
+  if entries == 0 then return "top right" end
+  local aw, ah = plot_area(self, m)
+  local fw = ((width + 7) * m.cw) / aw
+  local fh = ((entries + 0.6) * m.lh) / ah
+  -- the points, in the unit square of the axes
+  local pts = {}
+  local lo, hi = { math.huge, math.huge }, { -math.huge, -math.huge }
+  local logs = { get("logx"), get("logy") }
+  local function tr(v, a)
+    if not isfinite(v) then return nil end
+    if logs[a] then
+      if v <= 0 then return nil end
+      return math.log(v, 10)
+    end
+    return v
+  end
+  local polylines = {}
+  for _, s in ipairs(pn.series) do
+    if s.sample then
+      local xs = s.sample[1]
+      for c = 2, #s.sample do
+        local pl = {}
+        for i = 1, #xs do
+          local x, y = tr(xs[i], 1), tr(s.sample[c][i], 2)
+          pl[i] = (x and y) and { x, y } or false
+          if x and y then
+            if x < lo[1] then lo[1] = x end
+            if x > hi[1] then hi[1] = x end
+            if y < lo[2] then lo[2] = y end
+            if y > hi[2] then hi[2] = y end
+          end
+        end
+        polylines[#polylines + 1] = { pl = pl, line = s.kind ~= "points" }
+      end
+      if s.kind == "band" then -- the filled area between the edges
+        local pl = {}
+        for i = 1, #xs do
+          local x, a, b = tr(xs[i], 1), tr(s.sample[2][i], 2), tr(s.sample[3][i], 2)
+          pl[i] = (x and a and b) and { x, (a + b) / 2 } or false
+        end
+        polylines[#polylines + 1] = { pl = pl, line = true }
+      end
+    end
+  end
+  if lo[1] > hi[1] then return "top right" end
+  for a, ax in ipairs { "x", "y" } do
+    local r = get(ax .. "range")
+    if r then
+      if r[1] ~= "*" then lo[a] = tr(r[1], a) or lo[a] end
+      if r[2] ~= "*" then hi[a] = tr(r[2], a) or hi[a] end
+    end
+    if hi[a] < lo[a] then lo[a], hi[a] = hi[a], lo[a] end
+    if hi[a] == lo[a] then lo[a], hi[a] = lo[a] - 1, hi[a] + 1 end
+  end
+  for _, p in ipairs(polylines) do
+    local prev
+    for _, q in ipairs(p.pl) do
+      if q then
+        local u = (q[1] - lo[1]) / (hi[1] - lo[1])
+        local v = (q[2] - lo[2]) / (hi[2] - lo[2])
+        if prev and p.line then -- points along the segment, so a line through the box counts
+          local nk = math.min(200, math.ceil(math.max(math.abs(u - prev[1]), math.abs(v - prev[2])) / 0.01))
+          for k = 1, nk - 1 do
+            pts[#pts + 1] = { prev[1] + (u - prev[1]) * k / nk, prev[2] + (v - prev[2]) * k / nk }
+          end
+        end
+        pts[#pts + 1] = { u, v }
+        prev = { u, v }
+      else
+        prev = nil
+      end
+    end
+  end
+  local pad = 0.02
+  local places = {
+    { "top right", 1 - fw, 1, 1 - fh, 1 }, { "top left", 0, fw, 1 - fh, 1 },
+    { "bottom right", 1 - fw, 1, 0, fh }, { "bottom left", 0, fw, 0, fh },
+    { "right center", 1 - fw, 1, 0.5 - fh / 2, 0.5 + fh / 2 },
+    { "left center", 0, fw, 0.5 - fh / 2, 0.5 + fh / 2 },
+    { "center top", 0.5 - fw / 2, 0.5 + fw / 2, 1 - fh, 1 },
+    { "center bottom", 0.5 - fw / 2, 0.5 + fw / 2, 0, fh },
+  }
+  if fw < 0.9 and fh < 0.9 then
+    for _, pl in ipairs(places) do
+      local u0, u1, v0, v1 = pl[2] - pad, pl[3] + pad, pl[4] - pad, pl[5] + pad
+      local free = true
+      for _, q in ipairs(pts) do
+        if q[1] >= u0 and q[1] <= u1 and q[2] >= v0 and q[2] <= v1 then free = false; break end
+      end
+      if free then return pl[1] end
+    end
+  end
+  -- nowhere inside: beside the plot if the key is narrow enough, else under it
+  if fw < 0.45 then return "outside right top" end
+  return "below"
+end
+
 -- Builds the gnuplot script. term: {line = "set terminal ...", dumb = bool}.
 -- Returns the script as an array of lines, and the data file contents as an
 -- array of strings.
@@ -981,13 +1192,14 @@ local function build_script(self, term, outpath, datapath)
   end
 
   local multi = self.npanels > 1
+  local m = term_metrics(self, term)
   if multi then
     local t = self.opts.title
+    if t then t = wrap(t, 0.95 * m.W / m.cw) end
     add(fmt("set multiplot layout %d,%d%s", self.layout[1], self.layout[2],
       t and (" title " .. gpquote(t)) or ""))
   end
 
-  local ncolors = #M.colors
   for pi, pn in ipairs(self.panels) do
     local get = panel_settings(self, pi)
     local hasdata = #pn.series > 0
@@ -997,6 +1209,7 @@ local function build_script(self, term, outpath, datapath)
     end
     for _, k in ipairs { "title", "xlabel", "ylabel" } do
       local v = get(k)
+      if v and k == "title" then v = wrap(v, 0.95 * (m.W / self.layout[2]) / m.cw) end
       add(v and ("set " .. k .. " " .. gpquote(v)) or ("unset " .. k))
     end
     for _, ax in ipairs { "x", "y" } do
@@ -1022,14 +1235,34 @@ local function build_script(self, term, outpath, datapath)
       end
       add("set " .. ax .. "range " .. range_str(r))
     end
-    local key = get("key")
-    if key == nil then key = "top right" end
-    add(key and ("set key " .. key .. " noautotitle") or "unset key")
     local logcb, heat = false, nil
     for _, s in ipairs(pn.series) do
       if (s.kind == "contour" or s.kind == "heatmap") and s.o.logscale then logcb = true end
       if s.kind == "heatmap" and not heat then heat = s end
     end
+    local key = get("key")
+    if key == nil then key = auto_key(self, pn, get, m) end
+    local function has(word) return key and (" " .. key .. " "):find(" " .. word .. " ", 1, true) end
+    local inside = key and not (has("outside") or has("below") or has("above") or has("lmargin")
+      or has("rmargin") or has("tmargin") or has("bmargin"))
+    local entries, kw = key_extent(pn)
+    if inside and entries > 0 then
+      local aw = plot_area(self, m)
+      if (kw + 7) * m.cw > 0.95 * aw then
+        key, inside = "below", false -- wider than the plot: under it, where it fits
+      end
+    end
+    if inside and heat and not (has("nobox") or has("noopaque")) then
+      key = key .. " box opaque" -- readable over any colour of the map
+      -- cairo terminals overestimate text width by about a fifth: a box that fits the text
+      if not term.dumb and term.kind ~= "svg" then key = key .. fmt(" width %d", -math.floor(kw / 5)) end
+    end
+    add("set key default") -- settings of the previous panel's key do not carry over
+    add(key and ("set key " .. key .. " noautotitle") or "unset key")
+    -- room on the right for the last x tick label (gnuplot's own margin clips it), unless
+    -- the colour box or a key outside needs that margin
+    local outside = key and (has("outside") or has("rmargin"))
+    add((heat or outside) and "set rmargin -1" or "set rmargin 4")
     add((logcb and "set" or "unset") .. " logscale cb")
     add((heat and not term.dumb) and "set colorbox" or "unset colorbox")
     add((heat and heat.o.title) and ("set cblabel " .. gpquote(heat.o.title)) or "unset cblabel")
@@ -1044,15 +1277,11 @@ local function build_script(self, term, outpath, datapath)
     -- colours: lines and points take the next colour of the cycle; a band
     -- without a colour matches the next line/points series added after it,
     -- else the last one before it
-    local ci, lt = 0, 0
+    local lt = 0
     local colors = {}
     local series = pn.series
-    for si, s in ipairs(series) do
-      if s.kind == "line" or s.kind == "points" then
-        colors[si] = s.o.color or M.colors[ci % ncolors + 1]
-        ci = ci + 1
-      end
-    end
+    local styles = panel_styles(series)
+    for si, st in pairs(styles) do colors[si] = st.color end
     for si, s in ipairs(series) do
       if s.kind == "band" then
         local c = s.o.color
@@ -1123,14 +1352,14 @@ local function build_script(self, term, outpath, datapath)
     for si, s in ipairs(pn.series) do
       if s.kind == "line" then
         lt = lt + 1
-        local dash = s.o.dash or 1
+        local dash = styles[si].dash
         dash = type(dash) == "string" and gpquote(dash) or num(dash)
         clauses[#clauses + 1] = fmt("%s using 1:2 with lines lt %d lw %s lc rgb %s dt %s %s",
           src(s), lt, num(s.o.width or 1.5), gpquote(colors[si]), dash, title(s))
       elseif s.kind == "points" then
         lt = lt + 1
         clauses[#clauses + 1] = fmt("%s using 1:2 with points lt %d pt %d ps %s lc rgb %s %s",
-          src(s), lt, s.o.marker or 7, num(s.o.size or 0.6), gpquote(colors[si]), title(s))
+          src(s), lt, styles[si].marker, num(s.o.size or 0.6), gpquote(colors[si]), title(s))
       end
     end
     add("plot " .. concat(clauses, ", \\\n  "))
@@ -1295,7 +1524,8 @@ local function rethrow(level, ok, ...)
 end
 
 local function dumb_term(cols, rows)
-  return { line = fmt("set terminal dumb size %d,%d nofeed mono", cols, rows), dumb = true }
+  return { line = fmt("set terminal dumb size %d,%d nofeed mono", cols, rows), dumb = true,
+    cols = cols, rows = rows }
 end
 
 local function env_size()
@@ -1319,12 +1549,12 @@ local function terminal_for(self, ext, info, level)
     if not info.terminals.svg then
       error("mf.plot:save: this gnuplot has no svg terminal", level + 1)
     end
-    return { line = fmt("set terminal svg size %d,%d fixed background rgb 'white'", w, h) }
+    return { line = fmt("set terminal svg size %d,%d fixed background rgb 'white'", w, h), kind = "svg" }
   elseif ext == "pdf" then
     if not info.terminals.pdfcairo then
       error("mf.plot:save: this gnuplot has no pdfcairo terminal", level + 1)
     end
-    return { line = fmt("set terminal pdfcairo size %.2fin,%.2fin", w / 100, h / 100) }
+    return { line = fmt("set terminal pdfcairo size %.2fin,%.2fin", w / 100, h / 100), kind = "pdf" }
   elseif ext == "txt" then
     return dumb_term(math.max(20, math.floor(w / 8 + 0.5)), math.max(10, math.floor(h / 20 + 0.5)))
   end
@@ -1365,6 +1595,16 @@ function Figure:save(path, opts)
   local term = terminal_for(self, lext, info, 2)
   rethrow(2, pcall(render, self, term, path, lext, o.timeout, fname))
   return self
+end
+
+--- M._script(p [, ext]) -> the gnuplot script p:save would run for a file of that
+-- extension (default "png"), with placeholder paths. For tests and for debugging a figure.
+function M._script(p, ext)
+  check_self(p, "mf.plot._script", 2)
+  local info = check_drawable(p, "mf.plot._script", 2)
+  local term = terminal_for(p, ext or "png", info, 2)
+  local lines = build_script(p, term, "/dev/null", "/dev/null")
+  return concat(lines, "\n") .. "\n"
 end
 
 --- p:text([cols, rows]) returns the dumb-terminal rendering as a string.

@@ -548,6 +548,92 @@ test("1e6-point line saves (benchmark)", function()
 end)
 
 ------------------------------------------------------------------------------
+-- reading at a glance (issue 18)
+
+-- The (kind, colour, dash or marker) of every line and points clause of a script.
+local function clause_styles(script)
+  local out = {}
+  for clause in script:gmatch("[^\n]+") do
+    local c = clause:match("lc rgb '(#%x+)'")
+    if c and clause:find("with lines", 1, true) then
+      out[#out + 1] = "line " .. c .. " dt " .. (clause:match(" dt (%S+)") or "?")
+    elseif c and clause:find("with points", 1, true) then
+      out[#out + 1] = "points " .. c .. " pt " .. (clause:match(" pt (%S+)") or "?")
+    end
+  end
+  return out
+end
+
+test("more series than colours: every style distinct, first ten unchanged", function()
+  local p = P { title = "styles" }
+  local x = { 1, 2, 3 }
+  for k = 1, 23 do p:line(x, { k, k + 1, k + 2 }, { title = "s" .. k }) end
+  -- (23 automatic lines took every colour with dash 2, so 6 more with dash 2 would have to
+  -- repeat a pair: dot instead)
+  -- explicit dashes, as fig2_left gives them, take part in the same pairing
+  for k = 1, 6 do p:line(x, { -k, k, 0 }, { title = "d" .. k, dash = "dot" }) end
+  for k = 1, 12 do p:points(x, { k, 0, k }, { title = "p" .. k }) end
+  local st = clause_styles(P._script(p))
+  check(#st == 23 + 6 + 12, "found %d styled clauses", #st)
+  local seen = {}
+  for i, v in ipairs(st) do
+    check(not seen[v], "series %d repeats the style of series %s: %s", i, tostring(seen[v]), v)
+    seen[v] = i
+  end
+  for k = 1, 10 do
+    check(st[k] == "line " .. P.colors[k] .. " dt 1", "series %d: %s", k, st[k])
+  end
+  check(st[11] == "line " .. P.colors[1] .. " dt 2", "series 11: %s", st[11])
+  check(st[21] == "line " .. P.colors[1] .. " dt 3", "series 21: %s", st[21])
+end)
+
+test("a long title is wrapped into lines that fit the width", function()
+  local long = ("word "):rep(60) .. "end"
+  local p = P { title = long, size = { 800, 600 } }:line({ 1, 2 }, { 1, 2 })
+  local t = P._script(p):match("set title ([^\n]*)")
+  check(t, "no title")
+  local n = 0
+  for piece in t:gmatch("'([^']*)'") do
+    n = n + 1
+    check(#piece <= 0.95 * 800 / 8, "line of %d characters: %s", #piece, piece)
+  end
+  check(n >= 3, "title in %d lines", n)
+end)
+
+test("default key goes to a corner that hides no data, else outside", function()
+  local x = linspace(0, 1, 50)
+  -- data filling the top right and top left: the key goes to the bottom
+  local p = P {}:line(x, map(x, function(v) return v end), { title = "rising" })
+  local key = P._script(p):match("set key ([^\n]*) noautotitle")
+  check(key == "top left", "key: %s", tostring(key))
+  p = P {}:line(x, map(x, function(v) return 1 - v end), { title = "falling" })
+  key = P._script(p):match("set key ([^\n]*) noautotitle")
+  check(key == "top right", "key: %s", tostring(key))
+  -- noise everywhere: outside
+  local xn = linspace(0, 1, 400)
+  local y = {}
+  for i = 1, #xn do y[i] = (i * i * 0.6180339887) % 1 end
+  p = P {}:line(xn, y, { title = "everywhere" })
+  key = P._script(p):match("set key ([^\n]*) noautotitle")
+  check(key == "outside right top", "key: %s", tostring(key))
+  -- an explicit key is kept, and every panel starts from the default key
+  p = P { key = "bottom left" }:line(xn, y, { title = "kept" })
+  local s = P._script(p)
+  check(s:find("set key default\nset key bottom left noautotitle", 1, true), "explicit key lost")
+end)
+
+test("a key over a heat map is boxed and opaque; the right margin holds the last tick", function()
+  local p = P {}:heatmap(function(x, y) return x * y end, { xrange = { 0, 1 }, yrange = { 0, 1 }, n = 10 })
+  p:line({ 0, 1 }, { 0, 1 }, { title = "diagonal" })
+  local s = P._script(p)
+  check(s:match("set key [^\n]*box opaque"), "heat map key not boxed:\n%s", s)
+  check(s:find("set rmargin -1", 1, true), "heat map panel: the colour box needs gnuplot's margin")
+  s = P._script(P {}:line({ 1, 2 }, { 1, 2 }))
+  check(s:find("set rmargin 4", 1, true), "no right margin for the last x tick")
+  check(not s:match("box opaque"), "plain panel boxed")
+end)
+
+------------------------------------------------------------------------------
 
 P.tmpdir = nil
 os.execute("rm -rf " .. shq(OUT) .. " " .. shq(TMP))
