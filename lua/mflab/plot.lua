@@ -30,6 +30,11 @@
 --   p:line(x, y, { title, width = 1.5, color = <cycle>, dash = "solid" })
 --   p:points(x, y, { title, size = 0.6, color = <cycle>, marker = 7 })
 --   p:band(x, lo, hi, { title, color = <matching line>, alpha = 0.25 })
+--   p:band(r, "x1", { title, color, alpha, k = 1 })   from a result r (mf.run): over r.t,
+--                  r:mean("x1") -/+ k r:std("x1")
+--   p:band(r, "x1", { quantiles = {0.1, 0.9}, ... })  between two quantiles over the seeds
+--                  (r:quantile(name, q) if the result has it, else from r:at(name, j);
+--                  linear interpolation between order statistics, NaNs left out)
 --   p:contour(f, { xrange, yrange, n = 100, levels = 12, logscale = false,
 --                  color = <palette by level>, width = 1 })
 --   p:heatmap(f | {x =, y =, z =} | rows, { xrange, yrange, n = 100, x, y, z,
@@ -267,6 +272,14 @@ function check.dash(v)
   return nil, want
 end
 
+function check.quantiles(v)
+  local want = "{qlo, qhi} with 0 <= qlo < qhi <= 1"
+  if type(v) ~= "table" or #v ~= 2 then return nil, want end
+  local a, b = v[1], v[2]
+  if not (isfinite(a) and isfinite(b) and a >= 0 and a < b and b <= 1) then return nil, want end
+  return { a, b }
+end
+
 function check.levels(v)
   local want = "a positive integer or an array of numbers"
   if type(v) == "table" then
@@ -299,6 +312,8 @@ local PANEL_OPTS = {
 local LINE_OPTS = { title = "string", width = "posnum", color = "color", dash = "dash" }
 local POINTS_OPTS = { title = "string", size = "posnum", color = "color", marker = "marker" }
 local BAND_OPTS = { title = "string", color = "color", alpha = "unit" }
+local BAND_RESULT_OPTS = { title = "string", color = "color", alpha = "unit", k = "posnum",
+  quantiles = "quantiles" }
 local CONTOUR_OPTS = {
   xrange = "range", yrange = "range", n = "gridn", levels = "levels",
   logscale = "boolean", color = "color", width = "posnum",
@@ -604,9 +619,81 @@ function Figure:points(x, y, opts)
   return add_series(self, { kind = "points", data = data, n = n, ncol = 2, o = o, sample = sample })
 end
 
+-- The band of a result's observable: x = r.t, and mean -/+ k std, or two quantiles (from
+-- r:quantile(name, q) when the result has it, else from every seed's value, r:at(name, j),
+-- interpolated linearly between order statistics as numpy's default).
+local function result_band(fname, r, name, o, level)
+  level = level + 1
+  local function get(key)
+    local ok, v = pcall(function() return r[key] end)
+    if ok then return v end
+  end
+  local t = get("t")
+  if arraylen(t) == nil then
+    error(fmt("%s: argument 'r' must be a result with times r.t (from mf.run), got %s", fname,
+      typename(r)), level)
+  end
+  local function call(method, ...)
+    local f = get(method)
+    if type(f) ~= "function" then return nil end
+    local ok, v = pcall(f, r, ...)
+    if not ok then error(fmt("%s: %s", fname, tostring(v):gsub("^[^:]*:%d+: ", "")), level + 1) end
+    return v
+  end
+  local lo, hi = {}, {}
+  if o.quantiles then
+    local qa, qb = o.quantiles[1], o.quantiles[2]
+    local a, b = call("quantile", name, qa), nil
+    if a ~= nil then
+      b = call("quantile", name, qb)
+    else
+      if type(get("at")) ~= "function" then
+        error(fmt("%s: option 'quantiles' needs a result with r:quantile or r:at", fname), level)
+      end
+      a, b = {}, {}
+      local function q(sorted, p)
+        local h = (#sorted - 1) * p + 1
+        local i = math.floor(h)
+        if i >= #sorted then return sorted[#sorted] end
+        return sorted[i] + (h - i) * (sorted[i + 1] - sorted[i])
+      end
+      for j = 1, #t do
+        local v = call("at", name, j)
+        local fin = {}
+        for _, x in ipairs(v) do if x == x then fin[#fin + 1] = x end end
+        table.sort(fin)
+        a[j] = #fin > 0 and q(fin, qa) or 0 / 0
+        b[j] = #fin > 0 and q(fin, qb) or 0 / 0
+      end
+    end
+    lo, hi = a, b
+  else
+    local m, sd = call("mean", name), call("std", name)
+    if m == nil or sd == nil then
+      error(fmt("%s: argument 'r' must be a result with r:mean and r:std", fname), level)
+    end
+    local k = o.k or 1
+    for j = 1, #t do
+      lo[j] = m[j] - k * sd[j]
+      hi[j] = m[j] + k * sd[j]
+    end
+  end
+  return t, lo, hi
+end
+
 --- p:band(x, lo, hi [, {title, color, alpha}])
+--- p:band(r, name [, {title, color, alpha, k = 1, quantiles = {qlo, qhi}}])
 function Figure:band(x, lo, hi, opts)
   check_self(self, "mf.plot:band", 2)
+  if type(lo) == "string" then -- p:band(r, "x1" [, opts]): from a result
+    local o = check_opts("mf.plot:band", hi, BAND_RESULT_OPTS, 2)
+    if opts ~= nil then
+      error("mf.plot:band: p:band(r, name [, opts]) takes 3 arguments, got a 4th", 2)
+    end
+    local t, a, b = result_band("mf.plot:band", x, lo, o, 2)
+    local data, n, sample = series_data("mf.plot:band", { "r.t", "lo", "hi" }, { t, a, b }, 2)
+    return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o, sample = sample })
+  end
   local o = check_opts("mf.plot:band", opts, BAND_OPTS, 2)
   local data, n, sample = series_data("mf.plot:band", { "x", "lo", "hi" }, { x, lo, hi }, 2)
   return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o, sample = sample })

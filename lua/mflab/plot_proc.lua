@@ -38,6 +38,8 @@ M.shquote = shquote
 --   ready <len dir> <len part>\n<dir><part>
 --   stderr <len>\n<bytes>   output <len>\n<bytes>   status <word> <detail>\n
 local JOB = [=[
+# byte counts and od in the C locale; gnuplot in the caller's (its text encoding)
+lcset=${LC_ALL+set} lcold=${LC_ALL-}
 LC_ALL=C; export LC_ALL
 tmpbase=$1 target=$2 kind=$3 limit=$4 gp=$5
 parent=$PPID me=$$ dir= part= pid= watch=
@@ -82,7 +84,8 @@ while [ ! -e "$dir/go" ]; do
   [ -e "$dir/abort" ] && fail abort ""
   sleep 0.01
 done
-timeout -k 2 "$limit" "$gp" "$dir/script.gp" </dev/null >"$dir/stderr.txt" 2>&1 &
+if [ "$lcset" = set ]; then lc="LC_ALL=$lcold"; else lc="-u LC_ALL"; fi
+env $lc timeout -k 2 "$limit" "$gp" "$dir/script.gp" </dev/null >"$dir/stderr.txt" 2>&1 &
 pid=$!
 wait "$pid"; code=$?; pid=
 errtext=$(cat "$dir/stderr.txt" 2>/dev/null)

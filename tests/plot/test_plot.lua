@@ -633,6 +633,77 @@ test("a key over a heat map is boxed and opaque; the right margin holds the last
   check(not s:match("box opaque"), "plain panel boxed")
 end)
 
+-- p:band from a result (issue 18)
+
+-- The (x, lo, hi) triples of a band series, unpacked from its data.
+local function band_rows(p, k)
+  local s = p.panels[1].series[k or 1]
+  local rows, pos = {}, 1
+  for i = 1, s.n do
+    local x, lo, hi
+    x, lo, hi, pos = string.unpack("=ddd", s.data, pos)
+    rows[i] = { x, lo, hi }
+  end
+  return rows
+end
+
+-- A result-like object: 3 records, 5 seeds with values v(j, s) = j * s (s = 1..5).
+local function fake_result(with_quantile)
+  local r = { t = { 0, 10, 20 } }
+  function r:mean(name) assert(name == "x1"); return { 3, 6, 9 } end
+  function r:std(name) assert(name == "x1"); return { 0.5, 1, 2 } end
+  function r:at(name, j) return { j * 1, j * 2, j * 3, j * 4, j * 5 } end
+  if with_quantile then
+    function r:quantile(name, q) return { q, 2 * q, 3 * q } end
+  end
+  return r
+end
+
+test("p:band(r, name): mean -/+ k std over r.t", function()
+  local p = P {}:band(fake_result(), "x1", { title = "+-1 std" })
+  local rows = band_rows(p)
+  local want = { { 0, 2.5, 3.5 }, { 10, 5, 7 }, { 20, 7, 11 } }
+  for i = 1, 3 do
+    for c = 1, 3 do check(rows[i][c] == want[i][c], "row %d col %d: %s", i, c, rows[i][c]) end
+  end
+  rows = band_rows(P {}:band(fake_result(), "x1", { k = 2 }))
+  check(rows[3][2] == 5 and rows[3][3] == 13, "k = 2: %s %s", rows[3][2], rows[3][3])
+end)
+
+test("p:band(r, name, {quantiles}): from seeds (numpy's linear rule) or r:quantile", function()
+  -- seeds' values at record j are j*{1..5}: the 0.1 quantile is j*1.4, the 0.9 one j*4.6
+  local rows = band_rows(P {}:band(fake_result(), "x1", { quantiles = { 0.1, 0.9 } }))
+  for j = 1, 3 do
+    check(math.abs(rows[j][2] - 1.4 * j) < 1e-12 and math.abs(rows[j][3] - 4.6 * j) < 1e-12,
+      "record %d: %s %s", j, rows[j][2], rows[j][3])
+  end
+  rows = band_rows(P {}:band(fake_result(true), "x1", { quantiles = { 0.25, 0.75 } }))
+  check(rows[2][2] == 0.5 and rows[2][3] == 1.5, "r:quantile not used: %s %s", rows[2][2], rows[2][3])
+  must_fail(function() P {}:band(fake_result(), "x1", { quantiles = { 0.9, 0.1 } }) end,
+    { "mf.plot:band", "option 'quantiles'", "qlo < qhi" })
+  must_fail(function() P {}:band({}, "x1") end, { "mf.plot:band", "argument 'r'", "r.t" })
+  must_fail(function() P {}:band(fake_result(), "x1", {}, {}) end, { "mf.plot:band", "3 arguments" })
+end)
+
+if rawget(_G, "mf") and mf.run then
+  test("p:band(r, name) on an mf.run result equals r:mean -/+ r:std bit for bit", function()
+    local r = mf.run { landscape = mf.landscape.valley { a = 1, b = 1 }, optimizer = mf.opt.sgd { lr = 1e-2 },
+      noise = mf.noise.isotropic { sigma = 1 }, x0 = { 1, 0 }, steps = 100, every = 10, seeds = 64, seed = 1,
+      record = { "x1", "x2" } }
+    local rows = band_rows(P {}:band(r, "x2"))
+    local m, sd, t = r:mean("x2"), r:std("x2"), r.t
+    check(#rows == #t, "%d rows for %d records", #rows, #t)
+    for j = 1, #t do
+      check(rows[j][1] == t[j] and rows[j][2] == m[j] - sd[j] and rows[j][3] == m[j] + sd[j], "record %d", j)
+    end
+    -- the median band of 64 seeds from r:at: between the 32nd and 33rd order statistics
+    rows = band_rows(P {}:band(r, "x2", { quantiles = { 0.5, 1 } }))
+    local v = r:at("x2", 5)
+    table.sort(v)
+    check(rows[5][2] == (v[32] + 0.5 * (v[33] - v[32])) and rows[5][3] == v[64], "median %s", rows[5][2])
+  end)
+end
+
 ------------------------------------------------------------------------------
 
 P.tmpdir = nil
