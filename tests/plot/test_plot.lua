@@ -633,6 +633,24 @@ test("a key over a heat map is boxed and opaque; the right margin holds the last
   check(not s:match("box opaque"), "plain panel boxed")
 end)
 
+test("heat maps: a nil cell is named; palettes by name or colours; bad palette", function()
+  local rows = { { lr = 1, mu = 1, T = 3 }, { lr = 2, mu = 1 } }
+  must_fail(function() P {}:heatmap(rows, { x = "lr", y = "mu", z = "T" }) end,
+    { "mf.plot:heatmap", "rows[2].T is missing (nil)", "0/0" })
+  must_fail(function() P {}:heatmap({ { lr = 1, T = 3 } }, { x = "lr", y = "mu", z = "T" }) end,
+    { "rows[1].mu is missing (nil)" })
+  rows[2].T = 0 / 0
+  local p = P {}:heatmap(rows, { x = "lr", y = "mu", z = "T", palette = "gray" })
+  check(P._script(p):find("set palette defined (0 '#000000', 1 '#ffffff')", 1, true), "gray palette")
+  p = P {}:heatmap(rows, { x = "lr", y = "mu", z = "T", palette = { "white", "#ff0000", "black" } })
+  check(P._script(p):find("set palette defined (0 'white', 1 '#ff0000', 2 'black')", 1, true), "palette list")
+  must_fail(function() P {}:heatmap(rows, { x = "lr", y = "mu", z = "T", palette = "jet" }) end,
+    { "mf.plot:heatmap", "option 'palette'", "viridis" })
+  -- every option help advertises for p:heatmap is accepted (help derives from this schema)
+  local s = require("mflab.schema").all["mf.plot:heatmap"]
+  check(s and s.byname.palette, "heat map schema lacks palette")
+end)
+
 -- p:band from a result (issue 18)
 
 -- The (x, lo, hi) triples of a band series, unpacked from its data.
