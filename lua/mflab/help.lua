@@ -359,8 +359,9 @@ M.entries = {
     example = "p:points(r:at('x1', #r), r:at('x2', #r))",
   },
   ["figure:band"] = {
-    sig = "p:band(x, lo, hi [, {title, color, alpha}])", desc = "a shaded band between lo and hi (mean ± std)",
-    example = "p:band(r.t, lo, hi); p:line(r.t, m)",
+    sig = "p:band(x, lo, hi [, {title, color, alpha}]) | p:band(r, name [, {title, color, alpha, k, quantiles}])",
+    desc = "a shaded band between lo and hi; from a result r: mean ± k std over r.t, or between two quantiles over the seeds",
+    example = "p:band(r, 'x1'); p:band(r, 'x1', {quantiles = {0.1, 0.9}}); p:line(r.t, r:mean('x1'))",
   },
   ["figure:contour"] = {
     sig = "p:contour(f [, {xrange, yrange, n, levels, logscale, color, width}])",
@@ -382,7 +383,8 @@ M.entries = {
     example = "p:set('set grid')",
   },
   ["figure:save"] = {
-    sig = "p:save(path)", desc = "writes .png, .svg, .pdf or .txt (size from the figure's size option)",
+    sig = "p:save(path [, {timeout}])",
+    desc = "writes .png, .svg, .pdf or .txt whole or not at all (checked, fsync'd, renamed); gnuplot is stopped after timeout s (mf.plot.timeout, 120)",
     example = "mf.plot{size = {1200, 800}}:line({1, 2}, {3, 4}):save('a.png')",
   },
   ["figure:show"] = {
