@@ -40,10 +40,17 @@ is_png() { # whole PNG: signature and IEND at the end
   [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
     [ "$(tail -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 49454e44ae426082 ]
 }
+procs_of() { # pids whose command line mentions $1 (no procps needed)
+  local f a
+  for f in /proc/[0-9]*/cmdline; do
+    { mapfile -d '' a < "$f"; } 2>/dev/null || continue
+    case " ${a[*]} " in *"$1"*) f=${f#/proc/}; printf '%s ' "${f%/cmdline}" ;; esac
+  done
+}
 leftovers() { # temp folders, partial files, fake gnuplot processes
   local l
   l=$(ls -A "$T/tmp" 2>/dev/null; ls -A "$T/out" | grep '\.part-')
-  l="$l$(pgrep -f "$T/bin/" 2>/dev/null | tr '\n' ' ')"
+  l="$l$(procs_of "$T/bin/")"
   echo "$l"
 }
 settle() { # waits up to 3 s for the job to clean up after mflab died
