@@ -359,6 +359,16 @@ local function build_script(self, term, outpath, datapath)
     end
     if inside and heat and not (has("nobox") or has("noopaque")) then
       key = key .. " box opaque" -- readable over any colour of the map
+      -- a grey ground when a series is drawn in white or near white (a path over a dark map)
+      for _, sr in ipairs(pn.series) do
+        local c = sr.o.title and sr.o.color and sr.o.color:lower()
+        local r, g, b = (c or ""):match("^#(%x%x)(%x%x)(%x%x)")
+        if c == "white" or (r and 0.2126 * tonumber(r, 16) + 0.7152 * tonumber(g, 16)
+            + 0.0722 * tonumber(b, 16) > 0.85 * 255) then
+          key = key .. " fc rgb '#d9d9d9'"
+          break
+        end
+      end
       -- cairo terminals overestimate text width by about a fifth: a box that fits the text
       if not term.dumb and term.kind ~= "svg" then key = key .. fmt(" width %d", -math.floor(kw / 5)) end
     end
