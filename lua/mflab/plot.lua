@@ -117,11 +117,10 @@ local arraylen, pack_columns, series_data, CHUNK, packfmt =
 local function build_script(self, term, outpath, datapath)
   return script.build(M, self, term, outpath, datapath)
 end
-local FIGURE_OPTS, PANEL_OPTS, LINE_OPTS, POINTS_OPTS, BAND_OPTS, BAND_RESULT_OPTS,
-  CONTOUR_OPTS, HEATMAP_OPTS, SAVE_OPTS = opt.schemas.FIGURE_OPTS, opt.schemas.PANEL_OPTS,
-  opt.schemas.LINE_OPTS, opt.schemas.POINTS_OPTS, opt.schemas.BAND_OPTS,
-  opt.schemas.BAND_RESULT_OPTS, opt.schemas.CONTOUR_OPTS, opt.schemas.HEATMAP_OPTS,
-  opt.schemas.SAVE_OPTS
+local FIGURE_OPTS, PANEL_OPTS, LINE_OPTS, POINTS_OPTS, BAND_OPTS, CONTOUR_OPTS, HEATMAP_OPTS,
+  SAVE_OPTS = opt.schemas.FIGURE_OPTS, opt.schemas.PANEL_OPTS, opt.schemas.LINE_OPTS,
+  opt.schemas.POINTS_OPTS, opt.schemas.BAND_OPTS, opt.schemas.CONTOUR_OPTS,
+  opt.schemas.HEATMAP_OPTS, opt.schemas.SAVE_OPTS
 
 ------------------------------------------------------------------------------
 -- gnuplot discovery
@@ -365,7 +364,7 @@ end
 function Figure:band(x, lo, hi, opts)
   check_self(self, "mf.plot:band", 2)
   if type(lo) == "string" then -- p:band(r, "x1" [, opts]): from a result
-    local o = check_opts("mf.plot:band", hi, BAND_RESULT_OPTS, 2)
+    local o = check_opts("mf.plot:band", hi, BAND_OPTS, 2)
     if opts ~= nil then
       error("mf.plot:band: p:band(r, name [, opts]) takes 3 arguments, got a 4th", 2)
     end
@@ -374,6 +373,12 @@ function Figure:band(x, lo, hi, opts)
     return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o, sample = sample })
   end
   local o = check_opts("mf.plot:band", opts, BAND_OPTS, 2)
+  for _, k in ipairs { "k", "quantiles" } do
+    if o[k] ~= nil then
+      error(fmt("mf.plot:band: option '%s' is for a band from a result, p:band(r, name, {%s = ...})",
+        k, k), 2)
+    end
+  end
   local data, n, sample = series_data("mf.plot:band", { "x", "lo", "hi" }, { x, lo, hi }, 2)
   return add_series(self, { kind = "band", data = data, n = n, ncol = 3, o = o, sample = sample })
 end

@@ -190,12 +190,12 @@ for kind, fn in pairs(check) do
   end
 end
 
-local function S(fname, list)
+local function S(fname, doc, list)
   local options = {}
   for i, o in ipairs(list) do
     options[i] = { name = o[1], kind = "plot." .. o[2], doc = o[3] }
   end
-  return schema.new(fname, options)
+  return schema.new(fname, options, doc)
 end
 
 local TITLE = { "title", "string", "a title (newlines allowed; long ones are wrapped)" }
@@ -219,42 +219,41 @@ local function with(list, ...)
 end
 
 M.schemas = {
-  FIGURE_OPTS = S("mf.plot", with(AXES,
+  FIGURE_OPTS = S("mf.plot", "a figure; with a layout, the axis options are defaults for every panel", with(AXES,
     { "size", "size", "{width, height} in pixels (default {800, 600})" },
     { "layout", "layout", "{rows, cols} panels (default {1, 1})" },
     { "enhanced", "boolean", "gnuplot enhanced text (x^2, x_1) in titles and labels" })),
-  PANEL_OPTS = S("mf.plot:panel", AXES),
-  LINE_OPTS = S("mf.plot:line", {
+  PANEL_OPTS = S("mf.plot:panel", "selects a panel and sets its own axis options", AXES),
+  LINE_OPTS = S("mf.plot:line", "a line through the points (x[i], y[i]); NaN breaks it", {
     TITLE, { "width", "posnum", "line width (default 1.5)" },
     { "color", "color", "a colour name or \"#rrggbb\" (default: the next of the cycle)" },
     { "dash", "dash", "\"solid\", \"dash\", \"dot\", \"dashdot\", \"dashdotdot\" or a pattern "
       .. "(default: solid, then the cycle's next dash once the colours are used up)" } }),
-  POINTS_OPTS = S("mf.plot:points", {
+  POINTS_OPTS = S("mf.plot:points", "a marker at every point (x[i], y[i])", {
     TITLE, { "size", "posnum", "point size (default 0.6)" },
     { "color", "color", "a colour name or \"#rrggbb\" (default: the next of the cycle)" },
     { "marker", "marker", "a gnuplot point type 0..100 (default: filled circle, then the cycle)" } }),
-  BAND_OPTS = S("mf.plot:band", {
-    TITLE, { "color", "color", "fill colour (default: that of the matching line)" },
-    { "alpha", "unit", "opacity 0..1 (default 0.25)" } }),
-  BAND_RESULT_OPTS = S("mf.plot:band(r, name)", {
+  BAND_OPTS = S("mf.plot:band", "a shaded band between lo and hi, or from a result r: mean -/+ k std "
+    .. "or two quantiles of an observable over r.t", {
     TITLE, { "color", "color", "fill colour (default: that of the matching line)" },
     { "alpha", "unit", "opacity 0..1 (default 0.25)" },
-    { "k", "posnum", "half-width in standard deviations (default 1)" },
-    { "quantiles", "quantiles", "{qlo, qhi}: a band between two quantiles over the seeds instead" } }),
-  CONTOUR_OPTS = S("mf.plot:contour", {
+    { "k", "posnum", "p:band(r, name) only: half-width in standard deviations (default 1)" },
+    { "quantiles", "quantiles", "p:band(r, name) only: {qlo, qhi}, a band between two "
+      .. "quantiles over the seeds instead" } }),
+  CONTOUR_OPTS = S("mf.plot:contour", "contour lines of f(x, y) sampled on an n x n grid", {
     RANGES[1], RANGES[2], { "n", "gridn", "grid points per side (default 100)" },
     { "levels", "levels", "number of levels (default 12) or an array of values" },
     { "logscale", "boolean", "levels spaced geometrically" },
     { "color", "color", "one colour for every level (default: the palette by level)" },
     { "width", "posnum", "line width (default 1)" } }),
-  HEATMAP_OPTS = S("mf.plot:heatmap", {
+  HEATMAP_OPTS = S("mf.plot:heatmap", "a colour map of f(x, y), of a grid, or of sweep rows", {
     RANGES[1], RANGES[2], { "n", "gridn", "grid points per side for a function (default 100)" },
     { "x", "string", "sweep rows: the field along x" }, { "y", "string", "sweep rows: the field along y" },
     { "z", "string", "sweep rows: the field shown as colour" },
     { "logscale", "boolean", "logarithmic colour scale" },
     { "palette", "palette", "colour map: viridis (default), magma, gray, coolwarm, or colours low to high" },
     { "title", "string", "label of the colour box" } }),
-  SAVE_OPTS = S("mf.plot:save", {
+  SAVE_OPTS = S("mf.plot:save", "writes the figure whole or not at all; the extension picks the format", {
     { "timeout", "posnum", "seconds gnuplot may take (default mf.plot.timeout, 120)" } }),
 }
 

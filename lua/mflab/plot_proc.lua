@@ -109,8 +109,8 @@ case $kind in
     [ "$(head -c 5 "$part")" = %PDF- ] || fail invalid "gnuplot wrote something that is not a PDF file"
     tail -c 1024 "$part" | grep -aq '%%EOF' || fail invalid "the PDF file is truncated (no %%EOF; is the disk full?)" ;;
 esac
-m=$(sync "$part" 2>&1) || fail write "fsync failed: ${m##*: }"
-m=$(mv -fT "$part" "$target" 2>&1) || fail write "${m##*: }"
+m=$(sync -- "$part" 2>&1) || fail write "fsync failed: ${m##*: }"
+m=$(mv -fT -- "$part" "$target" 2>&1) || fail write "${m##*: }"
 part=
 sync "${tdir:-.}" 2>/dev/null
 cleanup; report ok ""; exit 0
