@@ -8,7 +8,7 @@
 --   1. Lua starts the job with io.popen(..., "r"). The job makes a private temporary folder
 --      (mktemp -d) and, for a file, creates the partial file ".<name>.part-<token>" beside the
 --      target (so the final rename is atomic), then reports both paths on its stdout.
---   2. Lua writes the gnuplot script and data into that folder, then the file "go".
+--   2. Lua writes the gnuplot script and data into that folder, then "go" into the job's FIFO.
 --   3. The job runs gnuplot under `timeout` (a hung gnuplot is stopped, TERM then KILL), then
 --      checks the result: non-empty and well-formed (PNG signature and IEND chunk, SVG closing
 --      tag, PDF header and %%EOF), fsyncs it, renames it over the target and fsyncs the folder.
@@ -44,6 +44,7 @@ LC_ALL=C; export LC_ALL
 tmpbase=$1 target=$2 kind=$3 limit=$4 gp=$5
 parent=$PPID me=$$ dir= part= pid= watch=
 trap '' PIPE
+why() { m=; read -r m < "$dir/err"; m=${m##*: }; } # the reason in an error message
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; fi
   if [ -n "$part" ]; then rm -f "$part"; part=; fi
@@ -77,18 +78,22 @@ fi
 if [ "$target" != - ]; then
   case $target in */*) tdir=${target%/*}/ ;; *) tdir= ;; esac
   part=$tdir.${target##*/}.part-${dir##*.}
-  if ! m=$( (set -C; : > "$part") 2>&1 ); then part=; fail write "${m##*: }"; fi
+  set -C
+  # (true, not the special builtin ":", whose redirection error would end the shell)
+  if ! { true > "$part"; } 2>"$dir/err"; then set +C; part=; why; fail write "$m"; fi
+  set +C
 fi
+# Lua says "go" (or "abort") through a FIFO the job holds open for reading and writing, so
+# neither side's open blocks and the job's read wakes at once
+mkfifo "$dir/go" && exec 3<>"$dir/go" || fail tmp "cannot make a FIFO in '$dir'"
 printf 'ready %d %d\n%s%s' "${#dir}" "${#part}" "$dir" "$part" || fail lost ""
-while [ ! -e "$dir/go" ]; do
-  [ -e "$dir/abort" ] && fail abort ""
-  sleep 0.01
-done
+read -r go <&3
+[ "$go" = go ] || fail abort ""
 if [ "$lcset" = set ]; then lc="LC_ALL=$lcold"; else lc="-u LC_ALL"; fi
 env $lc timeout -k 2 "$limit" "$gp" "$dir/script.gp" </dev/null >"$dir/stderr.txt" 2>&1 &
 pid=$!
 wait "$pid"; code=$?; pid=
-errtext=$(cat "$dir/stderr.txt" 2>/dev/null)
+[ -s "$dir/stderr.txt" ] && errtext=$(cat "$dir/stderr.txt")
 if [ "$code" = 124 ] || [ "$code" = 137 ]; then fail timeout "$limit"; fi
 if [ "$code" != 0 ]; then fail exit "$code"; fi
 if [ "$target" = - ]; then
@@ -98,19 +103,19 @@ if [ "$target" = - ]; then
   cleanup; report ok ""; exit 0
 fi
 [ -s "$part" ] || fail invalid "gnuplot exited without writing the file (is the disk full?)"
-hex() { od -An -tx1 | tr -d ' \n'; }
 case $kind in
-  png)
-    [ "$(head -c 8 "$part" | hex)" = 89504e470d0a1a0a ] || fail invalid "gnuplot wrote something that is not a PNG file"
-    [ "$(tail -c 8 "$part" | hex)" = 49454e44ae426082 ] || fail invalid "the PNG file is truncated (no IEND chunk at its end; is the disk full?)" ;;
+  png) # the signature, and the IEND chunk's type and CRC as the last 8 bytes
+    printf '\211PNG\r\n\032\n' | cmp -s -n 8 - "$part" || fail invalid "gnuplot wrote something that is not a PNG file"
+    size=$(wc -c < "$part")
+    printf 'IEND\256B`\202' | cmp -s -n 8 - "$part" 0 $((size - 8)) || fail invalid "the PNG file is truncated (no IEND chunk at its end; is the disk full?)" ;;
   svg)
     tail -c 200 "$part" | grep -aq '</svg>' || fail invalid "the SVG file is truncated (no closing </svg>; is the disk full?)" ;;
   pdf)
     [ "$(head -c 5 "$part")" = %PDF- ] || fail invalid "gnuplot wrote something that is not a PDF file"
     tail -c 1024 "$part" | grep -aq '%%EOF' || fail invalid "the PDF file is truncated (no %%EOF; is the disk full?)" ;;
 esac
-m=$(sync -- "$part" 2>&1) || fail write "fsync failed: ${m##*: }"
-m=$(mv -fT -- "$part" "$target" 2>&1) || fail write "${m##*: }"
+sync -- "$part" 2>"$dir/err" || { why; fail write "fsync failed: $m"; }
+mv -fT -- "$part" "$target" 2>"$dir/err" || { why; fail write "$m"; }
 part=
 sync "${tdir:-.}" 2>/dev/null
 cleanup; report ok ""; exit 0
@@ -203,13 +208,14 @@ function M.run(job)
         f = assert(io.open(dir .. "/script.gp", "wb"))
         assert(f:write(script))
         assert(f:close())
-        f = assert(io.open(dir .. "/go", "wb"))
+        f = assert(io.open(dir .. "/go", "r+b")) -- the job's FIFO: "r+" never blocks
+        assert(f:write("go\n"))
         assert(f:close())
       end)
       if not ok then
         -- tell the job to stop, then wait for it; it removes everything
-        local f = io.open(dir .. "/abort", "wb")
-        if f then f:close() end
+        local f = io.open(dir .. "/go", "r+b")
+        if f then f:write("abort\n"); f:close() end
         drain(pipe)
         pipe:close()
         error(err, 0)
