@@ -126,6 +126,7 @@ static int file_commit(tmpfile_w *w, const char *path, int ok, mf_err *err) {
     int e = 0;
     if (!ok || ferror(w->f)) e = errno ? errno : EIO;
     if (fflush(w->f) != 0 && !e) e = errno;
+    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno; /* durable before renamed */
     if (fclose(w->f) != 0 && !e) e = errno;
     if (!e && rename(w->tmp, path) != 0) e = errno;
     if (e) unlink(w->tmp);

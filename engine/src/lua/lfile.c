@@ -1,0 +1,79 @@
+/* Durable files and host facts for the Lua layer (the sweep journal and result files):
+ * thin wrappers over mflab/file.h. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lbind.h"
+#include "mflab/file.h"
+#include "mflab/run.h"
+
+/* core.file_append(path, text): appended in one write and fsynced */
+static int l_file_append(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    size_t n;
+    const char *s = luaL_checklstring(L, 2, &n);
+    mf_err err;
+    if (mf_file_append_sync(path, s, n, &err)) return mfl_raise(L, "mf.sweep", &err);
+    return 0;
+}
+
+/* core.file_write(path, text): temporary file, fsync, rename */
+static int l_file_write(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    size_t n;
+    const char *s = luaL_checklstring(L, 2, &n);
+    mf_err err;
+    if (mf_file_write_atomic(path, s, n, &err)) return mfl_raise(L, "mf.sweep", &err);
+    return 0;
+}
+
+/* core.file_commit({from, ...}, {to, ...}): fsync every from, then rename each onto its to */
+static int l_file_commit(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 1);
+    if ((size_t)luaL_len(L, 2) != n) return luaL_argerror(L, 2, "as many targets as sources");
+    const char **from = lua_newuserdatauv(L, 2 * (n + 1) * sizeof *from, 0), **to = from + n + 1;
+    for (size_t k = 0; k < n; k++) { /* the strings stay alive in the argument tables */
+        lua_geti(L, 1, (lua_Integer)k + 1);
+        from[k] = luaL_checkstring(L, -1);
+        lua_geti(L, 2, (lua_Integer)k + 1);
+        to[k] = luaL_checkstring(L, -1);
+        lua_pop(L, 2);
+    }
+    mf_err err;
+    if (mf_file_commit(from, to, n, &err)) return mfl_raise(L, "mf.sweep", &err);
+    return 0;
+}
+
+/* core.mkdir(path): mkdir -p */
+static int l_mkdir(lua_State *L) {
+    mf_err err;
+    if (mf_file_mkdir(luaL_checkstring(L, 1), &err)) return mfl_raise(L, "mf.sweep", &err);
+    return 0;
+}
+
+/* core.hostname() */
+static int l_hostname(lua_State *L) {
+    char h[256] = "";
+    if (gethostname(h, sizeof h - 1) != 0) h[0] = '\0';
+    lua_pushstring(L, h);
+    return 1;
+}
+
+/* core.clock(): seconds on the monotonic clock (for rates and wall times) */
+static int l_clock(lua_State *L) {
+    lua_pushnumber(L, mf_clock());
+    return 1;
+}
+
+void mfl_open_file(lua_State *L) {
+    static const luaL_Reg f[] = {{"file_append", l_file_append},
+                                 {"file_write", l_file_write},
+                                 {"file_commit", l_file_commit},
+                                 {"mkdir", l_mkdir},
+                                 {"hostname", l_hostname},
+                                 {"clock", l_clock},
+                                 {NULL, NULL}};
+    luaL_setfuncs(L, f, 0);
+}
