@@ -19,6 +19,7 @@ local mf = {
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
   example = require "mflab.example",
+  sweep = require "mflab.sweep",
   help = require("mflab.help").help,
 }
 
