@@ -820,13 +820,15 @@ local function write_files(S, rows, columns, md)
   local tcsv, tnpz, tjson = join(dir, ".sweep.csv.new"), join(dir, ".sweep.npz.new"), join(dir, ".sweep.json.new")
   local specs, levels = npz_specs(rows, columns)
   if next(levels) then md.levels = levels end
-  local f = assert(io.open(tcsv, "wb"))
-  f:write(csv_text(S, rows, columns))
-  f:close()
+  local function put(p, text)
+    local f, err = io.open(p, "wb")
+    local ok, werr = f and f:write(text)
+    local closed = f and f:close()
+    if not (ok and closed) then fail(fmt("cannot write '%s': %s", p, tostring(err or werr)), 4) end
+  end
+  put(tcsv, csv_text(S, rows, columns))
   core.write_npz(tnpz, specs)
-  f = assert(io.open(tjson, "wb"))
-  f:write(export.json(md), "\n")
-  f:close()
+  put(tjson, export.json(md) .. "\n")
   core.file_commit({ tcsv, tnpz, tjson }, { csv, npz, json })
   return { csv = csv, npz = npz, json = json }
 end
@@ -1040,7 +1042,17 @@ local function sweep(opts)
         lines[#lines + 1] = journal_line(k, keep[k])
       end
     end
-    core.file_write(jpath, table.concat(lines)) -- the torn tail of a killed run goes here
+    -- the torn tail of a killed run goes here; fixed temporary names, so a kill leaves at
+    -- most one of each, and whatever an earlier kill left is removed first
+    for _, name in ipairs(core.listdir(S.out)) do
+      if name:match("^%.sweep%.") then os.remove(join(S.out, name)) end
+    end
+    local tj = join(S.out, ".sweep.journal.new")
+    local f, ferr = io.open(tj, "wb")
+    if not f then fail(fmt("cannot write the journal in '%s': %s", S.out, tostring(ferr)), 2) end
+    f:write(table.concat(lines))
+    f:close()
+    core.file_commit({ tj }, { jpath })
   end
 
   -- progress

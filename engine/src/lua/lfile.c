@@ -1,6 +1,9 @@
 /* Durable files and host facts for the Lua layer (the sweep journal and result files):
  * thin wrappers over mflab/file.h. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lbind.h"
@@ -53,6 +56,22 @@ static int l_mkdir(lua_State *L) {
     return 0;
 }
 
+/* core.listdir(path): the names in a folder (without . and ..), in no particular order */
+static int l_listdir(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    DIR *d = opendir(path);
+    if (!d) return luaL_error(L, "mf.sweep: cannot read folder '%s': %s", path, strerror(errno));
+    lua_newtable(L);
+    lua_Integer n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        lua_pushstring(L, e->d_name);
+        lua_seti(L, -2, ++n);
+    }
+    closedir(d);
+    return 1;
+}
+
 /* core.hostname() */
 static int l_hostname(lua_State *L) {
     char h[256] = "";
@@ -73,6 +92,7 @@ void mfl_open_file(lua_State *L) {
                                  {"file_commit", l_file_commit},
                                  {"mkdir", l_mkdir},
                                  {"hostname", l_hostname},
+                                 {"listdir", l_listdir},
                                  {"clock", l_clock},
                                  {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
