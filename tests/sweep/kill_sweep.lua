@@ -9,7 +9,7 @@ local S = mf.sweep {
   run = function(p)
     if p.lr == 0.1 and p.mu == 0.99 then error("a failing point") end
     local r = mf.run { landscape = L, optimizer = mf.opt.sgd { lr = p.lr, momentum = p.mu },
-      noise = mf.noise.isotropic { sigma = 0.3 }, x0 = { 2, 0.5 }, steps = 3000, every = 1000, seeds = 8,
+      noise = mf.noise.isotropic { sigma = 0.3 }, x0 = { 2, 0.5 }, steps = 6000, every = 2000, seeds = 8,
       seed = p.seed, threads = 1, quiet = true }
     return { loss = r:mean("loss")[#r], x1 = r:mean("x1")[#r] }
   end }
