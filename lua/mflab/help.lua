@@ -23,6 +23,7 @@ M.modules = {
   { "mf.run", "run an ensemble of trajectories; returns a result" },
   { "mf.manifold", "manifold dynamics: the slow flow along the minima (MATH.md §4)" },
   { "mf.plot", "figures through gnuplot: lines, bands, contours, heat maps, panels" },
+  { "mf.experiment", "an experiment file: parameters, command line, output folder (README: Experiments)" },
   { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
   { "mf.help", "this help" },
@@ -192,10 +193,8 @@ M.entries = {
     example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
   },
 
-  ["mf.example.options"] = {
-    sig = "mf.example.options(arg [, name])",
-    desc = "parses a reproduction script's --quick, --out DIR, --seeds N into {quick, out, seeds}",
-    example = "local opts = mf.example.options(arg, 'fig1.lua')",
+  ["mf.experiment"] = {
+    example = "E = mf.experiment{name = 'demo', params = {{name = 'lr', default = 1e-3, kind = 'number', doc = 'learning rate'}}, run = function(p) return {lr = p.lr} end}; return E:main(...)",
   },
 
   -- functions

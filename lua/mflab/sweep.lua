@@ -1012,7 +1012,8 @@ local function sweep(opts)
   local values, from_journal = {}, 0
   local jpath
   if root and S.out then
-    core.mkdir(S.out)
+    local okm, merr = pcall(core.mkdir, S.out)
+    if not okm then fail(tostring(merr):gsub("^mf%.experiment: ", ""), 2) end
     jpath = join(S.out, "sweep.journal")
     local ctx, grid = header_fields(S)
     local saved = read_journal(jpath)

@@ -260,8 +260,8 @@ pid=$!
 if wait_for "$TMP/out" ready; then kill -INT $pid; fi
 wait_exit $pid
 rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
-if [ $rc -eq 1 ] && [[ $err == "mflab: interrupted!"* ]]; then
-  pass "Ctrl-C stops a script: 'interrupted!', exit 1"
+if [ $rc -eq 130 ] && [[ $err == "mflab: interrupted!"* ]]; then
+  pass "Ctrl-C stops a script: 'interrupted!', exit 130"
 else fail "Ctrl-C stops a script" "$(details)"; fi
 
 rm -f "$TMP/fifo"

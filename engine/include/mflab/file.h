@@ -1,5 +1,6 @@
 /* Durable files: what a sweep's journal and result files need so that a crash, a kill or a
- * power cut leaves either the old state or the new one, never a mix. Every function returns
+ * power cut leaves either the old state or the new one, never a mix (mf_write_file and
+ * mf_mkdir_p in mflab/io.h do the single-file cases). Every function returns
  * MF_OK or MF_EIO with a message naming the path. */
 #ifndef MFLAB_FILE_H
 #define MFLAB_FILE_H
@@ -12,15 +13,8 @@
  * bytes are on disk when it returns. A journal line must be one call. */
 int mf_file_append_sync(const char *path, const char *data, size_t n, mf_err *err);
 
-/* Writes n bytes to a temporary file beside path, fsyncs it and renames it over path, then
- * fsyncs the directory: path holds either its old content or all of data. */
-int mf_file_write_atomic(const char *path, const char *data, size_t n, mf_err *err);
-
 /* Fsyncs the files from[0..n-1], renames each onto to[k] in order, then fsyncs their
  * directories: the last step of writing several files that belong together. */
 int mf_file_commit(const char *const *from, const char *const *to, size_t n, mf_err *err);
-
-/* Creates directory path and its missing parents (mkdir -p); an existing directory is fine. */
-int mf_file_mkdir(const char *path, mf_err *err);
 
 #endif

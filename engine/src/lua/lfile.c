@@ -1,5 +1,5 @@
-/* Durable files and host facts for the Lua layer (the sweep journal and result files):
- * thin wrappers over mflab/file.h. */
+/* Durable files for the Lua layer (the sweep journal and result files): thin wrappers over
+ * mflab/file.h. core.write_file, core.mkdir, core.hostname and core.clock are in lexport.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 
 #include "lbind.h"
 #include "mflab/file.h"
-#include "mflab/run.h"
 
 /* core.file_append(path, text): appended in one write and fsynced */
 static int l_file_append(lua_State *L) {
@@ -17,16 +16,6 @@ static int l_file_append(lua_State *L) {
     const char *s = luaL_checklstring(L, 2, &n);
     mf_err err;
     if (mf_file_append_sync(path, s, n, &err)) return mfl_raise(L, "mf.sweep", &err);
-    return 0;
-}
-
-/* core.file_write(path, text): temporary file, fsync, rename */
-static int l_file_write(lua_State *L) {
-    const char *path = luaL_checkstring(L, 1);
-    size_t n;
-    const char *s = luaL_checklstring(L, 2, &n);
-    mf_err err;
-    if (mf_file_write_atomic(path, s, n, &err)) return mfl_raise(L, "mf.sweep", &err);
     return 0;
 }
 
@@ -49,13 +38,6 @@ static int l_file_commit(lua_State *L) {
     return 0;
 }
 
-/* core.mkdir(path): mkdir -p */
-static int l_mkdir(lua_State *L) {
-    mf_err err;
-    if (mf_file_mkdir(luaL_checkstring(L, 1), &err)) return mfl_raise(L, "mf.sweep", &err);
-    return 0;
-}
-
 /* core.listdir(path): the names in a folder (without . and ..), in no particular order */
 static int l_listdir(lua_State *L) {
     const char *path = luaL_checkstring(L, 1);
@@ -72,28 +54,10 @@ static int l_listdir(lua_State *L) {
     return 1;
 }
 
-/* core.hostname() */
-static int l_hostname(lua_State *L) {
-    char h[256] = "";
-    if (gethostname(h, sizeof h - 1) != 0) h[0] = '\0';
-    lua_pushstring(L, h);
-    return 1;
-}
-
-/* core.clock(): seconds on the monotonic clock (for rates and wall times) */
-static int l_clock(lua_State *L) {
-    lua_pushnumber(L, mf_clock());
-    return 1;
-}
-
 void mfl_open_file(lua_State *L) {
     static const luaL_Reg f[] = {{"file_append", l_file_append},
-                                 {"file_write", l_file_write},
                                  {"file_commit", l_file_commit},
-                                 {"mkdir", l_mkdir},
-                                 {"hostname", l_hostname},
                                  {"listdir", l_listdir},
-                                 {"clock", l_clock},
                                  {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }
