@@ -20,6 +20,7 @@ local mf = {
   plot = require "mflab.plot",
   example = require "mflab.example",
   help = require("mflab.help").help,
+  parallel = require "mflab.parallel",
 }
 
 mf.vec = core.vector
