@@ -8,6 +8,8 @@
 #   abort     an error on one rank ends the whole job with the message, without a hang
 #   notbuilt  a build without MPI refuses mpirun / MFLAB_MPI=1 / require_mpi, naming the
 #             Debian packages and the CMake option
+#   sbatch    scripts/slurm/sweep.sbatch run by bash outside Slurm (its mpirun line, on the
+#             local slots) writes the same file as a one-process run, and adds --resume
 #   skip      MPI is not built: say so and exit 77 (ctest reports the test as skipped)
 set -u
 mode=$1 exe=$2 nompi=$3 mpirun=$4 n=${5:-}
@@ -93,6 +95,42 @@ notbuilt)
     "$exe" -e 'assert(mf.parallel.available() and mf.parallel.size() == 1 and mf.parallel.require_mpi())' ||
       fail "available/require_mpi with MPI"
   fi ;;
+sbatch)
+  # a sweep script with the command line the sbatch file passes: --out DIR [--resume]
+  cat >"$tmp/sweep.lua" <<LUA
+local out, resume = nil, false
+local a = { ... }
+for k = 1, #a do
+  if a[k] == "--out" then out = a[k + 1] elseif a[k] == "--resume" then resume = true end
+end
+assert(out, "--out missing")
+if os.getenv("MFLAB_TEST_UNDER_MPIRUN") then
+  assert(os.getenv("OMPI_COMM_WORLD_SIZE") == tostring(mf.parallel.size()), "not started by mpirun")
+end
+arg = { [0] = "$points", out .. "/result.txt" }
+dofile("$points")
+if mf.parallel.is_root() then
+  local f = assert(io.open(out .. "/sweep.journal", "a"))
+  f:write(resume and "resumed\n" or "fresh\n")
+  f:close()
+end
+LUA
+  mkdir -p "$tmp/ref" "$tmp/out"
+  "$exe" "$tmp/sweep.lua" --out "$tmp/ref" || fail "the run without mpirun failed"
+  for pass in fresh resumed; do
+    # what OpenMPI needs here (root, loopback only) goes through the environment, as
+    # mpirun reads its options there too; outside Slurm mpirun uses the local cores
+    env MFLAB="$exe" MFLAB_TEST_UNDER_MPIRUN=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_rmaps_base_oversubscribe=1 \
+      bash "$here/../../scripts/slurm/sweep.sbatch" "$tmp/sweep.lua" "$tmp/out" || fail "sweep.sbatch failed"
+    cmp "$tmp/ref/result.txt" "$tmp/out/result.txt" || fail "sweep.sbatch wrote a different file"
+    ranks=$(ls "$tmp/out" | grep -c '^result.txt.rank')
+    echo "sweep.sbatch ($pass): $ranks ranks on $(nproc) cores"
+    [ "$ranks" -ge 1 ] || fail "no rank finished"
+    rm -f "$tmp/out"/result.txt.rank*
+  done
+  [ "$(cat "$tmp/out/sweep.journal")" = "$(printf 'fresh\nresumed')" ] ||
+    fail "the second submission did not pass --resume" ;;
 *) fail "unknown mode $mode" ;;
 esac
 echo "ok: $mode $n"

@@ -81,9 +81,12 @@ static void print_usage(FILE *out) {
         "                 beside the executable (<exedir>/../share/mflab/lua) always comes first\n"
         "  INPUTRC        readline key bindings (application name \"mflab\")\n"
         "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
+        "  MFLAB_MPI      1: initialize MPI without a launcher (a singleton); under mpirun or\n"
+        "                 srun MPI starts by itself (README: Across machines (MPI))\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
         "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n"
+        "Under MPI, an error on one rank aborts every rank of the job (MPI_Abort).\n"
         "\n"
         "More: man mflab; README.md and MATH.md in the sources.\n",
         out);
