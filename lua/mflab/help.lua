@@ -26,6 +26,7 @@ M.modules = {
   { "mf.experiment", "an experiment file: parameters, command line, output folder (README: Experiments)" },
   { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
+  { "mf.parallel", "one loop over points, spread over MPI ranks under mpirun (README: Across machines)" },
   { "mf.help", "this help" },
 }
 
@@ -79,6 +80,21 @@ M.type_of_metaname = {
 -- Functions and methods that are not schema constructors (and extra math/examples for
 -- constructors). sig, desc, math (optional), example.
 M.entries = {
+  -- mf.parallel (lua/mflab/parallel.lua; README "Across machines (MPI)")
+  ["mf.parallel.map"] = {
+    math = "rank 0 hands out indices as ranks ask (dynamic load balancing) and gathers the values; exact serialization, so the root's array is the same bits for any number of ranks",
+    example = "v = mf.parallel.map{n = 10, run = function(i) return i^2 end}; if mf.parallel.is_root() then print(v[3]) end",
+  },
+  ["mf.parallel.rank"] = { sig = "mf.parallel.rank()", desc = "this process's MPI rank: 0 on the root, and without MPI",
+    example = "print(mf.parallel.rank())" },
+  ["mf.parallel.size"] = { sig = "mf.parallel.size()", desc = "number of MPI ranks (1 without MPI or when not started by mpirun/srun)",
+    example = "print(mf.parallel.size())" },
+  ["mf.parallel.is_root"] = { sig = "mf.parallel.is_root()", desc = "true on rank 0, the rank that writes result files",
+    example = "if mf.parallel.is_root() then print('writing') end" },
+  ["mf.parallel.available"] = { sig = "mf.parallel.available()", desc = "true when this mflab is built with MPI (CMake option MFLAB_WITH_MPI)",
+    example = "print(mf.parallel.available())" },
+  ["mf.parallel.require_mpi"] = { sig = "mf.parallel.require_mpi()", desc = "raises an error naming the Debian packages and the CMake option when mflab is built without MPI",
+    example = "mf.parallel.require_mpi()" },
   -- constructors: the schema gives signature and options; these add the formula and example
   ["mf.landscape.valley"] = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",

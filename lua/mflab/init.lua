@@ -21,6 +21,7 @@ local mf = {
   experiment = require("mflab.experiment").new,
   sweep = require "mflab.sweep",
   help = require("mflab.help").help,
+  parallel = require "mflab.parallel",
 }
 
 mf.vec = core.vector
