@@ -249,6 +249,7 @@ typedef struct run_job {
      * of the next one to fold, so pending buffers stay few */
     pthread_cond_t cond;
     size_t merged, window;
+    int folding; /* a thread is folding (merged and pending under the lock) */
     sbuf **pending;
     uint32_t *hist;    /* per (c, v, j): MF_STATS_BINS + 2 counts (below, bins, above) */
     double *hlo, *hhi; /* histogram ranges */
@@ -423,7 +424,7 @@ static void reset_lane(const run_job *J, size_t c, size_t l, size_t m, double *z
 }
 
 /* Folds the finished statistics block sb into the configurations' statistics (called in block
- * order, under the job's lock). */
+ * order, by one thread at a time: post_block). */
 static void fold_block(run_job *J, const sbuf *sb) {
     const mf_run_config *c = J->cfg;
     const size_t nobs = c->nobs, m = sb->m, nrec = J->nrec, NB = MF_STATS_BINS;
@@ -488,6 +489,7 @@ static void fold_block(run_job *J, const sbuf *sb) {
                         J->hlo[hk] = lo - 0.5 * w, J->hhi[hk] = hi + 0.5 * w, J->hset[hk] = 1;
                     }
                     const double hl = J->hlo[hk], hh = J->hhi[hk];
+                    const double scale = hh > hl ? (double)NB / (hh - hl) : 0.0;
                     uint32_t *cnt = J->hist + hk * (NB + 2);
                     for (size_t i = 0; i < nb; i++) {
                         size_t bin;
@@ -495,10 +497,8 @@ static void fold_block(run_job *J, const sbuf *sb) {
                             bin = 0;
                         else if (x[i] > hh)
                             bin = NB + 1;
-                        else if (hh == hl)
-                            bin = 1;
                         else {
-                            double f = (x[i] - hl) / (hh - hl) * (double)NB;
+                            double f = (x[i] - hl) * scale;
                             bin = f >= (double)NB ? NB : 1 + (size_t)f;
                         }
                         cnt[bin]++;
@@ -514,18 +514,28 @@ out:
     if (segs != sg) free(segs);
 }
 
-/* Hands a finished block to the fold; folds every block that is next in order. */
+/* Hands a finished block to the fold; the thread that finds the next block in order folds it
+ * and every one after it that is ready, outside the lock (one folder at a time), so the fold
+ * runs beside the other threads' stepping. */
 static void post_block(run_job *J, size_t b, sbuf *sb) {
     pthread_mutex_lock(&J->lock);
     J->pending[b] = sb;
+    if (J->folding) {
+        pthread_mutex_unlock(&J->lock);
+        return;
+    }
+    J->folding = 1;
     while (J->merged < J->nblocks && J->pending[J->merged]) {
         sbuf *p = J->pending[J->merged];
+        J->pending[J->merged] = NULL;
+        pthread_mutex_unlock(&J->lock);
         if (p->raw) fold_block(J, p);
         free(p->raw), free(p->dead), free(p);
-        J->pending[J->merged] = NULL;
+        pthread_mutex_lock(&J->lock);
         J->merged++;
+        pthread_cond_broadcast(&J->cond);
     }
-    pthread_cond_broadcast(&J->cond);
+    J->folding = 0;
     pthread_mutex_unlock(&J->lock);
 }
 
@@ -806,7 +816,8 @@ nomem:
 static double hist_quantile(const uint32_t *cnt, double hl, double hh, double mn, double mx,
                             uint64_t n, double p) {
     const size_t NB = MF_STATS_BINS;
-    if (mn == mx) return mn;
+    if (mn == mx || p <= 0.0) return mn;
+    if (p >= 1.0) return mx;
     const double target = p * (double)n;
     double cum = 0.0, x = mx;
     for (size_t b = 0; b < NB + 2; b++) {
