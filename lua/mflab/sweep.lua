@@ -440,7 +440,16 @@ local function run_template_task(S, task)
     M._batched_runs = M._batched_runs + 1
     local ok, rs = pcall(require("mflab").run, o)
     if ok then
-      for k = 1, #confs do finish_one(k, rs[k]) end
+      for k = 1, #confs do
+        local e = rs[k].error -- a configuration that left the reals carries its error
+        if e then
+          -- the message of the configuration run alone, so the metadata does not depend on batching
+          e = tostring(e):gsub("^mf%.run: configuration %d+: ", "mf.run: ")
+          values[confs[k].j] = { out = {}, failed = 1, errors = { e } }
+        else
+          finish_one(k, rs[k])
+        end
+      end
       return values
     end
     local msg = errmsg(rs)

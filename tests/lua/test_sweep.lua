@@ -246,7 +246,14 @@ do
       outputs = function(r, p) return { loss = r:at("loss", #r), x = r:mean("x1")[#r], lr = p.lr } end,
       record = { "x1", "loss" } }
   end
+  local sw = require "mflab.sweep"
+  local nb = sw._batched_runs
   local A = template(path(dir, "tA"), true)
+  if mf.schema.all["mf.run"].byname.configs then
+    H.check(sw._batched_runs == nb + 1, "the six points went into one mf.run{configs = ...}")
+  else
+    print("SKIP: mf.run has no configs in this build: the batched form ran one configuration at a time")
+  end
   local B = template(path(dir, "tB"), false)
   local C = template(path(dir, "tC"), 4)
   H.check(A.metadata.tasks == 1 and B.metadata.tasks == 6 and C.metadata.tasks == 2, "tasks: one batch, six runs, 4 + 2")
@@ -262,6 +269,30 @@ do
   for i = 1, 6 do s = s + fin[i] end
   H.check(A[2].loss_mean == s / 6 and A[2].loss_n == 6 and A[2].x_mean == r:mean("x1")[#r] and A[2].x_n == 1,
     "template: outputs from the point's own mf.run")
+  H.check(A:failures()[1].errors[1] == B:failures()[1].errors[1] and A:failures()[1].errors[1]:match("^mf%.run: non%-finite"),
+    "the same failure message batched and alone: " .. A:failures()[1].errors[1])
+  -- on_nonfinite = "drop": diverged trajectories are NaN at the end, counted per point
+  local function dropped(batch)
+    return mf.sweep { grid = mf.sweep.product { lr = { 0.05, 0.4, 0.6 } }, landscape = L, steps = 400, seeds = 16,
+      optimizer = function(p) return mf.opt.sgd { lr = p.lr } end, noise = function() return mf.noise.isotropic { sigma = 3 } end,
+      x0 = { 1, 0.5 }, on_nonfinite = "drop", batch = batch, quiet = true }
+  end
+  local okd, Da = pcall(dropped, true)
+  if okd then
+    local Db = dropped(false)
+    local same = true
+    for i = 1, 3 do
+      for _, c in ipairs(Da.columns) do
+        local a, b = Da[i][c], Db[i][c]
+        if not (a == b or (a ~= a and b ~= b)) then same = false end
+      end
+    end
+    H.check(same, "drop: batched and alone give the same rows")
+    H.check(Da[1].loss_nonfinite == 0 and Da[3].loss_nonfinite > 0 and Da[3].loss_n + Da[3].loss_nonfinite == 16,
+      "drop: diverged trajectories counted as non-finite: " .. Da[1].loss_nonfinite .. " " .. Da[3].loss_nonfinite .. " " .. Da[2].loss_nonfinite)
+  else
+    print("SKIP: on_nonfinite = 'drop' not in this build: " .. tostring(Da))
+  end
   H.check(A[5].failed == 1 and A[5].error:find("non-finite", 1, true) and A[1].failed == 0,
     "a diverging configuration fails its point only, also inside a batch")
   -- default outputs: each recorded name's final value per trajectory
