@@ -13,4 +13,5 @@ local S = mf.sweep {
       seed = p.seed, threads = 1, quiet = true }
     return { loss = r:mean("loss")[#r], x1 = r:mean("x1")[#r] }
   end }
+if not S then return end -- an MPI worker rank: the root has the results
 print(("done %d points"):format(#S))
