@@ -277,6 +277,7 @@ local sweep_schema = schema.new("mf.sweep", {
   { name = "out", kind = "string", doc = "output folder for sweep.csv, sweep.npz, sweep.json and the journal sweep.journal (default: no files)" },
   { name = "resume", kind = "boolean", default = false, doc = "keep the points finished in out's journal (also a journal of a different grid: its matching points)" },
   { name = "force", kind = "boolean", default = false, doc = "start over in a folder that holds a sweep of different parameters" },
+  { name = "ctx", kind = "table", doc = "an experiment's ctx (inside run(p, ctx)): out, resume and force default to ctx.out, ctx.resume, ctx.force, so --out, --resume and --force of the command line reach the sweep" },
   { name = "quiet", kind = "boolean", default = false, doc = "no progress bar and no failure list on stderr" },
   { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) in points, instead of the bar" },
 }, "runs a grid of parameter points x seeds and collects one result table (CSV, NPZ, JSON metadata, journal for resume)")
@@ -655,6 +656,17 @@ function Sweep:failures()
   return out
 end
 
+local function new_result(rows, columns, params, outputs, md)
+  local result = setmetatable({}, SweepMT)
+  for i, r in ipairs(rows) do result[i] = r end
+  result.rows = rows
+  result.columns, result.params, result.outputs = columns, params, outputs
+  result.metadata = md
+  result._has = {}
+  for _, c in ipairs(columns) do result._has[c] = true end
+  return result
+end
+
 local function cell(v)
   if type(v) == "number" then return num(v) end
   return tostring(v)
@@ -869,6 +881,48 @@ end
 -- mf.sweep
 ------------------------------------------------------------------------------
 
+-- mf.sweep.load(dir): the result table of a sweep saved in folder dir (sweep.csv and
+-- sweep.json), e.g. to redraw its figures without recomputing.
+function M.load(dir)
+  local fname = "mf.sweep.load"
+  if type(dir) ~= "string" or dir == "" then error(fname .. ": argument 'dir' must be a folder name", 2) end
+  local function slurp(name)
+    local f, err = io.open(join(dir, name), "rb")
+    if not f then error(fmt("%s: cannot read '%s': %s", fname, join(dir, name), tostring(err):gsub("^[^:]*: ", "")), 3) end
+    local t = f:read("a")
+    f:close()
+    return t
+  end
+  local md = require("mflab.json").decode(slurp("sweep.json"), join(dir, "sweep.json"))
+  local text = slurp("sweep.csv")
+  local columns, rows = nil, {}
+  for line in text:gmatch("([^\n]*)\n") do
+    local cells = {}
+    for c in (line .. ","):gmatch("([^,]*),") do cells[#cells + 1] = c end
+    if not columns then
+      columns = cells
+    else
+      if #cells ~= #columns then
+        error(fmt("%s: '%s' line %d has %d cells, the header %d", fname, join(dir, "sweep.csv"), #rows + 2, #cells, #columns), 2)
+      end
+      local row = {}
+      for k, c in ipairs(cells) do
+        local v = c == "nan" and NAN or c == "inf" and math.huge or c == "-inf" and -math.huge or tonumber(c)
+        if v == nil then v = c end
+        row[columns[k]] = v
+      end
+      rows[#rows + 1] = row
+    end
+  end
+  if not columns then error(fmt("%s: '%s' is empty", fname, join(dir, "sweep.csv")), 2) end
+  for _, f in ipairs(md.failures or {}) do
+    if rows[f.point] and f.errors and f.errors[1] then rows[f.point].error = f.errors[1] end
+  end
+  md.failures = md.failures or {}
+  local grid = md.grid or {}
+  return new_result(rows, columns, grid.names or {}, md.outputs or {}, md)
+end
+
 local function parallel_module()
   local ok, par = pcall(require, "mflab.parallel")
   if ok then return par end
@@ -914,6 +968,11 @@ end
 
 local function sweep(opts)
   local o = schema.check(sweep_schema, opts)
+  if o.ctx then
+    if opts.out == nil then o.out = o.ctx.out end
+    if opts.resume == nil then o.resume = o.ctx.resume and true or false end
+    if opts.force == nil then o.force = o.ctx.force and true or false end
+  end
   local S = { seed_param = o.seed_param, out = o.out, seed = o.seed, on_nonfinite = o.on_nonfinite,
     threads = o.threads, batch = o.batch, outputs = o.outputs }
   S.grid = as_grid(o.grid)
@@ -1176,13 +1235,7 @@ local function sweep(opts)
     local okd, d = pcall(S.experiment.defaults, S.experiment)
     if okd then md.defaults = d end
   end
-  local result = setmetatable({}, SweepMT)
-  for i, r in ipairs(rows) do result[i] = r end
-  result.rows = rows
-  result.columns, result.params, result.outputs = columns, S.grid.names, onames
-  result.metadata = md
-  result._has = {}
-  for _, c in ipairs(columns) do result._has[c] = true end
+  local result = new_result(rows, columns, S.grid.names, onames, md)
   if S.out then result.files = write_files(S, rows, columns, md) end
   if #failures > 0 and not o.quiet then
     io.stderr:write(fmt("mf.sweep: %d of %d points failed:\n", #failures, #rows))

@@ -192,6 +192,23 @@ do
   table.sort(entries)
   H.check(table.concat(entries, " ") == "sweep.csv sweep.journal sweep.json sweep.npz", "no temporary files left: " .. table.concat(entries, " "))
 
+  -- mf.sweep.load: the same rows from the files
+  local back = mf.sweep.load(d)
+  local same = #back == #S and table.concat(back.columns, ",") == table.concat(S.columns, ",")
+  for i = 1, #S do
+    for _, c in ipairs(S.columns) do
+      local a, b = back[i][c], S[i][c]
+      if not (a == b or (a ~= a and b ~= b)) then same = false end
+    end
+  end
+  H.check(same and back[6].error:find("boom", 1, true) and back.metadata.made_by == "mf.sweep"
+    and table.concat(back.params, ",") == "lr,mu", "mf.sweep.load reads back the same rows, errors and metadata")
+  H.raises({ "mf.sweep.load", "cannot read" }, function() mf.sweep.load(path(dir, "nowhere")) end)
+  -- an experiment's ctx gives out, resume and force
+  calls = 0
+  sweep_in(nil, { out = nil, ctx = { out = d, resume = true } })
+  H.check(calls == 0, "ctx.out and ctx.resume reach the sweep: nothing recomputed")
+
   -- resume after a kill: a journal cut at an arbitrary byte inside a line
   local full_csv, full_npz = H.read(path(d, "sweep.csv")), H.read(path(d, "sweep.npz"))
   local d2 = path(dir, "resumed")
