@@ -6,3 +6,6 @@ if(MFLAB_WITH_MPI)
   add_test(NAME sweep.mpi COMMAND bash ${CMAKE_SOURCE_DIR}/tests/sweep/test_sweep_mpi.sh ${MFLAB_EXE} ${MPIEXEC_EXECUTABLE})
   set_tests_properties(sweep.mpi PROPERTIES LABELS "sweep;mpi" TIMEOUT 300)
 endif()
+# The 36-point example: files, heat map, --replot, --resume, another grid refused.
+add_test(NAME sweep.example COMMAND bash ${CMAKE_SOURCE_DIR}/tests/sweep/test_example.sh ${MFLAB_EXE})
+set_tests_properties(sweep.example PROPERTIES LABELS "sweep" TIMEOUT 300)
