@@ -63,7 +63,8 @@ echo "kills that landed inside a sweep: $landed, of which with some points journ
 [ $landed -ge 6 ] || fail "too few kills landed inside a sweep ($landed)"
 [ $mid -ge 4 ] || fail "too few kills landed between journaled points ($mid)"
 
-python3 - "$work/ref" <<'PY' || fail "Python could not read the files back"
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+"$py" - "$work/ref" <<'PY' || fail "Python could not read the files back"
 import csv, json, struct, sys, zipfile
 d = sys.argv[1]
 rows = list(csv.DictReader(open(d + "/sweep.csv")))
