@@ -30,9 +30,15 @@ local function as_integer(v)
   return nil
 end
 
+-- a number as people write it: the shortest form that reads back to the same value (0.5, 16)
+local function num(v)
+  if math.type(v) == "integer" then return fmt("%d", v) end
+  return (json.number(v):gsub("%.0$", ""))
+end
+
 local function show(v)
   if type(v) == "string" then return fmt("%q", v) end
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = show(v[i]) end
@@ -43,7 +49,7 @@ end
 
 -- Command-line form of a value (what `key=value` would take).
 local function cli_value(v)
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = cli_value(v[i]) end
@@ -103,7 +109,9 @@ local function split_list(name, s, elem)
     for i = 0, k - 1 do
       local f = k == 1 and 0 or i / (k - 1)
       local v
-      if how == "lin" then v = x + (y - x) * f else v = math.exp(math.log(x) + (math.log(y) - math.log(x)) * f) end
+      if how == "lin" then v = x + (y - x) * f else v = x * (y / x) ^ f end
+      -- 15 significant digits: lin:0:1:11 gives 0.3, log:1e-3:1e-1:3 gives 0.01, as written
+      v = tonumber(fmt("%.15g", v))
       if i == 0 then v = x elseif i == k - 1 then v = y end -- the ends exactly as written
       if elem == "integer" then
         local r = math.floor(v + 0.5)
@@ -112,7 +120,7 @@ local function split_list(name, s, elem)
         end
         v = math.tointeger(r)
       end
-      out[#out + 1] = json.number(v)
+      out[#out + 1] = fmt("%.17g", v)
     end
     return out
   end
@@ -485,6 +493,7 @@ function Experiment:run_in(out, p, flags)
     meta.state = msg:find("interrupted", 1, true) and "interrupted" or "error"
     meta.error = msg:match("^[^\n]*")
     meta.end_time, meta.wall_seconds = now(), core.clock() - t0
+    if next(ctx.meta) == nil then meta.extra = nil end
     pcall(write_json, meta_path, meta, "metadata", self.name)
   end })
 
