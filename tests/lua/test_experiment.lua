@@ -117,6 +117,24 @@ H.raises({ "holds results of other parameters: lr = 0.5 there, 0.001 here; steps
 H.check(runs == 1, "a refused run does not run")
 H.check(E:cli({ "--help" }) == nil and runs == 1, "--help returns nothing and runs nothing")
 
+-- whole files and folders (core.write_file: temporary name, fsync, rename; core.mkdir: -p)
+local core = require "mflab.core"
+local base = H.tmpdir()
+core.write_file(base .. "/f.txt", "abc\0def")
+H.check(H.read(base .. "/f.txt") == "abc\0def", "write_file writes the bytes exactly")
+core.write_file(base .. "/f.txt", "x")
+H.check(H.read(base .. "/f.txt") == "x", "write_file replaces a file whole")
+local leftovers = io.popen("ls '" .. base .. "'"):read("a")
+H.check(leftovers == "f.txt\n", "no temporary file left: " .. leftovers)
+H.raises({ "mf.experiment: cannot write '" .. base .. "/no/such/f.txt'" }, core.write_file, base .. "/no/such/f.txt", "x")
+core.mkdir(base .. "/p/q/r")
+core.mkdir(base .. "/p/q/r/") -- existing: fine
+H.check(io.open(base .. "/p/q/r/.", "r") ~= nil, "mkdir creates the parents")
+H.raises({ "cannot create folder '" .. base .. "/f.txt': a file of that name is in the way" }, core.mkdir, base .. "/f.txt/sub")
+H.raises({ "unknown argument 'oops'" }, E.cli, E, { "oops" })
+H.raises({ "--out needs a folder name" }, E.cli, E, { "--out" })
+os.execute("rm -rf '" .. base .. "'")
+
 -- help ---------------------------------------------------------------------------------------
 local text = require("mflab.help").text(mf.experiment)
 for _, want in ipairs { "mf.experiment{", "params", "quick", "run", "plot", "report", "E:main", "example:" } do
