@@ -416,6 +416,34 @@ local function seeds_of(self, p)
   return out
 end
 
+local function is_numbers(v)
+  if type(v) == "userdata" and getmetatable(v) and getmetatable(v).__name == "mflab.vector" then return true end
+  if type(v) ~= "table" or #v == 0 then return false end
+  for i = 1, #v do if type(v[i]) ~= "number" then return false end end
+  return true
+end
+
+-- Results with a series t (numbers) get NAME.csv: t, then every other top-level array of numbers
+-- of the same length, by name; numbers with 17 digits. false when there is no such t.
+local function write_series(results, path, name, p)
+  local t = results.t
+  if not is_numbers(t) then return false end
+  local keys = {}
+  for k, v in pairs(results) do
+    if type(k) == "string" and k ~= "t" and is_numbers(v) and #v == #t then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  local lines = { "# mflab " .. core.version .. "; " .. name .. "; " .. json.encode(p):gsub("%s+", " "), "t," .. table.concat(keys, ",") }
+  for j = 1, #t do
+    local row = { t[j] }
+    for k, key in ipairs(keys) do row[k + 1] = results[key][j] end
+    for k = 1, #row do row[k] = math.type(row[k]) == "integer" and fmt("%d", row[k]) or fmt("%.17g", row[k]) end
+    lines[#lines + 1] = table.concat(row, ",")
+  end
+  core.write_file(path, table.concat(lines, "\n") .. "\n")
+  return true
+end
+
 local function new_ctx(self, out, flags)
   local ctx = { out = out, quick = flags.quick, resume = flags.resume, force = flags.force, name = self.name,
                 experiment = self, meta = {}, files = {} }
@@ -500,6 +528,7 @@ function Experiment:run_in(out, p, flags)
   local results = self:run(p, ctx)
   write_json(results_path, results, "results", self.name)
   meta.results = self.name .. ".results.json"
+  if write_series(results, base .. ".csv", self.name, p) then meta.series = self.name .. ".csv" end
   meta.wall_seconds = core.clock() - t0
   if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
   if self.report_fn then self.report_fn(results, copy(p), ctx) end
@@ -594,6 +623,25 @@ function Experiment:cli(args, script)
     local p = self:resolve(over, flags.quick)
     rows[#rows + 1] = { params = p, out = sub, results = (self:run_in(sub, p, f)) }
   end
+  -- a table of the points: the listed parameters, then every top-level number of the results
+  local outs, seen = {}, {}
+  for _, row in ipairs(rows) do
+    for k, v in pairs(row.results) do
+      if type(k) == "string" and type(v) == "number" and not seen[k] and not sweep[k] then seen[k] = true; outs[#outs + 1] = k end
+    end
+  end
+  table.sort(outs)
+  local lines = { "# mflab " .. core.version .. "; " .. self.name .. "; " .. flags.command, table.concat(order, ",") .. (#outs > 0 and "," or "") .. table.concat(outs, ",") }
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for _, name in ipairs(order) do cells[#cells + 1] = cli_value(row.params[name]) end
+    for _, k in ipairs(outs) do
+      local v = row.results[k]
+      cells[#cells + 1] = v == nil and "nan" or (math.type(v) == "integer" and fmt("%d", v) or fmt("%.17g", v))
+    end
+    lines[#lines + 1] = table.concat(cells, ",")
+  end
+  core.write_file(out .. "/" .. self.name .. ".points.csv", table.concat(lines, "\n") .. "\n")
   return rows
 end
 

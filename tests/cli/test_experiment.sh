@@ -12,7 +12,7 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 fi
 EXE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mflab-exp.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 export HOME="$TMP/home"
 mkdir -p "$HOME"
 unset MFLAB_PATH LUA_PATH LUA_PATH_5_4 LUA_INIT LUA_INIT_5_4
@@ -190,8 +190,9 @@ else fail "integer range" "$(details)"; fi
 n0=$(count)
 run "$EXE" "$D" lr=1,2 steps=lin:10:30:3 --out sw
 if [ $rc -eq 0 ] && [ "$(count)" = $((n0 + 6)) ] && [ "$(json 'sw/lr=2,steps=30/demo.results.json' 'v.x')" = 60 ] &&
-  [ "$(json 'sw/lr=1,steps=10/demo.meta.json' 'v.params.steps')" = 10 ]; then
-  pass "lists and ranges of one-value parameters: every combination in its own subfolder"
+  [ "$(json 'sw/lr=1,steps=10/demo.meta.json' 'v.params.steps')" = 10 ] &&
+  [ "$(sed -n '2,4p;8p' sw/demo.points.csv)" = $'lr,steps,third,x\n1,10,0.33333333333333331,10\n1,20,0.33333333333333331,20\n2,30,0.33333333333333331,60' ]; then
+  pass "lists and ranges of one-value parameters: every combination in its own subfolder, a table of the points"
 else fail "sweep" "$(details)" "$(ls sw 2>&1)"; fi
 
 # ---- require from the script's folder and from MFLAB_PATH -------------------------------

@@ -117,6 +117,16 @@ H.raises({ "holds results of other parameters: lr = 0.5 there, 0.001 here; steps
 H.check(runs == 1, "a refused run does not run")
 H.check(E:cli({ "--help" }) == nil and runs == 1, "--help returns nothing and runs nothing")
 
+-- a series t in the results: NAME.csv beside the JSON
+local S = mf.experiment { name = "s", run = function() return { t = { 0, 10, 20 }, x = { 1.5, 2, 1 / 3 }, short = { 1 }, n = 3 } end }
+local sdir = H.tmpdir()
+S:cli({ "--out", sdir })
+local csv = H.read(sdir .. "/s.csv") or ""
+H.check(csv:match("^# mflab [^\n]*\nt,x\n0,1.5\n10,2\n20,0.33333333333333331\n$") ~= nil, "series CSV: " .. csv)
+H.check(json.decode(H.read(sdir .. "/s.meta.json")).series == "s.csv", "the metadata names the series CSV")
+H.check(require("mflab.help").text(S):find("usage: mflab s.lua", 1, true), "help(E) prints the experiment's --help")
+os.execute("rm -rf '" .. sdir .. "'")
+
 -- whole files and folders (core.write_file: temporary name, fsync, rename; core.mkdir: -p)
 local core = require "mflab.core"
 local base = H.tmpdir()
