@@ -30,9 +30,15 @@ local function as_integer(v)
   return nil
 end
 
+-- a number as people write it: the shortest form that reads back to the same value (0.5, 16)
+local function num(v)
+  if math.type(v) == "integer" then return fmt("%d", v) end
+  return (json.number(v):gsub("%.0$", ""))
+end
+
 local function show(v)
   if type(v) == "string" then return fmt("%q", v) end
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = show(v[i]) end
@@ -43,7 +49,7 @@ end
 
 -- Command-line form of a value (what `key=value` would take).
 local function cli_value(v)
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = cli_value(v[i]) end
@@ -103,7 +109,9 @@ local function split_list(name, s, elem)
     for i = 0, k - 1 do
       local f = k == 1 and 0 or i / (k - 1)
       local v
-      if how == "lin" then v = x + (y - x) * f else v = math.exp(math.log(x) + (math.log(y) - math.log(x)) * f) end
+      if how == "lin" then v = x + (y - x) * f else v = x * (y / x) ^ f end
+      -- 15 significant digits: lin:0:1:11 gives 0.3, log:1e-3:1e-1:3 gives 0.01, as written
+      v = tonumber(fmt("%.15g", v))
       if i == 0 then v = x elseif i == k - 1 then v = y end -- the ends exactly as written
       if elem == "integer" then
         local r = math.floor(v + 0.5)
@@ -112,7 +120,7 @@ local function split_list(name, s, elem)
         end
         v = math.tointeger(r)
       end
-      out[#out + 1] = json.number(v)
+      out[#out + 1] = fmt("%.17g", v)
     end
     return out
   end
@@ -408,6 +416,34 @@ local function seeds_of(self, p)
   return out
 end
 
+local function is_numbers(v)
+  if type(v) == "userdata" and getmetatable(v) and getmetatable(v).__name == "mflab.vector" then return true end
+  if type(v) ~= "table" or #v == 0 then return false end
+  for i = 1, #v do if type(v[i]) ~= "number" then return false end end
+  return true
+end
+
+-- Results with a series t (numbers) get NAME.csv: t, then every other top-level array of numbers
+-- of the same length, by name; numbers with 17 digits. false when there is no such t.
+local function write_series(results, path, name, p)
+  local t = results.t
+  if not is_numbers(t) then return false end
+  local keys = {}
+  for k, v in pairs(results) do
+    if type(k) == "string" and k ~= "t" and is_numbers(v) and #v == #t then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  local lines = { "# mflab " .. core.version .. "; " .. name .. "; " .. json.encode(p):gsub("%s+", " "), "t," .. table.concat(keys, ",") }
+  for j = 1, #t do
+    local row = { t[j] }
+    for k, key in ipairs(keys) do row[k + 1] = results[key][j] end
+    for k = 1, #row do row[k] = math.type(row[k]) == "integer" and fmt("%d", row[k]) or fmt("%.17g", row[k]) end
+    lines[#lines + 1] = table.concat(row, ",")
+  end
+  core.write_file(path, table.concat(lines, "\n") .. "\n")
+  return true
+end
+
 local function new_ctx(self, out, flags)
   local ctx = { out = out, quick = flags.quick, resume = flags.resume, force = flags.force, name = self.name,
                 experiment = self, meta = {}, files = {} }
@@ -485,12 +521,14 @@ function Experiment:run_in(out, p, flags)
     meta.state = msg:find("interrupted", 1, true) and "interrupted" or "error"
     meta.error = msg:match("^[^\n]*")
     meta.end_time, meta.wall_seconds = now(), core.clock() - t0
+    if next(ctx.meta) == nil then meta.extra = nil end
     pcall(write_json, meta_path, meta, "metadata", self.name)
   end })
 
   local results = self:run(p, ctx)
   write_json(results_path, results, "results", self.name)
   meta.results = self.name .. ".results.json"
+  if write_series(results, base .. ".csv", self.name, p) then meta.series = self.name .. ".csv" end
   meta.wall_seconds = core.clock() - t0
   if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
   if self.report_fn then self.report_fn(results, copy(p), ctx) end
@@ -585,6 +623,25 @@ function Experiment:cli(args, script)
     local p = self:resolve(over, flags.quick)
     rows[#rows + 1] = { params = p, out = sub, results = (self:run_in(sub, p, f)) }
   end
+  -- a table of the points: the listed parameters, then every top-level number of the results
+  local outs, seen = {}, {}
+  for _, row in ipairs(rows) do
+    for k, v in pairs(row.results) do
+      if type(k) == "string" and type(v) == "number" and not seen[k] and not sweep[k] then seen[k] = true; outs[#outs + 1] = k end
+    end
+  end
+  table.sort(outs)
+  local lines = { "# mflab " .. core.version .. "; " .. self.name .. "; " .. flags.command, table.concat(order, ",") .. (#outs > 0 and "," or "") .. table.concat(outs, ",") }
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for _, name in ipairs(order) do cells[#cells + 1] = cli_value(row.params[name]) end
+    for _, k in ipairs(outs) do
+      local v = row.results[k]
+      cells[#cells + 1] = v == nil and "nan" or (math.type(v) == "integer" and fmt("%d", v) or fmt("%.17g", v))
+    end
+    lines[#lines + 1] = table.concat(cells, ",")
+  end
+  core.write_file(out .. "/" .. self.name .. ".points.csv", table.concat(lines, "\n") .. "\n")
   return rows
 end
 
