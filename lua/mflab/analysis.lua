@@ -88,23 +88,67 @@ end
 -- Fits -----------------------------------------------------------------------------------
 M.fit = {}
 
--- mf.fit.exp_timescale(t, y): y = a exp(-t/T) by a log-linear fit
-function M.fit.exp_timescale(t, y)
-  local p, se, rss = core.fit("exp_timescale", t, y)
-  return { T = p[1], se_T = se[1], a = p[2], se_a = se[2], rate = p[3], se_rate = se[3], rss = rss, n = #t }
+local function is_finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+local fit_schema = schema.new("mf.fit", {
+  { name = "from", kind = "number", doc = "use only points with x >= from (a window; default: all)" },
+  { name = "to", kind = "number", doc = "use only points with x <= to (default: all)" },
+}, "options of the fit helpers")
+
+-- The points a fit uses: x[i], y[i] for i = 1..#x inside the window, skipping missing (nil)
+-- or non-finite values, which a sweep leaves where a point failed or diverged. Returns the
+-- kept x, y and the number skipped.
+local function fit_points(fname, x, y, opts)
+  for _, a in ipairs { { "x", x }, { "y", y } } do
+    local t = type(a[2]) == "table" and "table" or udname(a[2])
+    if t ~= "table" and t ~= "mflab.vector" then
+      error(("%s: argument '%s' must be a table of numbers or a vector, got %s"):format(fname, a[1], t or type(a[2])), 3)
+    end
+  end
+  local o = check(fit_schema, opts)
+  -- y may hold nil for missing points, so #y may stop early; lengths differ only when y has
+  -- nothing at the end of x's range either
+  if #y > #x or (#y < #x and y[#x] == nil) then
+    error(("%s: x and y have different lengths (%d and %d)"):format(fname, #x, #y), 3)
+  end
+  local xs, ys, skipped = {}, {}, 0
+  for i = 1, #x do
+    local xi, yi = x[i], y[i]
+    if not (is_finite(xi) and is_finite(yi)) then
+      skipped = skipped + 1
+    elseif (o.from == nil or xi >= o.from) and (o.to == nil or xi <= o.to) then
+      xs[#xs + 1], ys[#ys + 1] = xi, yi
+    end
+  end
+  return xs, ys, skipped
 end
 
--- mf.fit.powerlaw(x, y): y = c x^exponent by a log-log fit
-function M.fit.powerlaw(x, y)
-  local p, se, rss = core.fit("powerlaw", x, y)
-  return { exponent = p[1], se_exponent = se[1], c = p[2], se_c = se[2], rss = rss, n = #x }
+local function fit_note(r)
+  if r.skipped > 0 then r.note = ("%d of %d points skipped (missing or not finite)"):format(r.skipped, r.n + r.skipped) end
+  return r
 end
 
--- mf.fit.vee(x, y): Flatter-faster eq. (14), y = a_max + a1 (x - x*) left of x*, a2 (x - x*) right
-function M.fit.vee(x, y)
-  local p, se, rss = core.fit("vee", x, y)
-  return { x_opt = p[1], se_x_opt = se[1], a_max = p[2], se_a_max = se[2], a1 = p[3], se_a1 = se[3],
-           a2 = p[4], se_a2 = se[4], rss = rss, n = #x }
+-- mf.fit.exp_timescale(t, y [, {from =, to =}]): y = a exp(-t/T) by a log-linear fit over the
+-- window from <= t <= to
+function M.fit.exp_timescale(t, y, opts)
+  local x, v, skipped = fit_points("mf.fit.exp_timescale", t, y, opts)
+  local p, se, rss = core.fit("exp_timescale", x, v)
+  return fit_note { T = p[1], se_T = se[1], a = p[2], se_a = se[2], rate = p[3], se_rate = se[3], rss = rss, n = #x, skipped = skipped }
+end
+
+-- mf.fit.powerlaw(x, y [, {from =, to =}]): y = c x^exponent by a log-log fit
+function M.fit.powerlaw(x, y, opts)
+  local xs, ys, skipped = fit_points("mf.fit.powerlaw", x, y, opts)
+  local p, se, rss = core.fit("powerlaw", xs, ys)
+  return fit_note { exponent = p[1], se_exponent = se[1], c = p[2], se_c = se[2], rss = rss, n = #xs, skipped = skipped }
+end
+
+-- mf.fit.vee(x, y [, {from =, to =}]): Flatter-faster eq. (14), y = a_max + a1 (x - x*) left of x*, a2 (x - x*) right
+function M.fit.vee(x, y, opts)
+  local xs, ys, skipped = fit_points("mf.fit.vee", x, y, opts)
+  local p, se, rss = core.fit("vee", xs, ys)
+  return fit_note { x_opt = p[1], se_x_opt = se[1], a_max = p[2], se_a_max = se[2], a1 = p[3], se_a1 = se[3],
+           a2 = p[4], se_a2 = se[4], rss = rss, n = #xs, skipped = skipped }
 end
 
 -- Closed forms (MATH.md §4) ------------------------------------------------------------------

@@ -68,6 +68,24 @@ H.check(math.abs(vf.x_opt - 0.4) <= 2 * vf.se_x_opt + 1e-3 and vf.a1 > 0 and vf.
 H.raises({ "mf.fit.exp_timescale", "2 points cannot fit 2 parameters" }, mf.fit.exp_timescale, { 1, 2 }, { 1, 0.5 })
 H.raises({ "mf.fit.exp_timescale", "a log fit needs y > 0" }, mf.fit.exp_timescale, { 1, 2, 3 }, { 1, 0, 0.5 })
 H.raises({ "mf.fit.powerlaw", "a log fit needs x > 0" }, mf.fit.powerlaw, { 0, 2, 3 }, { 1, 2, 3 })
+-- missing and non-finite points (a sweep's failed or diverged points) are skipped and counted
+do
+  local t, y = {}, {}
+  for i = 1, 12 do t[i] = i; y[i] = 4 * math.exp(-i / 6) end
+  y[3], y[7], y[11] = 0 / 0, math.huge, nil -- a trailing nil would be a shorter y: use NaN there
+  local g = mf.fit.exp_timescale(t, y)
+  H.close(g.T, 6, 1e-12, "exp timescale with NaN, Inf and a nil point")
+  H.check(g.n == 9 and g.skipped == 3 and g.note:find("3 of 12 points skipped", 1, true),
+    "skipped points counted: " .. tostring(g.note))
+  -- a window: the late part of a two-rate decay gives the slow rate only
+  for i = 1, 40 do t[i] = i; y[i] = 100 * math.exp(-i / 2) + math.exp(-i / 10) end
+  local w = mf.fit.exp_timescale(t, y, { from = 30, to = 40 })
+  H.close(w.T, 10, 2e-3, "windowed fit sees the slow timescale")
+  H.check(w.n == 11 and w.skipped == 0, "window of 11 points")
+  local pl = mf.fit.powerlaw({ 1, 2, 3, 4, 5 }, { 1, 0 / 0, 9, 16, 25 })
+  H.close(pl.exponent, 2, 1e-12, "power law with a NaN point")
+  H.raises({ "mf.fit", "option 'from' must be a" }, mf.fit.powerlaw, { 1, 2, 3 }, { 1, 2, 3 }, { from = "a" })
+end
 H.raises({ "mf.fit.vee", "different lengths" }, mf.fit.vee, { 1, 2, 3, 4, 5 }, { 1, 2, 3, 4 })
 
 -- closed forms
