@@ -197,6 +197,48 @@ function M.uv_timescales(opts)
   }
 end
 
+-- mf.analysis.uv_mu2(L): the data variance mu_2 = tr Sigma = (1/P) sum_a |x_a|^2 of a UV
+-- landscape (Flatter-faster §3.4), from the inputs it drew (L.X)
+function M.uv_mu2(L)
+  need_landscape("mf.analysis.uv_mu2", L)
+  if L.name ~= "uv" then
+    error(("mf.analysis.uv_mu2: argument 'L' must be a uv landscape, got '%s'"):format(L.name), 2)
+  end
+  local X, s = L.X, 0
+  for a = 1, #X do
+    for l = 1, #X[a] do s = s + X[a][l] * X[a][l] end
+  end
+  return s / #X
+end
+
+-- mf.analysis.uv_cstar(L, eps): C* = (eps^2 mu_2/(P n))^(1/3) (Flatter-faster eq. (10)'s
+-- optimum) for the data a UV landscape drew; also returns mu_2, P and n
+function M.uv_cstar(L, eps)
+  local mu2 = M.uv_mu2(L)
+  if not (type(eps) == "number" and eps > 0 and eps < math.huge) then
+    error("mf.analysis.uv_cstar: argument 'eps' must be a finite number > 0, got " .. tostring(eps), 2)
+  end
+  local P, n = #L.X, L.dim // (#L.X[1] + L.nres // #L.X) -- dim = (m + d) n, nres = P m
+  return core.closed("uv_cstar", eps, mu2, n, P), mu2, P, n
+end
+
+local sensing_schema = schema.new("mf.analysis.sensing_cstar", {
+  { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },
+  { name = "eps", kind = "positive", required = true, doc = "label-noise scale epsilon (variance eps^2)" },
+  { name = "d", kind = "count", required = true, doc = "matrix size d" },
+  { name = "P", kind = "count", required = true, doc = "number of measurements" },
+  { name = "a2", kind = "positive", default = 1, doc = "second moment <a_ij^2> of the measurement entries" },
+}, "matrix sensing's optimal momentum (Flatter-faster App. D, eq. (131)): C^3 = 2 eps^2 <a^2>/(d P), beta* = 1 - C eta^(2/3); returns C, beta, C P^(1/3)")
+
+-- mf.analysis.sensing_cstar{lr, eps, d, P [, a2]} -> {C =, beta =, C_P13 =}: the crude
+-- estimate of App. D (the top eigenvalue of S approximated by Tr Sigma^1/d); the paper measures
+-- C* P^(1/3) ~ 0.24 against this ~0.12 (d = 100, eps^2 = 0.1)
+function M.sensing_cstar(opts)
+  local o = check(sensing_schema, opts)
+  local C = (2 * o.eps * o.eps * o.a2 / (o.d * o.P)) ^ (1 / 3)
+  return { C = C, beta = 1 - C * o.lr ^ (2 / 3), C_P13 = C * o.P ^ (1 / 3) }
+end
+
 local factor_schema = schema.new("mf.analysis.factors", {
   { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },
   { name = "mu", kind = "nonnegative", default = 0, doc = "momentum mu in [0, 1)", check = function(v) return v < 1, "a number in [0, 1)" end },

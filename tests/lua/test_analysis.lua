@@ -103,4 +103,22 @@ local uv = mf.analysis.uv_timescales { lr = 1e-3, gamma = 2 / 3, C = 0.17, eps =
 H.close(uv.C_star, (0.25 / 5) ^ (1 / 3), 1e-14, "C*")
 H.raises({ "mf.analysis.hb_spectrum", "option 'beta'", "[0, 1)" }, mf.analysis.hb_spectrum, { lr = 0.1, beta = 1, lambda = 1 })
 
+-- mu_2 and C* of the vector UV model; matrix sensing's App. D estimate
+do
+  local L = mf.landscape.uv { n = 10, P = 5, d = 1, m = 1, seed = 3 }
+  local s = 0
+  for a = 1, 5 do s = s + L.X[a][1] ^ 2 end
+  H.close(mf.analysis.uv_mu2(L), s / 5, 1e-15, "mu_2 = (1/P) sum x_a^2")
+  local C, mu2, P, n = mf.analysis.uv_cstar(L, 0.5)
+  H.check(P == 5 and n == 10, "uv_cstar reads P and n from the landscape")
+  H.close(C, (0.25 * mu2 / 50) ^ (1 / 3), 1e-14, "C* = (eps^2 mu_2/(P n))^(1/3)")
+  local L2 = mf.landscape.uv { n = 4, P = 7, d = 3, m = 2 }
+  local _, _, P2, n2 = mf.analysis.uv_cstar(L2, 1)
+  H.check(P2 == 7 and n2 == 4, "uv_cstar: P and n with d = 3, m = 2")
+  local sc = mf.analysis.sensing_cstar { lr = 0.1, eps = math.sqrt(0.1), d = 100, P = 2500 }
+  H.close(sc.C_P13, 0.002 ^ (1 / 3), 1e-14, "sensing C* P^(1/3) = (2 eps^2/d)^(1/3) = 0.126 (paper: ~0.12)")
+  H.close(sc.beta, 1 - sc.C * 0.1 ^ (2 / 3), 1e-15, "beta* = 1 - C eta^(2/3)")
+  H.raises({ "mf.analysis.uv_mu2", "must be a uv landscape" }, mf.analysis.uv_mu2, mf.landscape.valley {})
+  H.raises({ "mf.analysis.sensing_cstar", "option 'eps'" }, mf.analysis.sensing_cstar, { lr = 0.1, eps = -1, d = 10, P = 10 })
+end
 H.finish()
