@@ -321,12 +321,22 @@ local function result_band(fname, r, name, o, level)
   local lo, hi = {}, {}
   if o.quantiles then
     local qa, qb = o.quantiles[1], o.quantiles[2]
-    local a, b = call("quantile", name, qa), nil
+    -- r:quantile when the result kept those levels (statistics-only runs), else the seeds
+    local a, b, qerr = nil, nil, nil
+    local fq = get("quantile")
+    if type(fq) == "function" then
+      local ok, v = pcall(fq, r, name, qa)
+      if ok then a = v else qerr = tostring(v):gsub("^[^:]*:%d+: ", "") end
+    end
     if a ~= nil then
       b = call("quantile", name, qb)
     else
-      if type(get("at")) ~= "function" then
-        error(fmt("%s: option 'quantiles' needs a result with r:quantile or r:at", fname), level)
+      local fat = get("at")
+      local ok, v1 = false, nil
+      if type(fat) == "function" then ok, v1 = pcall(fat, r, name, 1) end
+      if not ok or type(v1) ~= "table" or #v1 == 0 then -- (a statistics-only result has no seeds)
+        error(fmt("%s: option 'quantiles' needs a result with r:quantile or r:at%s", fname,
+          qerr and (" (" .. qerr .. ")") or ""), level)
       end
       a, b = {}, {}
       local function q(sorted, p)

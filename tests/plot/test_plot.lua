@@ -722,6 +722,21 @@ if rawget(_G, "mf") and mf.run then
     local v = r:at("x2", 5)
     table.sort(v)
     check(rows[5][2] == (v[32] + 0.5 * (v[33] - v[32])) and rows[5][3] == v[64], "median %s", rows[5][2])
+    -- a statistics-only result: its own quantiles (mean and std too); a level it did not keep
+    -- is an error that says so
+    local ok, rs = pcall(mf.run, { landscape = mf.landscape.valley { a = 1, b = 1 },
+      optimizer = mf.opt.sgd { lr = 1e-2 }, noise = mf.noise.isotropic { sigma = 1 }, x0 = { 1, 0 },
+      steps = 100, every = 10, seeds = 64, seed = 1, record = { "x1", "x2" }, keep = "stats",
+      quantiles = { 0.1, 0.9 } })
+    if ok then
+      rows = band_rows(P {}:band(rs, "x2", { quantiles = { 0.1, 0.9 } }))
+      local q1, q9 = rs:quantile("x2", 0.1), rs:quantile("x2", 0.9)
+      check(rows[7][2] == q1[7] and rows[7][3] == q9[7], "stats quantiles not used")
+      rows = band_rows(P {}:band(rs, "x2"))
+      check(rows[7][2] == rs:mean("x2")[7] - rs:std("x2")[7], "stats mean - std")
+      must_fail(function() P {}:band(rs, "x2", { quantiles = { 0.2, 0.9 } }) end,
+        { "mf.plot:band", "quantiles", "0.2" })
+    end
   end)
 end
 
