@@ -94,7 +94,6 @@ M.colors = {
 M.interactive_terminals = { "qt", "x11", "wxt" }
 M.default_size = { 800, 600 }
 
-local INSTALL_HINT = "install it with: apt-get install gnuplot-nox"
 local EXTENSIONS = "use .png, .svg, .pdf or .txt"
 
 local fmt = string.format
@@ -126,48 +125,9 @@ local FIGURE_OPTS, PANEL_OPTS, LINE_OPTS, POINTS_OPTS, BAND_OPTS, CONTOUR_OPTS, 
 -- gnuplot discovery
 ------------------------------------------------------------------------------
 
-local probe_cache = {}
-
-local function not_found_message(prog)
-  if prog:find("/", 1, true) then
-    return fmt("mf.plot: gnuplot not found at '%s'; %s", prog, INSTALL_HINT)
-  end
-  return "mf.plot: gnuplot not found on PATH; " .. INSTALL_HINT
-end
-
--- Returns info {version=, terminals={name=true}} or nil, message.
-local function probe()
-  local prog = M.gnuplot
-  if type(prog) ~= "string" or prog == "" then
-    return nil, "mf.plot: M.gnuplot must be a non-empty string"
-  end
-  local cached = probe_cache[prog]
-  if cached then return cached.info, cached.msg end
-  -- bounded: a gnuplot that hangs must not hang mflab (timeout exits 124 after 20 s)
-  local cmd = "timeout -k 2 20 " .. shquote(prog) .. " -e " ..
-    shquote('print "MFLAB ", GPVAL_VERSION, " ", GPVAL_PATCHLEVEL; print "MFLAB_T ", GPVAL_TERMINALS')
-    .. " 2>&1 </dev/null"
-  local p = io.popen(cmd, "r")
-  local out = p and p:read("a") or ""
-  local ok, _, code = true, nil, 0
-  if p then ok, _, code = p:close() end
-  local info, msg
-  local ver, patch = out:match("MFLAB%s+(%S+)%s+(%S+)")
-  if ver then
-    info = { version = ver .. "." .. patch, terminals = {} }
-    local terms = out:match("MFLAB_T([^\n]*)") or ""
-    for t in terms:gmatch("%S+") do info.terminals[t] = true end
-  elseif not ok and (code == 127 or code == 126) then
-    msg = not_found_message(prog)
-  elseif not ok and code == 124 then
-    msg = "mf.plot: gnuplot ('" .. prog .. "') did not answer within 20 s"
-  else
-    msg = "mf.plot: could not run gnuplot ('" .. prog .. "'): " ..
-      (out:gsub("%s+$", ""):match("[^\n]*$") or "")
-  end
-  probe_cache[prog] = { info = info, msg = msg }
-  return info, msg
-end
+local function probe() return proc.probe(M.gnuplot) end
+local function not_found_message(prog) return proc.not_found_message(prog) end
+local parse_stderr = proc.parse_stderr
 
 --- Returns true, "gnuplot <version>" if gnuplot can be run, else false, message.
 function M.available()
@@ -697,66 +657,6 @@ local function has_log(self)
   return false
 end
 
--- Maps gnuplot's "line N:" back to the script text (each entry of the script
--- array may hold several physical lines).
-local function script_line(lines, n)
-  local phys = 0
-  for _, entry in ipairs(lines) do
-    local k = 0
-    for _ in (entry .. "\n"):gmatch("[^\n]*\n") do k = k + 1 end
-    if n <= phys + k then return entry end
-    phys = phys + k
-  end
-end
-
--- Parses gnuplot's stderr. gnuplot reports a problem in a script file as
---   "<script>" line N: message
--- (after echoing the offending command and a caret). Returns the first error
--- message or nil, and a list of warnings.
-local function parse_stderr(text, lines, scriptpath)
-  local err, warnings = nil, {}
-  local all = {}
-  for l in (text .. "\n"):gmatch("([^\n]*)\n") do all[#all + 1] = l end
-  local located = '^"' .. scriptpath:gsub("%p", "%%%0") .. '" line (%d+):%s*(.*)$'
-  local function scan(pattern)
-    for i, l in ipairs(all) do
-      local n, msg = l:match(pattern)
-      if n then
-        if msg:lower():match("^warning") then
-          warnings[#warnings + 1] = msg
-        elseif not err then
-          msg = msg:gsub("%s+", " ")
-          -- a following "system error: ..." line adds the reason
-          local nxt = all[i + 1]
-          if nxt and nxt:match("^%s*system error") then
-            msg = msg .. " (" .. nxt:gsub("^%s+", "") .. ")"
-          end
-          local src = script_line(lines, tonumber(n))
-          if src then
-            src = src:gsub("\n.*", " ...")
-            if #src > 200 then src = src:sub(1, 200) .. "..." end
-            msg = fmt("%s [script line %s: %s]", msg, n, src)
-          end
-          err = msg
-        end
-      elseif l:lower():match("^%s*warning:") then
-        warnings[#warnings + 1] = l:gsub("^%s+", "")
-      end
-    end
-  end
-  scan(located)
-  if not err and #warnings == 0 then
-    -- not in the expected form: fall back to any "line N:" and "error" lines
-    scan("line (%d+):%s*(.*)$")
-    if not err then
-      for _, l in ipairs(all) do
-        if l:lower():match("^%s*error") then err = l:gsub("^%s+", ""); break end
-      end
-    end
-  end
-  return err, warnings
-end
-
 -- Renders the figure with the given terminal through one supervised gnuplot job (see
 -- mflab.plot_proc): to the file `target` (written whole or not at all), or, with target nil,
 -- to text that is returned. Errors carry no position; `what` names the function.
@@ -799,7 +699,7 @@ local function render(self, term, target, kind, timeout, what)
   local errtext = res.stderr
   local err, warnings = parse_stderr(errtext, lines or {}, (res.dir or "") .. "/script.gp")
   if st == "exit" and (code == 127 or code == 126) and not err then
-    probe_cache[M.gnuplot] = nil
+    proc.forget(M.gnuplot)
     error(not_found_message(M.gnuplot), 0)
   end
   if err then
