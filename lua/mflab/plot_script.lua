@@ -348,9 +348,10 @@ local function build_script(self, term, outpath, datapath)
     local key = get("key")
     if key == nil then key = auto_key(self, pn, get, m) end
     local function has(word) return key and (" " .. key .. " "):find(" " .. word .. " ", 1, true) end
+    local entries, kw = key_extent(pn)
+    if entries == 0 and #pn.series > 0 then key = false end -- nothing titled: no (empty) key box
     local inside = key and not (has("outside") or has("below") or has("above") or has("lmargin")
       or has("rmargin") or has("tmargin") or has("bmargin"))
-    local entries, kw = key_extent(pn)
     if inside and entries > 0 then
       local aw = plot_area(self, m)
       if (kw + 7) * m.cw > 0.95 * aw then

@@ -634,6 +634,9 @@ test("a key over a heat map is boxed and opaque; the right margin holds the last
   s = P._script(P {}:line({ 1, 2 }, { 1, 2 }))
   check(s:find("set rmargin 4", 1, true), "no right margin for the last x tick")
   check(not s:match("box opaque"), "plain panel boxed")
+  -- a heat map alone has nothing to list: no key box at all
+  s = P._script(P {}:heatmap(function(x, y) return x + y end, { xrange = { 0, 1 }, yrange = { 0, 1 }, n = 5 }))
+  check(s:find("unset key", 1, true) and not s:find("set key top", 1, true), "empty key drawn")
 end)
 
 test("heat maps: a nil cell is named; palettes by name or colours; bad palette", function()
