@@ -132,7 +132,7 @@ local function plot(res, p, ctx)
   local fig = mf.plot { size = { 1200, 500 }, layout = { 1, 2 },
                         title = ("Matrix factorization 5x5 from U = M, V = I, Hessian noise (sigma = %g): true vs manifold dynamics, one run; "
                           .. "SGD lr = %g, SGDm lr = %g, mu = %g"):format(p.sigma, p.lr, p.lr_momentum, p.mu) }
-  fig:panel(1, { xlabel = "iteration", ylabel = "distance", key = "top left" })
+  fig:panel(1, { xlabel = "iteration", ylabel = "distance" })
   for _, c in ipairs(res.cases) do
     local s, look = c.series, LOOK[c.key]
     fig:line(t, s.disp, { title = look.label .. ": |z_k - z_0|", color = look.color })

@@ -112,7 +112,7 @@ local function plot(res, p, ctx)
   local fig = mf.plot { size = { 1200, 500 }, layout = { 1, 2 },
                         title = ("Matrix factorization 5x5, SGD lr = %g with isotropic noise sigma = %g (tangent part included): means over %d runs and %d SDE paths")
                           :format(p.lr, p.sigma, res.seeds, res.seeds) }
-  fig:panel(1, { xlabel = "iteration", ylabel = "distance", key = "top left" })
+  fig:panel(1, { xlabel = "iteration", ylabel = "distance" })
   fig:line(t, s.disp_true, { title = "displacement of the mean, true: |mean P z_k - z_0|", color = "#1f77b4" })
   fig:line(t, s.disp_sde, { title = "displacement of the mean, manifold SDE", color = "#1f77b4", dash = "dot" })
   fig:line(t, s.gap, { title = "|mean P z_k - mean zeta_k|", color = "#d62728" })

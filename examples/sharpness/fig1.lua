@@ -79,15 +79,15 @@ local function plot(res, p, ctx)
   -- figures
   local fig = mf.plot { layout = { 2, 2 }, size = { 1400, 1000 },
     title = ("Matrix completion with BN: d = %d, rank 2, N = %d observations, GD+WD lr = %g, wd = %g"):format(p.d, res.observed[1], p.lr, p.wd) }
-  fig:panel(1, { title = "(a) train and test loss", xlabel = "step", logy = true, key = "bottom left" })
+  fig:panel(1, { title = "(a) train and test loss", xlabel = "step", ylabel = "loss", logy = true, key = "bottom left" })
   fig:line(t, positive(main.loss), { title = "train loss", width = 1 })
   fig:line(t, main.test, { title = "test loss (all entries)" })
-  fig:panel(2, { title = "(b) spherical sharpness and 2/eta_t", xlabel = "step", logy = true, key = "top right" })
+  fig:panel(2, { title = "(b) spherical sharpness and 2/eta_t", xlabel = "step", ylabel = "sharpness, 2/eta_t", logy = true, key = "top right" })
   fig:line(t, main.sharp, { title = "spherical sharpness" })
   fig:line(t, main.two_eta, { title = "2/eta_t", dash = "dash" })
-  fig:panel(3, { title = "(c) top singular values of the recovered matrix", xlabel = "step", logy = true, key = "bottom left" })
+  fig:panel(3, { title = "(c) top singular values of the recovered matrix", xlabel = "step", ylabel = "singular value", logy = true, key = "bottom left" })
   for k = 1, K do fig:line(t, main.sv[k], { title = "sv" .. k }) end
-  fig:panel(4, { title = "(d) effective learning rate", xlabel = "step", logy = true, key = "bottom right" })
+  fig:panel(4, { title = "(d) effective learning rate", xlabel = "step", ylabel = "eta_t", logy = true, key = "bottom right" })
   local eta = {}
   for j = 1, #t do eta[j] = 2 / main.two_eta[j] end
   fig:line(t, eta, { title = "eta_t = lr/((1 - lr wd)|w|^2)" })
@@ -95,9 +95,9 @@ local function plot(res, p, ctx)
 
   local q = mf.plot { layout = { 1, 2 }, size = { 1400, 560 },
     title = "Matrix completion with BN, 400 / 800 / 1600 observations (S Fig. 6)" }
-  q:panel(1, { title = "test loss", xlabel = "step", logy = true, key = "bottom left" })
+  q:panel(1, { title = "test loss", xlabel = "step", ylabel = "test loss", logy = true, key = "bottom left" })
   for _, N in ipairs(res.observed) do q:line(t, res.runs[N].test, { title = "N = " .. N }) end
-  q:panel(2, { title = "spherical sharpness", xlabel = "step", logy = true, key = "top right" })
+  q:panel(2, { title = "spherical sharpness", xlabel = "step", ylabel = "spherical sharpness", logy = true, key = "top right" })
   for _, N in ipairs(res.observed) do q:line(t, res.runs[N].sharp, { title = "N = " .. N }) end
   q:save(ctx:path("fig1_observations.png"))
 end

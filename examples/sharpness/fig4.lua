@@ -107,14 +107,14 @@ local function plot(res, p, ctx)
   end
   local fig = mf.plot { layout = { 2, 2 }, size = { 1400, 1000 },
     title = ("GD+WD on linear regression with BN (d = %d, n = %d, lr = %g, wd = %g, data seed %d)"):format(p.d, p.n, p.lr, p.wd, p.seed) }
-  fig:panel(1, { title = "(a) test loss and distance to the min-norm interpolant", xlabel = "step", logy = true, key = "bottom left" })
+  fig:panel(1, { title = "(a) test loss and distance to the min-norm interpolant", xlabel = "step", ylabel = "loss, distance", logy = true, key = "bottom left" })
   fig:line(t, sr.test_loss, { title = "test loss" })
   fig:line(t, sr.dist_minnorm, { title = "distance to the solution of (M)" })
-  fig:panel(2, { title = "(b) training loss", xlabel = "step", logy = true, key = "bottom right" })
+  fig:panel(2, { title = "(b) training loss", xlabel = "step", ylabel = "training loss", logy = true, key = "bottom right" })
   local pos = {} -- log axis: rounding-level zeros off the plot
   for j = 1, #t do pos[j] = sr.loss[j] > 0 and sr.loss[j] or 0 / 0 end
   fig:line(t, pos, { title = "train loss", width = 1 })
-  fig:panel(3, { title = "(c) 2/eta_t against lambda_1 at the projection", xlabel = "step", key = "top right" })
+  fig:panel(3, { title = "(c) 2/eta_t against lambda_1 at the projection", xlabel = "step", ylabel = "2/eta_t, lambda_1", key = "top right" })
   fig:line(window(t, zoom), window(sr.two_over_eta, zoom), { title = "2/eta_t", width = 1 })
   fig:line(window(t, zoom), window(sr.lambda1_proj, zoom), { title = "lambda_1(phi_t)", width = 1 })
   fig:panel(4, { title = "(d) oscillation along the top eigenvector", xlabel = "step", ylabel = "|h_t|", logy = true, key = "bottom right" })
