@@ -18,8 +18,10 @@ local mf = {
   export = require "mflab.export",
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
-  example = require "mflab.example",
+  experiment = require("mflab.experiment").new,
+  sweep = require "mflab.sweep",
   help = require("mflab.help").help,
+  parallel = require "mflab.parallel",
 }
 
 mf.vec = core.vector

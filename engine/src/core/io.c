@@ -145,6 +145,8 @@ static int file_commit(tmpfile_w *w, const char *path, int ok, mf_err *err) {
     int e = 0;
     if (!ok || ferror(w->f)) e = errno ? errno : EIO;
     if (fflush(w->f) != 0 && !e) e = errno;
+    /* the data on disk before the rename makes it visible */
+    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno;
     if (fclose(w->f) != 0 && !e) e = errno;
     if (!e && rename(w->tmp, path) != 0) e = errno;
     if (e) unlink(w->tmp);
@@ -282,4 +284,43 @@ int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err) {
     ok = ok && fwrite(b, 1, 22, w.f) == 22;
     free(crc), free(offset), free(h), free(hlen);
     return file_commit(&w, path, ok, err);
+}
+
+/* ---- whole files and folders ------------------------------------------------------------ */
+
+int mf_write_file(const char *path, const void *data, size_t len, mf_err *err) {
+    tmpfile_w w;
+    if (file_begin(&w, path, err)) return MF_EIO;
+    int ok = len == 0 || fwrite(data, 1, len, w.f) == len;
+    return file_commit(&w, path, ok, err);
+}
+
+int mf_mkdir_p(const char *path, mf_err *err) {
+    size_t n = strlen(path);
+    if (n == 0) return mf_err_set(err, MF_EINVAL, "cannot create a folder with an empty name");
+    char *p = malloc(n + 1);
+    if (!p) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    memcpy(p, path, n + 1);
+    /* each prefix ending before a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/') continue;
+        char c = p[i];
+        p[i] = '\0';
+        struct stat st;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            mf_err_set(err, MF_EIO, "cannot create folder '%s': %s", p, strerror(e));
+            free(p);
+            return MF_EIO;
+        }
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            mf_err_set(err, MF_EIO, "cannot create folder '%s': a file of that name is in the way",
+                       p);
+            free(p);
+            return MF_EIO;
+        }
+        p[i] = c;
+    }
+    free(p);
+    return MF_OK;
 }
