@@ -448,8 +448,8 @@ static void fold_block(run_job *J, const sbuf *sb) {
     seg *segs = m + 1 <= sizeof sg / sizeof sg[0] ? sg : malloc(sizeof(seg) * (m + 1));
     if (!segs) return;
     const size_t ns = block_segs(J, sb->lo, m, segs);
-    double *x = malloc(sizeof(double) * (MF_STATS_BLOCK + 1));
-    if (!x) goto out;
+    double *xbuf = malloc(sizeof(double) * (MF_STATS_BLOCK + 1));
+    if (!xbuf) goto out;
     for (size_t s = 0; s < ns; s++) {
         mf_result *r = J->res[segs[s].c];
         mf_stats *st = r->stats;
@@ -458,22 +458,34 @@ static void fold_block(run_job *J, const sbuf *sb) {
             size_t e = (a / MF_STATS_BLOCK + 1) * MF_STATS_BLOCK;
             if (e > segs[s].i0 + segs[s].n) e = segs[s].i0 + segs[s].n;
             const size_t l0 = segs[s].off + (a - segs[s].i0);
+            int anydead = 0;
+            for (size_t l = l0; l < l0 + (e - a); l++)
+                anydead |= sb->dead[l] != 0;
             for (size_t j = 0; j < nrec; j++) {
                 const uint64_t t = J->t[j];
                 const uint64_t nA = r->alive[j];
-                size_t nlive = 0;
-                for (size_t l = l0; l < l0 + (e - a); l++)
-                    nlive += !sb->dead[l] || sb->dead[l] > t;
+                size_t nlive = e - a;
+                if (anydead) {
+                    nlive = 0;
+                    for (size_t l = l0; l < l0 + (e - a); l++)
+                        nlive += !sb->dead[l] || sb->dead[l] > t;
+                }
                 for (size_t v = 0; v < nobs; v++) {
                     const double *src = sb->raw + (j * nobs + v) * m;
-                    size_t nb = 0;
-                    for (size_t i = a; i < e; i++) {
+                    for (size_t i = a; i < e && i < c->keep_trajectories; i++) {
                         const size_t l = l0 + (i - a);
-                        const uint64_t dd = sb->dead[l];
-                        const int live = !dd || dd > t;
-                        if (i < c->keep_trajectories)
-                            r->data[(v * r->nrec_alloc + j) * r->seeds + i] = live ? src[l] : NAN;
-                        if (live) x[nb++] = src[l];
+                        const int live = !sb->dead[l] || sb->dead[l] > t;
+                        r->data[(v * r->nrec_alloc + j) * r->seeds + i] = live ? src[l] : NAN;
+                    }
+                    /* the live values in trajectory order (all of them, in place, when none
+                     * was dropped) */
+                    const double *x = src + l0;
+                    size_t nb = nlive;
+                    if (nlive != e - a) {
+                        nb = 0;
+                        for (size_t l = l0; l < l0 + (e - a); l++)
+                            if (!sb->dead[l] || sb->dead[l] > t) xbuf[nb++] = src[l];
+                        x = xbuf;
                     }
                     if (!nb) continue;
                     /* the block's partial, as mf_result_moments: two passes in trajectory order */
@@ -526,7 +538,7 @@ static void fold_block(run_job *J, const sbuf *sb) {
         }
     }
 out:
-    free(x);
+    free(xbuf);
     if (segs != sg) free(segs);
 }
 

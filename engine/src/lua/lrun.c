@@ -282,10 +282,10 @@ static int res_tostring(lua_State *L) {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     char line[160];
-    snprintf(line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu); recorded ",
-             r->seeds, r->seeds == 1 ? "" : "s", r->nrec,
-             (unsigned long long)(r->nrec ? r->t[0] : 0),
-             (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0));
+    snprintf(
+        line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu)%s; recorded ",
+        r->ntraj, r->ntraj == 1 ? "" : "s", r->nrec, (unsigned long long)(r->nrec ? r->t[0] : 0),
+        (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0), r->stats ? ", statistics only" : "");
     luaL_addstring(&b, line);
     for (size_t v = 0; v < r->nobs; v++) {
         if (v) luaL_addstring(&b, ", ");
