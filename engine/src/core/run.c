@@ -1074,6 +1074,7 @@ static void leave_locked(run_job *J) {
 
 static void work(run_job *J, int caller) {
     for (;;) {
+        if (J->ck_path) ck_maybe_request(J); /* also between blocks: short blocks, many */
         if (ck_pending(J)) ck_arrive(J, NULL);
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
