@@ -49,9 +49,12 @@ M.types = {
     example = "nz = mf.noise.hessian{sigma = 2}",
   },
   result = {
-    desc = "an ensemble's records: every observable of every trajectory at every record time",
+    desc = "an ensemble's records: every observable of every trajectory at every record time "
+      .. "(or, with keep = 'stats', per-record statistics)",
     fields = "r.t (record steps), #r (records), r.seeds, r.steps, r.names, r.meta, r.metadata; "
-      .. "r.<name> for a one-seed result",
+      .. "r.<name> for a one-seed result; r.stats, r.kept, r.quantiles (statistics-only runs); "
+      .. "r.dropped, r.drop_step (on_nonfinite = 'drop'); r.error, r.fail_step, r.fail_trajectory "
+      .. "(a configuration of a batched run that left the reals)",
     example = "r = mf.run{...}; print(r:mean('x1')[#r])",
   },
   flow = {
