@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mflab/analysis.h"
@@ -724,6 +725,11 @@ static void ck_write(run_job *J) {
     }
     snprintf(tmp, n + 16, "%s.tmp.XXXXXX", J->ck_path);
     int fd = mkstemp(tmp);
+    if (fd >= 0) { /* mkstemp makes 0600 files: give the usual permissions */
+        mode_t um = umask(0);
+        umask(um);
+        fchmod(fd, 0666 & ~um);
+    }
     ckio io = {fd >= 0 ? fdopen(fd, "wb") : NULL, 0};
     if (!io.f) {
         if (fd >= 0) close(fd), unlink(tmp);
