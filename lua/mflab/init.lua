@@ -13,6 +13,7 @@ local mf = {
   schedule = require "mflab.schedule",
   noise = require "mflab.noise",
   manifold = require "mflab.manifold",
+  ode = require "mflab.ode",
   run = require("mflab.run").run,
   write_csv = require("mflab.io").write_csv,
   export = require "mflab.export",
