@@ -46,5 +46,5 @@ for _, o in ipairs(r.orbits) do
     ("fig5: orbit v0 = %g closes after T(E): (%.3g, %.3g) from the start"):format(o.v0,
       back.y1[2] - r.xstar, back.y2[2] - o.v0))
 end
-H.check(H.png_size(r.png) ~= nil, "fig5.png written")
+H.check(H.png_size(out .. "/fig5.png") ~= nil, "fig5.png written")
 H.finish()
