@@ -44,7 +44,7 @@ local function run(p)
     end
     runs[#runs + 1] = c
   end
-  local res = { t = runs[1].t, runs = {} }
+  local res = { record_steps = runs[1].t, runs = {} } -- no top-level t: fig7.csv holds the series
   for _, c in ipairs(runs) do
     res.runs[#res.runs + 1] = { N = c.N, eos = c.t[c.eos], sharp_eos = c.sharp_eos, sharp_end = c.sharp_end,
       test_eos = c.test_eos, test_end = c.test_end, half = c.half, fall = c.fall, loss_eos = c.loss_eos,
@@ -54,7 +54,7 @@ local function run(p)
 end
 
 local function plot(res, p, ctx)
-  local t, runs = res.t, res.runs
+  local t, runs = res.record_steps, res.runs
   local names, cols = { "t" }, { t }
   for _, c in ipairs(runs) do
     for _, col in ipairs { { "loss", c.loss }, { "test_loss", c.test }, { "spherical_sharpness", c.sharp }, { "two_over_eta", c.two_eta } } do
