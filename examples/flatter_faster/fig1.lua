@@ -80,10 +80,12 @@ local function timescale(p, L, x0, mu2, q)
   end
   local z = {}
   for j = 1, nr do z[j] = y[j] - floor end
+  local z0 = z[1]
   local from, to
   for j = 1, nr do
-    if not from and z[j] <= 0.8 * z[1] then from = r.t[j] end
-    if not to and z[j] <= 0.1 * z[1] then to = r.t[j] end
+    if not from and z[j] <= 0.8 * z0 then from = r.t[j] end
+    if not to and z[j] <= 0.1 * z0 then to = r.t[j] end
+    if not (z[j] > 0) then z[j] = 0 / 0 end -- below the level: noise; the fit skips it
   end
   local f = mf.fit.exp_timescale(r.t, z, { from = from or 0, to = to or r.t[nr] })
   return { Tc = f.T, Tc_se = f.se_T, steps = steps, dropped = dropped }
