@@ -4,7 +4,7 @@
 local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local out = H.tmpdir()
-local r = H.run_example("examples/flatter_faster/fig1.lua", "--quick", "--out", out)
+local r = H.run_example(here .. "/../../examples/flatter_faster/fig1.lua", "--quick", "--out", out)
 local a = r.acts[1]
 H.check(a.act == "linear", "quick runs the linear model")
 local b = a.byC[a.best]
@@ -18,7 +18,7 @@ H.check(a.C_fit / a.C_star < 1.5 and a.C_star / a.C_fit < 1.5,
 H.check(H.png_size(out .. "/fig1.png") ~= nil, "fig1.png written")
 H.check(H.read(out .. "/sweep_linear/sweep.csv") ~= nil, "the sweep's table is in sweep_linear/")
 -- a point whose beta leaves [0, 1) fails in the sweep with a message naming it
-local E = dofile("examples/flatter_faster/fig1.lua")
+local E = dofile(here .. "/../../examples/flatter_faster/fig1.lua")
 local ok, err = pcall(E.run, E, { acts = { "linear" }, gammas = { 0.1 }, etas = { 0.5 }, C = { 3 }, seeds = 2 })
 H.check(ok and err.acts[1].failed == 1, "the point (eta 0.5, gamma 0.1, C 3) fails in its sweep, the run goes on")
 H.finish()

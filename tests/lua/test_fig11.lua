@@ -3,7 +3,7 @@
 local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local out = H.tmpdir()
-local r = H.run_example("examples/sharpness/fig11.lua", "--quick", "--out", out)
+local r = H.run_example(here .. "/../../examples/sharpness/fig11.lua", "--quick", "--out", out)
 H.check(r.entry >= 1300 and r.entry <= 1800, ("entry into the edge of stability at step %d (Fig. 1: ~1600)"):format(r.entry))
 H.check(r.crossings >= 3, ("2/eta_t and the sharpness cross %d times (>= 3)"):format(r.crossings))
 H.check(#r.peaks >= 3 and r.period > 40 and r.period < 200,

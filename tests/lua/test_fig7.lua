@@ -4,7 +4,7 @@
 local here = arg[0]:match("(.*)/") or "."
 local H = dofile(here .. "/harness.lua")
 local out = H.tmpdir()
-local r = H.run_example("examples/sharpness/fig7.lua", "--quick", "--out", out)
+local r = H.run_example(here .. "/../../examples/sharpness/fig7.lua", "--quick", "--out", out)
 local byN = {}
 for _, c in ipairs(r.runs) do
   local N = c.N
