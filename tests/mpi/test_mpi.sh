@@ -56,22 +56,69 @@ local)
     cmp "$tmp/ref.txt" "$tmp/nompi.txt" || fail "the build without MPI wrote a different file"
   fi ;;
 abort)
-  # rank 1 fails before the map while rank 0 waits for its requests: MPI_Abort must end it
+  # Each case: every rank must be gone within 20 s, with the message and the abort report.
+  # OpenMPI 4.1.4's mpirun itself sometimes crashes (SIGSEGV in PMIx_server_finalize) or
+  # never returns after an MPI_Abort, also for a plain C program that aborts one rank out of
+  # three while another finalizes (measured here: 3 of 12 runs). So the ranks are watched,
+  # not mpirun: a rank left running is a failure; mpirun left alone after every rank has
+  # ended is reported and killed (by its pid).
+  count_ranks() { # processes running "$exe $tmp/$1", read from /proc (no procps needed)
+    local n=0 f cmd
+    for f in /proc/[0-9]*/cmdline; do
+      cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+      [ "$cmd" = "$exe $tmp/$1 " ] && n=$((n + 1))
+    done
+    echo $n
+  }
+  abort_case() { # script expected_status message abort_report
+    local script=$1 want=$2 msg=$3 report=$4
+    "${mpi[@]}" -n 3 "$exe" "$tmp/$script" >"$tmp/log" 2>&1 </dev/null &
+    local pid=$! t=0 ranks
+    while kill -0 $pid 2>/dev/null && [ $t -lt 40 ]; do # 20 s
+      sleep 0.5
+      t=$((t + 1))
+      # after 5 s, stop waiting for mpirun once every rank has ended
+      [ $t -ge 10 ] && [ "$(count_ranks "$script")" -eq 0 ] && break
+    done
+    ranks=$(count_ranks "$script")
+    if kill -0 $pid 2>/dev/null; then
+      kill -KILL $pid 2>/dev/null
+      wait $pid
+      rc=hung
+      echo "$script: mpirun did not return after every rank had ended (OpenMPI's teardown); killed"
+    else
+      wait $pid
+      rc=$?
+    fi
+    cat "$tmp/log"
+    [ "$ranks" -eq 0 ] || fail "$script: $ranks ranks still running after 20 s"
+    [ "$rc" != 0 ] || fail "$script: the job reported success"
+    case $rc in
+    "$want" | 139 | hung) ;; # 139: mpirun's own SIGSEGV in its teardown (see above)
+    *) fail "$script: exit status $rc, expected $want" ;;
+    esac
+    [ -z "$msg" ] || grep -q "$msg" "$tmp/log" || fail "$script: the error message is missing"
+    grep -q "$report; aborting the MPI job" "$tmp/log" || fail "$script: the abort is not reported"
+    echo "$script: exit status $rc, every rank ended ($((t / 2)) s)"
+  }
+  # rank 1 fails before the map while rank 0 waits for its requests
   cat >"$tmp/fails.lua" <<'LUA'
 if mf.parallel.rank() == 1 then error("rank one fails on purpose") end
 mf.parallel.map{ n = 4, run = function(i) return i end }
 LUA
-  start=$(date +%s)
-  timeout 60 "${mpi[@]}" -n 3 "$exe" "$tmp/fails.lua" >"$tmp/log" 2>&1
-  rc=$?
-  took=$(($(date +%s) - start))
-  cat "$tmp/log"
-  [ $rc -ne 124 ] || fail "the job hung after the error on rank 1"
-  [ $rc -ne 0 ] || fail "the job reported success"
-  grep -q 'rank one fails on purpose' "$tmp/log" || fail "the error message is missing"
-  grep -q 'rank 1 of 3 stopped with exit status 1; aborting the MPI job' "$tmp/log" ||
-    fail "the abort is not reported"
-  [ $took -lt 20 ] || fail "the abort took $took s" ;;
+  # the root fails inside map (in done) while the workers wait for work
+  cat >"$tmp/done_fails.lua" <<'LUA'
+mf.parallel.map{ n = 30, run = function(i) return i end,
+  done = function(i) if i == 3 then error("done fails on purpose") end end }
+LUA
+  # a rank leaves with os.exit(3) after the map
+  cat >"$tmp/exits.lua" <<'LUA'
+mf.parallel.map{ n = 4, run = function(i) return i end }
+if mf.parallel.rank() == 2 then os.exit(3) end
+LUA
+  abort_case fails.lua 1 "rank one fails on purpose" "rank 1 of 3 stopped with exit status 1"
+  abort_case done_fails.lua 1 "done fails on purpose" "rank 0 of 3 stopped with exit status 1"
+  abort_case exits.lua 3 "" "rank 2 of 3 stopped with exit status 3" ;;
 notbuilt)
   want='libopenmpi-dev and openmpi-bin and rebuild with cmake -DMFLAB_WITH_MPI=ON'
   MFLAB_MPI=1 "$nompi" -e 'print("ran")' >"$tmp/o1" 2>&1 && fail "MFLAB_MPI=1 was accepted"

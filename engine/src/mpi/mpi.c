@@ -70,5 +70,7 @@ void mf_mpi_finalize(void) {
 
 void mf_mpi_abort(int code) {
     if (!mf_mpi_initialized()) return;
+    finalized =
+        1; /* MPI_Abort may exit() through the exit handlers, which must not end MPI again */
     MPI_Abort(MPI_COMM_WORLD, code);
 }
