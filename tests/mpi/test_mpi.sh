@@ -43,7 +43,7 @@ layout)
     [ "$n" -ge 2 ] && [ "$c" -lt 1 ] && fail "rank $r computed no point"
     total=$((total + c))
   done
-  [ "$total" -eq 39 ] || fail "the ranks computed $total points, expected 39 (40 minus 1 skipped)"
+  [ "$total" -eq 87 ] || fail "the ranks computed $total points, expected 87 (40 minus 1 skipped, 4 x 12)"
   grep -q '^17 {error=.*point 17 fails on purpose}$' "$tmp/out.txt" ||
     fail "point 17's value is not its error"
   grep -q '^5 nil$' "$tmp/out.txt" || fail "the skipped point 5 has a value" ;;

@@ -55,7 +55,8 @@ typedef struct mf_mpi_item {
 int mf_mpi_collect(int wait, mf_mpi_item *items, int cap);
 
 /* --- on a worker ---------------------------------------------------------------------- */
-/* Sends the result of point done_index (0 for none yet) and receives the next index into
+/* Sends the result of point done_index (0 for none yet: the first request of a map, which
+ * starts counting a new map) and receives the next index into
  * *next (0: no more work). Returns 0, or -1 when interrupted while waiting, or -2 when the
  * message is too long for MPI (over INT_MAX bytes). */
 int mf_mpi_ask(size_t done_index, const char *bytes, size_t len, size_t *next);
