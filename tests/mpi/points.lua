@@ -1,8 +1,8 @@
 -- mf.parallel.map over 40 points of unequal cost (small SGD ensembles on the valley with
 -- 2000..28000 steps), as a sweep would: point 17 fails on purpose, point 5 is skipped (as on a
 -- resume); then four small maps in the same job. The root writes every value, floats in hex
--- (%a), to the file given as the first argument. The file must be the same bytes for a one-process run and for any number
--- of MPI ranks. Each rank also writes how many points it computed to <file>.rank<r>.
+-- (%a), to the file given as the first argument. The file must be the same bytes for a
+-- one-process run and for any number of MPI ranks. Each rank also writes how many points it computed to <file>.rank<r>.
 -- usage: mflab points.lua OUT
 local out = assert(arg[1], "usage: mflab points.lua OUT")
 local P = mf.parallel
