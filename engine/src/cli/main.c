@@ -79,13 +79,16 @@ static void print_usage(FILE *out) {
         "  LUA_PATH_5_4, LUA_PATH, LUA_CPATH_5_4, LUA_CPATH\n"
         "                 module search paths as in `lua`; the mflab library installed\n"
         "                 beside the executable (<exedir>/../share/mflab/lua) always comes first\n"
+        "  MFLAB_PATH     folders (':'-separated) where require finds experiments and\n"
+        "                 modules; searched after the script's own folder, before LUA_PATH\n"
         "  INPUTRC        readline key bindings (application name \"mflab\")\n"
         "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
         "  MFLAB_MPI      1: initialize MPI without a launcher (a singleton); under mpirun or\n"
         "                 srun MPI starts by itself (README: Across machines (MPI))\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
-        "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n"
+        "mflab library); 2 a usage error or an unreadable script; 130 a script stopped\n"
+        "by Ctrl-C.\n"
         "Under MPI, an error on one rank aborts every rank of the job (MPI_Abort).\n"
         "\n"
         "More: man mflab; README.md and MATH.md in the sources.\n",
@@ -202,6 +205,48 @@ static void prepend_library_path(lua_State *L, const char *argv0) {
     lua_pop(L, 1);
 }
 
+/* package.path = "<script dir>/?.lua;<script dir>/?/init.lua;<each MFLAB_PATH folder, the
+ * same>;" .. package.path: a script requires the experiments and modules beside it and those
+ * of the user's own library folders (MFLAB_PATH, ':'-separated, empty entries skipped).
+ * Called before prepend_library_path, so the mflab library still comes first. */
+static void prepend_user_paths(lua_State *L, const struct cli_args *a) {
+    luaL_Buffer b;
+    lua_getglobal(L, "package");
+    luaL_buffinit(L, &b);
+    if (a->script > 0 && strcmp(a->argv[a->script], "-") != 0) {
+        const char *name = a->argv[a->script];
+        const char *slash = strrchr(name, '/');
+        size_t n = slash == NULL ? 1 : (slash == name ? 1 : (size_t)(slash - name));
+        const char *dir = slash == NULL ? "." : name;
+        for (int k = 0; k < 2; k++) {
+            luaL_addlstring(&b, dir, n);
+            luaL_addstring(&b, k == 0 ? "/?.lua;" : "/?/init.lua;");
+        }
+    }
+    const char *env = getenv("MFLAB_PATH");
+    while (env != NULL && *env != '\0') {
+        const char *end = strchr(env, ':');
+        size_t n = end == NULL ? strlen(env) : (size_t)(end - env);
+        while (n > 1 && env[n - 1] == '/') /* "lib/" and "lib" alike */
+            n--;
+        if (n > 0) {
+            for (int k = 0; k < 2; k++) {
+                luaL_addlstring(&b, env, n);
+                luaL_addstring(&b, k == 0 ? "/?.lua;" : "/?/init.lua;");
+            }
+        }
+        env = end == NULL ? NULL : end + 1;
+    }
+    lua_getfield(L, -2, "path");
+    if (lua_type(L, -1) == LUA_TSTRING)
+        luaL_addvalue(&b);
+    else
+        lua_pop(L, 1);
+    luaL_pushresult(&b);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+}
+
 /* require(module) into the global `global`; reports errors. */
 static int require_global(lua_State *L, const char *global, const char *module) {
     lua_getglobal(L, "require");
@@ -307,7 +352,8 @@ static int run_script(lua_State *L, const struct cli_args *a) {
         lua_geti(L, -i, i);
     lua_remove(L, -n - 1); /* the arg table */
     status = cli_docall(L, n, 0);
-    return cli_report(L, status, CLI_PROGNAME) == LUA_OK ? CLI_EXIT_OK : CLI_EXIT_LUA;
+    if (cli_report(L, status, CLI_PROGNAME) == LUA_OK) return CLI_EXIT_OK;
+    return cli_interrupted() ? CLI_EXIT_INTERRUPTED : CLI_EXIT_LUA;
 }
 
 /* Everything that touches Lua, run in protected mode so that even setup errors are reported. */
@@ -316,6 +362,7 @@ static int protected_main(lua_State *L) {
     a->status = CLI_EXIT_LUA;
     luaL_checkversion(L);
     luaL_openlibs(L);
+    prepend_user_paths(L, a);
     prepend_library_path(L, a->argv[0]); /* leaves the library's own path on the stack */
 
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
@@ -330,7 +377,10 @@ static int protected_main(lua_State *L) {
     create_arg_table(L, a);
     if (a->warnings) lua_warning(L, "@on", 0);
     if (load_library(L) != LUA_OK) return 0;
-    if (run_options(L, a) != LUA_OK) return 0;
+    if (run_options(L, a) != LUA_OK) {
+        if (cli_interrupted()) a->status = CLI_EXIT_INTERRUPTED;
+        return 0;
+    }
     if (a->script > 0) {
         a->status = run_script(L, a);
         if (a->status != CLI_EXIT_OK) return 0;

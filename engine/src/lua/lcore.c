@@ -143,6 +143,8 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_manifold(L);
     mfl_open_analysis(L);
     mfl_open_export(L);
+    mfl_open_file(L);
+    mfl_open_ode(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
     static const char *const types[][2] = {{"landscape", MF_LANDSCAPE},
                                            {"result", MF_RESULT},
