@@ -6,6 +6,8 @@
 #   local     the MPI build without mpirun, its singleton start (MFLAB_MPI=1) and a build
 #             without MPI write the same file
 #   abort     an error on one rank ends the whole job with the message, without a hang
+#   interrupt Ctrl-C (SIGINT) stops a singleton start (exit status 130, MPI finalized) and,
+#             sent to mpirun, ends every rank of a job
 #   notbuilt  a build without MPI refuses mpirun / MFLAB_MPI=1 / require_mpi, naming the
 #             Debian packages and the CMake option
 #   sbatch    scripts/slurm/sweep.sbatch run by bash outside Slurm (its mpirun line, on the
@@ -24,6 +26,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mpi=(env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_oob_tcp_if_include=lo
      "$mpirun" --oversubscribe --mca btl self,vader)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+
+count_ranks() { # processes running "$exe $tmp/$1", read from /proc (no procps needed)
+  local n=0 f cmd
+  for f in /proc/[0-9]*/cmdline; do
+    cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+    [ "$cmd" = "$exe $tmp/$1 " ] && n=$((n + 1))
+  done
+  echo $n
+}
 
 case $mode in
 skip)
@@ -62,14 +73,6 @@ abort)
   # three while another finalizes (measured here: 3 of 12 runs). So the ranks are watched,
   # not mpirun: a rank left running is a failure; mpirun left alone after every rank has
   # ended is reported and killed (by its pid).
-  count_ranks() { # processes running "$exe $tmp/$1", read from /proc (no procps needed)
-    local n=0 f cmd
-    for f in /proc/[0-9]*/cmdline; do
-      cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
-      [ "$cmd" = "$exe $tmp/$1 " ] && n=$((n + 1))
-    done
-    echo $n
-  }
   abort_case() { # script expected_status message abort_report
     local script=$1 want=$2 msg=$3 report=$4
     "${mpi[@]}" -n 3 "$exe" "$tmp/$script" >"$tmp/log" 2>&1 </dev/null &
@@ -119,6 +122,48 @@ LUA
   abort_case fails.lua 1 "rank one fails on purpose" "rank 1 of 3 stopped with exit status 1"
   abort_case done_fails.lua 1 "done fails on purpose" "rank 0 of 3 stopped with exit status 1"
   abort_case exits.lua 3 "" "rank 2 of 3 stopped with exit status 3" ;;
+interrupt)
+  cat >"$tmp/long.lua" <<'LUA'
+local L = mf.landscape.valley{}
+mf.parallel.map{ n = 100000, run = function(i)
+  mf.run{ landscape = L, optimizer = mf.opt.sgd{ lr = 0.01 }, x0 = { 1, 1 }, steps = 20000,
+          seeds = 8, threads = 1, quiet = true }
+  return i
+end, done = function(i) if i == 1 then io.stderr:write("started\n") end end }
+LUA
+  wait_started() { # pid log: until the log says "started" (20 s at most)
+    local t=0
+    until grep -q started "$2" 2>/dev/null || [ $t -ge 200 ]; do sleep 0.1; t=$((t + 1)); done
+    grep -q started "$2" || { kill -KILL "$1"; cat "$2"; fail "the script did not start"; }
+  }
+  MFLAB_MPI=1 "$exe" "$tmp/long.lua" >"$tmp/log1" 2>&1 </dev/null &
+  pid=$!
+  wait_started $pid "$tmp/log1"
+  kill -INT $pid
+  t=0
+  while kill -0 $pid 2>/dev/null && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+  kill -0 $pid 2>/dev/null && { kill -KILL $pid; fail "the singleton start did not stop on SIGINT"; }
+  wait $pid
+  rc=$?
+  cat "$tmp/log1"
+  [ $rc -eq 130 ] || fail "singleton: exit status $rc after SIGINT, expected 130"
+  grep -q "interrupted" "$tmp/log1" || fail "singleton: no 'interrupted' message"
+  echo "singleton start: SIGINT -> exit status 130"
+  "${mpi[@]}" -n 2 "$exe" "$tmp/long.lua" >"$tmp/log2" 2>&1 </dev/null &
+  pid=$!
+  wait_started $pid "$tmp/log2"
+  kill -INT $pid
+  t=0
+  while kill -0 $pid 2>/dev/null && [ $t -lt 40 ]; do
+    sleep 0.5
+    t=$((t + 1))
+    [ $t -ge 10 ] && [ "$(count_ranks long.lua)" -eq 0 ] && break
+  done
+  ranks=$(count_ranks long.lua)
+  kill -0 $pid 2>/dev/null && { kill -KILL $pid; echo "mpirun did not return after its ranks ended; killed"; }
+  wait $pid
+  echo "mpirun -n 2: SIGINT -> exit status $?"
+  [ "$ranks" -eq 0 ] || fail "$ranks ranks still running 20 s after SIGINT to mpirun" ;;
 notbuilt)
   want='libopenmpi-dev and openmpi-bin and rebuild with cmake -DMFLAB_WITH_MPI=ON'
   MFLAB_MPI=1 "$nompi" -e 'print("ran")' >"$tmp/o1" 2>&1 && fail "MFLAB_MPI=1 was accepted"
