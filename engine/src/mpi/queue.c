@@ -25,10 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "mflab/interrupt.h"
-
 static MPI_Comm comm = MPI_COMM_NULL;
-static unsigned map_seq; /* maps started by this rank */
+static int (*interrupt_pending)(void); /* the executable's mf_interrupt_pending */
+static unsigned map_seq;               /* maps started by this rank */
 
 /* Tags of the current map; MPI guarantees tags up to 32767. */
 static int tag_ask(void) {
@@ -50,7 +49,8 @@ static struct {
     int workers_left; /* workers not yet told to stop */
 } q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-void mf_mpi_queue_comm_init(void) {
+void mf_mpi_queue_comm_init(int (*pending)(void)) {
+    interrupt_pending = pending;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
 }
 
@@ -237,7 +237,7 @@ int mf_mpi_collect(int wait, mf_mpi_item *items, int cap) {
             pthread_mutex_unlock(&q.mu);
             return 0;
         }
-        if (mf_interrupt_pending()) {
+        if (interrupt_pending != NULL && interrupt_pending()) {
             pthread_mutex_unlock(&q.mu);
             return -1;
         }
@@ -271,7 +271,7 @@ int mf_mpi_ask(size_t done_index, const char *bytes, size_t len, size_t *next) {
         int flag = 0;
         MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
         if (flag) break;
-        if (mf_interrupt_pending()) {
+        if (interrupt_pending != NULL && interrupt_pending()) {
             MPI_Cancel(&req);
             MPI_Request_free(&req);
             return -1;
