@@ -24,6 +24,11 @@ else
   echo "skip: groff is not installed; the man page is not formatted"
 fi
 check "installed libmflab" 'ls "$prefix"/lib*/libmflab.a "$prefix"/lib*/libmflab.so >/dev/null 2>&1'
+if ls "$build"/lib*/mflab/mflab_mpi.so >/dev/null 2>&1; then # built with MFLAB_WITH_MPI
+  check "installed MPI module" 'ls "$prefix"/lib*/mflab/mflab_mpi.so >/dev/null 2>&1'
+  out=$(cd "$work" && MFLAB_MPI=1 "$prefix/bin/mflab" -e 'io.write(tostring(mf.parallel.available()), " ", mf.parallel.size())' 2>&1)
+  check "the installed mflab loads its MPI module (singleton start; got: $out)" '[ "$out" = "true 1" ]'
+fi
 cd "$work"
 out=$("$prefix/bin/mflab" -e 'assert(mf == require "mflab"); local L = mf.landscape.valley{}; io.write(tostring(L:value{2, 3}))' 2>&1)
 check "installed mflab runs from another directory (got: $out)" '[ "$out" = "45.0" ]'

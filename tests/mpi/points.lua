@@ -1,8 +1,8 @@
 -- mf.parallel.map over 40 points of unequal cost (small SGD ensembles on the valley with
--- 150..2100 steps), as a sweep would: point 17 fails on purpose, point 5 is skipped (as on a
--- resume), and the root writes every value, floats in hex (%a), to the file given as the
--- first argument. The file must be the same bytes for a one-process run and for any number
--- of MPI ranks. Each rank also writes how many points it computed to <file>.rank<r>.
+-- 2000..28000 steps), as a sweep would: point 17 fails on purpose, point 5 is skipped (as on a
+-- resume); then four small maps in the same job. The root writes every value, floats in hex
+-- (%a), to the file given as the first argument. The file must be the same bytes for a
+-- one-process run and for any number of MPI ranks. Each rank also writes how many points it computed to <file>.rank<r>.
 -- usage: mflab points.lua OUT
 local out = assert(arg[1], "usage: mflab points.lua OUT")
 local P = mf.parallel
@@ -29,6 +29,24 @@ local values = P.map{ n = N, run = run, skip = { [5] = true }, done = function(i
   done_seen[i] = true
   done_calls = done_calls + 1
 end }
+
+-- Several maps in one job: a worker told to stop may start the next map while the root
+-- still waits for another worker's last result of this one (rank 1 is slowed down to make
+-- that likely); no value may go astray between maps.
+local function busy(ms) local t = os.clock() + ms / 1000 while os.clock() < t do end end
+local more = {}
+for m = 1, 4 do
+  local v = P.map{ n = 12, run = function(i)
+    computed = computed + 1
+    busy((i * 7) % 5 * 2 + (P.rank() == 1 and 15 or 0))
+    return m * 100 + i
+  end }
+  if P.is_root() then
+    for i = 1, 12 do more[#more + 1] = tostring(v[i]) end
+  else
+    assert(v == nil, "map returned a value on a worker")
+  end
+end
 
 local f = assert(io.open(("%s.rank%d"):format(out, P.rank()), "w"))
 f:write(computed, "\n")
@@ -61,6 +79,12 @@ end
 
 local lines = { ("points %d, done calls %d"):format(N, done_calls) }
 for i = 1, N do lines[#lines + 1] = ("%d %s"):format(i, show(values[i])) end
+lines[#lines + 1] = "four more maps: " .. table.concat(more, " ")
+for m = 1, 4 do
+  for i = 1, 12 do
+    assert(more[(m - 1) * 12 + i] == tostring(m * 100 + i), "a value of a later map went astray")
+  end
+end
 assert(done_calls == N - 1, "done must be called once per point that is not skipped")
 assert(values[5] == nil, "a skipped point has no value")
 assert(type(values[17]) == "table" and values[17].error:find("point 17 fails on purpose", 1, true),

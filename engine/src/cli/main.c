@@ -14,8 +14,10 @@
 #include "cli.h"
 
 #ifdef MFLAB_WITH_MPI
-#include "lmpi.h"
+#include <dlfcn.h>
+
 #include "mf_mpi.h"
+#include "mflab/interrupt.h"
 #endif
 
 #ifndef MFLAB_VERSION
@@ -356,6 +358,136 @@ static int run_script(lua_State *L, const struct cli_args *a) {
     return cli_interrupted() ? CLI_EXIT_INTERRUPTED : CLI_EXIT_LUA;
 }
 
+/* MPI, at the edge of the executable. MPI is initialized only when a launcher started the
+ * process (or MFLAB_MPI=1 asks for a singleton start): a singleton MPI_Init costs most of a
+ * second with OpenMPI 4.1, which every ordinary run would pay; and only then is the MPI
+ * module (with libmpi) loaded, which costs every start several milliseconds. Every exit path ends
+ * MPI: a normal end finalizes it; an error on one rank of several aborts the whole job (the other
+ * ranks may be waiting for this one's results and would otherwise hang); os.exit goes
+ * through the same choice in an exit handler. */
+static int launcher_env(void) {
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v != NULL && v[0] != '\0') return 1;
+    }
+    return 0;
+}
+
+static int mpi_forced(void) {
+    const char *force = getenv("MFLAB_MPI");
+    return force != NULL && strcmp(force, "1") == 0;
+}
+
+#ifdef MFLAB_WITH_MPI
+/* The MPI module (engine/src/mpi, a shared module loaded only when MPI is started), or NULL. */
+static const mf_mpi_module *mpi_mod;
+
+static void mpi_end(int status) {
+    if (mpi_mod == NULL || !mpi_mod->initialized()) return;
+    if (status != 0 && mpi_mod->size() > 1) {
+        cli_message("rank %d of %d stopped with exit status %d; aborting the MPI job",
+                    mpi_mod->rank(), mpi_mod->size(), status);
+        mpi_mod->abort(status);
+    }
+    mpi_mod->finalize();
+}
+
+/* "mflab.mpi" when MPI is not started: this process is rank 0 of 1, and mf.parallel.map runs
+ * its local loop (mf.parallel.available() is true: the build has MPI). */
+static int idle_rank(lua_State *L) {
+    lua_pushinteger(L, 0);
+    return 1;
+}
+static int idle_size(lua_State *L) {
+    lua_pushinteger(L, 1);
+    return 1;
+}
+static int idle_initialized(lua_State *L) {
+    lua_pushboolean(L, 0);
+    return 1;
+}
+static int luaopen_mpi_idle(lua_State *L) {
+    static const luaL_Reg fns[] = {
+        {"rank", idle_rank}, {"size", idle_size}, {"initialized", idle_initialized}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+/* Loads <exedir>/MFLAB_MPI_MODULE (or that path when absolute). */
+static const mf_mpi_module *mpi_load(const char *argv0, char *msg, size_t msglen) {
+    char path[PATH_MAX + 256];
+    const char *rel = MFLAB_MPI_MODULE;
+    if (rel[0] == '/') {
+        snprintf(path, sizeof path, "%s", rel);
+    } else {
+        char dir[PATH_MAX];
+        if (!find_exe_dir(dir, sizeof dir, argv0)) {
+            snprintf(msg, msglen,
+                     "cannot find the executable's directory, where the MPI module "
+                     "is looked up (%s)",
+                     rel);
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, rel);
+    }
+    /* RTLD_GLOBAL: OpenMPI's own components, which libmpi loads, need its symbols */
+    void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (h == NULL) {
+        snprintf(msg, msglen, "cannot load the MPI module: %s", dlerror());
+        return NULL;
+    }
+    const mf_mpi_module *m = dlsym(h, "mf_mpi_module_entry");
+    if (m == NULL || m->abi != MF_MPI_MODULE_ABI) {
+        snprintf(msg, msglen, "the MPI module %s is not from this build of mflab", path);
+        return NULL;
+    }
+    return m;
+}
+
+static void mpi_on_exit(int status, void *arg) {
+    (void)arg;
+    fflush(stdout);
+    mpi_end(status);
+}
+
+static int mpi_start(int *argc, char ***argv) {
+    if (!mpi_forced() && !launcher_env()) return CLI_EXIT_OK;
+    char msg[PATH_MAX + 512];
+    const mf_mpi_module *m = mpi_load((*argv)[0], msg, sizeof msg);
+    if (m == NULL) {
+        cli_message("%s", msg);
+        return CLI_EXIT_LUA;
+    }
+    if (m->init(argc, argv, mf_interrupt_pending, msg, sizeof msg) != 0) {
+        cli_message("%s", msg);
+        return CLI_EXIT_LUA;
+    }
+    mpi_mod = m;
+    on_exit(mpi_on_exit, NULL);
+    return CLI_EXIT_OK;
+}
+#else
+/* Without MPI, a launcher would start N copies that each run the whole script alone and
+ * write the same files: refuse, saying what to install (once, from the first rank). */
+static int mpi_start(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    int forced = mpi_forced();
+    if (!forced && !launcher_env()) return CLI_EXIT_OK;
+    const char *r = getenv("OMPI_COMM_WORLD_RANK");
+    if (r == NULL) r = getenv("PMIX_RANK");
+    if (r == NULL || strcmp(r, "0") == 0)
+        cli_message("%s, but this mflab was built without MPI. Install the Debian packages "
+                    "libopenmpi-dev and openmpi-bin and rebuild with cmake "
+                    "-DMFLAB_WITH_MPI=ON (scripts/setup installs them; the option is on when "
+                    "OpenMPI is found)",
+                    forced ? "MFLAB_MPI=1 asks for MPI"
+                           : "started by an MPI launcher (mpirun, srun)");
+    return CLI_EXIT_LUA;
+}
+#endif
+
 /* Everything that touches Lua, run in protected mode so that even setup errors are reported. */
 static int protected_main(lua_State *L) {
     struct cli_args *a = lua_touserdata(L, 1);
@@ -369,7 +501,8 @@ static int protected_main(lua_State *L) {
     lua_pushcfunction(L, luaopen_mflab_core);
     lua_setfield(L, -2, "mflab.core");
 #ifdef MFLAB_WITH_MPI
-    lua_pushcfunction(L, luaopen_mflab_mpi); /* what mf.parallel distributes work with */
+    /* what mf.parallel distributes work with */
+    lua_pushcfunction(L, mpi_mod != NULL ? mpi_mod->luaopen : luaopen_mpi_idle);
     lua_setfield(L, -2, "mflab.mpi");
 #endif
     lua_pop(L, 1);
@@ -389,70 +522,6 @@ static int protected_main(lua_State *L) {
     if (a->interactive || (a->script == 0 && !a->has_code)) a->status = cli_repl(L);
     return 0;
 }
-
-/* MPI, at the edge of the executable. MPI is initialized only when a launcher started the
- * process (or MFLAB_MPI=1 asks for a singleton start): a singleton MPI_Init costs most of a
- * second with OpenMPI 4.1, which every ordinary run would pay. Every exit path ends MPI: a
- * normal end finalizes it; an error on one rank of several aborts the whole job (the other
- * ranks may be waiting for this one's results and would otherwise hang); os.exit goes
- * through the same choice in an exit handler. */
-#ifdef MFLAB_WITH_MPI
-static void mpi_end(int status) {
-    if (!mf_mpi_initialized()) return;
-    if (status != 0 && mf_mpi_size() > 1) {
-        cli_message("rank %d of %d stopped with exit status %d; aborting the MPI job",
-                    mf_mpi_rank(), mf_mpi_size(), status);
-        mf_mpi_abort(status);
-    }
-    mf_mpi_finalize();
-}
-
-static void mpi_on_exit(int status, void *arg) {
-    (void)arg;
-    fflush(stdout);
-    mpi_end(status);
-}
-
-static int mpi_start(int *argc, char ***argv) {
-    if (!mf_mpi_wanted()) return CLI_EXIT_OK;
-    char msg[512];
-    if (mf_mpi_init(argc, argv, msg, sizeof msg) != 0) {
-        cli_message("%s", msg);
-        return CLI_EXIT_LUA;
-    }
-    on_exit(mpi_on_exit, NULL);
-    return CLI_EXIT_OK;
-}
-#else
-static int launcher_env(void) {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v != NULL && v[0] != '\0') return 1;
-    }
-    return 0;
-}
-
-/* Without MPI, a launcher would start N copies that each run the whole script alone and
- * write the same files: refuse, saying what to install (once, from the first rank). */
-static int mpi_start(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    const char *force = getenv("MFLAB_MPI");
-    int forced = force != NULL && strcmp(force, "1") == 0;
-    if (!forced && !launcher_env()) return CLI_EXIT_OK;
-    const char *r = getenv("OMPI_COMM_WORLD_RANK");
-    if (r == NULL) r = getenv("PMIX_RANK");
-    if (r == NULL || strcmp(r, "0") == 0)
-        cli_message("%s, but this mflab was built without MPI. Install the Debian packages "
-                    "libopenmpi-dev and openmpi-bin and rebuild with cmake "
-                    "-DMFLAB_WITH_MPI=ON (scripts/setup installs them; the option is on when "
-                    "OpenMPI is found)",
-                    forced ? "MFLAB_MPI=1 asks for MPI"
-                           : "started by an MPI launcher (mpirun, srun)");
-    return CLI_EXIT_LUA;
-}
-#endif
 
 int main(int argc, char **argv) {
     struct cli_args a = {.argc = argc, .argv = argv};

@@ -3,6 +3,12 @@
  * this; the mflab executable (engine/src/cli) initializes and finalizes MPI, and the Lua
  * module "mflab.mpi" (lmpi.c) is the only other user.
  *
+ * All of it is a shared module (mflab_mpi.so, beside libmflab in <libdir>/mflab) that the
+ * executable loads with dlopen only when a launcher started it: loading libmpi and its
+ * dependencies costs every start several milliseconds, and a singleton MPI_Init most of a
+ * second, which ordinary runs should not pay. The executable finds the functions through
+ * the one symbol mf_mpi_module_entry.
+ *
  * The queue hands out point indices 1..n. Rank 0 (the root) serves requests from a dispatcher
  * thread while its main thread computes points itself; a worker sends the result of its last
  * point together with the request for the next one, so a point's cost decides who gets the
@@ -11,16 +17,32 @@
 #ifndef MFLAB_MF_MPI_H
 #define MFLAB_MF_MPI_H
 
+#include <lua.h>
 #include <stddef.h>
 
-/* Nonzero when the process was started by an MPI launcher (mpirun, mpiexec, srun with PMIx or
- * PMI): OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK is set; or when MFLAB_MPI=1 asks for a
- * singleton start. Without it the executable does not initialize MPI (a singleton
- * MPI_Init costs most of a second with OpenMPI 4.1) and the process is rank 0 of 1. */
-int mf_mpi_wanted(void);
+/* The module's entry points, as the executable sees them (dlsym "mf_mpi_module_entry"). */
+#define MF_MPI_MODULE_ABI 1
+typedef struct mf_mpi_module {
+    int abi; /* MF_MPI_MODULE_ABI: executable and module of the same build */
+    int (*init)(int *argc, char ***argv, int (*interrupt_pending)(void), char *msg, size_t msglen);
+    int (*initialized)(void);
+    int (*rank)(void);
+    int (*size)(void);
+    void (*finalize)(void);
+    void (*abort)(int code);
+    int (*luaopen)(lua_State *L); /* the Lua module "mflab.mpi" */
+} mf_mpi_module;
 
-/* MPI_Init_thread; on failure writes a message into msg and returns -1. */
-int mf_mpi_init(int *argc, char ***argv, char *msg, size_t msglen);
+/* The one symbol the module exports. */
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+extern const mf_mpi_module mf_mpi_module_entry;
+
+/* MPI_Init_thread; interrupt_pending tells the waits of the queue that Ctrl-C was pressed
+ * (the executable's mf_interrupt_pending). On failure writes a message into msg and
+ * returns -1. */
+int mf_mpi_init(int *argc, char ***argv, int (*interrupt_pending)(void), char *msg, size_t msglen);
 int mf_mpi_initialized(void); /* initialized and not yet finalized */
 int mf_mpi_rank(void);        /* 0 when not initialized */
 int mf_mpi_size(void);        /* 1 when not initialized */
@@ -55,7 +77,8 @@ typedef struct mf_mpi_item {
 int mf_mpi_collect(int wait, mf_mpi_item *items, int cap);
 
 /* --- on a worker ---------------------------------------------------------------------- */
-/* Sends the result of point done_index (0 for none yet) and receives the next index into
+/* Sends the result of point done_index (0 for none yet: the first request of a map, which
+ * starts counting a new map) and receives the next index into
  * *next (0: no more work). Returns 0, or -1 when interrupted while waiting, or -2 when the
  * message is too long for MPI (over INT_MAX bytes). */
 int mf_mpi_ask(size_t done_index, const char *bytes, size_t len, size_t *next);

@@ -3,25 +3,13 @@
 
 #include <mpi.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "lmpi.h"
 #include "queue_impl.h"
 
 static int initialized, finalized, rank, size = 1, thread_level;
 
-static int env_set(const char *name) {
-    const char *v = getenv(name);
-    return v != NULL && v[0] != '\0';
-}
-
-int mf_mpi_wanted(void) {
-    const char *force = getenv("MFLAB_MPI");
-    if (force != NULL && strcmp(force, "1") == 0) return 1;
-    return env_set("OMPI_COMM_WORLD_SIZE") || env_set("PMIX_RANK") || env_set("PMI_RANK");
-}
-
-int mf_mpi_init(int *argc, char ***argv, char *msg, size_t msglen) {
+int mf_mpi_init(int *argc, char ***argv, int (*interrupt_pending)(void), char *msg, size_t msglen) {
     /* MULTIPLE asked, SERIALIZED needed: the root's dispatcher thread is the only thread
      * calling MPI while a map runs, but MPI_Abort may come from the main thread. */
     int rc = MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &thread_level);
@@ -36,7 +24,7 @@ int mf_mpi_init(int *argc, char ***argv, char *msg, size_t msglen) {
     initialized = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    mf_mpi_queue_comm_init();
+    mf_mpi_queue_comm_init(interrupt_pending);
     return 0;
 }
 
@@ -70,5 +58,19 @@ void mf_mpi_finalize(void) {
 
 void mf_mpi_abort(int code) {
     if (!mf_mpi_initialized()) return;
+    finalized =
+        1; /* MPI_Abort may exit() through the exit handlers, which must not end MPI again */
     MPI_Abort(MPI_COMM_WORLD, code);
 }
+
+/* What the executable finds with dlsym (mf_mpi.h). */
+const mf_mpi_module mf_mpi_module_entry = {
+    .abi = MF_MPI_MODULE_ABI,
+    .init = mf_mpi_init,
+    .initialized = mf_mpi_initialized,
+    .rank = mf_mpi_rank,
+    .size = mf_mpi_size,
+    .finalize = mf_mpi_finalize,
+    .abort = mf_mpi_abort,
+    .luaopen = luaopen_mflab_mpi,
+};

@@ -5,8 +5,12 @@
  *                             serialized value of that point;
  *   root -> worker, tag WORK: 8-byte index of the next point, 0 meaning "no more work".
  * Every worker's last message is an ASK answered by 0, so when the root has answered 0 to
- * every worker, all results have arrived and no message of this map is left in flight; the
- * next map starts clean. MPI keeps messages between two ranks on one tag in order. */
+ * every worker, all results have arrived. MPI keeps messages between two ranks on one tag in
+ * order. The tags carry the map's sequence number (every rank counts its maps; they all call
+ * map equally often): a worker told to stop may enter the next map and ask again while the
+ * root still waits for the others' last results, and that request must wait for the next
+ * map's dispatcher instead of being taken for one more request of this map. A worker is at
+ * most one map ahead of the root, so the sequence modulo a few thousand is enough. */
 #include "mf_mpi.h"
 #include "queue_impl.h"
 
@@ -21,11 +25,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "mflab/interrupt.h"
-
-enum { TAG_ASK = 1, TAG_WORK = 2 };
-
 static MPI_Comm comm = MPI_COMM_NULL;
+static int (*interrupt_pending)(void); /* the executable's mf_interrupt_pending */
+static unsigned map_seq;               /* maps started by this rank */
+
+/* Tags of the current map; MPI guarantees tags up to 32767. */
+static int tag_ask(void) {
+    return 2 + 2 * (int)(map_seq % 8192);
+}
+static int tag_work(void) {
+    return tag_ask() + 1;
+}
 
 static struct {
     int running; /* started, not yet closed by mf_mpi_collect */
@@ -39,7 +49,8 @@ static struct {
     int workers_left; /* workers not yet told to stop */
 } q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-void mf_mpi_queue_comm_init(void) {
+void mf_mpi_queue_comm_init(int (*pending)(void)) {
+    interrupt_pending = pending;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
 }
 
@@ -107,7 +118,7 @@ static void *dispatch(void *arg) {
 
         int flag = 0;
         MPI_Status st;
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_ASK, comm, &flag, &st);
+        MPI_Iprobe(MPI_ANY_SOURCE, tag_ask(), comm, &flag, &st);
         if (!flag) {
             backoff(&wait_ns);
             continue;
@@ -118,7 +129,7 @@ static void *dispatch(void *arg) {
         if (count < 8) fatal("a malformed request arrived");
         char *buf = malloc((size_t)count);
         if (buf == NULL) fatal("out of memory for an arrived result");
-        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, TAG_ASK, comm, MPI_STATUS_IGNORE);
+        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, tag_ask(), comm, MPI_STATUS_IGNORE);
         uint64_t done;
         memcpy(&done, buf, 8);
         memmove(buf, buf + 8, (size_t)count - 8);
@@ -135,7 +146,7 @@ static void *dispatch(void *arg) {
         pthread_cond_broadcast(&q.cv);
         pthread_mutex_unlock(&q.mu);
 
-        MPI_Send(&next, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_WORK, comm);
+        MPI_Send(&next, 1, MPI_UINT64_T, st.MPI_SOURCE, tag_work(), comm);
     }
     return NULL;
 }
@@ -161,6 +172,7 @@ int mf_mpi_queue_start(size_t n, const unsigned char *skip, char *msg, size_t ms
     }
     if (skip != NULL) memcpy(s, skip, n);
     pthread_mutex_lock(&q.mu);
+    map_seq++; /* before the thread starts, which reads it */
     q.n = n;
     q.next = 1;
     q.skip = s;
@@ -225,7 +237,7 @@ int mf_mpi_collect(int wait, mf_mpi_item *items, int cap) {
             pthread_mutex_unlock(&q.mu);
             return 0;
         }
-        if (mf_interrupt_pending()) {
+        if (interrupt_pending != NULL && interrupt_pending()) {
             pthread_mutex_unlock(&q.mu);
             return -1;
         }
@@ -242,23 +254,24 @@ int mf_mpi_collect(int wait, mf_mpi_item *items, int cap) {
 
 int mf_mpi_ask(size_t done_index, const char *bytes, size_t len, size_t *next) {
     if (len > (size_t)INT_MAX - 8) return -2;
+    if (done_index == 0) map_seq++; /* the first request of a map */
     char *buf = malloc(len + 8);
     if (buf == NULL) fatal("out of memory for a result");
     uint64_t d = done_index;
     memcpy(buf, &d, 8);
     if (len > 0) memcpy(buf + 8, bytes, len);
-    MPI_Send(buf, (int)(len + 8), MPI_BYTE, 0, TAG_ASK, comm);
+    MPI_Send(buf, (int)(len + 8), MPI_BYTE, 0, tag_ask(), comm);
     free(buf);
 
     uint64_t i = 0;
     MPI_Request req;
-    MPI_Irecv(&i, 1, MPI_UINT64_T, 0, TAG_WORK, comm, &req);
+    MPI_Irecv(&i, 1, MPI_UINT64_T, 0, tag_work(), comm, &req);
     long wait_ns = 0;
     for (;;) {
         int flag = 0;
         MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
         if (flag) break;
-        if (mf_interrupt_pending()) {
+        if (interrupt_pending != NULL && interrupt_pending()) {
             MPI_Cancel(&req);
             MPI_Request_free(&req);
             return -1;

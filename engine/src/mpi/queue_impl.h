@@ -2,7 +2,8 @@
 #ifndef MFLAB_MPI_QUEUE_IMPL_H
 #define MFLAB_MPI_QUEUE_IMPL_H
 
-void mf_mpi_queue_comm_init(void);
+/* pending: whether Ctrl-C was pressed (the executable's mf_interrupt_pending) */
+void mf_mpi_queue_comm_init(int (*pending)(void));
 void mf_mpi_queue_comm_free(void);
 int mf_mpi_queue_running(void);
 
