@@ -37,6 +37,17 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
                   double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
                   mf_err *err);
 
+/* A stop predicate: nonzero ends mf_ode_dopri5_until at the accepted point (t, y), whose
+ * derivative dydt is already evaluated (the FSAL stage). */
+typedef int (*mf_ode_stop)(void *ctx, double t, const double *y, const double *dydt);
+
+/* mf_ode_dopri5 that also stops at the first accepted point (or the start) where stop (may be
+ * NULL) returns nonzero; t1 may be INFINITY (then only stop ends it). The landscapes' gradient-
+ * flow projections integrate with it until the gradient is small. */
+int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop stop, void *ctx,
+                        double t0, double t1, double *y, double rtol, double atol, double *h,
+                        double *work, mf_ode_stats *stats, mf_err *err);
+
 /* g(t, y) dW: out = G(y) dw for a vector of independent N(0, dt) increments dw (ndw of them). */
 typedef int (*mf_sde_noise)(void *ctx, double t, const double *y, const double *dw, double *out,
                             mf_err *err);

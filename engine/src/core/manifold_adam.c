@@ -168,7 +168,7 @@ static int adam_rhs2(void *state, const double *z, const double *m, double *dz, 
 
 const mf_flow_type mf_flow_adam_rv_type = {
     .name = "adam_rv",
-    .supports = "adam with hessian noise on valley/rotated_valley (order 1 or 2)",
+    .supports = "adam with hessian noise on a valley",
     .claims = adam_claims,
     .init = adam_init,
     .free = adam_free,

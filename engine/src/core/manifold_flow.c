@@ -80,11 +80,14 @@ void mf_flow_free(mf_flow *fl) {
     free(fl);
 }
 
-/* "supported: <type 1>; <type 2>; ..." */
+/* "supported: ...": the registered types, then the built-in ones from the plainest (sgd) */
 static void supported_list(char *buf, size_t size) {
     size_t at = (size_t)snprintf(buf, size, "supported: ");
-    for (size_t i = 0; type_at(i) && at < size; i++)
-        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "; " : "", type_at(i)->supports);
+    for (size_t i = 0; i < nregistered + NBUILTIN && at < size; i++) {
+        const mf_flow_type *t =
+            i < nregistered ? type_at(i) : builtin[NBUILTIN - 1 - (i - nregistered)];
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "; " : "", t->supports);
+    }
 }
 
 int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
@@ -111,7 +114,7 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         char list[512];
         supported_list(list, sizeof list);
         if (first.code) return mf_err_set(err, MF_EUNSUPPORTED, "%s; %s", first.msg, list);
-        return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s'%s%s has no manifold flow; %s",
+        return mf_err_set(err, MF_EUNSUPPORTED, "optimizer '%s'%s%s is not supported; %s",
                           o->type->name, nz ? " with noise " : "", nz ? nz->type->name : "", list);
     }
     if (order == 2 && !type->rhs2)

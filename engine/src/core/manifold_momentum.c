@@ -108,7 +108,7 @@ static int momentum_step(void *state, double *z, double *mom, mf_err *err) {
 
 const mf_flow_type mf_flow_momentum_type = {
     .name = "momentum",
-    .supports = "momentum, heavy_ball and sgd{momentum} with the same noises (order 1 or 2)",
+    .supports = "momentum, heavy_ball, sgd{momentum} likewise",
     .claims = momentum_claims,
     .init = momentum_init,
     .free = momentum_free,

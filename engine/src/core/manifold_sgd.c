@@ -47,7 +47,7 @@ static int sgd_noise(void *state, const double *z, const double *dw, double *out
 
 const mf_flow_type mf_flow_sgd_type = {
     .name = "sgd",
-    .supports = "sgd with noise hessian, isotropic (normal or full), label or minibatch of them",
+    .supports = "sgd with hessian, isotropic or label noise (or minibatch)",
     .claims = sgd_claims,
     .init = sgd_init,
     .free = sgd_free,

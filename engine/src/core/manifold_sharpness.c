@@ -222,7 +222,7 @@ static int sharpness_drift(void *state, const double *z, double *dz, mf_err *err
 
 const mf_flow_type mf_flow_sharpness_type = {
     .name = "sharpness",
-    .supports = "gd_wd without noise on a scale-invariant landscape",
+    .supports = "gd_wd without noise if scale-invariant",
     .claims = sharpness_claims,
     .init = sharpness_init,
     .free = sharpness_free,
