@@ -73,12 +73,21 @@ typedef struct mf_flow_type {
     void (*constrain)(void *state, double *z);
     /* Optional: refuses a start the flow is not defined for. */
     int (*check_start)(void *state, const double *x0, mf_err *err);
+    /* Optional: nonzero with a one-line note (what is violated and the remedy) when the
+     * manifold point z is outside the assumptions the flow is derived under. */
+    int (*assumptions)(void *state, const double *z, mf_err *note);
 } mf_flow_type;
 
 /* Adds a flow type, asked before the built-in ones (the later registered first). The table
  * is global and not locked: register at start-up, before flows are built on other threads.
  * MF_EINVAL if the type lacks claims, init, free or drift; MF_ENOMEM past 64 types. */
 int mf_flow_register(const mf_flow_type *type, mf_err *err);
+/* Nonzero, with the note, when the manifold point z is outside the flow's assumptions (Adam:
+ * eps >> sqrt(3) |h'| E[y^2]); mflab prints it as a warning when an integration starts. With
+ * method 'dp45' a flow whose stable step is far below the record spacing (stiff: Hairer's test
+ * for 15 steps, and over MF_ODE_STIFF_STEPS steps still to go) stops with MF_EUNSUPPORTED, the
+ * records so far and a message naming the remedy (the flow's note, if it has one). */
+int mf_flow_assumptions(mf_flow *fl, const double *z, mf_err *note);
 /* The type that mf_flow_new chose. */
 const mf_flow_type *mf_flow_get_type(const mf_flow *fl);
 

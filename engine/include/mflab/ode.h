@@ -25,7 +25,14 @@ int mf_ode_rk4_step(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double 
 
 typedef struct mf_ode_stats {
     size_t accepted, rejected, evals;
+    int stiff; /* 1 while the step is held by stability (Hairer's test, see below): a caller
+                  integrating over many spans judges the total from it and *h */
 } mf_ode_stats;
+
+/* mf_ode_dopri5 stops as stiff (MF_EUNSUPPORTED) when its step is held by the stability limit
+ * (Hairer's test: h lambda > 3.25 for 15 accepted steps) and reaching t1 would take more than
+ * this many further steps. */
+#define MF_ODE_STIFF_STEPS 1e6
 
 /* Integrates from t0 to t1 with Dormand-Prince 5(4), landing exactly on t1. With a projection,
  * stage points and the new solution are projected (a drift defined on the manifold only is

@@ -62,6 +62,7 @@ int mf_adam_rv_drift(const mf_adam_rv *a, double h, double hp, double *dxdt, dou
 typedef struct adam_flow {
     const mf_landscape *L;
     mf_adam_rv adam;
+    double lr, h, hp; /* h, h' at the last point adam_force saw */
     size_t d;
     double *T, *N, *H, *dH, *F;
 } adam_flow;
@@ -101,7 +102,7 @@ static int adam_init(const mf_landscape *L, const mf_optim *o, const mf_noise *n
     adam_flow *a = calloc(1, sizeof *a);
     if (!a) return mf_err_set(err, MF_ENOMEM, "out of memory");
     size_t d = L->dim, c = L->codim;
-    a->L = L, a->d = d;
+    a->L = L, a->d = d, a->lr = o->lr;
     a->T = malloc(sizeof(double) * d * (d - c));
     a->N = malloc(sizeof(double) * d * c);
     a->H = malloc(sizeof(double) * d * d);
@@ -133,6 +134,7 @@ static int adam_force(adam_flow *fl, const double *z, double *F, double *m11, mf
             h += 0.5 * en[a] * fl->H[a * d + b] * en[b],
                 hp += 0.5 * en[a] * fl->dH[a * d + b] * en[b];
     fl->adam.theta = atan2(-et[1], et[0]); /* e_t = (cos t, -sin t) */
+    fl->h = h, fl->hp = hp;
     double dxdt;
     if ((rc = mf_adam_rv_drift(&fl->adam, h, hp, &dxdt, m11, err))) return rc;
     /* dx'/dt = -M11 h' E[y'^2], so the force along e_t is h' E[y'^2] = -dx'/dt / M11 */
@@ -166,6 +168,27 @@ static int adam_rhs2(void *state, const double *z, const double *m, double *dz, 
     return MF_OK;
 }
 
+/* The flow, like the paper's SDE, keeps only the noise's share of Adam's second moment along
+ * the manifold, sigma^2 h sin^2(theta), and leaves out the mean gradient's, h' y'^2 cos(theta)
+ * with E[(y'^2)^2] = 3 E[y'^2]^2: right while sqrt(3) |h'| E[y'^2] |cos theta| is small against
+ * sigma sqrt(h) |sin theta| + eps. With torch's eps = 1e-8 at theta = 0 it is not (Adam then
+ * moves sign-like, ~lr/sqrt(3) per step), and the flow's speed 1/eps0 makes it stiff too. */
+static int adam_assumptions(void *state, const double *z, mf_err *note) {
+    adam_flow *a = state;
+    double m11, var;
+    if (adam_force(a, z, a->F, &m11, NULL) || mf_adam_rv_fast_variance(&a->adam, a->h, &var, NULL))
+        return 0;
+    const double sigma = a->adam.sigma0 / a->lr, eps = a->adam.eps0 / a->lr;
+    const double left = sqrt(3.0) * fabs(a->hp) * var * fabs(cos(a->adam.theta));
+    const double kept = sigma * sqrt(a->h) * fabs(sin(a->adam.theta)) + eps;
+    if (!(left > kept)) return 0;
+    mf_err_set(note, MF_EUNSUPPORTED,
+               "adam's flow needs eps + sigma sqrt(h)|sin t| (%.2g) >> sqrt(3)|h'|E[y^2]|cos t| "
+               "(%.2g): raise eps",
+               kept, left);
+    return 1;
+}
+
 const mf_flow_type mf_flow_adam_rv_type = {
     .name = "adam_rv",
     .supports = "adam with hessian noise on a valley",
@@ -174,4 +197,5 @@ const mf_flow_type mf_flow_adam_rv_type = {
     .free = adam_free,
     .drift = adam_drift,
     .rhs2 = adam_rhs2,
+    .assumptions = adam_assumptions,
 };

@@ -189,6 +189,27 @@ static int tangent_noise(void *ctx, double t, const double *y, const double *dw,
     return fl->type->noise(fl->state, y, dw, out + d, err);
 }
 
+/* The stiffness stop of method 'dp45', with the remedies and the flow's own note. */
+static int stiff_error(mf_flow *fl, const double *y, const mf_err *start_note, uint64_t at,
+                       double h, double rest, mf_err *err) {
+    mf_err note = {0};
+    int has_note = fl->type->assumptions && fl->type->assumptions(fl->state, y, &note);
+    if (!has_note && start_note->code) note = *start_note, has_note = 1;
+    char more[64] = "";
+    if (rest > 0) snprintf(more, sizeof more, ", ~%.2g to go", rest);
+    return mf_err_set(err, MF_EUNSUPPORTED,
+                      "the %s flow is stiff at iteration %llu (stable dp45 step %.3g "
+                      "iterations%s): %s",
+                      fl->type->name, (unsigned long long)at, fabs(h) / fl->dt, more,
+                      has_note ? note.msg
+                               : "use method 'rk4' with a step h it is stable at, or a flow "
+                                 "within its assumptions");
+}
+
+int mf_flow_assumptions(mf_flow *fl, const double *z, mf_err *note) {
+    return fl->type->assumptions ? fl->type->assumptions(fl->state, z, note) : 0;
+}
+
 static void record(mf_result *res, size_t j, size_t seed, const double *y, size_t n) {
     for (size_t a = 0; a < n; a++)
         res->data[(a * res->nrec_alloc + j) * res->seeds + seed] = y[a];
@@ -242,12 +263,14 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
     double last_report = mf_clock();
     uint64_t total = cfg->steps * seeds, done = 0;
     mf_ode_stats st = {0};
+    mf_err start_note = {0}; /* the flow's note at the (projected) start, for a stiff stop */
     for (size_t sd = 0; sd < seeds && rc == MF_OK; sd++) {
         mf_rng g;
         mf_rng_seed(&g, cfg->seed, sd);
         memset(y, 0, n * sizeof *y);
         memcpy(y, cfg->x0, d * sizeof *y);
         proj(fl, y);
+        if (sd == 0 && !mf_flow_assumptions(fl, y, &start_note)) start_note.code = 0;
         size_t j = 0;
         for (uint64_t step = 0;; step++) {
             if (step == res->t[j]) {
@@ -257,6 +280,11 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
             if (method == MF_FLOW_DP45) { /* adaptive, straight to the next record time */
                 rc = mf_ode_dopri5(n, rhs, proj, fl, step * dt, res->t[j] * dt, y, cfg->rtol,
                                    cfg->atol, &h, fl->ode, &st, err);
+                /* a step held by stability with far more steps to go: stop and say why */
+                double rest = (double)(cfg->steps - res->t[j]) * dt / fabs(h);
+                if ((rc == MF_EUNSUPPORTED && st.stiff) ||
+                    (rc == MF_OK && st.stiff && rest > MF_ODE_STIFF_STEPS))
+                    rc = stiff_error(fl, y, &start_note, res->t[j], h, rc ? -1.0 : rest, err);
                 done += res->t[j] - step;
                 step = res->t[j] - 1;
             } else if (method == MF_FLOW_RK4 || method == MF_FLOW_EM) {

@@ -83,6 +83,7 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
     }
     hh = dir * fabs(hh);
     int failed = MF_OK; /* the last failed stage evaluation, reported if the step underflows */
+    int stiff = 0, nonstiff = 0; /* Hairer's stiffness detection, see below */
     for (int guard = 0;; guard++) {
         if (guard > 10000000)
             return mf_err_set(err, MF_EINVAL, "Dormand-Prince: too many steps (stiff problem?)");
@@ -133,6 +134,32 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
         double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
+            /* Stiffness (Hairer, Norsett & Wanner I, II.10, as in DOPRI5): h lambda ~ h |k7 - k6|
+             * / |y_new - y_stage6| at the edge of the stability region (3.25) for 15 accepted
+             * steps in a row means the step is held by stability, not accuracy. If reaching t1
+             * would then take over MF_ODE_STIFF_STEPS more steps, stop with a message rather
+             * than run for hours. (Only for a finite t1: the landscapes' projections integrate
+             * stiff gradient flows on purpose, until a stop predicate.) */
+            if (isfinite(span)) {
+                double num = 0.0, den = 0.0;
+                for (size_t i = 0; i < n; i++)
+                    num += (k7[i] - k6[i]) * (k7[i] - k6[i]),
+                        den += (ynew[i] - s[i]) * (ynew[i] - s[i]);
+                if (den > 0 && fabs(hh) * sqrt(num / den) > 3.25) {
+                    nonstiff = 0;
+                    double rest = fabs(t1 - (t + hh)) / fabs(hh);
+                    if (++stiff >= 15 && stats) stats->stiff = 1;
+                    if (stiff >= 15 && rest > MF_ODE_STIFF_STEPS) {
+                        return mf_err_set(err, MF_EUNSUPPORTED,
+                                          "Dormand-Prince: the problem is stiff at t = %g: stable "
+                                          "steps are %.3g long, %.3g more to reach t = %g",
+                                          t, fabs(hh), rest, t1);
+                    }
+                } else if (++nonstiff >= 6) {
+                    stiff = 0;
+                    if (stats) stats->stiff = 0;
+                }
+            }
             t = (dir * (t + hh - t1) >= 0 ||
                  (isfinite(span) && fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)))
                     ? t1
