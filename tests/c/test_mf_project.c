@@ -97,6 +97,30 @@ static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
     CHECK(worst_r <= 1e-12, "on U V^T = M: %g", worst_r);
     CHECK(worst_c <= 1e-9, "keeps U^T U - V^T V: %g", worst_c);
     CHECK(worst_idem <= 1e-13, "idempotent: %g", worst_idem);
+    /* the noise hooks' closed-form normal eigenpairs against the generic ones (dsyevr of the
+     * Hessian at Pz), same draws: Hessian and normal-space noise */
+    {
+        double xi[200], g1[200], g2[200], dn = 0.0, gn = 0.0;
+        for (size_t k = 0; k < L->codim; k++)
+            xi[k] = mf_rng_normal(&r);
+        for (int h = 0; h < 2; h++) {
+            memset(g1, 0, sizeof(double) * d), memset(g2, 0, sizeof(double) * d);
+            if (h) {
+                L->type->hess_sqrt_sub(L, 1, z, 1, 0.7, xi, 1, g1, 1);
+                mf_landscape_generic_hess_sqrt_sub(L, 1, z, 1, 0.7, xi, 1, g2, 1);
+            } else {
+                L->type->normal_sub(L, 1, z, 1, 0.7, xi, 1, g1, 1);
+                mf_landscape_generic_normal_sub(L, 1, z, 1, 0.7, xi, 1, g2, 1);
+            }
+            dn = fmax(dn, dist(d, g1, g2));
+            double n2 = 0.0;
+            for (size_t k = 0; k < d; k++)
+                n2 += g2[k] * g2[k];
+            gn = fmax(gn, sqrt(n2));
+        }
+        printf("  noise hooks: |closed form - generic| %.3g of %.3g\n", dn, gn);
+        CHECK(dn <= 1e-9 * gn, "closed-form noise equals the generic: %g of %g", dn, gn);
+    }
     /* a point of M is its own projection, bit for bit */
     CHECK(mf_landscape_project(L, pz, pp, &err) == MF_OK && memcmp(pz, pp, sizeof(double) * d) == 0,
           "a point of M is fixed");

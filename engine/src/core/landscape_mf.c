@@ -429,6 +429,118 @@ static void mf_project(const mf_landscape *L, size_t mm, const double *z, size_t
     }
 }
 
+/* ---- noise at Pz: the normal eigenpairs of H_f in closed form ------------------------------
+ * On M (R = 0) H_f = 2 J^T J, and J J^T X = U U^T X + X V V^T. With U U^T = P diag(a) P^T and
+ * V V^T = Q diag(b) Q^T, J J^T has the eigenvectors X_ij = p_i q_j^T with eigenvalues a_i + b_j,
+ * so H_f's normal eigenpairs are lambda_ij = 2 (a_i + b_j) and
+ *     w_ij = J^T X_ij / sqrt(a_i + b_j) = (p_i (V^T q_j)^T, q_j (U^T p_i)^T) / sqrt(a_i + b_j):
+ * two small eigenproblems instead of the d x d Hessian and its eigendecomposition (dsyevr),
+ * the same pairs in the same order (ascending) and sign (largest entry positive) as
+ * mf_sym_eig_top. Where two of the codim largest eigenvalues lie within 1e-8 of the largest of
+ * each other (U U^T and V V^T share eigenvalues, as at U = M, V = I) an eigenvector is not
+ * determined by the matrix, and the generic hooks choose it, as they always have. */
+typedef struct mf_pair {
+    double lam;
+    size_t i, j;
+} mf_pair;
+
+static int pair_cmp(const void *x, const void *y) {
+    const mf_pair *a = x, *b = y;
+    return a->lam < b->lam ? -1 : a->lam > b->lam ? 1 : (a->i < b->i ? -1 : a->i > b->i);
+}
+
+/* g -= s sum_k q_k xi_k w_k at Pz of one lane; 0 on success, -1: use the generic hook */
+static int mf_noise_lane(const mf_landscape *L, const double *px, double s, const double *xi,
+                         size_t ldxi, double *g, size_t ldg, int hessian, double *w) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim, nu = m * p;
+    const double *U = px, *V = px + nu;
+    double *A = w, *B = A + m * m, *a = B + n * n, *b = a + m, *VQ = b + n, *UP = VQ + n * p;
+    double *vec = UP + m * p;
+    mf_pair *pr = (mf_pair *)(vec + D);
+    mul_abt(m, m, p, U, U, A);
+    mul_abt(n, n, p, V, V, B);
+    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
+        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
+        return -1;
+    size_t np = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            pr[np++] = (mf_pair){2.0 * (a[i] + b[j]), i, j};
+    qsort(pr, np, sizeof *pr, pair_cmp);
+    const mf_pair *top = pr + (np - c);
+    const double lmax = top[c - 1].lam;
+    if (!(top[0].lam > 1e-8 * lmax) || (np > c && !(top[0].lam - pr[np - c - 1].lam > 1e-8 * lmax)))
+        return -1; /* the normal space is not separated from the tangent one */
+    for (size_t k = 0; k + 1 < c; k++)
+        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return -1;
+    /* VQ[j*p + k] = (V^T q_j)_k, UP[i*p + k] = (U^T p_i)_k; q_j is column j of B (col-major) */
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < n; r++)
+                t += V[r * p + k] * B[j * n + r];
+            VQ[j * p + k] = t;
+        }
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < m; r++)
+                t += U[r * p + k] * A[i * m + r];
+            UP[i * p + k] = t;
+        }
+    for (size_t k = 0; k < c; k++) {
+        const size_t i = top[k].i, j = top[k].j;
+        const double lam = top[k].lam, f = 1.0 / sqrt(0.5 * lam);
+        for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[r * p + l] = f * A[i * m + r] * VQ[j * p + l];
+        for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[nu + r * p + l] = f * B[j * n + r] * UP[i * p + l];
+        double big = 0.0;
+        size_t at = 0;
+        for (size_t e = 0; e < D; e++)
+            if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
+        const double sgn = vec[at] < 0.0 ? -1.0 : 1.0;
+        const double coef = s * (hessian ? sqrt(fmax(lam, 0.0) / 2.0) : 1.0) * xi[k * ldxi];
+        for (size_t e = 0; e < D; e++)
+            g[e * ldg] -= coef * (sgn * vec[e]);
+    }
+    return 0;
+}
+
+static void mf_noise_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                         const double *xi, size_t ldxi, double *g, size_t ldg, int hessian) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim;
+    const size_t need =
+        sizeof(double) * (2 * D + m * m + n * n + m + n + (m + n) * p) + sizeof(mf_pair) * m * n;
+    for (size_t i = 0; i < mm; i++) {
+        double *w = mf_scratch(SCR_MFNOISE, need);
+        int ok = w != NULL;
+        if (ok) {
+            mf_project(L, 1, z + i, ld, w, 1); /* Pz */
+            ok = isfinite(w[0]) &&
+                 mf_noise_lane(L, w, s, xi + i, ldxi, g + i, ldg, hessian, w + D) == 0;
+        }
+        if (!ok && hessian)
+            mf_landscape_generic_hess_sqrt_sub(L, 1, z + i, ld, s, xi + i, ldxi, g + i, ldg);
+        else if (!ok)
+            mf_landscape_generic_normal_sub(L, 1, z + i, ld, s, xi + i, ldxi, g + i, ldg);
+    }
+}
+
+static void mf_hess_sqrt_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                             const double *xi, size_t ldxi, double *g, size_t ldg) {
+    mf_noise_sub(L, mm, z, ld, s, xi, ldxi, g, ldg, 1);
+}
+
+static void mf_normal_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                          const double *xi, size_t ldxi, double *g, size_t ldg) {
+    mf_noise_sub(L, mm, z, ld, s, xi, ldxi, g, ldg, 0);
+}
+
 static void mf_destroy(mf_landscape *L) {
     mfact *q = L->params;
     free(q->M), free(q->x0);
@@ -442,8 +554,8 @@ static const mf_landscape_type mf_type = {
     .hvp = mf_hvp,
     .trace_hessian = mf_trace,
     .project = mf_project,
-    .normal_sub = mf_landscape_generic_normal_sub,
-    .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
+    .normal_sub = mf_normal_sub,
+    .hess_sqrt_sub = mf_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
     .dhess = mf_landscape_generic_dhess,
     .residuals = mf_residuals,
