@@ -232,11 +232,12 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
 /* ---- the gradient-flow limit Phi ------------------------------------------------------------
  * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in two stages:
  * 1. Dormand-Prince 5(4) (ode.c, rtol 1e-10, atol 1e-12 max(1, |z|)) on the flow with a direct
- *    gradient kernel, until |grad f| <= MF_MF_SWITCH max(1, |z|);
+ *    gradient kernel, until |grad f| <= MF_MF_SWITCH max(1, |z|) (1e-7: the finish's O(dist^2)
+ *    error is then ~1e-11, and the last decade of the stiff flow is not integrated);
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
- *    (dist <= |grad f| / lambda_min: ~1e-16 here). J J^T X = U U^T X + X V V^T is a Sylvester
+ *    (dist <= |grad f| / lambda_min). J J^T X = U U^T X + X V V^T is a Sylvester
  *    operator: with U U^T = P diag(a) P^T and V V^T = Q diag(b) Q^T (two small eigenproblems)
  *    X = P [(P^T R Q)_ij / (a_i + b_j)] Q^T, and dU = -X V, dV = -X^T U.
  * The generic projection's last stage, gradient descent at step 0.9/lambda_max, needs
@@ -245,7 +246,7 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  * rotation (U, V) -> (U Q, V Q) within M, so the invariant alone does not fix Phi(z) for p > 1:
  * the path has to be integrated. If Gauss-Newton does not converge (rank-deficient factors) the
  * generic projection is used. */
-#define MF_MF_SWITCH 1e-8
+#define MF_MF_SWITCH 1e-7
 
 typedef struct mf_gf {
     const mfact *q;
