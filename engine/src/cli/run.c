@@ -13,6 +13,14 @@
 /* The state whose running code a SIGINT must stop. Only the signal handler reads it. */
 static lua_State *volatile running_state = NULL;
 
+/* Set by a SIGINT during the last cli_docall: the exit status of a stopped script is then 130
+ * (128 + SIGINT, as shells report a process killed by Ctrl-C), whatever error it became. */
+static volatile sig_atomic_t was_interrupted = 0;
+
+int cli_interrupted(void) {
+    return was_interrupted;
+}
+
 /* Hook installed by the signal handler: runs at the next Lua instruction, call or return. */
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
@@ -24,6 +32,7 @@ static void interrupted_hook(lua_State *L, lua_Debug *ar) {
  * code notices the first one terminates the process (the escape hatch when stuck in C). */
 static void on_sigint_running(int sig) {
     (void)sig;
+    was_interrupted = 1;
     mf_interrupt_set(); /* engine loops poll this between blocks of work */
     lua_State *L = running_state;
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
@@ -61,6 +70,7 @@ int cli_docall(lua_State *L, int narg, int nres) {
 
     mf_interrupt_clear();
     clear_interrupt_hook(L);
+    was_interrupted = 0;
     running_state = L;
     sigaction(SIGINT, &on, &saved);
     int status = lua_pcall(L, narg, nres, base);
