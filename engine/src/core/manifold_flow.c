@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "manifold_impl.h"
+#include "runloop_impl.h"
 #include "mflab/interrupt.h"
 #include "mflab/ode.h"
 #include "mflab/rng.h"
@@ -244,7 +245,7 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
         if (rc) return rc;
     }
     size_t seeds = method == MF_FLOW_EM ? (cfg->seeds ? cfg->seeds : 1) : 1;
-    size_t nrec = (size_t)(cfg->steps / cfg->every + 1 + (cfg->steps % cfg->every != 0));
+    size_t nrec = (size_t)mf_record_count(cfg->steps, cfg->every);
     mf_observable *obs = malloc(sizeof *obs * n);
     if (!obs) return mf_err_set(err, MF_ENOMEM, "out of memory");
     for (size_t a = 0; a < n; a++)
@@ -252,9 +253,7 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
     mf_result *res = mf_result_new(n, obs, nrec, seeds);
     free(obs);
     if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
-    for (size_t j = 0; j + 1 < nrec; j++)
-        res->t[j] = (uint64_t)j * cfg->every;
-    res->t[nrec - 1] = cfg->steps;
+    mf_record_times(cfg->steps, cfg->every, nrec, res->t);
 
     double *y = fl->y, h = 0.0;
     const double dt = fl->dt;
@@ -303,14 +302,10 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                 if (!rc) proj(fl, y);
                 done++;
             }
-            if (!rc)
-                for (size_t a = 0; a < n; a++)
-                    if (!isfinite(y[a])) {
-                        rc = mf_err_set(err, MF_ENONFINITE,
-                                        "manifold flow left the reals at step %llu (seed %zu)",
-                                        (unsigned long long)(step + 1), sd + 1);
-                        break;
-                    }
+            if (!rc && mf_first_nonfinite(y, n) < n)
+                rc = mf_err_set(err, MF_ENONFINITE,
+                                "manifold flow left the reals at step %llu (seed %zu)",
+                                (unsigned long long)(step + 1), sd + 1);
             if (!rc && mf_interrupt_pending())
                 rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu",
                                 (unsigned long long)(step + 1));
@@ -318,10 +313,8 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                 if (j < kept) kept = j;
                 break;
             }
-            if (fl->progress && mf_clock() - last_report >= MF_PROGRESS_PERIOD) {
-                last_report = mf_clock();
+            if (fl->progress && mf_progress_due(&last_report, 0))
                 fl->progress(fl->progress_ctx, done, total);
-            }
         }
     }
     if (fl->progress) fl->progress(fl->progress_ctx, done, total);
