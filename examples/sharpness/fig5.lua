@@ -9,22 +9,20 @@
 -- each orbit against the quadrature T(E) = 2 * integral dx / sqrt(2 (E - U(x))) between the
 -- turning points.
 --
--- Usage: mflab fig5.lua [--quick] [--out DIR]
--- Writes DIR/fig5.png (a: the potential with the orbits' energy levels; b: the phase portrait,
--- log|h| against -u) and DIR/fig5.csv (the orbits), prints the largest relative energy drift
--- and the periods, and returns them as a table (used by the test suite).
+-- Usage: mflab fig5.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists the
+-- parameters). Writes DIR/fig5.png (a: the potential with the orbits' energy levels; b: the
+-- phase portrait, log|h| against -u) and DIR/fig5.csv (the orbits), prints the largest relative
+-- energy drift and the periods, and returns them (used by the test suite).
 local mf = mf or require "mflab"
 
-local opts = mf.example.options(arg, "fig5.lua")
-
-local K, Cb = 2, 1
+local K, Cb -- set from the parameters by run and plot
 local function U(x) return K * K * math.exp(2 * x) - Cb * x end
 local function energy(x, v) return 0.5 * v * v + U(x) end
-local xstar = 0.5 * math.log(Cb / (2 * K * K))
-local v0s = opts.quick and { 0.5, 1.5, 3 } or { 0.5, 1, 1.5, 2, 2.5, 3 }
+local function bottom() return 0.5 * math.log(Cb / (2 * K * K)) end -- x*, where U' = 0
 
 -- turning points of E = U(x): bisection on either side of x*
 local function turning(E)
+  local xstar = bottom()
   local function root(a, b)
     for _ = 1, 200 do
       local m = 0.5 * (a + b)
@@ -54,72 +52,94 @@ local function period_quadrature(E)
   return 2 * s * math.pi / n
 end
 
-local function rhs(_, y) -- y = {x, v}
-  return { y[2], -(2 * K * K * math.exp(2 * y[1]) - Cb) }
+local function run(p)
+  K, Cb = p.K, p.Cb
+  local xstar = bottom()
+  local function rhs(_, y) -- y = {x, v}
+    return { y[2], -(2 * K * K * math.exp(2 * y[1]) - Cb) }
+  end
+
+  local orbits, worst = {}, 0
+  for _, v0 in ipairs(p.v0) do
+    local E0 = energy(xstar, v0)
+    local T = period_quadrature(E0)
+    local sol = mf.ode.integrate { rhs = rhs, y0 = { xstar, v0 }, t1 = 1.25 * T, every = T / 400,
+                                   rtol = p.rtol, atol = 1e-2 * p.rtol, names = { "x", "v" } }
+    local drift = 0
+    for j = 1, #sol.t do
+      drift = math.max(drift, math.abs(energy(sol.x[j], sol.v[j]) - E0) / math.abs(E0))
+    end
+    worst = math.max(worst, drift)
+    -- measured period: the first upward crossing of x = x* after the start, by linear
+    -- interpolation between records
+    local Tm
+    for j = 2, #sol.t do
+      if sol.t[j] > 0.5 * T and sol.x[j - 1] < xstar and sol.x[j] >= xstar then
+        local f = (xstar - sol.x[j - 1]) / (sol.x[j] - sol.x[j - 1])
+        Tm = sol.t[j - 1] + f * (sol.t[j] - sol.t[j - 1])
+        break
+      end
+    end
+    orbits[#orbits + 1] = { v0 = v0, E = E0, T = T, T_measured = Tm, drift = drift, t = sol.t, x = sol.x, v = sol.v }
+  end
+  return { drift = worst, orbits = orbits, xstar = xstar, rtol = p.rtol }
 end
 
-local orbits, worst = {}, 0
-for _, v0 in ipairs(v0s) do
-  local E0 = energy(xstar, v0)
-  local T = period_quadrature(E0)
-  local sol = mf.ode.integrate { rhs = rhs, y0 = { xstar, v0 }, t1 = 1.25 * T, every = T / 400,
-                                 rtol = 1e-11, atol = 1e-13, names = { "x", "v" } }
-  local drift = 0
-  for j = 1, #sol.t do
-    drift = math.max(drift, math.abs(energy(sol.x[j], sol.v[j]) - E0) / math.abs(E0))
-  end
-  worst = math.max(worst, drift)
-  -- measured period: the first upward crossing of x = x* after the start, by linear
-  -- interpolation between records
-  local Tm
-  for j = 2, #sol.t do
-    if sol.t[j] > 0.5 * T and sol.x[j - 1] < xstar and sol.x[j] >= xstar then
-      local f = (xstar - sol.x[j - 1]) / (sol.x[j] - sol.x[j - 1])
-      Tm = sol.t[j - 1] + f * (sol.t[j] - sol.t[j - 1])
-      break
+local function plot(res, p, ctx)
+  K, Cb = p.K, p.Cb
+  local orbits = res.orbits
+  -- CSV: each orbit's (tau, log|h|, -u), stacked
+  local names, cols = { "orbit", "tau", "log_abs_h", "minus_u" }, { {}, {}, {}, {} }
+  for k, o in ipairs(orbits) do
+    for j = 1, #o.t do
+      local r = #cols[1] + 1
+      cols[1][r], cols[2][r], cols[3][r], cols[4][r] = k, o.t[j], o.x[j], o.v[j]
     end
   end
-  orbits[#orbits + 1] = { v0 = v0, E = E0, T = T, T_measured = Tm, drift = drift, sol = sol }
-end
+  local csv = ctx:path("fig5.csv")
+  mf.write_csv(csv, names, cols, ("mflab %s; sharpness Fig. 5; K=%g C_b=%g"):format(mf.version, K, Cb))
 
--- CSV: each orbit's (tau, log|h|, -u), stacked
-local names, cols = { "orbit", "tau", "log_abs_h", "minus_u" }, { {}, {}, {}, {} }
-for k, o in ipairs(orbits) do
-  for j = 1, #o.sol.t do
-    local r = #cols[1] + 1
-    cols[1][r], cols[2][r], cols[3][r], cols[4][r] = k, o.sol.t[j], o.sol.x[j], o.sol.v[j]
+  local fig = mf.plot { layout = { 1, 2 }, size = { 1300, 560 },
+                      title = ("Reduced edge-of-stability system (17), K = %g, C_b = %g"):format(K, Cb) }
+  local xs, us = {}, {}
+  local xlo, xhi = turning(orbits[#orbits].E)
+  for i = 0, 400 do
+    xs[i + 1] = xlo - 0.1 + (xhi - xlo + 0.2) * i / 400
+    us[i + 1] = U(xs[i + 1])
   end
+  fig:panel(1, { title = "(a) potential U(x) = K^2 e^{2x} - C_b x and the orbits' energies",
+               xlabel = "x = log|h|", ylabel = "U(x)", key = "bottom left" })
+  fig:line(xs, us, { title = "U(x)", width = 2 })
+  for _, o in ipairs(orbits) do
+    local a, b = turning(o.E)
+    fig:line({ a, b }, { o.E, o.E }, { title = ("E = %.3f"):format(o.E), dash = "dash" })
+  end
+  fig:panel(2, { title = "(b) phase portrait: closed orbits", xlabel = "log|h|", ylabel = "-u", key = "outside right" })
+  for _, o in ipairs(orbits) do
+    fig:line(o.x, o.v, { title = ("v0 = %g"):format(o.v0) })
+  end
+  local png = ctx:path("fig5.png")
+  fig:save(png)
 end
-local csv = opts.out .. "/fig5.csv"
-mf.write_csv(csv, names, cols, ("mflab %s; sharpness Fig. 5; K=%g C_b=%g"):format(mf.version, K, Cb))
 
-local p = mf.plot { layout = { 1, 2 }, size = { 1300, 560 },
-                    title = ("Reduced edge-of-stability system (17), K = %g, C_b = %g"):format(K, Cb) }
-local xs, us = {}, {}
-local xlo, xhi = turning(orbits[#orbits].E)
-for i = 0, 400 do
-  xs[i + 1] = xlo - 0.1 + (xhi - xlo + 0.2) * i / 400
-  us[i + 1] = U(xs[i + 1])
+local function report(res)
+  local parts = {}
+  for _, o in ipairs(res.orbits) do
+    parts[#parts + 1] = ("v0=%g: T %.6f (quadrature %.6f)"):format(o.v0, o.T_measured or 0 / 0, o.T)
+  end
+  print(("fig5: energy conserved to %.1e (largest relative drift over %d orbits, dp45 rtol %.0e); periods: %s")
+    :format(res.drift, #res.orbits, res.rtol, table.concat(parts, ", ")))
 end
-p:panel(1, { title = "(a) potential U(x) = K^2 e^{2x} - C_b x and the orbits' energies",
-             xlabel = "x = log|h|", ylabel = "U(x)", key = "bottom left" })
-p:line(xs, us, { title = "U(x)", width = 2 })
-for _, o in ipairs(orbits) do
-  local a, b = turning(o.E)
-  p:line({ a, b }, { o.E, o.E }, { title = ("E = %.3f"):format(o.E), dash = "dash" })
-end
-p:panel(2, { title = "(b) phase portrait: closed orbits", xlabel = "log|h|", ylabel = "-u", key = "outside right" })
-for _, o in ipairs(orbits) do
-  p:line(o.sol.x, o.sol.v, { title = ("v0 = %g"):format(o.v0) })
-end
-local png = opts.out .. "/fig5.png"
-p:save(png)
 
-local parts = {}
-for _, o in ipairs(orbits) do
-  parts[#parts + 1] = ("v0=%g: T %.6f (quadrature %.6f)"):format(o.v0, o.T_measured or 0 / 0, o.T)
-end
-print(("fig5: energy conserved to %.1e (largest relative drift over %d orbits, dp45 rtol 1e-11); periods: %s")
-  :format(worst, #orbits, table.concat(parts, ", ")))
-
-return { png = png, csv = csv, drift = worst, orbits = orbits, xstar = xstar }
+return mf.experiment {
+  name = "sharpness_fig5",
+  doc = "Sharpness paper Fig. 5: the reduced edge-of-stability system (17) as a particle in the potential K^2 e^{2x} - C_b x; closed orbits, energy conserved, periods against the quadrature",
+  params = {
+    { name = "K", default = 2, kind = "number", doc = "K = sqrt(2 C_b + |grad_Gamma log lambda_1|^2)" },
+    { name = "Cb", default = 1, kind = "number", doc = "C_b, the scheduler's constant" },
+    { name = "v0", default = { 0.5, 1, 1.5, 2, 2.5, 3 }, kind = "numbers", doc = "starting velocities -u at the bottom of the well, one orbit each" },
+    { name = "rtol", default = 1e-11, kind = "number", doc = "Dormand-Prince relative tolerance per step (atol = rtol/100)" },
+  },
+  quick = { v0 = { 0.5, 1.5, 3 } },
+  run = run, plot = plot, report = report,
+}:main(...)

@@ -8,85 +8,103 @@
 -- theta_t = w/|w|), eta_eff, sv2, sv3. The edge of stability is the first record where 2/eta_t
 -- comes within 5% of the sharpness (as in fig1.lua).
 --
--- Usage: mflab fig7.lua [--quick] [--out DIR] [--seed N]
--- Writes DIR/fig7.png and DIR/fig7.csv; prints, per N, the entry step, the sharpness and the test
--- loss at the entry and at the end, and the step at which the test loss has fallen by half.
+-- Usage: mflab fig7.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists the
+-- parameters). Writes DIR/fig7.png and DIR/fig7.csv; prints, per N, the entry step, the
+-- sharpness and the test loss at the entry and at the end, and the step at which the test loss
+-- has fallen by half.
 local mf = mf or require "mflab"
 
-local opts = mf.example.options(arg, "fig7.lua", { seed = 0 })
+local function run(p)
+  local steps, every = p.steps, p.every
+  local opt = mf.opt.gd_wd { lr = p.lr, wd = p.wd }
 
-local lr, wd, d = 0.1, 0.01, 100
-local steps = opts.quick and 8000 or 20000 -- everything has settled by step ~17 000
-local every = 200
-local opt = mf.opt.gd_wd { lr = lr, wd = wd }
-local Ns = opts.quick and { 1600, 3200 } or { 1600, 2400, 3200 }
-
-local runs = {}
-for _, N in ipairs(Ns) do
-  local L = mf.landscape.matrix_completion_bn { d = d, rank = 2, observed = N, seed = opts.seed }
-  local r = mf.run { landscape = L, optimizer = opt, steps = steps, every = every, quiet = true,
-                     record = { "loss", "test_loss", "spherical_sharpness", "eta_eff", "sv2", "sv3" } }
-  local c = { N = N, t = r.t, loss = r.loss, test = r.test_loss, sharp = r.spherical_sharpness, two_eta = {} }
-  for j = 1, #r.t do c.two_eta[j] = 2 / r.eta_eff[j] end
-  for j = 2, #r.t do
-    if c.two_eta[j] <= 1.05 * c.sharp[j] then c.eos = j; break end
+  local runs = {}
+  for _, N in ipairs(p.N) do
+    local L = mf.landscape.matrix_completion_bn { d = p.d, rank = 2, observed = N, seed = p.seed }
+    local r = mf.run { landscape = L, optimizer = opt, steps = steps, every = every, quiet = true,
+                       record = { "loss", "test_loss", "spherical_sharpness", "eta_eff", "sv2", "sv3" } }
+    local c = { N = N, t = r.t, loss = r.loss, test = r.test_loss, sharp = r.spherical_sharpness, two_eta = {} }
+    for j = 1, #r.t do c.two_eta[j] = 2 / r.eta_eff[j] end
+    for j = 2, #r.t do
+      if c.two_eta[j] <= 1.05 * c.sharp[j] then c.eos = j; break end
+    end
+    local n = #r.t
+    c.eos = c.eos or n
+    c.sharp_eos, c.test_eos = c.sharp[c.eos], c.test[c.eos]
+    c.sharp_end, c.test_end = c.sharp[n], c.test[n]
+    c.gap_eos, c.gap_end = r.sv3[c.eos] / r.sv2[c.eos], r.sv3[n] / r.sv2[n]
+    c.loss_eos = c.loss[math.max(1, c.eos - 1)]
+    -- the test loss halves: the first record after the entry at half its value there
+    for j = c.eos, n do
+      if c.test[j] <= 0.5 * c.test_eos then c.half = r.t[j]; break end
+    end
+    -- the sharpness starts to fall: first record after the entry 5% below its value there
+    for j = c.eos, n do
+      if c.sharp[j] <= 0.95 * c.sharp_eos then c.fall = r.t[j]; break end
+    end
+    runs[#runs + 1] = c
   end
-  local n = #r.t
-  c.eos = c.eos or n
-  c.sharp_eos, c.test_eos = c.sharp[c.eos], c.test[c.eos]
-  c.sharp_end, c.test_end = c.sharp[n], c.test[n]
-  c.gap_eos, c.gap_end = r.sv3[c.eos] / r.sv2[c.eos], r.sv3[n] / r.sv2[n]
-  c.loss_eos = c.loss[math.max(1, c.eos - 1)]
-  -- the test loss halves: the first record after the entry at half its value there
-  for j = c.eos, n do
-    if c.test[j] <= 0.5 * c.test_eos then c.half = r.t[j]; break end
+  local res = { record_steps = runs[1].t, runs = {} } -- no top-level t: fig7.csv holds the series
+  for _, c in ipairs(runs) do
+    res.runs[#res.runs + 1] = { N = c.N, eos = c.t[c.eos], sharp_eos = c.sharp_eos, sharp_end = c.sharp_end,
+      test_eos = c.test_eos, test_end = c.test_end, half = c.half, fall = c.fall, loss_eos = c.loss_eos,
+      gap_eos = c.gap_eos, gap_end = c.gap_end, loss = c.loss, test = c.test, sharp = c.sharp, two_eta = c.two_eta }
   end
-  -- the sharpness starts to fall: first record after the entry 5% below its value there
-  for j = c.eos, n do
-    if c.sharp[j] <= 0.95 * c.sharp_eos then c.fall = r.t[j]; break end
+  return res
+end
+
+local function plot(res, p, ctx)
+  local t, runs = res.record_steps, res.runs
+  local names, cols = { "t" }, { t }
+  for _, c in ipairs(runs) do
+    for _, col in ipairs { { "loss", c.loss }, { "test_loss", c.test }, { "spherical_sharpness", c.sharp }, { "two_over_eta", c.two_eta } } do
+      names[#names + 1], cols[#cols + 1] = "N" .. c.N .. "_" .. col[1], col[2]
+    end
   end
-  runs[#runs + 1] = c
-end
-local t = runs[1].t
+  mf.write_csv(ctx:path("fig7.csv"), names, cols, ("mflab %s; normalization-sharpness Fig. 7; matrix_completion_bn d=%d rank=2 seed=%d; gd_wd lr=%g wd=%g; steps=%d every=%d")
+    :format(mf.version, p.d, p.seed, p.lr, p.wd, p.steps, p.every))
 
-local names, cols = { "t" }, { t }
-for _, c in ipairs(runs) do
-  for _, col in ipairs { { "loss", c.loss }, { "test_loss", c.test }, { "spherical_sharpness", c.sharp }, { "two_over_eta", c.two_eta } } do
-    names[#names + 1], cols[#cols + 1] = "N" .. c.N .. "_" .. col[1], col[2]
+  local fig = mf.plot { layout = { 1, 3 }, size = { 1800, 560 },
+    title = ("Matrix completion with BN, d = %d, rank 2, GD+WD lr = %g, wd = %g (S Fig. 7)"):format(p.d, p.lr, p.wd) }
+  fig:panel(1, { title = "train loss", xlabel = "step", ylabel = "train loss", logy = true, key = "top right" })
+  for k, c in ipairs(runs) do
+    local pos = {}
+    for j = 1, #c.loss do pos[j] = c.loss[j] > 0 and c.loss[j] or 0 / 0 end
+    fig:line(t, pos, { title = "N = " .. c.N, width = 1, color = mf.plot.colors[k] })
+  end
+  fig:panel(2, { title = "test loss (all entries)", xlabel = "step", ylabel = "test loss", logy = true, key = "bottom left" })
+  for k, c in ipairs(runs) do fig:line(t, c.test, { title = "N = " .. c.N, color = mf.plot.colors[k] }) end
+  fig:panel(3, { title = "spherical sharpness (solid) and 2/eta_t (dashed)", xlabel = "step", ylabel = "sharpness",
+               logy = true, key = "top right" })
+  for k, c in ipairs(runs) do -- one colour per N for both of its curves
+    local color = mf.plot.colors[k]
+    fig:line(t, c.sharp, { title = "N = " .. c.N, color = color })
+    fig:line(t, c.two_eta, { title = "2/eta_t, N = " .. c.N, dash = "dash", width = 1, color = color })
+  end
+  fig:save(ctx:path("fig7.png"))
+end
+
+local function report(res)
+  for _, c in ipairs(res.runs) do
+    print(("fig7: N = %d: train loss %.0e at the edge of stability (step %d); spherical sharpness %.1f -> %.2f, falling "
+      .. "from step %s; test loss %.3f -> %.4f, halved by step %s; sv3/sv2 %.2g -> %.2g")
+      :format(c.N, c.loss_eos, c.eos, c.sharp_eos, c.sharp_end, tostring(c.fall), c.test_eos, c.test_end,
+        tostring(c.half), c.gap_eos, c.gap_end))
   end
 end
-local csv = opts.out .. "/fig7.csv"
-mf.write_csv(csv, names, cols, ("mflab %s; normalization-sharpness Fig. 7; matrix_completion_bn d=%d rank=2 seed=%d; gd_wd lr=%g wd=%g; steps=%d every=%d")
-  :format(mf.version, d, opts.seed, lr, wd, steps, every))
 
-local p = mf.plot { layout = { 1, 3 }, size = { 1800, 560 },
-  title = ("Matrix completion with BN, d = %d, rank 2, GD+WD lr = %g, wd = %g (S Fig. 7)"):format(d, lr, wd) }
-p:panel(1, { title = "train loss", xlabel = "step", ylabel = "train loss", logy = true, key = "top right" })
-for k, c in ipairs(runs) do
-  local pos = {}
-  for j = 1, #c.loss do pos[j] = c.loss[j] > 0 and c.loss[j] or 0 / 0 end
-  p:line(t, pos, { title = "N = " .. c.N, width = 1, color = mf.plot.colors[k] })
-end
-p:panel(2, { title = "test loss (all entries)", xlabel = "step", ylabel = "test loss", logy = true, key = "bottom left" })
-for k, c in ipairs(runs) do p:line(t, c.test, { title = "N = " .. c.N, color = mf.plot.colors[k] }) end
-p:panel(3, { title = "spherical sharpness (solid) and 2/eta_t (dashed)", xlabel = "step", ylabel = "sharpness",
-             logy = true, key = "top right" })
-for k, c in ipairs(runs) do -- one colour per N for both of its curves
-  local color = mf.plot.colors[k]
-  p:line(t, c.sharp, { title = "N = " .. c.N, color = color })
-  p:line(t, c.two_eta, { title = "2/eta_t, N = " .. c.N, dash = "dash", width = 1, color = color })
-end
-local png = opts.out .. "/fig7.png"
-p:save(png)
-
-local res = { png = png, csv = csv, steps = steps, runs = {} }
-for _, c in ipairs(runs) do
-  res.runs[c.N] = { eos = t[c.eos], sharp_eos = c.sharp_eos, sharp_end = c.sharp_end, test_eos = c.test_eos,
-                    test_end = c.test_end, half = c.half, fall = c.fall, loss_eos = c.loss_eos,
-                    gap_eos = c.gap_eos, gap_end = c.gap_end }
-  print(("fig7: N = %d: train loss %.0e at the edge of stability (step %d); spherical sharpness %.1f -> %.2f, falling "
-    .. "from step %s; test loss %.3f -> %.4f, halved by step %s; sv3/sv2 %.2g -> %.2g")
-    :format(c.N, c.loss_eos, t[c.eos], c.sharp_eos, c.sharp_end, tostring(c.fall), c.test_eos, c.test_end,
-      tostring(c.half), c.gap_eos, c.gap_end))
-end
-return res
+return mf.experiment {
+  name = "sharpness_fig7",
+  doc = "Sharpness paper Fig. 7: matrix completion with BN, rank 2, d = 100, N = 1600..3200: the test loss falls once the spherical sharpness falls",
+  params = {
+    { name = "lr", default = 0.1, kind = "number", doc = "learning rate of GD+WD" },
+    { name = "wd", default = 0.01, kind = "number", doc = "weight decay" },
+    { name = "d", default = 100, kind = "integer", doc = "matrix size" },
+    { name = "N", default = { 1600, 2400, 3200 }, kind = "integers", doc = "observed entries, one run each" },
+    { name = "seed", default = 0, kind = "integer", doc = "data seed" },
+    { name = "steps", default = 20000, kind = "integer", doc = "steps (everything has settled by ~17 000)" },
+    { name = "every", default = 200, kind = "integer", doc = "record every this many steps" },
+  },
+  quick = { N = { 1600, 3200 }, steps = 8000 },
+  run = run, plot = plot, report = report,
+}:main(...)

@@ -49,9 +49,12 @@ M.types = {
     example = "nz = mf.noise.hessian{sigma = 2}",
   },
   result = {
-    desc = "an ensemble's records: every observable of every trajectory at every record time",
+    desc = "an ensemble's records: every observable of every trajectory at every record time "
+      .. "(or, with keep = 'stats', per-record statistics)",
     fields = "r.t (record steps), #r (records), r.seeds, r.steps, r.names, r.meta, r.metadata; "
-      .. "r.<name> for a one-seed result",
+      .. "r.<name> for a one-seed result; r.stats, r.kept, r.quantiles (statistics-only runs); "
+      .. "r.dropped, r.drop_step (on_nonfinite = 'drop'); r.error, r.fail_step, r.fail_trajectory "
+      .. "(a configuration of a batched run that left the reals)",
     example = "r = mf.run{...}; print(r:mean('x1')[#r])",
   },
   flow = {
@@ -220,6 +223,24 @@ M.entries = {
   ["mf.analysis.uv_timescales"] = {
     math = "tau1 = 2/(C eta^gamma); tau2^-1 = eta^(2-2gamma) eps^2 mu2/(2 n P C^2); C* = (eps^2 mu2/(P n))^(1/3) (F(9), F(10))",
     example = "t = mf.analysis.uv_timescales{lr = 1e-3, gamma = 2/3, C = 0.2, eps = 0.5, mu2 = 1, P = 5}",
+  },
+  ["mf.analysis.uv_mu2"] = {
+    sig = "mf.analysis.uv_mu2(L) -> mu2",
+    desc = "the data variance mu_2 = tr Sigma = (1/P) sum_a |x_a|^2 of a uv landscape's inputs L.X (Flatter-faster §3.4)",
+    example = "print(mf.analysis.uv_mu2(mf.landscape.uv{n = 10, P = 5}))",
+  },
+  ["mf.analysis.uv_cstar"] = {
+    sig = "mf.analysis.uv_cstar(L, eps) -> C_star, mu2, P, n",
+    desc = "the optimal C* of beta = 1 - C eta^(2/3) for label noise eps on the data a uv landscape drew",
+    math = "C* = (eps^2 mu_2/(P n))^(1/3) (Flatter-faster eq. (10))",
+    example = "print(mf.analysis.uv_cstar(mf.landscape.uv{n = 10, P = 5}, 0.5))",
+  },
+  ["mf.analysis.sensing_cstar"] = {
+    math = "C^3 = 2 eps^2 <a^2>/(d P), beta* = 1 - C eta^(2/3) (Flatter-faster App. D eq. (131); the paper measures C P^(1/3) ~ 0.24)",
+    example = "s = mf.analysis.sensing_cstar{lr = 0.1, eps = math.sqrt(0.1), d = 100, P = 2500}; print(s.beta)",
+  },
+  ["mf.ode.integrate"] = {
+    example = "sol = mf.ode.integrate{rhs = function(t, y) return {y[2], -y[1]} end, y0 = {1, 0}, t1 = 6.28}; print(sol.y1[#sol.t])",
   },
   ["mf.analysis.factors"] = {
     math = "s = eta^2/(B (1-mu)^2), r = eta/(B (1-mu)) (quasistatic §4)",

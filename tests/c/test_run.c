@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "mflab/io.h"
 #include "mflab/manifold.h"
 #include "mflab/rng.h"
 #include "mflab/run.h"
@@ -262,10 +263,125 @@ static void test_flow(void) {
     mf_landscape_free(L), mf_landscape_free(Lq);
 }
 
+/* K configurations in one mf_run_batch: each equals its run alone bit for bit (different
+ * learning rates, momenta, noise scales and starts; blocks that split configurations); a
+ * statistics-only run of one statistics block equals the stored run's moments exactly; a
+ * dropped trajectory is marked and the survivors' bits are those of the error-mode run. */
+static void test_batch(void) {
+    mf_landscape *L;
+    CHECK(mf_landscape_valley(&L, c_quad, 3, NULL) == MF_OK, "valley");
+    mf_optim o[3];
+    mf_optim_params p = {0};
+    mf_schedule s;
+    for (int k = 0; k < 3; k++) {
+        p.momentum = 0.3 * k;
+        s = mf_schedule_constant(0.01 / (k + 1));
+        CHECK(mf_optim_make(&o[k], "sgd", &p, &s, NULL) == MF_OK, "sgd");
+    }
+    mf_noise nz[3];
+    for (int k = 0; k < 3; k++)
+        mf_noise_hessian(&nz[k], 0.5 + 0.5 * k, NULL);
+    double x0[3][2] = {{2.0, 0.1}, {1.5, -0.2}, {3.0, 0.0}};
+    mf_run_conf confs[3];
+    for (int k = 0; k < 3; k++)
+        confs[k] = (mf_run_conf){&o[k], &nz[k], x0[k]};
+    const int threads[] = {1, 2, 2};
+    const size_t blocks[] = {5, 8, 0};
+    for (size_t t = 0; t < 3; t++) {
+        mf_run_config c = {.landscape = L,
+                           .confs = confs,
+                           .nconfs = 3,
+                           .steps = 300,
+                           .every = 30,
+                           .seeds = 11,
+                           .seed = 9,
+                           .threads = threads[t],
+                           .block = blocks[t],
+                           .obs = obs3,
+                           .nobs = 3};
+        mf_result *rs[3];
+        mf_err err;
+        CHECK(mf_run_batch(&c, rs, &err) == MF_OK, "batch: %s", err.msg);
+        for (int k = 0; k < 3; k++) {
+            mf_run_config a = c;
+            a.confs = NULL, a.nconfs = 0, a.optim = &o[k], a.noise = &nz[k], a.x0 = x0[k];
+            a.threads = 1, a.block = 3;
+            mf_result *r1;
+            CHECK(mf_run(&a, &r1, &err) == MF_OK, "alone: %s", err.msg);
+            CHECK(memcmp(rs[k]->data, r1->data, sizeof(double) * 3 * r1->nrec * 11) == 0,
+                  "configuration %d (threads %d, block %zu) equals its run alone", k, threads[t],
+                  blocks[t]);
+            mf_result_free(r1);
+            mf_result_free(rs[k]);
+        }
+    }
+    /* statistics only: one block of 200 trajectories, as the stored moments */
+    mf_run_config c = {.landscape = L,
+                       .optim = &o[0],
+                       .noise = &nz[0],
+                       .x0 = x0[0],
+                       .steps = 200,
+                       .every = 20,
+                       .seeds = 200,
+                       .seed = 1,
+                       .obs = obs3,
+                       .nobs = 3};
+    mf_result *ref, *st;
+    mf_err err;
+    CHECK(mf_run(&c, &ref, &err) == MF_OK, "stored: %s", err.msg);
+    c.keep = MF_KEEP_STATS;
+    CHECK(mf_run(&c, &st, &err) == MF_OK, "stats: %s", err.msg);
+    int same = st->nrec == ref->nrec;
+    for (size_t v = 0; v < 3; v++)
+        for (size_t j = 0; j < ref->nrec; j++) {
+            double m1, v1, m2, v2;
+            mf_result_moments(ref, v, j, &m1, &v1);
+            mf_result_moments(st, v, j, &m2, &v2);
+            same &= m1 == m2 && v1 == v2 && st->alive[j] == 200;
+        }
+    CHECK(same, "statistics-only moments equal the stored run's bit for bit");
+    mf_result_free(ref), mf_result_free(st);
+    /* drop: lr = 0.07 from (5, 0) is at the edge of stability */
+    mf_optim hot;
+    mf_optim_sgd(&hot, 0.07, NULL);
+    double x5[2] = {5.0, 0.0};
+    mf_run_config d = {.landscape = L,
+                       .optim = &hot,
+                       .noise = &nz[1],
+                       .x0 = x5,
+                       .steps = 2000,
+                       .every = 20,
+                       .seeds = 64,
+                       .seed = 0,
+                       .obs = obs3,
+                       .nobs = 3,
+                       .on_nonfinite = MF_NONFINITE_DROP,
+                       .block = 8};
+    mf_result *dr;
+    CHECK(mf_run(&d, &dr, &err) == MF_OK, "drop: %s", err.msg);
+    size_t ndrop = 0, first = 64;
+    for (size_t i = 0; i < 64; i++)
+        if (dr->drop_step[i]) ndrop++, first = i < first ? i : first;
+    CHECK(ndrop > 0 && ndrop < 64 && dr->nrec == 101, "drop: %zu of 64 dropped, the run went on",
+          ndrop);
+    d.on_nonfinite = MF_NONFINITE_ERROR, d.seeds = first;
+    mf_result *er;
+    CHECK(first > 0 && mf_run(&d, &er, &err) == MF_OK, "the survivors alone: %s", err.msg);
+    same = 1;
+    for (size_t v = 0; v < 3; v++)
+        for (size_t j = 0; j < 101; j++)
+            for (size_t i = 0; i < first; i++)
+                same &= mf_result_at(dr, v, j, i) == mf_result_at(er, v, j, i);
+    CHECK(same, "drop: the survivors' bits equal their run alone");
+    mf_result_free(dr), mf_result_free(er);
+    mf_landscape_free(L);
+}
+
 int main(void) {
     test_reproducible_layouts();
     test_one_step_by_hand();
     test_nonfinite();
     test_flow();
+    test_batch();
     return check_summary();
 }

@@ -168,6 +168,25 @@ H.check(stats_equal(rs2[1], mf.run(sw { seeds = 300, keep = "stats" }), sb.recor
   and stats_equal(rs2[2], mf.run(sw { seeds = 300, keep = "stats", optimizer = mf.opt.sgd { lr = 0.005 }, x0 = { 4, 0 } }), sb.record),
   "stats in a batched run: the same bits as alone")
 
+-- small statistics blocks of several configurations packed into one run block (10 seeds x 3)
+do
+  local cf = {}
+  for k = 1, 3 do cf[k] = { optimizer = mf.opt.sgd { lr = 0.01 * k } } end
+  local o = sw { optimizer = NONE, configs = cf, steps = 300, seeds = 10, record = { "x1", "loss" }, keep = "stats", block = 64, keep_trajectories = 2 }
+  local a = mf.run(o)
+  o.block, o.threads = 1, 2
+  local b = mf.run(o)
+  local good = true
+  for k = 1, 3 do
+    local alone = mf.run(sw { optimizer = cf[k].optimizer, steps = 300, seeds = 10, record = { "x1", "loss" } })
+    for _, n in ipairs { "x1", "loss" } do
+      good = good and bits_equal(a[k]:mean(n), b[k]:mean(n)) and bits_equal(a[k]:mean(n), alone:mean(n))
+        and bits_equal(a[k]:var(n), alone:var(n)) and bits_equal(a[k]:column(n, 2), alone:column(n, 2))
+    end
+  end
+  H.check(good, "stats: statistics blocks of 3 configurations in one run block, as each alone")
+end
+
 -- export
 local dir = os.getenv("TMPDIR") or "/tmp"
 local path = dir .. "/mflab_test_stats_" .. tostring(os.time()) .. ".csv"

@@ -282,10 +282,10 @@ static int res_tostring(lua_State *L) {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     char line[160];
-    snprintf(line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu); recorded ",
-             r->seeds, r->seeds == 1 ? "" : "s", r->nrec,
-             (unsigned long long)(r->nrec ? r->t[0] : 0),
-             (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0));
+    snprintf(
+        line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu)%s; recorded ",
+        r->ntraj, r->ntraj == 1 ? "" : "s", r->nrec, (unsigned long long)(r->nrec ? r->t[0] : 0),
+        (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0), r->stats ? ", statistics only" : "");
     luaL_addstring(&b, line);
     for (size_t v = 0; v < r->nobs; v++) {
         if (v) luaL_addstring(&b, ", ");
@@ -462,6 +462,17 @@ static int l_run(lua_State *L) {
         }
         c.quantiles = q, c.nquantiles = nq;
     }
+
+    /* checkpoint = {path =, every = seconds}, resume = path (checked by the Lua layer) */
+    if (lua_getfield(L, 1, "checkpoint") == LUA_TTABLE) {
+        lua_getfield(L, -1, "path");
+        c.checkpoint = lua_tostring(L, -1); /* anchored by the options table */
+        lua_pop(L, 1);
+        c.checkpoint_every = mfl_optnumber(L, lua_gettop(L), "every", 60.0);
+    }
+    lua_getfield(L, 1, "resume");
+    c.resume = lua_tostring(L, -1);
+    lua_pop(L, 2);
 
     mfl_progress progress;
     if (mfl_progress_init(L, 1, &progress)) {
