@@ -19,7 +19,7 @@ local integrate_schema = schema.new("flow:integrate", {
   { name = "steps", kind = "natural", required = true, doc = "iterations of the optimizer (time lr each, lr^2 for adam)" },
   { name = "every", kind = "count", doc = "record every this many iterations (default: steps/1000, at least 1)" },
   { name = "method", kind = "string", one_of = { "rk4", "dp45", "em", "momentum" },
-    doc = "'rk4': one RK4 step per iteration (default for ODEs); 'dp45': adaptive Dormand-Prince 5(4) to rtol/atol; 'em': Euler-Maruyama, one path per seed (default and required with tangent noise); 'momentum': the momentum-like discretization of Q(17) (order 2)" },
+    doc = "'rk4': one RK4 step per iteration (default for ODEs); 'dp45': adaptive Dormand-Prince 5(4) to rtol/atol (a stiff flow, whose stable step is far below the record spacing, stops with an error naming the remedy); 'em': Euler-Maruyama, one path per seed (default and required with tangent noise); 'momentum': the momentum-like discretization of Q(17) (order 2)" },
   { name = "rtol", kind = "positive", default = 1e-9, doc = "dp45: relative tolerance per step" },
   { name = "atol", kind = "positive", default = 1e-12, doc = "dp45: absolute tolerance per step" },
   { name = "seeds", kind = "count", default = 1, doc = "em: number of paths (path i uses stream (seed, i))" },

@@ -124,4 +124,22 @@ H.raises({ "flow:integrate", "option 'rtol'" }, sgd.integrate, sgd, { x0 = { 1, 
 H.raises({ "mf.manifold.flow", "constant learning rate" }, mf.manifold.flow,
   { landscape = L, optimizer = mf.opt.sgd { lr = mf.schedule.cosine { lr = 0.1, T = 10 } }, noise = nz })
 
+-- a stiff flow stops with the remedy instead of running for minutes: Adam at theta = 0 with
+-- torch's eps = 1e-8 (issue 14's new-user case; it ran 400 s of CPU before), both orders
+local RV0 = mf.landscape.rotated_valley { theta = 0 }
+for order = 1, 2 do
+  local st = mf.manifold.flow { landscape = RV0, optimizer = mf.opt.adam { lr = 5e-3 }, noise = mf.noise.hessian { sigma = 1 }, order = order }
+  local c0 = os.clock()
+  local ok, e = pcall(st.integrate, st, { x0 = RV0.x0, steps = 800000, every = 800, method = "dp45", quiet = true })
+  local secs = os.clock() - c0
+  H.check(not ok and tostring(e):find("stiff", 1, true) and tostring(e):find("raise eps", 1, true),
+    "stiff adam flow stops with the remedy: " .. tostring(e))
+  H.check(secs < 10, ("stiff adam flow (order %d) stops within 10 s: %.2f s"):format(order, secs))
+  H.check(type(e) == "table" and e.result ~= nil and #e.result.t >= 1, "the records so far come with the error")
+end
+-- the same flow with eps = 0.1 (quasistatic Fig. 3 right) is within its assumptions and not stiff
+local ok3 = mf.manifold.flow { landscape = RV0, optimizer = mf.opt.adam { lr = 5e-3, eps = 0.1 }, noise = mf.noise.hessian { sigma = 1 } }
+local r3 = ok3:integrate { x0 = RV0.x0, steps = 80000, every = 8000, method = "dp45", quiet = true }
+H.check(#r3.t == 11, "adam with eps = 0.1: dp45 finishes")
+
 H.finish()

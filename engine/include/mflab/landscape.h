@@ -89,7 +89,10 @@ enum {
     MF_LANDSCAPE_SERIAL = 1,
     /* L(c z) = L(z) for every c > 0 (the sharpness paper's setting): spherical sharpness
      * |z|^2 lambda_1(H_f(z)) = lambda_1(H_f(z/|z|)) is defined (S Q.3). */
-    MF_LANDSCAPE_SCALE_INVARIANT = 2
+    MF_LANDSCAPE_SCALE_INVARIANT = 2,
+    /* f = h(x') y'^2 in coordinates (x', y') rotated by a fixed angle from (x, y) (valley,
+     * rotated_valley): the setting of Adam's quasistatic flow (manifold.h, mf_adam_rv). */
+    MF_LANDSCAPE_VALLEY = 4
 };
 
 struct mf_landscape {

@@ -33,6 +33,64 @@
 
 typedef struct mf_flow mf_flow;
 
+/* ---- the family of flows ----------------------------------------------------------------
+ * Each flow is a const mf_flow_type (GSL's gsl_odeiv2_step_type style): which (landscape,
+ * optimizer, noise, order) it supports, its first-order drift, its second-order right-hand
+ * side, its tangent (SDE) noise and its discrete step where it has them. mf_flow_new asks the
+ * registered types in turn (types added by mf_flow_register first, then the built-in table in
+ * manifold_flow.c: sharpness, adam_rv, momentum, sgd) and builds the first that claims the
+ * combination; the integrators (mf_flow_integrate) are the same for every flow. A flow's
+ * state is its own: every entry gets the pointer its init returned. */
+typedef struct mf_flow_def {
+    void *state; /* the flow's state, released by type->free */
+    double dt;   /* time per iteration: lr (SGD, momentum), lr^2 (Adam), lr wd (GD+WD) */
+    int sde;     /* 1: tangent noise (type->noise), integrated by Euler-Maruyama only */
+} mf_flow_def;
+
+typedef struct mf_flow_type {
+    const char *name;
+    const char *supports; /* one phrase for the list of supported combinations */
+    /* 1: this flow is the one for the combination; 0: not this flow's optimizer (the next type
+     * is asked); -1: this flow's optimizer, but the combination is not supported: the reason
+     * in *why (reported with the list of supported combinations if no other type claims it). */
+    int (*claims)(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
+                  mf_err *why);
+    /* Builds the state for a claimed combination; errors are the user's (bad parameters). */
+    int (*init)(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
+                mf_flow_def *def, mf_err *err);
+    void (*free)(void *state);
+    /* The first-order drift dz/dt at the manifold point z (d entries). */
+    int (*drift)(void *state, const double *z, double *dz, mf_err *err);
+    /* Order 2, y = (z, m): dz/dt and dm/dt; NULL: a first-order flow only. */
+    int (*rhs2)(void *state, const double *z, const double *m, double *dz, double *dm, mf_err *err);
+    /* SDE flows: out (d entries, added to z for order 1, to m for order 2) = G(z) dw for the
+     * d - codim increments dw ~ N(0, dt) along the tangent basis; NULL: an ODE. */
+    int (*noise)(void *state, const double *z, const double *dw, double *out, mf_err *err);
+    /* Method 'momentum' (order 2): one iteration on (z, m) in place before the projection;
+     * NULL: the method is not offered. */
+    int (*step)(void *state, double *z, double *m, mf_err *err);
+    /* Optional: a constraint applied after the landscape's projection (z in place). */
+    void (*constrain)(void *state, double *z);
+    /* Optional: refuses a start the flow is not defined for. */
+    int (*check_start)(void *state, const double *x0, mf_err *err);
+    /* Optional: nonzero with a one-line note (what is violated and the remedy) when the
+     * manifold point z is outside the assumptions the flow is derived under. */
+    int (*assumptions)(void *state, const double *z, mf_err *note);
+} mf_flow_type;
+
+/* Adds a flow type, asked before the built-in ones (the later registered first). The table
+ * is global and not locked: register at start-up, before flows are built on other threads.
+ * MF_EINVAL if the type lacks claims, init, free or drift; MF_ENOMEM past 64 types. */
+int mf_flow_register(const mf_flow_type *type, mf_err *err);
+/* Nonzero, with the note, when the manifold point z is outside the flow's assumptions (Adam:
+ * eps >> sqrt(3) |h'| E[y^2]); mflab prints it as a warning when an integration starts. With
+ * method 'dp45' a flow whose stable step is far below the record spacing (stiff: Hairer's test
+ * for 15 steps, and over MF_ODE_STIFF_STEPS steps still to go) stops with MF_EUNSUPPORTED, the
+ * records so far and a message naming the remedy (the flow's note, if it has one). */
+int mf_flow_assumptions(mf_flow *fl, const double *z, mf_err *note);
+/* The type that mf_flow_new chose. */
+const mf_flow_type *mf_flow_get_type(const mf_flow *fl);
+
 /* order 1: the first-order flow; order 2: the second-order (momentum) system, for momentum
  * optimizers and Adam. An unsupported optimizer/noise pair is MF_EUNSUPPORTED with a message
  * that lists the supported pairs. */

@@ -54,6 +54,10 @@ int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf
  * (c = 2 w in flatter-faster's sigma sigma^T = c H_f; 1/P for the UV model). */
 int mf_noise_label(mf_noise *nz, double eps, mf_err *err);
 
+/* The vtables, for identifying a noise model (a minibatch keeps its inner model's type). */
+extern const mf_noise_type mf_noise_none_type, mf_noise_hessian_type, mf_noise_isotropic_type,
+    mf_noise_label_type;
+
 int mf_noise_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
 
 #endif

@@ -25,7 +25,14 @@ int mf_ode_rk4_step(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double 
 
 typedef struct mf_ode_stats {
     size_t accepted, rejected, evals;
+    int stiff; /* 1 while the step is held by stability (Hairer's test, see below): a caller
+                  integrating over many spans judges the total from it and *h */
 } mf_ode_stats;
+
+/* mf_ode_dopri5 stops as stiff (MF_EUNSUPPORTED) when its step is held by the stability limit
+ * (Hairer's test: h lambda > 3.25 for 15 accepted steps) and reaching t1 would take more than
+ * this many further steps. */
+#define MF_ODE_STIFF_STEPS 1e6
 
 /* Integrates from t0 to t1 with Dormand-Prince 5(4), landing exactly on t1. With a projection,
  * stage points and the new solution are projected (a drift defined on the manifold only is
@@ -36,6 +43,17 @@ typedef struct mf_ode_stats {
 int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
                   double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
                   mf_err *err);
+
+/* A stop predicate: nonzero ends mf_ode_dopri5_until at the accepted point (t, y), whose
+ * derivative dydt is already evaluated (the FSAL stage). */
+typedef int (*mf_ode_stop)(void *ctx, double t, const double *y, const double *dydt);
+
+/* mf_ode_dopri5 that also stops at the first accepted point (or the start) where stop (may be
+ * NULL) returns nonzero; t1 may be INFINITY (then only stop ends it). The landscapes' gradient-
+ * flow projections integrate with it until the gradient is small. */
+int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop stop, void *ctx,
+                        double t0, double t1, double *y, double rtol, double atol, double *h,
+                        double *work, mf_ode_stats *stats, mf_err *err);
 
 /* g(t, y) dW: out = G(y) dw for a vector of independent N(0, dt) increments dw (ndw of them). */
 typedef int (*mf_sde_noise)(void *ctx, double t, const double *y, const double *dw, double *out,

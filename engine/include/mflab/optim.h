@@ -51,6 +51,8 @@ typedef struct mf_optim mf_optim;
 
 #define MF_OPTIM_MAXSTATE 3
 
+struct mf_optim_params;
+
 typedef struct mf_optim_type {
     const char *name;
     size_t nstate;                              /* state arrays of d rows per point */
@@ -69,6 +71,9 @@ typedef struct mf_optim_type {
      * that lr(max(k, 1)) gives with the current state; NULL: lr(max(k, 1)) itself. */
     void (*lr_eff)(const mf_optim *o, size_t d, size_t m, const double *z, size_t ld,
                    const double *state, size_t lds, uint64_t k, double *out);
+    /* Optional: checks the parameters this optimizer reads (and the schedule, if it needs a
+     * particular kind); errors name the option as the Lua API spells it. */
+    int (*check)(const struct mf_optim_params *p, const mf_schedule *lr, mf_err *err);
 } mf_optim_type;
 
 /* Every optimizer's parameters; each type reads the ones it documents. */

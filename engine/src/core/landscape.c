@@ -1,6 +1,7 @@
 /* Point wrappers over the block vtable, and the generic implementations every landscape
  * without a closed form uses (landscape.h explains each). */
 #include "mflab/landscape.h"
+#include "mflab/ode.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -243,20 +244,6 @@ void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, c
 
 /* ---- the gradient-flow limit Phi ----------------------------------------------------------- */
 
-/* Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Table 5.2); the flow is
- * autonomous, so the nodes c_i are not needed. */
-static const double dp_a[7][6] = {
-    {0},
-    {1.0 / 5},
-    {3.0 / 40, 9.0 / 40},
-    {44.0 / 45, -56.0 / 15, 32.0 / 9},
-    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
-    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
-    {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}};
-/* 5th-order weights are dp_a[6]; e = b5 - b4 */
-static const double dp_e[7] = {71.0 / 57600,      0,          -71.0 / 16695, 71.0 / 1920,
-                               -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
-
 /* Gradient descent from x (near M) until |grad f| <= gtol, with step 0.9/lambda, lambda the
  * largest Hessian eigenvalue by power iteration on hvp; the step halves whenever |grad f|
  * grows. GD is the Euler scheme of the flow: near M its drift along M is second order in the
@@ -298,70 +285,52 @@ static int polish(const mf_landscape *L, double *x, double *g, double gtol, long
     return -1;
 }
 
-/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince until |grad f| is small
- * (1e-8 max(1, |z|)), then gradient descent to |grad f| <= MF_PROJECT_GTOL max(1, |z|): an
- * explicit adaptive method alone stalls near M, where it hovers at its stability limit and its
- * error estimate sees only rounding. */
+/* dz/dt = -grad f, and the switch to the last stage, for mf_ode_dopri5_until */
+typedef struct gf_ctx {
+    const mf_landscape *L;
+    size_t d;
+    double gswitch;
+    long evals;
+} gf_ctx;
+
+static int gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
+    (void)t, (void)err;
+    gf_ctx *c = ctx;
+    mf_landscape_grad(c->L, y, dy);
+    for (size_t a = 0; a < c->d; a++)
+        dy[a] = -dy[a];
+    c->evals++;
+    return MF_OK;
+}
+
+static int gf_done(void *ctx, double t, const double *y, const double *dy) {
+    (void)t, (void)y;
+    const gf_ctx *c = ctx;
+    return mf_norm2(c->d, dy) <= c->gswitch || c->evals >= MF_PROJECT_MAXEVAL;
+}
+
+/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince (ode.c, rtol 1e-10) until
+ * |grad f| is small (1e-8 max(1, |z|)), then gradient descent to |grad f| <= MF_PROJECT_GTOL
+ * max(1, |z|): an explicit adaptive method alone stalls near M, where it hovers at its
+ * stability limit and its error estimate sees only rounding. */
 static int gradient_flow(const mf_landscape *L, double *x) {
     const size_t d = L->dim;
-    double *w = mf_scratch(SCR_PROJECT, sizeof(double) * 8 * d);
+    double *w = mf_scratch(SCR_PROJECT, sizeof(double) * mf_ode_worksize(d));
     if (!w) return -1;
-    double *k[7], *y = w + 7 * d;
-    for (int s = 0; s < 7; s++)
-        k[s] = w + (size_t)s * d;
-    mf_landscape_grad(L, x, k[0]);
-    long evals = 1;
-    double nz = mf_norm2(d, x), gn = mf_norm2(d, k[0]), sc = nz > 1.0 ? nz : 1.0;
-    const double gtol = MF_PROJECT_GTOL * sc, gswitch = 1e-8 * sc;
+    double *g = w; /* the first gradient; then the integrator's work */
+    mf_landscape_grad(L, x, g);
+    double nz = mf_norm2(d, x), gn = mf_norm2(d, g), sc = nz > 1.0 ? nz : 1.0;
+    const double gtol = MF_PROJECT_GTOL * sc;
     if (!isfinite(gn)) return -1;
     if (gn <= gtol) return 0;
-    for (size_t a = 0; a < d; a++)
-        k[0][a] = -k[0][a];
-    const double rtol = 1e-10, atol = 1e-12 * sc;
+    gf_ctx c = {.L = L, .d = d, .gswitch = 1e-8 * sc, .evals = 1};
     double h = 1e-3 * sc / gn;
-    while (evals < MF_PROJECT_MAXEVAL) {
-        if (mf_norm2(d, k[0]) <= gswitch) {
-            for (size_t a = 0; a < d; a++)
-                k[0][a] = -k[0][a];
-            return polish(L, x, k[0], gtol, evals);
-        }
-        for (int s = 1; s < 7; s++) {
-            for (size_t a = 0; a < d; a++) {
-                double acc = x[a];
-                for (int r = 0; r < s; r++)
-                    acc += h * dp_a[s][r] * k[r][a];
-                y[a] = acc;
-            }
-            mf_landscape_grad(L, y, k[s]);
-            for (size_t a = 0; a < d; a++)
-                k[s][a] = -k[s][a];
-            evals++;
-        }
-        /* y holds the 5th-order solution (stage 7 is evaluated there: FSAL) */
-        double en = 0.0;
-        for (size_t a = 0; a < d; a++) {
-            double e = 0.0;
-            for (int s = 0; s < 7; s++)
-                e += dp_e[s] * k[s][a];
-            e *= h;
-            double sa = atol + rtol * fmax(fabs(x[a]), fabs(y[a]));
-            en += (e / sa) * (e / sa);
-        }
-        en = sqrt(en / (double)d);
-        if (!isfinite(en)) {
-            h *= 0.1;
-            if (h == 0.0) return -1;
-            continue;
-        }
-        if (en <= 1.0) {
-            memcpy(x, y, sizeof(double) * d);
-            memcpy(k[0], k[6], sizeof(double) * d);
-            if (mf_norm2(d, k[0]) <= gtol) return 0;
-        }
-        double fac = en > 0.0 ? 0.9 * pow(en, -0.2) : 5.0;
-        h *= fmin(5.0, fmax(0.2, fac));
-    }
-    return -1;
+    if (mf_ode_dopri5_until(d, gf_rhs, NULL, gf_done, &c, 0.0, INFINITY, x, 1e-10, 1e-12 * sc, &h,
+                            w, NULL, NULL) ||
+        c.evals >= MF_PROJECT_MAXEVAL)
+        return -1;
+    mf_landscape_grad(L, x, g);
+    return polish(L, x, g, gtol, c.evals);
 }
 
 void mf_landscape_generic_project(const mf_landscape *L, size_t m, const double *z, size_t ld,

@@ -33,6 +33,8 @@ enum {
     SCR_FD,      /* finite differences inside a landscape: Hessian level */
     SCR_FD2,     /* finite differences inside a landscape: gradient level */
     SCR_MODEL,   /* a landscape's own per-call work (matrix models) */
+    SCR_MFPROJ,  /* matrix factorization's projection (landscape_mf.c) */
+    SCR_MFNOISE, /* matrix factorization's noise hooks (landscape_mf.c) */
     SCR_NSLOTS
 };
 void *mf_scratch(int slot, size_t bytes);

@@ -3,12 +3,14 @@
  *   grad = 2 (R V, R^T U);  H (dU, dV) = 2 (dR V + R dV, dR^T U + R^T dU), dR = dU V^T + U dV^T;
  *   Tr H = 2 (m |V|_F^2 + n |U|_F^2) everywhere (the R-terms have no diagonal).
  * Residuals r = vec(R) with weight 1, so label noise perturbs the entries of M. */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
+#include "mflab/ode.h"
 #include "mflab/rng.h"
 
 typedef struct mfact {
@@ -227,6 +229,319 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
             }
 }
 
+/* ---- the gradient-flow limit Phi ------------------------------------------------------------
+ * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in two stages:
+ * 1. Dormand-Prince 5(4) (ode.c, rtol 1e-10, atol 1e-12 max(1, |z|)) on the flow with a direct
+ *    gradient kernel, until |grad f| <= MF_MF_SWITCH max(1, |z|) (1e-7: the finish's O(dist^2)
+ *    error is then ~1e-11, and the last decade of the stiff flow is not integrated);
+ * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
+ *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
+ *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
+ *    (dist <= |grad f| / lambda_min). J J^T X = U U^T X + X V V^T is a Sylvester
+ *    operator: with U U^T = P diag(a) P^T and V V^T = Q diag(b) Q^T (two small eigenproblems)
+ *    X = P [(P^T R Q)_ij / (a_i + b_j)] Q^T, and dU = -X V, dV = -X^T U.
+ * The generic projection's last stage, gradient descent at step 0.9/lambda_max, needs
+ * ~lambda_max/lambda_min steps per e-fold; Gauss-Newton converges quadratically in 2-3 steps.
+ * The flow conserves U^T U - V^T V (p(p+1)/2 numbers), but not the p(p-1)/2 directions of the
+ * rotation (U, V) -> (U Q, V Q) within M, so the invariant alone does not fix Phi(z) for p > 1:
+ * the path has to be integrated. If Gauss-Newton does not converge (rank-deficient factors) the
+ * generic projection is used. */
+#define MF_MF_SWITCH 1e-7
+
+typedef struct mf_gf {
+    const mfact *q;
+    double *R;
+} mf_gf;
+
+/* dz/dt = -grad f = -2 (R V, R^T U) */
+static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
+    (void)t, (void)err;
+    const mf_gf *g = ctx;
+    const mfact *q = g->q;
+    const size_t m = q->m, n = q->n, p = q->p;
+    const double *U = y, *V = y + m * p;
+    double *R = g->R, *dU = dy, *dV = dy + m * p;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += U[a * p + k] * V[b * p + k];
+            R[a * n + b] = s - q->M[a * n + b];
+        }
+    for (size_t a = 0; a < m; a++)
+        for (size_t k = 0; k < p; k++) {
+            double s = 0.0;
+            for (size_t b = 0; b < n; b++)
+                s += R[a * n + b] * V[b * p + k];
+            dU[a * p + k] = -2.0 * s;
+        }
+    for (size_t b = 0; b < n; b++)
+        for (size_t k = 0; k < p; k++) {
+            double s = 0.0;
+            for (size_t a = 0; a < m; a++)
+                s += R[a * n + b] * U[a * p + k];
+            dV[b * p + k] = -2.0 * s;
+        }
+    return MF_OK;
+}
+
+typedef struct mf_gf_stop {
+    mf_gf g;
+    size_t d;
+    double gswitch;
+} mf_gf_stop;
+
+static int mf_gf_done(void *ctx, double t, const double *y, const double *dydt) {
+    (void)t, (void)y;
+    const mf_gf_stop *s = ctx;
+    double g2 = 0.0;
+    for (size_t a = 0; a < s->d; a++)
+        g2 += dydt[a] * dydt[a];
+    return sqrt(g2) <= s->gswitch;
+}
+
+/* C = A B^T (A r x k, B c x k, row-major) */
+static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double *B, double *C) {
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < k; l++)
+                s += A[i * k + l] * B[j * k + l];
+            C[i * c + j] = s;
+        }
+}
+
+/* Gauss-Newton onto U V^T = M in place; 0 when |R|_F reached rounding level. w: room for
+ * 4 m n + 3 (m + n)^2 + (m + n) p doubles. */
+static int mf_gauss_newton(const mfact *q, double *x, double *w) {
+    const size_t m = q->m, n = q->n, p = q->p;
+    double *U = x, *V = x + m * p;
+    double *R = w, *T = R + m * n, *X = T + m * n, *Y = X + m * n, *A = Y + m * n, *B = A + m * m;
+    double *a = B + n * n, *b = a + m, *dx = b + n;
+    double mn = 0.0;
+    for (size_t i = 0; i < m * n; i++)
+        mn += q->M[i] * q->M[i];
+    const double rtarget = 64 * 2.220446049250313e-16 * fmax(sqrt(mn), 1e-300);
+    double rprev = INFINITY;
+    for (int it = 0; it < 8; it++) {
+        mul_abt(m, n, p, U, V, R);
+        double r2 = 0.0;
+        for (size_t i = 0; i < m * n; i++)
+            R[i] -= q->M[i], r2 += R[i] * R[i];
+        double rn = sqrt(r2);
+        if (!isfinite(rn) || rn >= rprev) return rn <= rtarget ? 0 : -1;
+        if (rn <= rtarget) return 0;
+        rprev = rn;
+        mul_abt(m, m, p, U, U, A); /* U U^T = P diag(a) P^T (P in A's rows after dsyev) */
+        mul_abt(n, n, p, V, V, B);
+        if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
+            LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
+            return -1;
+        /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
+        double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
+        for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
+            for (size_t j = 0; j < n; j++) {
+                double s = 0.0;
+                for (size_t r = 0; r < m; r++)
+                    s += A[i * m + r] * R[r * n + j];
+                T[i * n + j] = s;
+            }
+        for (size_t i = 0; i < m; i++) /* Y = (T Q) ./ (a_i + b_j) */
+            for (size_t j = 0; j < n; j++) {
+                double s = 0.0;
+                for (size_t c = 0; c < n; c++)
+                    s += T[i * n + c] * B[j * n + c];
+                double den = a[i] + b[j];
+                Y[i * n + j] = den > 1e-13 * amax ? s / den : 0.0;
+            }
+        for (size_t r = 0; r < m; r++) /* T = P Y */
+            for (size_t j = 0; j < n; j++) {
+                double s = 0.0;
+                for (size_t i = 0; i < m; i++)
+                    s += A[i * m + r] * Y[i * n + j];
+                T[r * n + j] = s;
+            }
+        for (size_t r = 0; r < m; r++) /* X = T Q^T */
+            for (size_t c = 0; c < n; c++) {
+                double s = 0.0;
+                for (size_t j = 0; j < n; j++)
+                    s += T[r * n + j] * B[j * n + c];
+                X[r * n + c] = s;
+            }
+        double *dU = dx, *dV = dx + m * p; /* dU = X V, dV = X^T U, both at the old point */
+        for (size_t r = 0; r < m; r++)
+            for (size_t k = 0; k < p; k++) {
+                double s = 0.0;
+                for (size_t c = 0; c < n; c++)
+                    s += X[r * n + c] * V[c * p + k];
+                dU[r * p + k] = s;
+            }
+        for (size_t c = 0; c < n; c++)
+            for (size_t k = 0; k < p; k++) {
+                double s = 0.0;
+                for (size_t r = 0; r < m; r++)
+                    s += X[r * n + c] * U[r * p + k];
+                dV[c * p + k] = s;
+            }
+        for (size_t i = 0; i < (m + n) * p; i++)
+            x[i] -= dx[i];
+    }
+    return -1;
+}
+
+/* Phi(x) in place; 0 on success */
+static int mf_flow_limit(const mfact *q, double *x, double *w) {
+    const size_t m = q->m, n = q->n, p = q->p, D = (m + n) * p;
+    double *R = w, *ode = R + m * n, *gw = ode + mf_ode_worksize(D);
+    mf_gf_stop st = {.g = {.q = q, .R = R}, .d = D};
+    double *g = gw; /* the first gradient, for the scales */
+    mf_gf_rhs(&st.g, 0.0, x, g, NULL);
+    double nz = 0.0, gn = 0.0;
+    for (size_t a = 0; a < D; a++)
+        nz += x[a] * x[a], gn += g[a] * g[a];
+    nz = sqrt(nz), gn = sqrt(gn);
+    const double sc = nz > 1.0 ? nz : 1.0;
+    if (!isfinite(gn)) return -1;
+    if (gn <= MF_PROJECT_GTOL * sc) return 0; /* on M already: Phi(x) = x exactly */
+    st.gswitch = MF_MF_SWITCH * sc;
+    double h = 1e-3 * sc / gn;
+    if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x, 1e-10,
+                            1e-12 * sc, &h, ode, NULL, NULL))
+        return -1;
+    return mf_gauss_newton(q, x, gw);
+}
+
+static void mf_project(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *pz,
+                       size_t ldp) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, D = L->dim;
+    const size_t need = D + m * n + mf_ode_worksize(D) + 4 * m * n + 3 * (m + n) * (m + n) + D;
+    for (size_t i = 0; i < mm; i++) {
+        double *x = mf_scratch(SCR_MFPROJ, sizeof(double) * need);
+        int ok = x != NULL;
+        if (ok) {
+            lane_get(z, ld, D, i, x);
+            ok = mf_flow_limit(q, x, x + D) == 0;
+        }
+        if (ok)
+            lane_put(pz, ldp, D, i, x);
+        else /* the general path (it fills NaN if that fails too) */
+            mf_landscape_generic_project(L, 1, z + i, ld, pz + i, ldp);
+    }
+}
+
+/* ---- noise at Pz: the normal eigenpairs of H_f in closed form ------------------------------
+ * On M (R = 0) H_f = 2 J^T J, and J J^T X = U U^T X + X V V^T. With U U^T = P diag(a) P^T and
+ * V V^T = Q diag(b) Q^T, J J^T has the eigenvectors X_ij = p_i q_j^T with eigenvalues a_i + b_j,
+ * so H_f's normal eigenpairs are lambda_ij = 2 (a_i + b_j) and
+ *     w_ij = J^T X_ij / sqrt(a_i + b_j) = (p_i (V^T q_j)^T, q_j (U^T p_i)^T) / sqrt(a_i + b_j):
+ * two small eigenproblems instead of the d x d Hessian and its eigendecomposition (dsyevr),
+ * the same pairs in the same order (ascending) and sign (largest entry positive) as
+ * mf_sym_eig_top. Where two of the codim largest eigenvalues lie within 1e-8 of the largest of
+ * each other (U U^T and V V^T share eigenvalues, as at U = M, V = I) an eigenvector is not
+ * determined by the matrix, and the generic hooks choose it, as they always have. */
+typedef struct mf_pair {
+    double lam;
+    size_t i, j;
+} mf_pair;
+
+static int pair_cmp(const void *x, const void *y) {
+    const mf_pair *a = x, *b = y;
+    return a->lam < b->lam ? -1 : a->lam > b->lam ? 1 : (a->i < b->i ? -1 : a->i > b->i);
+}
+
+/* g -= s sum_k q_k xi_k w_k at Pz of one lane; 0 on success, -1: use the generic hook */
+static int mf_noise_lane(const mf_landscape *L, const double *px, double s, const double *xi,
+                         size_t ldxi, double *g, size_t ldg, int hessian, double *w) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim, nu = m * p;
+    const double *U = px, *V = px + nu;
+    double *A = w, *B = A + m * m, *a = B + n * n, *b = a + m, *VQ = b + n, *UP = VQ + n * p;
+    double *vec = UP + m * p;
+    mf_pair *pr = (mf_pair *)(vec + D);
+    mul_abt(m, m, p, U, U, A);
+    mul_abt(n, n, p, V, V, B);
+    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
+        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
+        return -1;
+    size_t np = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            pr[np++] = (mf_pair){2.0 * (a[i] + b[j]), i, j};
+    qsort(pr, np, sizeof *pr, pair_cmp);
+    const mf_pair *top = pr + (np - c);
+    const double lmax = top[c - 1].lam;
+    if (!(top[0].lam > 1e-8 * lmax) || (np > c && !(top[0].lam - pr[np - c - 1].lam > 1e-8 * lmax)))
+        return -1; /* the normal space is not separated from the tangent one */
+    for (size_t k = 0; k + 1 < c; k++)
+        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return -1;
+    /* VQ[j*p + k] = (V^T q_j)_k, UP[i*p + k] = (U^T p_i)_k; q_j is column j of B (col-major) */
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < n; r++)
+                t += V[r * p + k] * B[j * n + r];
+            VQ[j * p + k] = t;
+        }
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < m; r++)
+                t += U[r * p + k] * A[i * m + r];
+            UP[i * p + k] = t;
+        }
+    for (size_t k = 0; k < c; k++) {
+        const size_t i = top[k].i, j = top[k].j;
+        const double lam = top[k].lam, f = 1.0 / sqrt(0.5 * lam);
+        for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[r * p + l] = f * A[i * m + r] * VQ[j * p + l];
+        for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[nu + r * p + l] = f * B[j * n + r] * UP[i * p + l];
+        double big = 0.0;
+        size_t at = 0;
+        for (size_t e = 0; e < D; e++)
+            if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
+        const double sgn = vec[at] < 0.0 ? -1.0 : 1.0;
+        const double coef = s * (hessian ? sqrt(fmax(lam, 0.0) / 2.0) : 1.0) * xi[k * ldxi];
+        for (size_t e = 0; e < D; e++)
+            g[e * ldg] -= coef * (sgn * vec[e]);
+    }
+    return 0;
+}
+
+static void mf_noise_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                         const double *xi, size_t ldxi, double *g, size_t ldg, int hessian) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim;
+    const size_t need =
+        sizeof(double) * (2 * D + m * m + n * n + m + n + (m + n) * p) + sizeof(mf_pair) * m * n;
+    for (size_t i = 0; i < mm; i++) {
+        double *w = mf_scratch(SCR_MFNOISE, need);
+        int ok = w != NULL;
+        if (ok) {
+            mf_project(L, 1, z + i, ld, w, 1); /* Pz */
+            ok = isfinite(w[0]) &&
+                 mf_noise_lane(L, w, s, xi + i, ldxi, g + i, ldg, hessian, w + D) == 0;
+        }
+        if (!ok && hessian)
+            mf_landscape_generic_hess_sqrt_sub(L, 1, z + i, ld, s, xi + i, ldxi, g + i, ldg);
+        else if (!ok)
+            mf_landscape_generic_normal_sub(L, 1, z + i, ld, s, xi + i, ldxi, g + i, ldg);
+    }
+}
+
+static void mf_hess_sqrt_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                             const double *xi, size_t ldxi, double *g, size_t ldg) {
+    mf_noise_sub(L, mm, z, ld, s, xi, ldxi, g, ldg, 1);
+}
+
+static void mf_normal_sub(const mf_landscape *L, size_t mm, const double *z, size_t ld, double s,
+                          const double *xi, size_t ldxi, double *g, size_t ldg) {
+    mf_noise_sub(L, mm, z, ld, s, xi, ldxi, g, ldg, 0);
+}
+
 static void mf_destroy(mf_landscape *L) {
     mfact *q = L->params;
     free(q->M), free(q->x0);
@@ -239,9 +554,9 @@ static const mf_landscape_type mf_type = {
     .hess = mf_hess,
     .hvp = mf_hvp,
     .trace_hessian = mf_trace,
-    .project = mf_landscape_generic_project,
-    .normal_sub = mf_landscape_generic_normal_sub,
-    .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
+    .project = mf_project,
+    .normal_sub = mf_normal_sub,
+    .hess_sqrt_sub = mf_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
     .dhess = mf_landscape_generic_dhess,
     .residuals = mf_residuals,

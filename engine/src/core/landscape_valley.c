@@ -367,9 +367,10 @@ static int valley_new(mf_landscape **out, const mf_landscape_type *type, const d
         if (ud_free) ud_free(ud);
         return mf_err_set(err, MF_ENOMEM, "out of memory");
     }
+    L->flags = MF_LANDSCAPE_VALLEY;
     if (fn) {
         v->fn = fn, v->ud = ud, v->ud_free = ud_free;
-        L->flags = MF_LANDSCAPE_SERIAL;
+        L->flags |= MF_LANDSCAPE_SERIAL;
     } else {
         v->n = ncoef;
         memcpy(v->c, c, ncoef * sizeof *c);

@@ -19,12 +19,12 @@ static void hessian_sub(const mf_noise *nz, const mf_landscape *L, size_t m, con
     L->type->hess_sqrt_sub(L, m, z, ld, mf_noise_scale(nz), xi, ldxi, g, ldg);
 }
 
-static const mf_noise_type hessian_type = {"hessian", hessian_bind, hessian_sub};
+const mf_noise_type mf_noise_hessian_type = {"hessian", hessian_bind, hessian_sub};
 
 int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err) {
     if (!(sigma >= 0.0) || !isfinite(sigma))
         return mf_err_set(err, MF_EINVAL, "sigma must be a finite number >= 0, got %g", sigma);
-    nz->type = &hessian_type;
+    nz->type = &mf_noise_hessian_type;
     nz->sigma = sigma;
     nz->batch = 1.0;
     nz->space = MF_SPACE_NORMAL;

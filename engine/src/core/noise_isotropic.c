@@ -32,7 +32,7 @@ static void isotropic_sub(const mf_noise *nz, const mf_landscape *L, size_t m, c
     }
 }
 
-static const mf_noise_type isotropic_type = {"isotropic", isotropic_bind, isotropic_sub};
+const mf_noise_type mf_noise_isotropic_type = {"isotropic", isotropic_bind, isotropic_sub};
 
 int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err) {
     if (!(sigma >= 0.0) || !isfinite(sigma))
@@ -40,7 +40,7 @@ int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf
     if (space != MF_SPACE_FULL && space != MF_SPACE_NORMAL)
         return mf_err_set(err, MF_EUNSUPPORTED,
                           "isotropic noise supports the spaces 'normal' and 'full'");
-    nz->type = &isotropic_type;
+    nz->type = &mf_noise_isotropic_type;
     nz->sigma = sigma;
     nz->batch = 1.0;
     nz->space = space;

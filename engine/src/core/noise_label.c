@@ -28,11 +28,12 @@ static void label_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const
                              ldg);
 }
 
-static const mf_noise_type label_type = {"label", label_bind, label_sub};
+const mf_noise_type mf_noise_label_type = {"label", label_bind, label_sub};
 
 int mf_noise_label(mf_noise *nz, double eps, mf_err *err) {
     if (!(eps >= 0.0) || !isfinite(eps))
         return mf_err_set(err, MF_EINVAL, "option 'eps' must be a finite number >= 0, got %g", eps);
-    *nz = (mf_noise){.type = &label_type, .sigma = eps, .space = MF_SPACE_FULL, .batch = 1.0};
+    *nz = (mf_noise){
+        .type = &mf_noise_label_type, .sigma = eps, .space = MF_SPACE_FULL, .batch = 1.0};
     return MF_OK;
 }

@@ -13,10 +13,11 @@ static int none_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, 
 static void none_sub(const mf_noise *nz, const mf_landscape *L, size_t m, const double *z,
                      size_t ld, const double *xi, size_t ldxi, double *g, size_t ldg) {}
 
-static const mf_noise_type none_type = {"none", none_bind, none_sub};
+const mf_noise_type mf_noise_none_type = {"none", none_bind, none_sub};
 
 int mf_noise_none(mf_noise *nz, mf_err *err) {
-    *nz = (mf_noise){.type = &none_type, .sigma = 0.0, .space = MF_SPACE_FULL, .batch = 1.0};
+    *nz =
+        (mf_noise){.type = &mf_noise_none_type, .sigma = 0.0, .space = MF_SPACE_FULL, .batch = 1.0};
     return MF_OK;
 }
 

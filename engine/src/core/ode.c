@@ -53,6 +53,12 @@ static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 
 int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
                   double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
                   mf_err *err) {
+    return mf_ode_dopri5_until(n, f, proj, NULL, ctx, t0, t1, y, rtol, atol, h, work, stats, err);
+}
+
+int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop stop, void *ctx,
+                        double t0, double t1, double *y, double rtol, double atol, double *h,
+                        double *work, mf_ode_stats *stats, mf_err *err) {
     if (!(rtol > 0) || !(atol > 0))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0 (got %g, %g)", rtol, atol);
     double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *k5 = k4 + n, *k6 = k5 + n,
@@ -63,6 +69,8 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
     double dir = span > 0 ? 1.0 : -1.0;
     if ((rc = f(ctx, t, y, k1, err))) return rc;
     if (stats) stats->evals++;
+    if (stop && stop(ctx, t, y, k1)) return MF_OK;
+
     double hh = *h;
     if (!(fabs(hh) > 0)) { /* a first guess from the size of y and y' (Hairer et al. II.4) */
         double d0 = 0, d1 = 0;
@@ -75,6 +83,7 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
     }
     hh = dir * fabs(hh);
     int failed = MF_OK; /* the last failed stage evaluation, reported if the step underflows */
+    int stiff = 0, nonstiff = 0; /* Hairer's stiffness detection, see below */
     for (int guard = 0;; guard++) {
         if (guard > 10000000)
             return mf_err_set(err, MF_EINVAL, "Dormand-Prince: too many steps (stiff problem?)");
@@ -125,11 +134,39 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         double fac = e > 0 ? 0.9 * pow(e, -0.2) : 5.0;
         fac = fac < 0.2 ? 0.2 : fac > 5.0 ? 5.0 : fac;
         if (e <= 1.0) {
-            t = (dir * (t + hh - t1) >= 0 || fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)) ? t1
-                                                                                        : t + hh;
+            /* Stiffness (Hairer, Norsett & Wanner I, II.10, as in DOPRI5): h lambda ~ h |k7 - k6|
+             * / |y_new - y_stage6| at the edge of the stability region (3.25) for 15 accepted
+             * steps in a row means the step is held by stability, not accuracy. If reaching t1
+             * would then take over MF_ODE_STIFF_STEPS more steps, stop with a message rather
+             * than run for hours. (Only for a finite t1: the landscapes' projections integrate
+             * stiff gradient flows on purpose, until a stop predicate.) */
+            if (isfinite(span)) {
+                double num = 0.0, den = 0.0;
+                for (size_t i = 0; i < n; i++)
+                    num += (k7[i] - k6[i]) * (k7[i] - k6[i]),
+                        den += (ynew[i] - s[i]) * (ynew[i] - s[i]);
+                if (den > 0 && fabs(hh) * sqrt(num / den) > 3.25) {
+                    nonstiff = 0;
+                    double rest = fabs(t1 - (t + hh)) / fabs(hh);
+                    if (++stiff >= 15 && stats) stats->stiff = 1;
+                    if (stiff >= 15 && rest > MF_ODE_STIFF_STEPS) {
+                        return mf_err_set(err, MF_EUNSUPPORTED,
+                                          "Dormand-Prince: the problem is stiff at t = %g: stable "
+                                          "steps are %.3g long, %.3g more to reach t = %g",
+                                          t, fabs(hh), rest, t1);
+                    }
+                } else if (++nonstiff >= 6) {
+                    stiff = 0;
+                    if (stats) stats->stiff = 0;
+                }
+            }
+            t = (dir * (t + hh - t1) >= 0 ||
+                 (isfinite(span) && fabs(t1 - (t + hh)) <= 1e-13 * fabs(span)))
+                    ? t1
+                    : t + hh;
             memcpy(y, ynew, n * sizeof *y); /* already projected */
             if (stats) stats->accepted++;
-            if (t == t1) {
+            if (t == t1 || (stop && stop(ctx, t, y, k7))) {
                 *h = hh;
                 return MF_OK;
             }
@@ -147,7 +184,7 @@ int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0
         if (stats) stats->rejected++;
         hh *= 0.25;
     next:
-        if (fabs(hh) < 1e-14 * (fabs(t) + fabs(span)))
+        if (fabs(hh) < 1e-14 * (fabs(t) + (isfinite(span) ? fabs(span) : fabs(t - t0))))
             return failed ? failed /* err holds the stage's message */
                           : mf_err_set(err, MF_EINVAL,
                                        "Dormand-Prince: step size underflow at t = %g", t);

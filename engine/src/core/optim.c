@@ -71,13 +71,6 @@ static const mf_optim_type *const all_types[] = {&mf_optim_sgd_type,
                                                  &mf_optim_gd_wd_type,
                                                  &mf_optim_projected_gd_type};
 
-static int unit(double x) {
-    return isfinite(x) && x >= 0.0 && x < 1.0;
-} /* in [0, 1) */
-
-#define BAD(opt, want, val)                                                                        \
-    mf_err_set(err, MF_EINVAL, "option '%s' must be %s, got %g", opt, want, (double)(val))
-
 int mf_optim_make(mf_optim *o, const char *name, const mf_optim_params *p, const mf_schedule *lr,
                   mf_err *err) {
     const mf_optim_type *t = NULL;
@@ -86,42 +79,7 @@ int mf_optim_make(mf_optim *o, const char *name, const mf_optim_params *p, const
     if (!t) return mf_err_set(err, MF_EINVAL, "unknown optimizer '%s'", name);
     int rc = mf_schedule_check(lr, err);
     if (rc) return rc;
-    const int wd_ok = isfinite(p->weight_decay) && p->weight_decay >= 0.0;
-    if (t == &mf_optim_sgd_type) {
-        if (!unit(p->momentum)) return BAD("momentum", "in [0, 1)", p->momentum);
-        if (!(isfinite(p->dampening) && p->dampening >= 0.0 && p->dampening <= 1.0))
-            return BAD("dampening", "in [0, 1]", p->dampening);
-        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
-        if (p->nesterov && (p->momentum <= 0.0 || p->dampening != 0.0))
-            return mf_err_set(err, MF_EINVAL,
-                              "option 'nesterov' needs momentum > 0 and dampening = 0 (as torch)");
-    } else if (t == &mf_optim_momentum_type) {
-        if (!unit(p->momentum)) return BAD("mu", "in [0, 1)", p->momentum);
-    } else if (t == &mf_optim_heavy_ball_type) {
-        if (!unit(p->momentum)) return BAD("beta", "in [0, 1)", p->momentum);
-    } else if (t == &mf_optim_adam_type || t == &mf_optim_adamw_type) {
-        if (!unit(p->beta1) || !unit(p->beta2))
-            return mf_err_set(err, MF_EINVAL,
-                              "option 'betas' must be two numbers in [0, 1), got {%g, %g}",
-                              p->beta1, p->beta2);
-        if (!finite_pos(p->eps)) return BAD("eps", "a finite number > 0", p->eps);
-        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
-    } else if (t == &mf_optim_rmsprop_type) {
-        if (!unit(p->alpha)) return BAD("alpha", "in [0, 1)", p->alpha);
-        if (!finite_pos(p->eps)) return BAD("eps", "a finite number > 0", p->eps);
-        if (!unit(p->momentum)) return BAD("momentum", "in [0, 1)", p->momentum);
-        if (!wd_ok) return BAD("weight_decay", "a finite number >= 0", p->weight_decay);
-    } else if (t == &mf_optim_scalar_rmsprop_type) {
-        if (!unit(p->beta2)) return BAD("beta", "in [0, 1)", p->beta2);
-        if (!finite_pos(p->v0)) return BAD("v0", "a finite number > 0", p->v0);
-    } else if (t == &mf_optim_gd_wd_type) {
-        if (!wd_ok) return BAD("wd", "a finite number >= 0", p->weight_decay);
-        if (lr->kind != MF_SCHED_CONSTANT || lr->warmup)
-            return mf_err_set(err, MF_EINVAL, "option 'lr': gd_wd takes a constant learning rate");
-        if (!(lr->lr * p->weight_decay < 1.0))
-            return mf_err_set(err, MF_EINVAL, "options 'lr' and 'wd': lr * wd must be < 1, got %g",
-                              lr->lr * p->weight_decay);
-    }
+    if (t->check && (rc = t->check(p, lr, err))) return rc; /* the type's own limits */
     o->type = t;
     o->sched = *lr;
     o->lr = lr->kind == MF_SCHED_TABLE ? lr->table[0] : lr->lr;

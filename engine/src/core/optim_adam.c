@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "optim_check.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
@@ -225,7 +226,21 @@ static void adam_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, 
     }
 }
 
+/* adam and adamw */
+static int adam_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    if (!optim_unit(p->beta1) || !optim_unit(p->beta2))
+        return mf_err_set(err, MF_EINVAL,
+                          "option 'betas' must be two numbers in [0, 1), got {%g, %g}", p->beta1,
+                          p->beta2);
+    if (!optim_finite_pos(p->eps)) return OPTIM_BAD(err, "eps", "a finite number > 0", p->eps);
+    if (!optim_wd_ok(p->weight_decay))
+        return OPTIM_BAD(err, "weight_decay", "a finite number >= 0", p->weight_decay);
+    return MF_OK;
+}
+
 const mf_optim_type mf_optim_adam_type = {.name = "adam",
+                                          .check = adam_check,
                                           .nstate = 2,
                                           .state_names = {"m", "v"},
                                           .momentum_state = 0,
@@ -233,6 +248,7 @@ const mf_optim_type mf_optim_adam_type = {.name = "adam",
                                           .lr_eff = adam_lr_eff};
 
 const mf_optim_type mf_optim_adamw_type = {.name = "adamw",
+                                           .check = adam_check,
                                            .nstate = 2,
                                            .state_names = {"m", "v"},
                                            .momentum_state = 0,

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "optim_check.h"
 
 /* torch.optim.RMSprop: g <- g + wd z; v <- alpha v + (1-alpha) g^2; centered: a <- alpha a +
  * (1-alpha) g, avg = sqrt(v - a^2) + eps, else avg = sqrt(v) + eps; momentum: b <- mu b + g/avg,
@@ -54,7 +55,18 @@ static void rmsprop_lr_eff(const mf_optim *o, size_t d, size_t m, const double *
     }
 }
 
+static int rmsprop_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    if (!optim_unit(p->alpha)) return OPTIM_BAD(err, "alpha", "in [0, 1)", p->alpha);
+    if (!optim_finite_pos(p->eps)) return OPTIM_BAD(err, "eps", "a finite number > 0", p->eps);
+    if (!optim_unit(p->momentum)) return OPTIM_BAD(err, "momentum", "in [0, 1)", p->momentum);
+    if (!optim_wd_ok(p->weight_decay))
+        return OPTIM_BAD(err, "weight_decay", "a finite number >= 0", p->weight_decay);
+    return MF_OK;
+}
+
 const mf_optim_type mf_optim_rmsprop_type = {.name = "rmsprop",
+                                             .check = rmsprop_check,
                                              .nstate = 3,
                                              .state_names = {"v", "buf", "gavg"},
                                              .momentum_state = 1,
@@ -94,7 +106,15 @@ static void srms_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, 
         out[i] = lr / sqrt(state[i]);
 }
 
+static int scalar_rmsprop_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    if (!optim_unit(p->beta2)) return OPTIM_BAD(err, "beta", "in [0, 1)", p->beta2);
+    if (!optim_finite_pos(p->v0)) return OPTIM_BAD(err, "v0", "a finite number > 0", p->v0);
+    return MF_OK;
+}
+
 const mf_optim_type mf_optim_scalar_rmsprop_type = {.name = "scalar_rmsprop",
+                                                    .check = scalar_rmsprop_check,
                                                     .nstate = 2, /* v, and scratch */
                                                     .state_names = {"v"},
                                                     .scalar_state = 1,

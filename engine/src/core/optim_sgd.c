@@ -3,6 +3,30 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "optim_check.h"
+
+static int sgd_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    if (!optim_unit(p->momentum)) return OPTIM_BAD(err, "momentum", "in [0, 1)", p->momentum);
+    if (!(isfinite(p->dampening) && p->dampening >= 0.0 && p->dampening <= 1.0))
+        return OPTIM_BAD(err, "dampening", "in [0, 1]", p->dampening);
+    if (!optim_wd_ok(p->weight_decay))
+        return OPTIM_BAD(err, "weight_decay", "a finite number >= 0", p->weight_decay);
+    if (p->nesterov && (p->momentum <= 0.0 || p->dampening != 0.0))
+        return mf_err_set(err, MF_EINVAL,
+                          "option 'nesterov' needs momentum > 0 and dampening = 0 (as torch)");
+    return MF_OK;
+}
+
+static int momentum_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    return optim_unit(p->momentum) ? MF_OK : OPTIM_BAD(err, "mu", "in [0, 1)", p->momentum);
+}
+
+static int heavy_ball_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    (void)lr;
+    return optim_unit(p->momentum) ? MF_OK : OPTIM_BAD(err, "beta", "in [0, 1)", p->momentum);
+}
 
 /* torch.optim.SGD (MATH.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
  * g <- g + mu b (Nesterov) or g <- b; z <- z - lr g. Written as torch's kernels round. */
@@ -35,8 +59,12 @@ static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld
     }
 }
 
-const mf_optim_type mf_optim_sgd_type = {
-    .name = "sgd", .nstate = 1, .state_names = {"buf"}, .momentum_state = 0, .step = sgd_step};
+const mf_optim_type mf_optim_sgd_type = {.name = "sgd",
+                                         .nstate = 1,
+                                         .state_names = {"buf"},
+                                         .momentum_state = 0,
+                                         .step = sgd_step,
+                                         .check = sgd_check};
 
 /* Quasistatic eq. (15): m <- mu m - lr g; z <- z + m. */
 static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld,
@@ -55,6 +83,7 @@ static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size
 }
 
 const mf_optim_type mf_optim_momentum_type = {.name = "momentum",
+                                              .check = momentum_check,
                                               .nstate = 1,
                                               .state_names = {"m"},
                                               .momentum_state = 0,
@@ -77,6 +106,7 @@ static void heavy_ball_step(const mf_optim *o, size_t d, size_t m, double *z, si
 }
 
 const mf_optim_type mf_optim_heavy_ball_type = {.name = "heavy_ball",
+                                                .check = heavy_ball_check,
                                                 .nstate = 1,
                                                 .state_names = {"pi"},
                                                 .momentum_state = 0,

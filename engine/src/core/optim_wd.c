@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "optim_check.h"
 
 /* Sharpness eq. (1): w <- (1 - lr wd) w - lr g. */
 static void gd_wd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
@@ -30,8 +31,22 @@ static void gd_wd_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z,
         out[i] = lr / (shrink * out[i]);
 }
 
-const mf_optim_type mf_optim_gd_wd_type = {
-    .name = "gd_wd", .momentum_state = -1, .step = gd_wd_step, .lr_eff = gd_wd_lr_eff};
+static int gd_wd_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
+    if (!optim_wd_ok(p->weight_decay))
+        return OPTIM_BAD(err, "wd", "a finite number >= 0", p->weight_decay);
+    if (lr->kind != MF_SCHED_CONSTANT || lr->warmup)
+        return mf_err_set(err, MF_EINVAL, "option 'lr': gd_wd takes a constant learning rate");
+    if (!(lr->lr * p->weight_decay < 1.0))
+        return mf_err_set(err, MF_EINVAL, "options 'lr' and 'wd': lr * wd must be < 1, got %g",
+                          lr->lr * p->weight_decay);
+    return MF_OK;
+}
+
+const mf_optim_type mf_optim_gd_wd_type = {.name = "gd_wd",
+                                           .momentum_state = -1,
+                                           .step = gd_wd_step,
+                                           .lr_eff = gd_wd_lr_eff,
+                                           .check = gd_wd_check};
 
 /* theta <- Pi(theta - lr g), Pi(w) = w/|w| (MATH.md §3). The scratch row of the state array
  * holds the norms. */

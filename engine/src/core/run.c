@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runloop_impl.h"
 #include "mflab/analysis.h"
 #include "mflab/interrupt.h"
 #include "mflab/rng.h"
@@ -282,9 +283,7 @@ typedef struct run_job {
 /* Reports progress if a period has passed since the last report; calling thread only. */
 static void report_progress(run_job *J, int force) {
     const mf_run_config *c = J->cfg;
-    double now = mf_clock();
-    if (!force && now - J->last_report < MF_PROGRESS_PERIOD) return;
-    J->last_report = now;
+    if (!mf_progress_due(&J->last_report, force)) return;
     c->progress(c->progress_ctx, atomic_load(&J->done), (uint64_t)J->K * J->S * c->steps);
 }
 
@@ -1323,7 +1322,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
             J.ndraws = nd; /* one noise type: the same count for all */
         }
     }
-    const uint64_t nrec64 = c->steps / c->every + 1 + (c->steps % c->every != 0);
+    const uint64_t nrec64 = mf_record_count(c->steps, c->every);
     const double nobs1 = (double)(c->nobs ? c->nobs : 1);
     const double bytes =
         c->keep == MF_KEEP_STATS
@@ -1339,11 +1338,8 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     J.nrec = nrec;
     for (size_t k = 0; k < K; k++)
         if (!(outs[k] = result_for(c, nrec, err))) goto fail_nomem;
-    for (size_t k = 0; k < K; k++) {
-        for (size_t j = 0; j + 1 < nrec; j++)
-            outs[k]->t[j] = (uint64_t)j * c->every;
-        outs[k]->t[nrec - 1] = c->steps;
-    }
+    for (size_t k = 0; k < K; k++)
+        mf_record_times(c->steps, c->every, nrec, outs[k]->t);
     J.t = outs[0]->t;
 
     int nt = c->threads > 0 ? c->threads : mf_threads_default();

@@ -9,7 +9,8 @@
 typedef struct lflow {
     mf_flow *fl;
     int order;
-    int warned; /* the note about a start off the manifold was printed */
+    int warned; /* printed already: 1 the note about a start off the manifold, 2 the flow's
+                   warning about its assumptions */
 } lflow;
 
 static int l_flow(lua_State *L) {
@@ -85,7 +86,7 @@ static int flow_integrate(lua_State *L) {
     lua_getiuservalue(L, 1, 1);
     mf_landscape *ls = ((llandscape *)lua_touserdata(L, -1))->L;
     double *p = lua_newuserdatauv(L, d * sizeof(double), 0);
-    if (!lf->warned && mf_landscape_project(ls, x0, p, NULL) == MF_OK) {
+    if (!(lf->warned & 1) && mf_landscape_project(ls, x0, p, NULL) == MF_OK) {
         double dist = 0.0, nrm = 0.0;
         for (size_t i = 0; i < d; i++)
             dist += (x0[i] - p[i]) * (x0[i] - p[i]), nrm += x0[i] * x0[i];
@@ -93,8 +94,15 @@ static int flow_integrate(lua_State *L) {
             lua_writestringerror("flow:integrate: x0 is %s from the manifold of minima; the flow "
                                  "starts from its projection\n",
                                  lua_pushfstring(L, "%f", sqrt(dist)));
-            lf->warned = 1;
+            lf->warned |= 1;
         }
+    }
+    /* a start outside the flow's assumptions: say so once per flow */
+    mf_err note;
+    if (!(lf->warned & 2) && mf_landscape_project(ls, x0, p, NULL) == MF_OK &&
+        mf_flow_assumptions(lf->fl, p, &note)) {
+        lua_writestringerror("flow:integrate: warning: %s\n", note.msg);
+        lf->warned |= 2;
     }
     mf_result *r = NULL;
     mf_err err;
