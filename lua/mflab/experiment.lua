@@ -433,13 +433,16 @@ local function write_series(results, path, name, p)
     if type(k) == "string" and k ~= "t" and is_numbers(v) and #v == #t then keys[#keys + 1] = k end
   end
   table.sort(keys)
-  local lines = { "# mflab " .. core.version .. "; " .. name .. "; " .. json.encode(p):gsub("%s+", " "), "t," .. table.concat(keys, ",") }
+  local lines = { "t," .. table.concat(keys, ",") }
   for j = 1, #t do
     local row = { t[j] }
     for k, key in ipairs(keys) do row[k + 1] = results[key][j] end
     for k = 1, #row do row[k] = math.type(row[k]) == "integer" and fmt("%d", row[k]) or fmt("%.17g", row[k]) end
     lines[#lines + 1] = table.concat(row, ",")
   end
+  -- the metadata comment last, so that numpy.genfromtxt(path, delimiter=",", names=True) reads
+  -- the header (the convention of mf.write_csv)
+  lines[#lines + 1] = "# mflab " .. core.version .. "; " .. name .. "; " .. json.encode(p):gsub("%s+", " ")
   core.write_file(path, table.concat(lines, "\n") .. "\n")
   return true
 end
@@ -631,7 +634,7 @@ function Experiment:cli(args, script)
     end
   end
   table.sort(outs)
-  local lines = { "# mflab " .. core.version .. "; " .. self.name .. "; " .. flags.command, table.concat(order, ",") .. (#outs > 0 and "," or "") .. table.concat(outs, ",") }
+  local lines = { table.concat(order, ",") .. (#outs > 0 and "," or "") .. table.concat(outs, ",") }
   for _, row in ipairs(rows) do
     local cells = {}
     for _, name in ipairs(order) do cells[#cells + 1] = cli_value(row.params[name]) end
@@ -641,6 +644,7 @@ function Experiment:cli(args, script)
     end
     lines[#lines + 1] = table.concat(cells, ",")
   end
+  lines[#lines + 1] = "# mflab " .. core.version .. "; " .. self.name .. "; " .. flags.command -- last, as in mf.write_csv
   core.write_file(out .. "/" .. self.name .. ".points.csv", table.concat(lines, "\n") .. "\n")
   return rows
 end

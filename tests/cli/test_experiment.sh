@@ -191,9 +191,15 @@ n0=$(count)
 run "$EXE" "$D" lr=1,2 steps=lin:10:30:3 --out sw
 if [ $rc -eq 0 ] && [ "$(count)" = $((n0 + 6)) ] && [ "$(json 'sw/lr=2,steps=30/demo.results.json' 'v.x')" = 60 ] &&
   [ "$(json 'sw/lr=1,steps=10/demo.meta.json' 'v.params.steps')" = 10 ] &&
-  [ "$(sed -n '2,4p;8p' sw/demo.points.csv)" = $'lr,steps,third,x\n1,10,0.33333333333333331,10\n1,20,0.33333333333333331,20\n2,30,0.33333333333333331,60' ]; then
+  [ "$(sed -n '1,3p;7p' sw/demo.points.csv)" = $'lr,steps,third,x\n1,10,0.33333333333333331,10\n1,20,0.33333333333333331,20\n2,30,0.33333333333333331,60' ]; then
   pass "lists and ranges of one-value parameters: every combination in its own subfolder, a table of the points"
 else fail "sweep" "$(details)" "$(ls sw 2>&1)"; fi
+
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  got=$(/usr/bin/python3 -c 'import numpy; a = numpy.genfromtxt("sw/demo.points.csv", delimiter=",", names=True); print(a.dtype.names, a["x"][-1], len(a))' 2>&1)
+  if [ "$got" = "('lr', 'steps', 'third', 'x') 60.0 6" ]; then pass "numpy.genfromtxt(names=True) reads the points table as it is"
+  else fail "points table in numpy" "$got"; fi
+fi
 
 # ---- require from the script's folder and from MFLAB_PATH -------------------------------
 cat >"$TMP/lib/use.lua" <<'LUA'
