@@ -11,6 +11,7 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
   exit 2
 fi
 EXE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+EXAMPLES=$(cd "$(dirname "$0")/../../examples" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mflab-exp.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 export HOME="$TMP/home"
@@ -238,6 +239,17 @@ out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
 if [ $rc -eq 130 ] && [[ $err == "mflab: "*"interrupted!"* ]] && [ "$(json spin/demo.meta.json 'v.state')" = interrupted ]; then
   pass "Ctrl-C: exit 130, metadata state 'interrupted'"
 else fail "Ctrl-C" "$(details)" "$(cat spin/demo.meta.json 2>&1)"; fi
+
+# ---- every example is an experiment: --help answers without computing --------------------
+bad=""
+for f in "$EXAMPLES"/*/*.lua; do
+  run "$EXE" "$f" --help
+  if [ $rc -ne 0 ] || [[ $out != *"usage: mflab $f [name=value ...]"* ]] || [[ $out != *"--quick sets: "* ]] ||
+    [[ $out != *" integer "* ]] || [ -n "$err" ]; then bad="$bad $f"; fi
+done
+if [ -z "$bad" ]; then
+  pass "every example answers --help (parameters, the quick set)"
+else fail "--help of the examples" "$bad" "$(details)"; fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
