@@ -458,38 +458,30 @@ local function new_ctx(self, out, flags)
   return ctx
 end
 
--- One run into folder `out` (created first). flags: quick, force, resume, replot, given
+-- Prepares one run into folder `out`: creates it (before anything is computed), reads what it
+-- holds and decides: "replot" (saved results), "reuse" (--resume, finished, same parameters)
+-- or "run"; refuses a folder of other parameters. flags: quick, force, resume, replot, given
 -- (the parameters set on the command line), command.
-function Experiment:run_in(out, p, flags)
+function Experiment:prepare(out, p, flags)
   core.mkdir(out)
   local base = out .. "/" .. self.name
-  local meta_path, results_path = base .. ".meta.json", base .. ".results.json"
-  local old = read_json(meta_path)
-  local ctx = new_ctx(self, out, flags)
-
+  local pt = { out = out, p = p, flags = flags, base = base, meta_path = base .. ".meta.json",
+               results_path = base .. ".results.json", mode = "run" }
+  local old = read_json(pt.meta_path)
   if flags.replot then
-    if not old or not old.results or not read_file(results_path) then
+    if not old or not old.results or not read_file(pt.results_path) then
       error(fmt("%s: --replot: no saved results in '%s' (run once without --replot)", self.name, out), 0)
     end
-    local saved = old.params or {}
-    local given = {}
-    for k in pairs(flags.given or {}) do given[k] = p[k] end
-    local diffs = differences(given, (function()
-      local t = {}
-      for k in pairs(given) do t[k] = saved[k] end
-      return t
-    end)())
+    local saved, given, there = old.params or {}, {}, {}
+    for k in pairs(flags.given or {}) do given[k], there[k] = p[k], saved[k] end
+    local diffs = differences(given, there)
     if #diffs > 0 then
       error(fmt("%s: --replot draws the saved results, whose parameters differ: %s (run without --replot to compute)",
         self.name, table.concat(diffs, "; ")), 0)
     end
-    local results = read_json(results_path)
-    ctx.quick = old.quick
-    if self.plot_fn then self.plot_fn(results, saved, ctx) end
-    if self.report_fn then self.report_fn(results, saved, ctx) end
-    return results, ctx
+    pt.mode, pt.p, pt.quick = "replot", saved, old.quick
+    return pt
   end
-
   if old and old.experiment == self.name then
     local diffs = differences(p, old.params or {})
     if #diffs > 0 and not flags.force and old.state ~= "error" then -- a failed run has nothing to keep
@@ -500,12 +492,25 @@ function Experiment:run_in(out, p, flags)
       io.stderr:write(fmt("%s: --resume in '%s', whose results had other parameters (%s): they are replaced\n",
         self.name, out, table.concat(diffs, "; ")))
     end
-    if #diffs == 0 and flags.resume and old.state == "ok" and read_file(results_path) then
-      local results = read_json(results_path)
+    if #diffs == 0 and flags.resume and old.state == "ok" and read_file(pt.results_path) then pt.mode = "reuse" end
+  end
+  return pt
+end
+
+-- Runs (or replots, or reuses) a prepared point; returns its results and ctx.
+function Experiment:run_point(pt)
+  local out, p, flags = pt.out, pt.p, pt.flags
+  local ctx = new_ctx(self, out, flags)
+  if pt.mode == "replot" or pt.mode == "reuse" then
+    local results = read_json(pt.results_path)
+    if pt.mode == "replot" then
+      ctx.quick = pt.quick
+      if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
+    else
       io.stderr:write(fmt("%s: --resume: '%s' holds finished results of these parameters; nothing to compute\n", self.name, out))
-      if self.report_fn then self.report_fn(results, p, ctx) end
-      return results, ctx
     end
+    if self.report_fn then self.report_fn(results, copy(p), ctx) end
+    return results, ctx
   end
 
   local meta = {
@@ -515,7 +520,7 @@ function Experiment:run_in(out, p, flags)
     state = "running", files = ctx.files, extra = ctx.meta,
   }
   if next(meta.seeds) == nil then meta.seeds = nil end
-  write_json(meta_path, meta, "metadata", self.name)
+  write_json(pt.meta_path, meta, "metadata", self.name)
   local t0 = core.clock()
   -- whatever way this block ends, the metadata says how; an error keeps its traceback
   local guard <close> = setmetatable({}, { __close = function(_, err)
@@ -525,19 +530,19 @@ function Experiment:run_in(out, p, flags)
     meta.error = msg:match("^[^\n]*")
     meta.end_time, meta.wall_seconds = now(), core.clock() - t0
     if next(ctx.meta) == nil then meta.extra = nil end
-    pcall(write_json, meta_path, meta, "metadata", self.name)
+    pcall(write_json, pt.meta_path, meta, "metadata", self.name)
   end })
 
   local results = self:run(p, ctx)
-  write_json(results_path, results, "results", self.name)
+  write_json(pt.results_path, results, "results", self.name)
   meta.results = self.name .. ".results.json"
-  if write_series(results, base .. ".csv", self.name, p) then meta.series = self.name .. ".csv" end
+  if write_series(results, pt.base .. ".csv", self.name, p) then meta.series = self.name .. ".csv" end
   meta.wall_seconds = core.clock() - t0
   if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
   if self.report_fn then self.report_fn(results, copy(p), ctx) end
   meta.state, meta.end_time, meta.wall_seconds = "ok", now(), core.clock() - t0
   if next(ctx.meta) == nil then meta.extra = nil end
-  write_json(meta_path, meta, "metadata", self.name)
+  write_json(pt.meta_path, meta, "metadata", self.name)
   return results, ctx
 end
 
@@ -548,9 +553,10 @@ end
 local FLAGS = { ["--quick"] = "quick", ["--replot"] = "replot", ["--force"] = "force", ["--resume"] = "resume",
                 ["--help"] = "help", ["-h"] = "help" }
 
--- E:cli(args [, script]): runs as `mflab script args...` would: returns the results (a list
--- of {params =, out =, results =} for a sweep over listed values), or nil for --help.
-function Experiment:cli(args, script)
+-- E:plan(args [, script]): what the command line asks for, with every output folder created
+-- and checked; nothing is computed. Its errors are the command line's (E:main prints them
+-- without a traceback and exits 2).
+function Experiment:plan(args, script)
   local flags, given, sweep, order = {}, {}, {}, {}
   local i = 1
   while args[i] ~= nil do
@@ -582,10 +588,7 @@ function Experiment:cli(args, script)
     end
     i = i + 1
   end
-  if flags.help then
-    print(self:help_text(script))
-    return nil
-  end
+  if flags.help then return { help = true, script = script } end
   local out = flags.out or (self.name .. (flags.quick and "_quick" or ""))
   local words = { "mflab", script or self.name }
   for j = 1, #args do words[#words + 1] = tostring(args[j]) end
@@ -596,35 +599,47 @@ function Experiment:cli(args, script)
   end
   if #order == 0 then
     flags.given = given
-    local p = self:resolve(fixed, flags.quick)
-    return (self:run_in(out, p, flags))
+    return { out = out, flags = flags, points = { self:prepare(out, self:resolve(fixed, flags.quick), flags) } }
   end
   -- values listed for one-value parameters: every combination, in declaration order
   core.mkdir(out)
-  local points = { {} }
+  local combos = { {} }
   for _, name in ipairs(order) do
     local nxt = {}
-    for _, pt in ipairs(points) do
+    for _, pt in ipairs(combos) do
       for _, v in ipairs(sweep[name]) do
         local q = copy(pt)
         q[name] = v
         nxt[#nxt + 1] = q
       end
     end
-    points = nxt
+    combos = nxt
   end
-  local rows = {}
-  for _, pt in ipairs(points) do
+  local points = {}
+  for _, pt in ipairs(combos) do
     local label, over = {}, copy(fixed)
     for _, name in ipairs(order) do
       label[#label + 1] = name .. "=" .. cli_value(pt[name])
       over[name] = pt[name]
     end
-    local sub = out .. "/" .. table.concat(label, ",")
     local f = copy(flags)
     f.given = over
-    local p = self:resolve(over, flags.quick)
-    rows[#rows + 1] = { params = p, out = sub, results = (self:run_in(sub, p, f)) }
+    points[#points + 1] = self:prepare(out .. "/" .. table.concat(label, ","), self:resolve(over, flags.quick), f)
+  end
+  return { out = out, flags = flags, points = points, order = order, sweep = sweep }
+end
+
+-- E:execute(plan): runs what E:plan prepared; returns the results (a list of {params =, out =,
+-- results =} for listed values), or nil for --help.
+function Experiment:execute(plan)
+  if plan.help then
+    print(self:help_text(plan.script))
+    return nil
+  end
+  if not plan.order then return (self:run_point(plan.points[1])) end
+  local rows, order, sweep, out, flags = {}, plan.order, plan.sweep, plan.out, plan.flags
+  for _, pt in ipairs(plan.points) do
+    rows[#rows + 1] = { params = pt.p, out = pt.out, results = (self:run_point(pt)) }
   end
   -- a table of the points: the listed parameters, then every top-level number of the results
   local outs, seen = {}, {}
@@ -649,6 +664,13 @@ function Experiment:cli(args, script)
   return rows
 end
 
+
+-- E:cli(args [, script]): runs as `mflab script args...` would: returns the results (a list
+-- of {params =, out =, results =} for a sweep over listed values), or nil for --help.
+function Experiment:cli(args, script)
+  return self:execute(self:plan(args, script))
+end
+
 -- E:main(...): at the end of the experiment's file, `return E:main(...)`. When that file is
 -- the script mflab runs (arg[0]), runs the command line (the global arg) and returns the
 -- results; otherwise (require) returns E.
@@ -657,7 +679,16 @@ function Experiment:main(...)
   if type(a) ~= "table" or type(a[0]) ~= "string" or self.source ~= "@" .. a[0] then return self end
   local args = {}
   for k = 1, #a do args[k] = a[k] end
-  return self:cli(args, a[0])
+  -- a command-line mistake (unknown parameter, bad value, a folder of other parameters) is
+  -- one line on stderr and exit status 2, as mflab's own usage errors; nothing has run
+  local ok, plan = pcall(self.plan, self, args, a[0])
+  if not ok then
+    io.stdout:flush()
+    io.stderr:write("mflab: ", tostring(plan), "\n")
+    io.stderr:flush()
+    os.exit(2, true)
+  end
+  return self:execute(plan)
 end
 
 function Experiment:__tostring()
