@@ -150,7 +150,7 @@ local S = schema.new("mf.experiment", {
 
 local RESERVED = { help = true, quick = true, out = true, replot = true, force = true, resume = true }
 
-local function decl_error(name, msg) error(fmt("mf.experiment '%s': %s", name, msg), 4) end
+local function decl_error(name, msg) error(fmt("mf.experiment '%s': %s", name, msg), 3) end
 
 local function infer_kind(v)
   if math.type(v) == "integer" then return "integer" end
