@@ -146,7 +146,7 @@ local S = schema.new("mf.experiment", {
   { name = "run", kind = "function", required = true, doc = "run(p, ctx): computes and returns the results table (no files)" },
   { name = "plot", kind = "function", doc = "plot(results, p, ctx): figures and derived files (CSV) in ctx.out; again on --replot" },
   { name = "report", kind = "function", doc = "report(results, p, ctx): prints the summary; again on --replot" },
-}, "an experiment: parameters, run, plot and report; E:main(...) makes the file a command, E:run(p) a function")
+}, "an experiment (README: Experiments): `return E:main(...)` makes its file a command (mflab FILE name=value ... --quick --out DIR --replot --force --resume --help) and require'able; E:run{name = value} returns the results; E:defaults(), E.params, E:cli{args}; help(E) shows its parameters")
 
 local RESERVED = { help = true, quick = true, out = true, replot = true, force = true, resume = true }
 
