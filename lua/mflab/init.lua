@@ -19,7 +19,9 @@ local mf = {
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
   experiment = require("mflab.experiment").new,
+  sweep = require "mflab.sweep",
   help = require("mflab.help").help,
+  parallel = require "mflab.parallel",
 }
 
 mf.vec = core.vector

@@ -9,16 +9,21 @@
 #include <unistd.h>
 
 void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var) {
+    if (r->stats) { /* a statistics-only run keeps them */
+        *mean = r->stats->mean[v * r->nrec_alloc + j];
+        *var = r->stats->var[v * r->nrec_alloc + j];
+        return;
+    }
     const double *x = r->data + (v * r->nrec_alloc + j) * r->seeds;
-    const size_t n = r->seeds;
+    size_t n = 0;
     double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += x[i];
-    double mu = s / (double)n, q = 0.0;
-    for (size_t i = 0; i < n; i++)
-        q += (x[i] - mu) * (x[i] - mu);
+    for (size_t i = 0; i < r->seeds; i++)
+        if (mf_result_alive(r, i, j)) s += x[i], n++; /* dropped trajectories do not count */
+    double mu = n ? s / (double)n : NAN, q = 0.0;
+    for (size_t i = 0; i < r->seeds; i++)
+        if (mf_result_alive(r, i, j)) q += (x[i] - mu) * (x[i] - mu);
     *mean = mu;
-    *var = n > 1 ? q / (double)(n - 1) : 0.0;
+    *var = n > 1 ? q / (double)(n - 1) : n ? 0.0 : NAN;
 }
 
 static void write_row_summary(FILE *f, const mf_result *r, size_t j) {
@@ -26,11 +31,19 @@ static void write_row_summary(FILE *f, const mf_result *r, size_t j) {
     for (size_t v = 0; v < r->nobs; v++) {
         double mu, var;
         mf_result_moments(r, v, j, &mu, &var);
-        if (r->seeds == 1)
+        if (r->ntraj == 1)
             fprintf(f, ",%.17g", mu);
         else
             fprintf(f, ",%.17g,%.17g", mu, sqrt(var));
+        if (r->stats) { /* statistics-only run: min, max and the quantiles too */
+            const mf_stats *st = r->stats;
+            const size_t h = v * r->nrec_alloc + j;
+            fprintf(f, ",%.17g,%.17g", st->min[h], st->max[h]);
+            for (size_t a = 0; a < st->nq; a++)
+                fprintf(f, ",%.17g", st->quant[h * st->nq + a]);
+        }
     }
+    if (r->alive) fprintf(f, ",%llu", (unsigned long long)r->alive[j]);
     fputc('\n', f);
 }
 
@@ -59,11 +72,17 @@ int mf_result_write_csv(const mf_result *r, const char *const *names, const char
     fputs("t", f);
     if (layout == MF_CSV_LONG) fputs(",seed", f);
     for (size_t v = 0; v < r->nobs; v++) {
-        if (layout == MF_CSV_LONG || r->seeds == 1)
+        if (layout == MF_CSV_LONG || r->ntraj == 1)
             fprintf(f, ",%s", names[v]);
         else
             fprintf(f, ",%s_mean,%s_std", names[v], names[v]);
+        if (layout == MF_CSV_SUMMARY && r->stats) {
+            fprintf(f, ",%s_min,%s_max", names[v], names[v]);
+            for (size_t a = 0; a < r->stats->nq; a++)
+                fprintf(f, ",%s_q%g", names[v], r->stats->q[a]);
+        }
     }
+    if (layout == MF_CSV_SUMMARY && r->alive) fputs(",alive", f);
     fputc('\n', f);
     for (size_t j = 0; j < r->nrec; j++) {
         if (layout == MF_CSV_SUMMARY) {

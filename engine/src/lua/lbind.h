@@ -102,5 +102,6 @@ void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
 void mfl_open_analysis(lua_State *L);
 void mfl_open_export(lua_State *L);
+void mfl_open_file(lua_State *L); /* durable files, host name, clock (lfile.c) */
 
 #endif

@@ -117,6 +117,13 @@ static int l_interrupt_clear(lua_State *L) {
     return 0;
 }
 
+/* Whether Ctrl-C was pressed: mf.parallel.map lets an "interrupted!" error through instead of
+ * recording it as a failed point. */
+static int l_interrupt_pending(lua_State *L) {
+    lua_pushboolean(L, mf_interrupt_pending());
+    return 1;
+}
+
 /* mflab parallelizes over trajectories itself; OpenBLAS's own threads only spin (sched_yield)
  * on the small products of the engine and steal the cores the workers need. One BLAS thread
  * unless MFLAB_BLAS_THREADS says otherwise. */
@@ -136,6 +143,7 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_manifold(L);
     mfl_open_analysis(L);
     mfl_open_export(L);
+    mfl_open_file(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
     static const char *const types[][2] = {{"landscape", MF_LANDSCAPE},
                                            {"result", MF_RESULT},
@@ -155,5 +163,7 @@ int luaopen_mflab_core(lua_State *L) {
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, l_interrupt_clear);
     lua_setfield(L, -2, "interrupt_clear");
+    lua_pushcfunction(L, l_interrupt_pending);
+    lua_setfield(L, -2, "interrupt_pending");
     return 1;
 }
