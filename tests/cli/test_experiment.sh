@@ -11,6 +11,7 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
   exit 2
 fi
 EXE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+EXAMPLES=$(cd "$(dirname "$0")/../../examples" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mflab-exp.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 export HOME="$TMP/home"
@@ -108,9 +109,9 @@ else fail "metadata" "$(cat $m)"; fi
 # ---- refusal, --force, --resume ---------------------------------------------------------
 n0=$(count)
 run "$EXE" "$D" lr=2
-if [ $rc -ne 0 ] && [[ $err == *"demo: the folder 'demo' holds results of other parameters: lr = 16 there, 2 here; mode = b there, a here; mus = 0.001,0.01,0.1 there, 0,0.5 here; steps = 1000000 there, 100 here"* ]] &&
+if [ $rc -eq 2 ] && [ "$err" = "mflab: demo: the folder 'demo' holds results of other parameters: lr = 16 there, 2 here; mode = b there, a here; mus = 0.001,0.01,0.1 there, 0,0.5 here; steps = 1000000 there, 100 here (--force replaces them; --out DIR chooses another folder)" ] &&
   [ "$(count)" = "$n0" ] && [ "$(json demo/demo.meta.json 'v.params.lr')" = 16 ]; then
-  pass "a folder of other parameters is refused, naming each difference; nothing computed or changed"
+  pass "a folder of other parameters is refused (one line, exit 2), naming each difference; nothing computed or changed"
 else fail "refusal" "$(details)"; fi
 run "$EXE" "$D" lr=2 --force
 if [ $rc -eq 0 ] && [ "$out" = "demo: x = 200" ] && [ "$(json demo/demo.meta.json 'v.params.lr')" = 2 ]; then
@@ -130,11 +131,11 @@ if [ $rc -eq 0 ] && [ "$out" = "demo: x = 200" ] && [ "$(count)" = "$n0" ] && [ 
   pass "--replot redraws and reprints from the saved results without running (run count unchanged)"
 else fail "--replot" "$(details)"; fi
 run "$EXE" "$D" --replot lr=3
-if [ $rc -ne 0 ] && [[ $err == *"--replot draws the saved results, whose parameters differ: lr = 2 there, 3 here"* ]] && [ "$(count)" = "$n0" ]; then
+if [ $rc -eq 2 ] && [[ $err == *"--replot draws the saved results, whose parameters differ: lr = 2 there, 3 here"* ]] && [ "$(count)" = "$n0" ]; then
   pass "--replot with other parameters is refused"
 else fail "--replot with other parameters" "$(details)"; fi
 run "$EXE" "$D" --replot --out nowhere
-if [ $rc -ne 0 ] && [[ $err == *"--replot: no saved results in 'nowhere'"* ]]; then
+if [ $rc -eq 2 ] && [[ $err == *"--replot: no saved results in 'nowhere'"* ]]; then
   pass "--replot without saved results: a clear error"
 else fail "--replot without results" "$(details)"; fi
 
@@ -156,33 +157,34 @@ else fail "error state" "$(details)"; fi
 run "$EXE" "$D" --out failed lr=5
 if [ $rc -eq 0 ]; then pass "a folder whose run failed is not protected"; else fail "after a failed run" "$(details)"; fi
 
-# ---- errors -------------------------------------------------------------------------------
+# ---- errors: one line on stderr, exit 2, nothing run ------------------------------------
+n0=$(count)
 run "$EXE" "$D" lrr=1
-if [ $rc -eq 1 ] && [[ $err == "mflab: demo: unknown parameter 'lrr' (parameters: lr, steps, mus, mode, fail, spin)"* ]]; then
-  pass "unknown parameter: named, with the declared ones"
+if [ $rc -eq 2 ] && [ "$err" = "mflab: demo: unknown parameter 'lrr' (parameters: lr, steps, mus, mode, fail, spin)" ] && [ "$(count)" = "$n0" ]; then
+  pass "unknown parameter: named, with the declared ones; one line, exit 2, nothing run"
 else fail "unknown parameter" "$(details)"; fi
 run "$EXE" "$D" lr=abc
-if [ $rc -eq 1 ] && [[ $err == "mflab: demo: parameter 'lr' must be a finite number, got 'abc'"* ]]; then
+if [ $rc -eq 2 ] && [ "$err" = "mflab: demo: parameter 'lr' must be a finite number, got 'abc'" ]; then
   pass "lr=abc: a clear error"
 else fail "lr=abc" "$(details)"; fi
 run "$EXE" "$D" steps=1.5
-if [ $rc -eq 1 ] && [[ $err == "mflab: demo: parameter 'steps' must be an integer (1e6 counts), got '1.5'"* ]]; then
+if [ $rc -eq 2 ] && [ "$err" = "mflab: demo: parameter 'steps' must be an integer (1e6 counts), got '1.5'" ]; then
   pass "steps=1.5: not an integer"
 else fail "steps=1.5" "$(details)"; fi
 run "$EXE" "$D" mode=c
-if [ $rc -eq 1 ] && [[ $err == *"parameter 'mode' must be one of \"a\", \"b\", got \"c\""* ]]; then
+if [ $rc -eq 2 ] && [[ $err == *"parameter 'mode' must be one of \"a\", \"b\", got \"c\""* ]]; then
   pass "a value outside one_of"
 else fail "one_of" "$(details)"; fi
 run "$EXE" "$D" fail=maybe
-if [ $rc -eq 1 ] && [[ $err == *"parameter 'fail' must be true or false, got 'maybe'"* ]]; then
+if [ $rc -eq 2 ] && [[ $err == *"parameter 'fail' must be true or false, got 'maybe'"* ]]; then
   pass "a bad boolean"
 else fail "bad boolean" "$(details)"; fi
 run "$EXE" "$D" --seeds 3
-if [ $rc -eq 1 ] && [[ $err == *"unknown argument '--seeds'"* ]]; then
+if [ $rc -eq 2 ] && [[ $err == *"unknown argument '--seeds'"* ]]; then
   pass "an unknown option"
 else fail "unknown option" "$(details)"; fi
 run "$EXE" "$D" steps=lin:1:2:3
-if [ $rc -eq 1 ] && [[ $err == *"parameter 'steps' takes integers; the range 'lin:1:2:3' gives 1.5"* ]]; then
+if [ $rc -eq 2 ] && [[ $err == *"parameter 'steps' takes integers; the range 'lin:1:2:3' gives 1.5"* ]]; then
   pass "a range of non-integers for an integer parameter"
 else fail "integer range" "$(details)"; fi
 
@@ -191,9 +193,15 @@ n0=$(count)
 run "$EXE" "$D" lr=1,2 steps=lin:10:30:3 --out sw
 if [ $rc -eq 0 ] && [ "$(count)" = $((n0 + 6)) ] && [ "$(json 'sw/lr=2,steps=30/demo.results.json' 'v.x')" = 60 ] &&
   [ "$(json 'sw/lr=1,steps=10/demo.meta.json' 'v.params.steps')" = 10 ] &&
-  [ "$(sed -n '2,4p;8p' sw/demo.points.csv)" = $'lr,steps,third,x\n1,10,0.33333333333333331,10\n1,20,0.33333333333333331,20\n2,30,0.33333333333333331,60' ]; then
+  [ "$(sed -n '1,3p;7p' sw/demo.points.csv)" = $'lr,steps,third,x\n1,10,0.33333333333333331,10\n1,20,0.33333333333333331,20\n2,30,0.33333333333333331,60' ]; then
   pass "lists and ranges of one-value parameters: every combination in its own subfolder, a table of the points"
 else fail "sweep" "$(details)" "$(ls sw 2>&1)"; fi
+
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  got=$(/usr/bin/python3 -c 'import numpy; a = numpy.genfromtxt("sw/demo.points.csv", delimiter=",", names=True); print(a.dtype.names, a["x"][-1], len(a))' 2>&1)
+  if [ "$got" = "('lr', 'steps', 'third', 'x') 60.0 6" ]; then pass "numpy.genfromtxt(names=True) reads the points table as it is"
+  else fail "points table in numpy" "$got"; fi
+fi
 
 # ---- require from the script's folder and from MFLAB_PATH -------------------------------
 cat >"$TMP/lib/use.lua" <<'LUA'
@@ -232,6 +240,17 @@ out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
 if [ $rc -eq 130 ] && [[ $err == "mflab: "*"interrupted!"* ]] && [ "$(json spin/demo.meta.json 'v.state')" = interrupted ]; then
   pass "Ctrl-C: exit 130, metadata state 'interrupted'"
 else fail "Ctrl-C" "$(details)" "$(cat spin/demo.meta.json 2>&1)"; fi
+
+# ---- every example is an experiment: --help answers without computing --------------------
+bad=""
+for f in "$EXAMPLES"/*/*.lua; do
+  run "$EXE" "$f" --help
+  if [ $rc -ne 0 ] || [[ $out != *"usage: mflab $f [name=value ...]"* ]] || [[ $out != *"--quick sets: "* ]] ||
+    [[ $out != *" integer "* ]] || [ -n "$err" ]; then bad="$bad $f"; fi
+done
+if [ -z "$bad" ]; then
+  pass "every example answers --help (parameters, the quick set)"
+else fail "--help of the examples" "$bad" "$(details)"; fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

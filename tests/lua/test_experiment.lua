@@ -122,7 +122,7 @@ local S = mf.experiment { name = "s", run = function() return { t = { 0, 10, 20 
 local sdir = H.tmpdir()
 S:cli({ "--out", sdir })
 local csv = H.read(sdir .. "/s.csv") or ""
-H.check(csv:match("^# mflab [^\n]*\nt,x\n0,1.5\n10,2\n20,0.33333333333333331\n$") ~= nil, "series CSV: " .. csv)
+H.check(csv:match("^t,x\n0,1.5\n10,2\n20,0.33333333333333331\n# mflab [^\n]*\n$") ~= nil, "series CSV (metadata comment last): " .. csv)
 H.check(json.decode(H.read(sdir .. "/s.meta.json")).series == "s.csv", "the metadata names the series CSV")
 H.check(require("mflab.help").text(S):find("usage: mflab s.lua", 1, true), "help(E) prints the experiment's --help")
 os.execute("rm -rf '" .. sdir .. "'")
