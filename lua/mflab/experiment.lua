@@ -30,9 +30,15 @@ local function as_integer(v)
   return nil
 end
 
+-- a number as people write it: the shortest form that reads back to the same value (0.5, 16)
+local function num(v)
+  if math.type(v) == "integer" then return fmt("%d", v) end
+  return (json.number(v):gsub("%.0$", ""))
+end
+
 local function show(v)
   if type(v) == "string" then return fmt("%q", v) end
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = show(v[i]) end
@@ -43,7 +49,7 @@ end
 
 -- Command-line form of a value (what `key=value` would take).
 local function cli_value(v)
-  if type(v) == "number" then return json.number(v) end
+  if type(v) == "number" then return num(v) end
   if type(v) == "table" then
     local parts = {}
     for i = 1, #v do parts[i] = cli_value(v[i]) end
@@ -103,7 +109,9 @@ local function split_list(name, s, elem)
     for i = 0, k - 1 do
       local f = k == 1 and 0 or i / (k - 1)
       local v
-      if how == "lin" then v = x + (y - x) * f else v = math.exp(math.log(x) + (math.log(y) - math.log(x)) * f) end
+      if how == "lin" then v = x + (y - x) * f else v = x * (y / x) ^ f end
+      -- 15 significant digits: lin:0:1:11 gives 0.3, log:1e-3:1e-1:3 gives 0.01, as written
+      v = tonumber(fmt("%.15g", v))
       if i == 0 then v = x elseif i == k - 1 then v = y end -- the ends exactly as written
       if elem == "integer" then
         local r = math.floor(v + 0.5)
@@ -112,7 +120,7 @@ local function split_list(name, s, elem)
         end
         v = math.tointeger(r)
       end
-      out[#out + 1] = json.number(v)
+      out[#out + 1] = fmt("%.17g", v)
     end
     return out
   end
@@ -408,6 +416,37 @@ local function seeds_of(self, p)
   return out
 end
 
+local function is_numbers(v)
+  if type(v) == "userdata" and getmetatable(v) and getmetatable(v).__name == "mflab.vector" then return true end
+  if type(v) ~= "table" or #v == 0 then return false end
+  for i = 1, #v do if type(v[i]) ~= "number" then return false end end
+  return true
+end
+
+-- Results with a series t (numbers) get NAME.csv: t, then every other top-level array of numbers
+-- of the same length, by name; numbers with 17 digits. false when there is no such t.
+local function write_series(results, path, name, p)
+  local t = results.t
+  if not is_numbers(t) then return false end
+  local keys = {}
+  for k, v in pairs(results) do
+    if type(k) == "string" and k ~= "t" and is_numbers(v) and #v == #t then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  local lines = { "t," .. table.concat(keys, ",") }
+  for j = 1, #t do
+    local row = { t[j] }
+    for k, key in ipairs(keys) do row[k + 1] = results[key][j] end
+    for k = 1, #row do row[k] = math.type(row[k]) == "integer" and fmt("%d", row[k]) or fmt("%.17g", row[k]) end
+    lines[#lines + 1] = table.concat(row, ",")
+  end
+  -- the metadata comment last, so that numpy.genfromtxt(path, delimiter=",", names=True) reads
+  -- the header (the convention of mf.write_csv)
+  lines[#lines + 1] = "# mflab " .. core.version .. "; " .. name .. "; " .. json.encode(p):gsub("%s+", " ")
+  core.write_file(path, table.concat(lines, "\n") .. "\n")
+  return true
+end
+
 local function new_ctx(self, out, flags)
   local ctx = { out = out, quick = flags.quick, resume = flags.resume, force = flags.force, name = self.name,
                 experiment = self, meta = {}, files = {} }
@@ -419,38 +458,30 @@ local function new_ctx(self, out, flags)
   return ctx
 end
 
--- One run into folder `out` (created first). flags: quick, force, resume, replot, given
+-- Prepares one run into folder `out`: creates it (before anything is computed), reads what it
+-- holds and decides: "replot" (saved results), "reuse" (--resume, finished, same parameters)
+-- or "run"; refuses a folder of other parameters. flags: quick, force, resume, replot, given
 -- (the parameters set on the command line), command.
-function Experiment:run_in(out, p, flags)
+function Experiment:prepare(out, p, flags)
   core.mkdir(out)
   local base = out .. "/" .. self.name
-  local meta_path, results_path = base .. ".meta.json", base .. ".results.json"
-  local old = read_json(meta_path)
-  local ctx = new_ctx(self, out, flags)
-
+  local pt = { out = out, p = p, flags = flags, base = base, meta_path = base .. ".meta.json",
+               results_path = base .. ".results.json", mode = "run" }
+  local old = read_json(pt.meta_path)
   if flags.replot then
-    if not old or not old.results or not read_file(results_path) then
+    if not old or not old.results or not read_file(pt.results_path) then
       error(fmt("%s: --replot: no saved results in '%s' (run once without --replot)", self.name, out), 0)
     end
-    local saved = old.params or {}
-    local given = {}
-    for k in pairs(flags.given or {}) do given[k] = p[k] end
-    local diffs = differences(given, (function()
-      local t = {}
-      for k in pairs(given) do t[k] = saved[k] end
-      return t
-    end)())
+    local saved, given, there = old.params or {}, {}, {}
+    for k in pairs(flags.given or {}) do given[k], there[k] = p[k], saved[k] end
+    local diffs = differences(given, there)
     if #diffs > 0 then
       error(fmt("%s: --replot draws the saved results, whose parameters differ: %s (run without --replot to compute)",
         self.name, table.concat(diffs, "; ")), 0)
     end
-    local results = read_json(results_path)
-    ctx.quick = old.quick
-    if self.plot_fn then self.plot_fn(results, saved, ctx) end
-    if self.report_fn then self.report_fn(results, saved, ctx) end
-    return results, ctx
+    pt.mode, pt.p, pt.quick = "replot", saved, old.quick
+    return pt
   end
-
   if old and old.experiment == self.name then
     local diffs = differences(p, old.params or {})
     if #diffs > 0 and not flags.force and old.state ~= "error" then -- a failed run has nothing to keep
@@ -461,12 +492,25 @@ function Experiment:run_in(out, p, flags)
       io.stderr:write(fmt("%s: --resume in '%s', whose results had other parameters (%s): they are replaced\n",
         self.name, out, table.concat(diffs, "; ")))
     end
-    if #diffs == 0 and flags.resume and old.state == "ok" and read_file(results_path) then
-      local results = read_json(results_path)
+    if #diffs == 0 and flags.resume and old.state == "ok" and read_file(pt.results_path) then pt.mode = "reuse" end
+  end
+  return pt
+end
+
+-- Runs (or replots, or reuses) a prepared point; returns its results and ctx.
+function Experiment:run_point(pt)
+  local out, p, flags = pt.out, pt.p, pt.flags
+  local ctx = new_ctx(self, out, flags)
+  if pt.mode == "replot" or pt.mode == "reuse" then
+    local results = read_json(pt.results_path)
+    if pt.mode == "replot" then
+      ctx.quick = pt.quick
+      if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
+    else
       io.stderr:write(fmt("%s: --resume: '%s' holds finished results of these parameters; nothing to compute\n", self.name, out))
-      if self.report_fn then self.report_fn(results, p, ctx) end
-      return results, ctx
     end
+    if self.report_fn then self.report_fn(results, copy(p), ctx) end
+    return results, ctx
   end
 
   local meta = {
@@ -476,7 +520,7 @@ function Experiment:run_in(out, p, flags)
     state = "running", files = ctx.files, extra = ctx.meta,
   }
   if next(meta.seeds) == nil then meta.seeds = nil end
-  write_json(meta_path, meta, "metadata", self.name)
+  write_json(pt.meta_path, meta, "metadata", self.name)
   local t0 = core.clock()
   -- whatever way this block ends, the metadata says how; an error keeps its traceback
   local guard <close> = setmetatable({}, { __close = function(_, err)
@@ -485,18 +529,20 @@ function Experiment:run_in(out, p, flags)
     meta.state = msg:find("interrupted", 1, true) and "interrupted" or "error"
     meta.error = msg:match("^[^\n]*")
     meta.end_time, meta.wall_seconds = now(), core.clock() - t0
-    pcall(write_json, meta_path, meta, "metadata", self.name)
+    if next(ctx.meta) == nil then meta.extra = nil end
+    pcall(write_json, pt.meta_path, meta, "metadata", self.name)
   end })
 
   local results = self:run(p, ctx)
-  write_json(results_path, results, "results", self.name)
+  write_json(pt.results_path, results, "results", self.name)
   meta.results = self.name .. ".results.json"
+  if write_series(results, pt.base .. ".csv", self.name, p) then meta.series = self.name .. ".csv" end
   meta.wall_seconds = core.clock() - t0
   if self.plot_fn then self.plot_fn(results, copy(p), ctx) end
   if self.report_fn then self.report_fn(results, copy(p), ctx) end
   meta.state, meta.end_time, meta.wall_seconds = "ok", now(), core.clock() - t0
   if next(ctx.meta) == nil then meta.extra = nil end
-  write_json(meta_path, meta, "metadata", self.name)
+  write_json(pt.meta_path, meta, "metadata", self.name)
   return results, ctx
 end
 
@@ -507,9 +553,10 @@ end
 local FLAGS = { ["--quick"] = "quick", ["--replot"] = "replot", ["--force"] = "force", ["--resume"] = "resume",
                 ["--help"] = "help", ["-h"] = "help" }
 
--- E:cli(args [, script]): runs as `mflab script args...` would: returns the results (a list
--- of {params =, out =, results =} for a sweep over listed values), or nil for --help.
-function Experiment:cli(args, script)
+-- E:plan(args [, script]): what the command line asks for, with every output folder created
+-- and checked; nothing is computed. Its errors are the command line's (E:main prints them
+-- without a traceback and exits 2).
+function Experiment:plan(args, script)
   local flags, given, sweep, order = {}, {}, {}, {}
   local i = 1
   while args[i] ~= nil do
@@ -541,10 +588,7 @@ function Experiment:cli(args, script)
     end
     i = i + 1
   end
-  if flags.help then
-    print(self:help_text(script))
-    return nil
-  end
+  if flags.help then return { help = true, script = script } end
   local out = flags.out or (self.name .. (flags.quick and "_quick" or ""))
   local words = { "mflab", script or self.name }
   for j = 1, #args do words[#words + 1] = tostring(args[j]) end
@@ -555,37 +599,76 @@ function Experiment:cli(args, script)
   end
   if #order == 0 then
     flags.given = given
-    local p = self:resolve(fixed, flags.quick)
-    return (self:run_in(out, p, flags))
+    return { out = out, flags = flags, points = { self:prepare(out, self:resolve(fixed, flags.quick), flags) } }
   end
   -- values listed for one-value parameters: every combination, in declaration order
   core.mkdir(out)
-  local points = { {} }
+  local combos = { {} }
   for _, name in ipairs(order) do
     local nxt = {}
-    for _, pt in ipairs(points) do
+    for _, pt in ipairs(combos) do
       for _, v in ipairs(sweep[name]) do
         local q = copy(pt)
         q[name] = v
         nxt[#nxt + 1] = q
       end
     end
-    points = nxt
+    combos = nxt
   end
-  local rows = {}
-  for _, pt in ipairs(points) do
+  local points = {}
+  for _, pt in ipairs(combos) do
     local label, over = {}, copy(fixed)
     for _, name in ipairs(order) do
       label[#label + 1] = name .. "=" .. cli_value(pt[name])
       over[name] = pt[name]
     end
-    local sub = out .. "/" .. table.concat(label, ",")
     local f = copy(flags)
     f.given = over
-    local p = self:resolve(over, flags.quick)
-    rows[#rows + 1] = { params = p, out = sub, results = (self:run_in(sub, p, f)) }
+    points[#points + 1] = self:prepare(out .. "/" .. table.concat(label, ","), self:resolve(over, flags.quick), f)
   end
+  return { out = out, flags = flags, points = points, order = order, sweep = sweep }
+end
+
+-- E:execute(plan): runs what E:plan prepared; returns the results (a list of {params =, out =,
+-- results =} for listed values), or nil for --help.
+function Experiment:execute(plan)
+  if plan.help then
+    print(self:help_text(plan.script))
+    return nil
+  end
+  if not plan.order then return (self:run_point(plan.points[1])) end
+  local rows, order, sweep, out, flags = {}, plan.order, plan.sweep, plan.out, plan.flags
+  for _, pt in ipairs(plan.points) do
+    rows[#rows + 1] = { params = pt.p, out = pt.out, results = (self:run_point(pt)) }
+  end
+  -- a table of the points: the listed parameters, then every top-level number of the results
+  local outs, seen = {}, {}
+  for _, row in ipairs(rows) do
+    for k, v in pairs(row.results) do
+      if type(k) == "string" and type(v) == "number" and not seen[k] and not sweep[k] then seen[k] = true; outs[#outs + 1] = k end
+    end
+  end
+  table.sort(outs)
+  local lines = { table.concat(order, ",") .. (#outs > 0 and "," or "") .. table.concat(outs, ",") }
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for _, name in ipairs(order) do cells[#cells + 1] = cli_value(row.params[name]) end
+    for _, k in ipairs(outs) do
+      local v = row.results[k]
+      cells[#cells + 1] = v == nil and "nan" or (math.type(v) == "integer" and fmt("%d", v) or fmt("%.17g", v))
+    end
+    lines[#lines + 1] = table.concat(cells, ",")
+  end
+  lines[#lines + 1] = "# mflab " .. core.version .. "; " .. self.name .. "; " .. flags.command -- last, as in mf.write_csv
+  core.write_file(out .. "/" .. self.name .. ".points.csv", table.concat(lines, "\n") .. "\n")
   return rows
+end
+
+
+-- E:cli(args [, script]): runs as `mflab script args...` would: returns the results (a list
+-- of {params =, out =, results =} for a sweep over listed values), or nil for --help.
+function Experiment:cli(args, script)
+  return self:execute(self:plan(args, script))
 end
 
 -- E:main(...): at the end of the experiment's file, `return E:main(...)`. When that file is
@@ -596,7 +679,16 @@ function Experiment:main(...)
   if type(a) ~= "table" or type(a[0]) ~= "string" or self.source ~= "@" .. a[0] then return self end
   local args = {}
   for k = 1, #a do args[k] = a[k] end
-  return self:cli(args, a[0])
+  -- a command-line mistake (unknown parameter, bad value, a folder of other parameters) is
+  -- one line on stderr and exit status 2, as mflab's own usage errors; nothing has run
+  local ok, plan = pcall(self.plan, self, args, a[0])
+  if not ok then
+    io.stdout:flush()
+    io.stderr:write("mflab: ", tostring(plan), "\n")
+    io.stderr:flush()
+    os.exit(2, true)
+  end
+  return self:execute(plan)
 end
 
 function Experiment:__tostring()

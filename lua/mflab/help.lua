@@ -690,6 +690,7 @@ function M.text(x)
     end
     return nil, "help: nothing is called '" .. name .. "'; help() lists the modules"
   end
+  if type(x) == "table" and getmetatable(x) and getmetatable(x).__name == "mflab.experiment" then return x:help_text() end
   local tn = type_name(x)
   if tn and not is_callable(x) then return format_type(tn) end
   local name = name_of(x)

@@ -227,7 +227,8 @@ static void prepend_user_paths(lua_State *L, const struct cli_args *a) {
     while (env != NULL && *env != '\0') {
         const char *end = strchr(env, ':');
         size_t n = end == NULL ? strlen(env) : (size_t)(end - env);
-        while (n > 1 && env[n - 1] == '/') n--; /* "lib/" and "lib" alike */
+        while (n > 1 && env[n - 1] == '/') /* "lib/" and "lib" alike */
+            n--;
         if (n > 0) {
             for (int k = 0; k < 2; k++) {
                 luaL_addlstring(&b, env, n);

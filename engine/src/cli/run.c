@@ -17,7 +17,9 @@ static lua_State *volatile running_state = NULL;
  * (128 + SIGINT, as shells report a process killed by Ctrl-C), whatever error it became. */
 static volatile sig_atomic_t was_interrupted = 0;
 
-int cli_interrupted(void) { return was_interrupted; }
+int cli_interrupted(void) {
+    return was_interrupted;
+}
 
 /* Hook installed by the signal handler: runs at the next Lua instruction, call or return. */
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {

@@ -145,7 +145,8 @@ static int file_commit(tmpfile_w *w, const char *path, int ok, mf_err *err) {
     int e = 0;
     if (!ok || ferror(w->f)) e = errno ? errno : EIO;
     if (fflush(w->f) != 0 && !e) e = errno;
-    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno; /* data on disk before the rename */
+    /* the data on disk before the rename makes it visible */
+    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno;
     if (fclose(w->f) != 0 && !e) e = errno;
     if (!e && rename(w->tmp, path) != 0) e = errno;
     if (e) unlink(w->tmp);
@@ -313,7 +314,8 @@ int mf_mkdir_p(const char *path, mf_err *err) {
             return MF_EIO;
         }
         if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            mf_err_set(err, MF_EIO, "cannot create folder '%s': a file of that name is in the way", p);
+            mf_err_set(err, MF_EIO, "cannot create folder '%s': a file of that name is in the way",
+                       p);
             free(p);
             return MF_EIO;
         }

@@ -151,14 +151,9 @@ static int l_clock(lua_State *L) {
 }
 
 void mfl_open_export(lua_State *L) {
-    static const luaL_Reg f[] = {{"write_npy", l_write_npy},
-                                 {"write_npz", l_write_npz},
-                                 {"result_npz", l_result_npz},
-                                 {"result_npy", l_result_npy},
-                                 {"write_file", l_write_file},
-                                 {"mkdir", l_mkdir},
-                                 {"hostname", l_hostname},
-                                 {"clock", l_clock},
-                                 {NULL, NULL}};
+    static const luaL_Reg f[] = {
+        {"write_npy", l_write_npy},   {"write_npz", l_write_npz},   {"result_npz", l_result_npz},
+        {"result_npy", l_result_npy}, {"write_file", l_write_file}, {"mkdir", l_mkdir},
+        {"hostname", l_hostname},     {"clock", l_clock},           {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }
