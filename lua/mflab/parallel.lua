@@ -173,7 +173,7 @@ local map_schema = schema.new("mf.parallel.map", {
   { name = "done", kind = "function",
     doc = "done(i, value), on the root only, as each point finishes (in arrival order): journal and progress" },
   { name = "skip", kind = "table", default = {},
-    doc = "{[i] = true, ...}: points already done (resume); their values stay nil" },
+    doc = "{[i] = true, ...}: points already done (resume; any value but false skips); their values stay nil" },
 }, "runs run(i) for i = 1..n, over the MPI ranks when started by mpirun; on the root returns the n values in index order, nil on the other ranks")
 
 local function error_text(e)
@@ -247,9 +247,9 @@ end
 function M.map(opts)
   local o = schema.check(map_schema, opts)
   for k, v in pairs(o.skip) do
-    if math.type(k) ~= "integer" or k < 1 or k > o.n or v ~= true then
-      error(fmt("mf.parallel.map: option 'skip' must map point indices 1..%d to true, got [%s] = %s",
-        o.n, tostring(k), tostring(v)), 2)
+    if math.type(k) ~= "integer" or k < 1 or k > o.n then
+      error(fmt("mf.parallel.map: option 'skip' must map point indices 1..%d to true, got the key %s",
+        o.n, tostring(k)), 2)
     end
   end
   if not mpi then

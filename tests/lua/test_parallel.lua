@@ -79,8 +79,12 @@ H.raises({ "mf.parallel.map: option 'n' is required" }, P.map, { run = print })
 H.raises({ "mf.parallel.map: option 'n' must be an integer >= 0" }, P.map, { n = -1, run = print })
 H.raises({ "mf.parallel.map: option 'run' must be a function" }, P.map, { n = 1, run = 3 })
 H.raises({ "mf.parallel.map: unknown option 'nn'" }, P.map, { n = 1, run = print, nn = 1 })
-H.raises({ "mf.parallel.map: option 'skip' must map point indices 1..3 to true, got [4] = true" },
+H.raises({ "mf.parallel.map: option 'skip' must map point indices 1..3 to true, got the key 4" },
   P.map, { n = 3, run = print, skip = { [4] = true } })
+H.raises({ "got the key x" }, P.map, { n = 3, run = print, skip = { x = true } })
+H.raises({ "got the key 1.5" }, P.map, { n = 3, run = print, skip = { [1.5] = true } })
+local sk = P.map{ n = 3, run = function(i) return i end, skip = { [1] = false, [2] = { row = 1 } } }
+H.check(sk[1] == 1 and sk[2] == nil and sk[3] == 3, "skip: false runs the point, any other value skips it")
 local nested = P.map{ n = 1, run = function() return P.map{ n = 1, run = function() return 1 end } end }
 H.check(nested[1].error:find("maps cannot be nested", 1, true), "a nested map is an error for that point")
 H.check(P.map{ n = 1, run = function(i) return i end }[1] == 1, "map works again after a nested attempt")

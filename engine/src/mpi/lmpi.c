@@ -62,7 +62,7 @@ static int l_collect(lua_State *L) {
         return 1;
     }
     lua_createtable(L, 2 * k, 0);
-    for (int j = 0; j < k; j++) { /* no Lua error can strike before every buffer is freed */
+    for (int j = 0; j < k; j++) { /* (a memory error here would leak the later buffers) */
         lua_pushinteger(L, (lua_Integer)items[j].index);
         lua_rawseti(L, -2, 2 * j + 1);
         lua_pushlstring(L, items[j].bytes, items[j].len);
