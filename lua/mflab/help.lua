@@ -153,6 +153,7 @@ M.entries = {
     example = "nz = mf.noise.label{eps = 0.1}",
   },
   ["mf.run"] = {
+    sig = "mf.run{landscape, optimizer, steps, ...}  or  mf.run{landscape, configs = {{optimizer =, noise =, x0 =}, ...}, steps, ...}",
     math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (MATH.md §0)",
     example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
   },
@@ -338,6 +339,24 @@ M.entries = {
   ["result:std"] = {
     sig = "r:std(name)", desc = "ensemble standard deviation (sqrt of r:var) at every record",
     example = "print(r:std('loss')[#r])",
+  },
+  ["result:min"] = {
+    sig = "r:min(name)", desc = "smallest value over the live trajectories at every record (statistics-only results, keep = 'stats')",
+    example = "p:band(r.t, r:min('x1'), r:max('x1'))",
+  },
+  ["result:max"] = {
+    sig = "r:max(name)", desc = "largest value over the live trajectories at every record (statistics-only results)",
+    example = "print(r:max('loss')[#r])",
+  },
+  ["result:quantile"] = {
+    sig = "r:quantile(name, p)", desc = "quantile p (one of mf.run's option quantiles) at every record, from a histogram "
+      .. "of 512 bins per record (statistics-only results; README 'Batched configurations, divergence and statistics-only runs')",
+    example = "p:band(r.t, r:quantile('x1', 0.05), r:quantile('x1', 0.95))",
+  },
+  ["result:alive"] = {
+    sig = "r:alive([j])", desc = "trajectories still finite at record j (a number), or at every record (a table); "
+      .. "with on_nonfinite = 'drop' the dropped ones are in r.dropped, their steps in r.drop_step",
+    example = "print(r:alive(#r), #r.dropped)",
   },
   ["result:column"] = {
     sig = "r:column(name [, seed])", desc = "one trajectory's series of an observable (seed 1-based)",

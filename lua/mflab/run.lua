@@ -23,6 +23,15 @@ local run_schema = schema.new("mf.run", {
   { name = "keep", kind = "string", default = "trajectories", one_of = { "trajectories", "stats" }, doc = "'trajectories': every value; 'stats': per-record mean, variance, min, max and quantiles only (memory independent of seeds)" },
   { name = "keep_trajectories", kind = "natural", default = 0, doc = "with keep = 'stats': trajectories 1..n also kept whole (r:column)" },
   { name = "quantiles", kind = "table", doc = "with keep = 'stats': quantile levels in [0, 1] (default {0.05, 0.5, 0.95}; r:quantile(name, p))" },
+  { name = "checkpoint", kind = "table", check = function(v)
+      if type(v.path) ~= "string" or v.path == "" then return false, "a table {path = file, every = seconds}" end
+      if v.every ~= nil and not (type(v.every) == "number" and v.every >= 0 and v.every < math.huge) then
+        return false, "a table {path = file, every = seconds} with every a number >= 0"
+      end
+      for k in pairs(v) do if k ~= "path" and k ~= "every" then return false, "a table {path =, every =} (unknown key '" .. tostring(k) .. "')" end end
+      return true
+    end, doc = "{path = file, every = seconds (default 60)}: write the run's full state (records so far, positions, optimizer state, random streams) to file every so often, atomically" },
+  { name = "resume", kind = "string", doc = "a checkpoint file of this same run: continue from it to the same bits as an uninterrupted run" },
   { name = "quiet", kind = "boolean", default = false, doc = "no progress bar (shown on a terminal's stderr for runs over a second)" },
   { name = "progress", kind = "function", doc = "called as progress(done, total, seconds) a few times a second instead of the bar; done, total in trajectory-steps" },
 }, "steps an ensemble of trajectories in lockstep and records observables")

@@ -122,6 +122,13 @@ typedef struct mf_run_config {
     size_t keep_trajectories; /* MF_KEEP_STATS: trajectories 1..n kept whole */
     const double *quantiles;  /* MF_KEEP_STATS: levels in [0, 1] */
     size_t nquantiles;
+    /* Checkpoints (optional): the full state of the run (records so far, every block's
+     * positions, optimizer state, random streams and dropped lanes) written to checkpoint
+     * (temporary file, fsync, rename) every checkpoint_every seconds (of wall time, checked
+     * every 256 steps); resume (a checkpoint of the same run) continues it to the same bits. */
+    const char *checkpoint;
+    double checkpoint_every;
+    const char *resume;
     /* Progress report (optional): progress(ctx, done, total) with done and total counted in
      * trajectory-steps. Called from the calling thread only, at most every MF_PROGRESS_PERIOD
      * seconds, and once more at the end; it does not change the results. */

@@ -1,5 +1,6 @@
 #include "mflab/run.h"
 
+#include <errno.h>
 #include <float.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,6 +234,9 @@ typedef struct sbuf {
     uint64_t *dead; /* per lane: step at which it stopped (0: never) */
 } sbuf;
 
+typedef struct bsnap bsnap; /* a block's state in a checkpoint (below) */
+static void bsnap_free(bsnap *s);
+
 typedef struct run_job {
     const mf_run_config *cfg;
     size_t K, S; /* configurations, trajectories per configuration */
@@ -254,6 +258,18 @@ typedef struct run_job {
     uint32_t *hist;    /* per (c, v, j): MF_STATS_BINS + 2 counts (below, bins, above) */
     double *hlo, *hhi; /* histogram ranges */
     unsigned char *hset;
+    /* checkpoints: a request (ck_req > ck_done) stops every worker thread at its next safe
+     * point (a step boundary, or between blocks); each running block leaves a snapshot, and the
+     * last thread to arrive writes the file (under the lock) and releases the others */
+    const char *ck_path;
+    double ck_every, ck_last;
+    atomic_uint ck_req, ck_done;
+    size_t ck_arrived, nactive;
+    unsigned char *bstate; /* per block: 0 to run, 1 done, 2 snapshot in snap[b] */
+    bsnap **snap;
+    int ck_rc;
+    mf_err ck_err;
+    uint64_t fingerprint;
     /* progress: trajectory-steps done, workers still running, last report (calling thread) */
     atomic_uint_fast64_t done;
     atomic_int running;
@@ -532,6 +548,10 @@ static void post_block(run_job *J, size_t b, sbuf *sb) {
         if (p->raw) fold_block(J, p);
         free(p->raw), free(p->dead), free(p);
         pthread_mutex_lock(&J->lock);
+        if (J->snap) {
+            bsnap_free(J->snap[J->merged]);
+            J->snap[J->merged] = NULL;
+        }
         J->merged++;
         pthread_cond_broadcast(&J->cond);
     }
@@ -545,6 +565,331 @@ static void note_failure(run_job *J, size_t c, uint64_t k, size_t i) {
     if (!J->fail_step[c] || k < J->fail_step[c] || (k == J->fail_step[c] && i < J->fail_traj[c]))
         J->fail_step[c] = k, J->fail_traj[c] = i;
     pthread_mutex_unlock(&J->lock);
+}
+
+/* ---- checkpoints ---------------------------------------------------------------------------
+ *
+ * The state of a run is: the records so far (the results' arrays, or the folded statistics and
+ * the histograms), which blocks are done, and for every block under way its step, its next
+ * record, its positions, its optimizer state (the arrays the optimizer type declares, nstate x
+ * d per lane, which are the whole of an optimizer's state), its random streams (xoshiro256++
+ * state per lane, mf_rng_soa_get) and its dropped lanes. A block not under way restarts from
+ * its beginning on resume, which gives the same bits: blocks are independent and
+ * deterministic. The file is written to a temporary name, fsync'd and renamed. */
+
+struct bsnap {
+    uint64_t k; /* steps done */
+    size_t j;   /* next record */
+    double *z, *st, *raw;
+    uint64_t *rng, *dead;
+};
+
+static void bsnap_free(bsnap *s) {
+    if (!s) return;
+    free(s->z), free(s->st), free(s->raw), free(s->rng), free(s->dead), free(s);
+}
+
+/* What a running block hands to a checkpoint. */
+typedef struct bctx {
+    size_t b, m, j;
+    uint64_t k;
+    const double *z, *st, *raw;
+    const mf_rng_soa *rng;
+    const uint64_t *dead;
+} bctx;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ULL;
+    return h;
+}
+#define FNV(h, x) ((h) = fnv((h), &(x), sizeof(x)))
+
+/* Everything that shapes the run's numbers, hashed: a checkpoint resumes only the same run. */
+static uint64_t run_fingerprint(const run_job *J) {
+    const mf_run_config *c = J->cfg;
+    const mf_landscape *L = c->landscape;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv(h, L->type->name, strlen(L->type->name));
+    FNV(h, L->dim), FNV(h, c->steps), FNV(h, c->every), FNV(h, c->seeds), FNV(h, c->seed);
+    FNV(h, J->K), FNV(h, c->nobs), FNV(h, c->keep), FNV(h, c->on_nonfinite);
+    FNV(h, c->keep_trajectories), FNV(h, c->nquantiles);
+    for (size_t v = 0; v < c->nobs; v++)
+        FNV(h, c->obs[v].kind), FNV(h, c->obs[v].index);
+    if (c->nquantiles) h = fnv(h, c->quantiles, c->nquantiles * sizeof(double));
+    for (size_t k = 0; k < J->K; k++) {
+        const mf_run_conf *cf = &J->conf[k];
+        const mf_optim *o = cf->optim;
+        const mf_schedule *sc = &o->sched;
+        h = fnv(h, o->type->name, strlen(o->type->name));
+        FNV(h, sc->kind), FNV(h, sc->lr), FNV(h, sc->gamma), FNV(h, sc->step_size);
+        FNV(h, sc->T), FNV(h, sc->eta_min), FNV(h, sc->warmup), FNV(h, sc->start);
+        if (sc->kind == MF_SCHED_TABLE) h = fnv(h, sc->table, sc->ntable * sizeof(double));
+        const mf_optim_params *p = &o->p;
+        FNV(h, p->momentum), FNV(h, p->dampening), FNV(h, p->nesterov), FNV(h, p->weight_decay);
+        FNV(h, p->beta1), FNV(h, p->beta2), FNV(h, p->eps), FNV(h, p->alpha), FNV(h, p->centered);
+        FNV(h, p->v0);
+        if (cf->noise) {
+            h = fnv(h, cf->noise->type->name, strlen(cf->noise->type->name));
+            FNV(h, cf->noise->sigma), FNV(h, cf->noise->space), FNV(h, cf->noise->batch);
+        }
+        h = fnv(h, cf->x0, L->dim * sizeof(double));
+    }
+    /* the landscape's data: its value at the first start */
+    double f = mf_landscape_value(L, J->conf[0].x0);
+    FNV(h, f);
+    return h;
+}
+
+static const char CK_MAGIC[8] = {'M', 'F', 'L', 'B', 'C', 'K', '0', '1'};
+
+typedef struct ckio {
+    FILE *f;
+    int bad;
+} ckio;
+
+static void ck_put(ckio *io, const void *p, size_t n) {
+    if (n && !io->bad && fwrite(p, 1, n, io->f) != n) io->bad = 1;
+}
+static void ck_get(ckio *io, void *p, size_t n) {
+    if (n && !io->bad && fread(p, 1, n, io->f) != n) io->bad = 1;
+}
+static void ck_u64(ckio *io, uint64_t x) {
+    ck_put(io, &x, sizeof x);
+}
+
+/* The per-block layout of the file's snapshot section. */
+static size_t snap_sizes(const run_job *J, size_t m, size_t *nz, size_t *nst, size_t *nraw) {
+    const size_t d = J->cfg->landscape->dim;
+    *nz = d * m;
+    *nst = J->conf[0].optim->type->nstate * d * m;
+    *nraw = J->cfg->keep == MF_KEEP_STATS ? J->nrec * J->cfg->nobs * m : 0;
+    return m;
+}
+
+/* The results' and the fold's state, read or written in one order. */
+static void ck_rwx(ckio *io, void *p, size_t n, int out) {
+    if (out)
+        ck_put(io, p, n);
+    else
+        ck_get(io, p, n);
+}
+#define rw(io, p, n) ck_rwx((io), (p), (n), out)
+
+static void ck_body(run_job *J, ckio *io, int out) {
+    const mf_run_config *c = J->cfg;
+    const size_t nobs = c->nobs, nrec = J->nrec;
+    rw(io, J->fail_step, J->K * sizeof *J->fail_step);
+    rw(io, J->fail_traj, J->K * sizeof *J->fail_traj);
+    for (size_t k = 0; k < J->K; k++) {
+        mf_result *r = J->res[k];
+        rw(io, r->data, nobs * r->nrec_alloc * r->seeds * sizeof(double));
+        if (r->drop_step) rw(io, r->drop_step, c->seeds * sizeof *r->drop_step);
+        if (r->alive) rw(io, r->alive, nrec * sizeof *r->alive);
+        if (r->stats) {
+            const size_t n = nobs * nrec * sizeof(double);
+            rw(io, r->stats->mean, n), rw(io, r->stats->var, n);
+            rw(io, r->stats->min, n), rw(io, r->stats->max, n);
+        }
+    }
+    if (J->hist) {
+        const size_t nh = J->K * (nobs ? nobs : 1) * nrec;
+        rw(io, J->hist, nh * (MF_STATS_BINS + 2) * sizeof *J->hist);
+        rw(io, J->hlo, nh * sizeof(double)), rw(io, J->hhi, nh * sizeof(double));
+        rw(io, J->hset, nh);
+    }
+}
+#undef rw
+
+/* Writes the checkpoint (every worker is stopped at a safe point; the lock is held). */
+static void ck_write(run_job *J) {
+    const size_t n = strlen(J->ck_path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        J->ck_rc = mf_err_set(&J->ck_err, MF_ENOMEM, "out of memory");
+        return;
+    }
+    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", J->ck_path);
+    int fd = mkstemp(tmp);
+    ckio io = {fd >= 0 ? fdopen(fd, "wb") : NULL, 0};
+    if (!io.f) {
+        if (fd >= 0) close(fd), unlink(tmp);
+        J->ck_rc = mf_err_set(&J->ck_err, MF_EIO, "cannot write checkpoint '%s': %s", J->ck_path,
+                              strerror(errno));
+        free(tmp);
+        return;
+    }
+    const int stats = J->cfg->keep == MF_KEEP_STATS;
+    ck_put(&io, CK_MAGIC, sizeof CK_MAGIC);
+    ck_u64(&io, J->fingerprint), ck_u64(&io, J->nblocks), ck_u64(&io, J->merged);
+    for (size_t b = 0; b <= J->nblocks; b++)
+        ck_u64(&io, J->bstart[b]);
+    unsigned char *st = malloc(J->nblocks + 1);
+    if (!st) io.bad = 1;
+    for (size_t b = 0; st && b < J->nblocks; b++) {
+        st[b] = stats && b < J->merged ? 1 : J->bstate[b];
+        if (st[b] == 2 && !J->snap[b]) st[b] = 0;
+    }
+    if (st) ck_put(&io, st, J->nblocks);
+    ck_body(J, &io, 1);
+    for (size_t b = 0; st && b < J->nblocks; b++) {
+        if (st[b] != 2) continue;
+        const bsnap *sp = J->snap[b];
+        size_t nz, nst, nraw, m = snap_sizes(J, J->bstart[b + 1] - J->bstart[b], &nz, &nst, &nraw);
+        ck_u64(&io, sp->k), ck_u64(&io, sp->j);
+        ck_put(&io, sp->z, nz * sizeof(double)), ck_put(&io, sp->st, nst * sizeof(double));
+        ck_put(&io, sp->rng, 4 * m * sizeof(uint64_t)), ck_put(&io, sp->dead, m * sizeof(uint64_t));
+        ck_put(&io, sp->raw, nraw * sizeof(double));
+    }
+    free(st);
+    ck_put(&io, CK_MAGIC, sizeof CK_MAGIC);
+    int bad = io.bad || ferror(io.f);
+    bad |= fflush(io.f) != 0;
+    bad |= fsync(fileno(io.f)) != 0;
+    bad |= fclose(io.f) != 0;
+    if (bad || rename(tmp, J->ck_path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        J->ck_rc = mf_err_set(&J->ck_err, MF_EIO, "cannot write checkpoint '%s': %s", J->ck_path,
+                              strerror(e ? e : EIO));
+    }
+    free(tmp);
+    J->ck_last = mf_clock();
+}
+
+/* Asks for a checkpoint if the period has passed. */
+static void ck_maybe_request(run_job *J) {
+    if (mf_clock() - J->ck_last < J->ck_every) return;
+    pthread_mutex_lock(&J->lock);
+    if (atomic_load(&J->ck_req) == atomic_load(&J->ck_done) &&
+        mf_clock() - J->ck_last >= J->ck_every) {
+        atomic_fetch_add(&J->ck_req, 1);
+        pthread_cond_broadcast(&J->cond);
+    }
+    pthread_mutex_unlock(&J->lock);
+}
+
+/* The barrier, with the lock held: leaves the block's snapshot (x may be NULL), and waits for
+ * the last thread, which writes the file. */
+static void ck_arrive_locked(run_job *J, const bctx *x) {
+    const unsigned gen = atomic_load(&J->ck_req);
+    if (gen == atomic_load(&J->ck_done)) return;
+    if (x) {
+        size_t nz, nst, nraw, m = snap_sizes(J, x->m, &nz, &nst, &nraw);
+        bsnap *sp = calloc(1, sizeof *sp);
+        if (sp) {
+            sp->k = x->k, sp->j = x->j;
+            sp->z = malloc(sizeof(double) * (nz + 1)), sp->st = malloc(sizeof(double) * (nst + 1));
+            sp->raw = malloc(sizeof(double) * (nraw + 1));
+            sp->rng = malloc(sizeof(uint64_t) * 4 * m), sp->dead = malloc(sizeof(uint64_t) * m);
+        }
+        if (!sp || !sp->z || !sp->st || !sp->raw || !sp->rng || !sp->dead) {
+            bsnap_free(sp); /* the block then restarts from its beginning on resume */
+            sp = NULL;
+        } else {
+            memcpy(sp->z, x->z, nz * sizeof(double)), memcpy(sp->st, x->st, nst * sizeof(double));
+            if (nraw) memcpy(sp->raw, x->raw, nraw * sizeof(double));
+            memcpy(sp->dead, x->dead, m * sizeof(uint64_t));
+            for (size_t l = 0; l < m; l++) {
+                mf_rng r = {{0}};
+                if (x->rng->n) mf_rng_soa_get(x->rng, l, &r);
+                memcpy(sp->rng + 4 * l, r.s, sizeof r.s);
+            }
+        }
+        bsnap_free(J->snap[x->b]);
+        J->snap[x->b] = sp;
+        J->bstate[x->b] = sp ? 2 : 0;
+    }
+    if (++J->ck_arrived >= J->nactive) {
+        ck_write(J);
+        J->ck_arrived = 0;
+        atomic_store(&J->ck_done, gen);
+        pthread_cond_broadcast(&J->cond);
+        return;
+    }
+    while (atomic_load(&J->ck_done) != gen)
+        pthread_cond_wait(&J->cond, &J->lock);
+}
+
+static void ck_arrive(run_job *J, const bctx *x) {
+    pthread_mutex_lock(&J->lock);
+    ck_arrive_locked(J, x);
+    pthread_mutex_unlock(&J->lock);
+}
+
+static inline int ck_pending(run_job *J) {
+    return J->ck_path && atomic_load_explicit(&J->ck_req, memory_order_relaxed) !=
+                             atomic_load_explicit(&J->ck_done, memory_order_relaxed);
+}
+
+/* Reads a checkpoint into the prepared job (results allocated, fingerprint set). */
+static int ck_read(run_job *J, const char *path, mf_err *err) {
+    ckio io = {fopen(path, "rb"), 0};
+    if (!io.f)
+        return mf_err_set(err, MF_EIO, "cannot read checkpoint '%s': %s", path, strerror(errno));
+    char magic[8];
+    uint64_t fp = 0, nb = 0, merged = 0;
+    ck_get(&io, magic, sizeof magic);
+    ck_get(&io, &fp, 8), ck_get(&io, &nb, 8), ck_get(&io, &merged, 8);
+    int rc = MF_OK;
+    if (io.bad || memcmp(magic, CK_MAGIC, sizeof magic) != 0) {
+        rc = mf_err_set(err, MF_EINVAL, "'%s' is not an mflab checkpoint", path);
+        goto out;
+    }
+    if (fp != J->fingerprint) {
+        rc = mf_err_set(err, MF_EINVAL,
+                        "checkpoint '%s' was written by a different run (landscape, optimizer, "
+                        "noise, x0, steps, every, seeds, seed, record or keep differ)",
+                        path);
+        goto out;
+    }
+    size_t *bs = malloc(sizeof(size_t) * (nb + 1));
+    unsigned char *st = malloc(nb + 1);
+    J->snap = calloc(nb + 1, sizeof *J->snap);
+    if (!bs || !st || !J->snap) {
+        free(bs), free(st);
+        rc = mf_err_set(err, MF_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t b = 0; b <= nb; b++) {
+        uint64_t x = 0;
+        ck_get(&io, &x, 8);
+        bs[b] = (size_t)x;
+    }
+    ck_get(&io, st, nb);
+    free(J->bstart), free(J->bstate);
+    J->bstart = bs, J->bstate = st, J->nblocks = nb, J->merged = merged;
+    ck_body(J, &io, 0);
+    for (size_t b = 0; b < nb && !io.bad; b++) {
+        if (st[b] != 2) continue;
+        size_t nz, nst, nraw, m = snap_sizes(J, bs[b + 1] - bs[b], &nz, &nst, &nraw);
+        bsnap *sp = calloc(1, sizeof *sp);
+        if (!sp) {
+            io.bad = 1;
+            break;
+        }
+        J->snap[b] = sp;
+        uint64_t k = 0, j = 0;
+        ck_get(&io, &k, 8), ck_get(&io, &j, 8);
+        sp->k = k, sp->j = (size_t)j;
+        sp->z = malloc(sizeof(double) * (nz + 1)), sp->st = malloc(sizeof(double) * (nst + 1));
+        sp->raw = malloc(sizeof(double) * (nraw + 1));
+        sp->rng = malloc(sizeof(uint64_t) * 4 * m), sp->dead = malloc(sizeof(uint64_t) * m);
+        if (!sp->z || !sp->st || !sp->raw || !sp->rng || !sp->dead) {
+            io.bad = 1;
+            break;
+        }
+        ck_get(&io, sp->z, nz * sizeof(double)), ck_get(&io, sp->st, nst * sizeof(double));
+        ck_get(&io, sp->rng, 4 * m * sizeof(uint64_t)), ck_get(&io, sp->dead, m * sizeof(uint64_t));
+        ck_get(&io, sp->raw, nraw * sizeof(double));
+    }
+    ck_get(&io, magic, sizeof magic);
+    if (io.bad || memcmp(magic, CK_MAGIC, sizeof magic) != 0)
+        rc = mf_err_set(err, MF_EINVAL, "checkpoint '%s' is truncated or damaged", path);
+out:
+    fclose(io.f);
+    return rc;
 }
 
 static void run_block(run_job *J, size_t b, int caller) {
@@ -577,6 +922,24 @@ static void run_block(run_job *J, size_t b, int caller) {
         goto done;
     }
     const size_t ns = block_segs(J, lo, m, sg);
+    size_t j = 1, ndead = 0;
+    uint64_t k0 = 0;
+    const bsnap *sp = J->bstate && J->bstate[b] == 2 ? J->snap[b] : NULL;
+    if (sp) { /* resume the block from its snapshot */
+        size_t nz, nstv, nraw;
+        snap_sizes(J, m, &nz, &nstv, &nraw);
+        memcpy(z, sp->z, nz * sizeof(double)), memcpy(st, sp->st, nstv * sizeof(double));
+        if (nraw) memcpy(sb->raw, sp->raw, nraw * sizeof(double));
+        memcpy(dead, sp->dead, m * sizeof *dead);
+        for (size_t l = 0; l < m; l++) {
+            mf_rng r;
+            memcpy(r.s, sp->rng + 4 * l, sizeof r.s);
+            if (noisy) mf_rng_soa_set(&rng, l, &r);
+            ndead += dead[l] != 0;
+        }
+        k0 = sp->k, j = sp->j;
+        goto steps;
+    }
     for (size_t s = 0; s < ns; s++) {
         const size_t off = sg[s].off;
         const mf_run_conf *cf = &J->conf[sg[s].c];
@@ -593,9 +956,9 @@ static void run_block(run_job *J, size_t b, int caller) {
     }
     observe(J, 0, m, sg, ns, z, st, &w, ob);
     store(J, 0, m, sg, ns, ob, dead, stats ? sb->raw : NULL);
-    size_t j = 1, ndead = 0;
+steps:
     out->status = MF_OK;
-    for (uint64_t k = 1; k <= c->steps; k++) {
+    for (uint64_t k = k0 + 1; k <= c->steps; k++) {
         L->type->grad(L, m, z, m, g, m);
         if (noisy) {
             for (size_t r = 0; r < J->ndraws; r++)
@@ -658,8 +1021,22 @@ static void run_block(run_job *J, size_t b, int caller) {
             out->steps_done = k;
             goto done;
         }
+        if (J->ck_path) { /* a safe point: the block's state is whole after step k */
+            if ((k & 255) == 0) ck_maybe_request(J);
+            if (ck_pending(J)) {
+                const bctx x = {b, m, j, k, z, st, stats ? sb->raw : NULL, &rng, dead};
+                ck_arrive(J, &x);
+            }
+        }
     }
     out->steps_done = c->steps;
+    if (J->bstate && !stats) { /* its records are whole: a checkpoint keeps them */
+        pthread_mutex_lock(&J->lock);
+        J->bstate[b] = 1;
+        bsnap_free(J->snap[b]);
+        J->snap[b] = NULL;
+        pthread_mutex_unlock(&J->lock);
+    }
     if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
@@ -671,18 +1048,42 @@ done:
         free(dead);
 }
 
+/* A worker leaves (the lock held): if the others wait at a checkpoint for it, it writes. */
+static void leave_locked(run_job *J) {
+    J->nactive--;
+    if (J->nactive && J->ck_arrived >= J->nactive &&
+        atomic_load(&J->ck_req) != atomic_load(&J->ck_done)) {
+        ck_write(J);
+        J->ck_arrived = 0;
+        atomic_store(&J->ck_done, atomic_load(&J->ck_req));
+        pthread_cond_broadcast(&J->cond);
+    }
+}
+
 static void work(run_job *J, int caller) {
     for (;;) {
+        if (ck_pending(J)) ck_arrive(J, NULL);
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
+        if (J->bstate && J->bstate[b] == 1) { /* done before the checkpoint it resumes */
+            J->outcome[b] = (block_outcome){MF_OK, J->cfg->steps};
+            continue;
+        }
         if (J->pending) { /* statistics: stay within the window of the fold */
             pthread_mutex_lock(&J->lock);
-            while (b >= J->merged + J->window)
-                pthread_cond_wait(&J->cond, &J->lock);
+            while (b >= J->merged + J->window) {
+                if (J->ck_path && atomic_load(&J->ck_req) != atomic_load(&J->ck_done))
+                    ck_arrive_locked(J, NULL);
+                else
+                    pthread_cond_wait(&J->cond, &J->lock);
+            }
             pthread_mutex_unlock(&J->lock);
         }
         run_block(J, b, caller);
     }
+    pthread_mutex_lock(&J->lock);
+    leave_locked(J);
+    pthread_mutex_unlock(&J->lock);
 }
 
 static void *run_worker(void *arg) {
@@ -839,6 +1240,14 @@ static double hist_quantile(const uint32_t *cnt, double hl, double hh, double mn
     return x < mn ? mn : x > mx ? mx : x;
 }
 
+static void free_job(run_job *J) {
+    for (size_t b = 0; J->snap && b < J->nblocks; b++)
+        bsnap_free(J->snap[b]);
+    free(J->snap), free(J->bstate);
+    free(J->bstart), free(J->outcome), free(J->fail_step), free(J->fail_traj), free(J->pending);
+    free(J->hist), free(J->hlo), free(J->hhi), free(J->hset);
+}
+
 /* Turns the folded sums of configuration k into statistics: variance, quantiles. */
 static void finish_stats(const run_job *J, size_t k) {
     mf_result *r = J->res[k];
@@ -955,36 +1364,70 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
         J.bstart[J.nblocks++] = cur;
     }
     J.bstart[J.nblocks] = total;
-    J.outcome = calloc(J.nblocks, sizeof *J.outcome);
     J.fail_step = calloc(K, sizeof *J.fail_step);
     J.fail_traj = calloc(K, sizeof *J.fail_traj);
-    if (!J.outcome || !J.fail_step || !J.fail_traj) goto fail_nomem;
+    if (!J.fail_step || !J.fail_traj) goto fail_nomem;
+    if (c->keep == MF_KEEP_STATS && c->nquantiles) {
+        const size_t nh = K * (c->nobs ? c->nobs : 1) * nrec;
+        J.hist = calloc(nh * (MF_STATS_BINS + 2), sizeof *J.hist);
+        J.hlo = malloc(sizeof(double) * nh), J.hhi = malloc(sizeof(double) * nh);
+        J.hset = calloc(nh, 1);
+        if (!J.hist || !J.hlo || !J.hhi || !J.hset) goto fail_nomem;
+    }
+    if (c->checkpoint || c->resume) {
+        J.fingerprint = run_fingerprint(&J);
+        J.ck_path = c->checkpoint;
+        J.ck_every = c->checkpoint_every > 0 ? c->checkpoint_every : 0.0;
+        if (c->checkpoint) { /* a path that cannot be written is an error now, not later */
+            const size_t n = strlen(c->checkpoint);
+            char *tmp = malloc(n + 16);
+            if (!tmp) goto fail_nomem;
+            snprintf(tmp, n + 16, "%s.tmp.XXXXXX", c->checkpoint);
+            int fd = mkstemp(tmp);
+            if (fd < 0) {
+                mf_err_set(err, MF_EIO, "option 'checkpoint': cannot write '%s': %s", c->checkpoint,
+                           strerror(errno));
+                free(tmp);
+                goto fail;
+            }
+            close(fd), unlink(tmp), free(tmp);
+        }
+        if (c->resume) {
+            if ((rc = ck_read(&J, c->resume, err))) goto fail;
+        } else {
+            J.bstate = calloc(J.nblocks + 1, 1);
+            J.snap = calloc(J.nblocks + 1, sizeof *J.snap);
+            if (!J.bstate || !J.snap) goto fail_nomem;
+        }
+    }
+    J.outcome = calloc(J.nblocks, sizeof *J.outcome);
+    if (!J.outcome) goto fail_nomem;
     if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
     if (nt > 256) nt = 256;
     if (c->keep == MF_KEEP_STATS) {
         J.pending = calloc(J.nblocks, sizeof *J.pending);
         J.window = 2 * (size_t)nt + 2;
         if (!J.pending) goto fail_nomem;
-        if (c->nquantiles) {
-            const size_t nh = K * (c->nobs ? c->nobs : 1) * nrec;
-            J.hist = calloc(nh * (MF_STATS_BINS + 2), sizeof *J.hist);
-            J.hlo = malloc(sizeof(double) * nh), J.hhi = malloc(sizeof(double) * nh);
-            J.hset = calloc(nh, 1);
-            if (!J.hist || !J.hlo || !J.hhi || !J.hset) goto fail_nomem;
-        }
     }
     pthread_mutex_init(&J.lock, NULL);
     pthread_cond_init(&J.cond, NULL);
     atomic_init(&J.next, 0);
     atomic_init(&J.done, 0);
     atomic_init(&J.running, 0);
-    J.last_report = mf_clock();
+    atomic_init(&J.ck_req, 0);
+    atomic_init(&J.ck_done, 0);
+    J.last_report = J.ck_last = mf_clock();
+    J.nactive = (size_t)nt;
     pthread_t tid[256];
     int started = 0;
     for (int i = 1; i < nt; i++) {
         atomic_fetch_add(&J.running, 1);
         if (pthread_create(&tid[started], NULL, run_worker, &J) != 0) {
             atomic_fetch_sub(&J.running, 1);
+            pthread_mutex_lock(&J.lock); /* the threads not started never arrive */
+            for (int q = i; q < nt; q++)
+                leave_locked(&J);
+            pthread_mutex_unlock(&J.lock);
             break;
         }
         started++;
@@ -1015,6 +1458,8 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
         mf_err_set(err, MF_ENOMEM, "out of memory for a block of %zu trajectories", B);
         goto fail;
     }
+    const int ck_rc = J.ck_rc;
+    const mf_err ck_msg = J.ck_err;
     size_t first_fail = K;
     for (size_t k = 0; k < K; k++) {
         mf_result *r = outs[k];
@@ -1035,8 +1480,14 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
             keep++;
         r->nrec = keep;
     }
-    free(J.bstart), free(J.outcome), free(J.fail_step), free(J.fail_traj), free(J.pending);
-    free(J.hist), free(J.hlo), free(J.hhi), free(J.hset);
+    free_job(&J);
+    if (ck_rc) { /* the run is whole, but a checkpoint could not be written: say so */
+        for (size_t k = 0; k < K; k++) {
+            mf_result_free(outs[k]);
+            outs[k] = NULL;
+        }
+        return mf_err_set(err, ck_rc, "%s", ck_msg.msg);
+    }
     if (first_fail < K) {
         const mf_result *r = outs[first_fail];
         char at[48] = "";
@@ -1053,8 +1504,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
 fail_nomem:
     mf_err_set(err, MF_ENOMEM, "out of memory");
 fail:
-    free(J.bstart), free(J.outcome), free(J.fail_step), free(J.fail_traj), free(J.pending);
-    free(J.hist), free(J.hlo), free(J.hhi), free(J.hset);
+    free_job(&J);
     for (size_t k = 0; k < K; k++) {
         mf_result_free(outs[k]);
         outs[k] = NULL;

@@ -463,6 +463,17 @@ static int l_run(lua_State *L) {
         c.quantiles = q, c.nquantiles = nq;
     }
 
+    /* checkpoint = {path =, every = seconds}, resume = path (checked by the Lua layer) */
+    if (lua_getfield(L, 1, "checkpoint") == LUA_TTABLE) {
+        lua_getfield(L, -1, "path");
+        c.checkpoint = lua_tostring(L, -1); /* anchored by the options table */
+        lua_pop(L, 1);
+        c.checkpoint_every = mfl_optnumber(L, lua_gettop(L), "every", 60.0);
+    }
+    lua_getfield(L, 1, "resume");
+    c.resume = lua_tostring(L, -1);
+    lua_pop(L, 2);
+
     mfl_progress progress;
     if (mfl_progress_init(L, 1, &progress)) {
         c.progress = mfl_progress_call;
