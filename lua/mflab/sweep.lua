@@ -93,6 +93,9 @@ Grid.__index = Grid
 
 local function check_value(fname, name, v, where)
   local t = type(v)
+  if t == "string" and v:find("[,\"\n\r]") then
+    error(fmt("%s: %s of '%s' (%q) cannot go into a CSV cell: no commas, quotes or line breaks", fname, where, name, v), 4)
+  end
   if t == "number" or t == "string" or t == "boolean" then return v end
   error(fmt("%s: %s of '%s' must be a number, string or boolean, got %s", fname, where, name,
     udname(v) or t), 4)
@@ -1199,6 +1202,11 @@ local function sweep(opts)
   finish()
   if not ok then error(err, 0) end
   if not root then return nil end
+  for i = 1, #S.grid.points do
+    if values[i] == nil then -- map must deliver every task once; say so rather than crash later
+      fail(fmt("no value came back for point %d (%s) from mf.parallel.map", i, pointdesc(S.grid.names, S.grid.points[i])), 2)
+    end
+  end
 
   local rows, columns, onames, failures = build_rows(S, values)
   local wall = core.clock() - t0

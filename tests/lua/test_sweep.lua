@@ -26,6 +26,7 @@ do
   H.raises({ "mf.sweep", "the grid is empty" }, function() mf.sweep { grid = {}, run = function() return {} end } end)
   H.raises({ "mf.sweep", "grid point 2 has no value for 'mu'" },
     function() mf.sweep { grid = { { lr = 1, mu = 2 }, { lr = 2 } }, run = function() return {} end } end)
+  H.raises({ "mf.sweep.product", "value 2 of 'opt' (\"a,b\") cannot go into a CSV cell" }, function() mf.sweep.product { opt = { "a", "a,b" } } end)
   H.raises({ "mf.sweep.product", "must be a number, string or boolean" }, function() mf.sweep.product { lr = { {} } } end)
 end
 
@@ -55,6 +56,16 @@ do
   -- explicit seed list
   S = mf.sweep { grid = { { a = 0 } }, seeds = { 7, 9 }, quiet = true, run = function(p) return { s = p.seed } end }
   H.check(S[1].s_mean == 8 and S.metadata.seeds[2] == 9, "a list of seeds")
+end
+
+-- string and boolean parameters: CSV cells, NPZ codes into the metadata's levels
+do
+  local d = H.tmpdir()
+  local S = mf.sweep { grid = mf.sweep.product { opt = { "sgd", "adam" }, wd = { true, false } }, quiet = true, out = d,
+    run = function(p) return { x = #p.opt + (p.wd and 10 or 0) } end }
+  local csv = H.read(d .. "/sweep.csv")
+  H.check(csv:find("\n1,sgd,1,0,13,", 1, true) and csv:find("\n4,adam,0,0,4,", 1, true), "CSV: strings as they are, booleans 1/0:\n" .. csv)
+  H.check(S.metadata.levels.opt[1] == "adam" and S.metadata.levels.opt[2] == "sgd", "NPZ codes: levels in the metadata")
 end
 
 -- failures: recorded for the point, the others finish ------------------------------------

@@ -1,14 +1,18 @@
 -- The sweeps of test_sweep_mpi.sh: a batched run template (points grouped into
--- mf.run{configs = ...}, some diverging) and a run function with seeds, into OUT/template and
--- OUT/run. mflab mpi_sweep.lua OUT [resume] [stop_after]
-local out, mode, stop = arg[1], arg[2], tonumber(arg[3] or "")
+-- mf.run{configs = ...}, some diverging) into OUT/template, or a run function with seeds into
+-- OUT/run; one sweep per process. mflab mpi_sweep.lua template|run OUT [resume] [stop_after]
+local which, out, mode, stop = arg[1], arg[2], arg[3], tonumber(arg[4] or "")
 local L = mf.landscape.valley {}
+if which == "template" then
 local T = mf.sweep {
   grid = mf.sweep.product { lr = { 0.01, 0.03, 0.1, 0.3, 1, 3 }, mu = { 0, 0.5, 0.9 } },
   landscape = L, optimizer = function(p) return mf.opt.sgd { lr = p.lr, momentum = p.mu } end,
   noise = function(p) return mf.noise.isotropic { sigma = 0.2 } end, x0 = { 2, 0.5 },
   steps = 500, every = 100, seeds = 16, seed = 7, batch = 4, threads = 1,
   out = out .. "/template", resume = mode == "resume", quiet = true }
+if T then print(("template: %d points"):format(#T)) end
+return
+end
 local n = 0
 local R = mf.sweep {
   grid = mf.sweep.zip { lr = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2 }, w = { 1, 2, 3, 4, 5, 6, 7, 8 } },
@@ -20,4 +24,4 @@ local R = mf.sweep {
       noise = mf.noise.hessian { sigma = 1 }, seeds = 8, seed = p.seed, threads = 1, quiet = true }
     return { loss = r:mean("loss")[#r], x1 = r:mean("x1")[#r] }
   end }
-if T then print(("template %d points, run %d points"):format(#T, #R)) end
+if R then print(("run: %d points"):format(#R)) end
