@@ -48,9 +48,7 @@ local top_schema = schema.new("mf.analysis.top", {
 -- mf.analysis.top(L, z, k [, opts]) -> values, vectors, products
 function M.top(L, z, k, opts)
   need_landscape("mf.analysis.top", L)
-  if math.type(k) ~= "integer" then
-    error("mf.analysis.top: argument 'k' must be an integer, got " .. tostring(k), 2)
-  end
+  k = schema.tocount(k) or error("mf.analysis.top: argument 'k' must be an integer >= 1, got " .. tostring(k), 2)
   local o = check(top_schema, opts)
   return core.hessian_top(L, z, k, o.tol, o.maxiter, o.seed)
 end

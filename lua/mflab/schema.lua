@@ -14,13 +14,26 @@ local function udname(v)
   return type(mt) == "table" and mt.__name or nil
 end
 
+-- Counts (steps, seeds, every, dimensions, ...): an integer, or a float with an exact integer
+-- value, as Python and Julia users write them (1e6, 1e3). Returns the integer or nil; 1.5,
+-- NaN, +-Inf and floats beyond the 64-bit range give nil. Kinds natural and count use it, and
+-- check() hands the integer on, so the engine only ever sees integers.
+function M.tocount(v)
+  if math.type(v) == "integer" then return v end
+  if math.type(v) == "float" then return math.tointeger(v) end
+  return nil
+end
+
+-- Kinds whose checked values are converted by tocount.
+local INTEGRAL = { natural = true, count = true }
+
 -- kind -> function(value, option) returning ok, expectation
 M.kinds = {
   number = function(v) return finite(v), "a finite number" end,
   positive = function(v) return finite(v) and v > 0, "a finite number > 0" end,
   nonnegative = function(v) return finite(v) and v >= 0, "a finite number >= 0" end,
-  natural = function(v) return math.type(v) == "integer" and v >= 0, "an integer >= 0" end,
-  count = function(v) return math.type(v) == "integer" and v >= 1, "an integer >= 1" end,
+  natural = function(v) local n = M.tocount(v) return n ~= nil and n >= 0, "an integer >= 0" end,
+  count = function(v) local n = M.tocount(v) return n ~= nil and n >= 1, "an integer >= 1" end,
   boolean = function(v) return type(v) == "boolean", "true or false" end,
   string = function(v) return type(v) == "string", "a string" end,
   ["function"] = function(v) return type(v) == "function", "a function" end,
@@ -106,6 +119,7 @@ function M.check(s, opts, level)
         for _, w in ipairs(o.one_of) do q[#q + 1] = show(w) end
         want = "one of " .. table.concat(q, ", ")
       end
+      if ok and INTEGRAL[o.kind] then v = M.tocount(v) end
       if ok and o.check then ok, want = o.check(v) end
       if not ok then
         fail(s, ("option '%s' must be %s, got %s"):format(o.name, want, show(v)), level)

@@ -71,7 +71,13 @@ void mfl_newtype(lua_State *L, const char *tname, const luaL_Reg *meta, const lu
 lvector *mfl_newvector(lua_State *L, size_t n);
 
 /* Options-table field readers used after the Lua layer has checked the schema. */
-lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def);
+/* Counts (steps, seeds, sizes, indices): an integer or a float with an exact integer value, as
+ * 1e6; anything else, or a value below min, raises "<fname>: <what> must be an integer >= min,
+ * got <v>". mfl_optcount reads field key of the table at t (what = "option '<key>'"). */
+lua_Integer mfl_checkcount(lua_State *L, int idx, lua_Integer min, const char *fname,
+                           const char *what);
+lua_Integer mfl_optcount(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
+                         const char *fname);
 double mfl_optnumber(lua_State *L, int t, const char *key, double def);
 
 /* Pushes a result userdata owning r, with the info table at index info_idx. */

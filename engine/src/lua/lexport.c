@@ -24,8 +24,7 @@ static void checkarray(lua_State *L, int t, mf_array *a, const char *fname) {
     size_t count = 1;
     for (size_t k = 0; k < a->ndim; k++) {
         lua_geti(L, -1, (lua_Integer)k + 1);
-        lua_Integer n = luaL_checkinteger(L, -1);
-        if (n < 0) luaL_error(L, "%s: negative dimension", fname);
+        lua_Integer n = mfl_checkcount(L, -1, 0, fname, "a dimension of the shape");
         a->shape[k] = (size_t)n;
         count *= (size_t)n;
         lua_pop(L, 1);

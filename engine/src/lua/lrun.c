@@ -76,7 +76,8 @@ static int res_std(lua_State *L) {
 static int res_column(lua_State *L) {
     lresult *u = checkresult(L, 1);
     size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:column");
-    lua_Integer s = luaL_optinteger(L, 3, 1);
+    lua_Integer s =
+        lua_isnoneornil(L, 3) ? 1 : mfl_checkcount(L, 3, 1, "result:column", "the seed");
     if (s < 1 || (size_t)s > u->r->seeds)
         return luaL_error(L, "result:column: seed %d out of range 1..%d", (int)s, (int)u->r->seeds);
     lua_createtable(L, (int)u->r->nrec, 0);
@@ -91,7 +92,7 @@ static int res_column(lua_State *L) {
 static int res_at(lua_State *L) {
     lresult *u = checkresult(L, 1);
     size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:at");
-    lua_Integer j = luaL_checkinteger(L, 3);
+    lua_Integer j = mfl_checkcount(L, 3, 1, "result:at", "the record index");
     if (j < 1 || (size_t)j > u->r->nrec)
         return luaL_error(L, "result:at: record %d out of range 1..%d", (int)j, (int)u->r->nrec);
     lua_createtable(L, (int)u->r->seeds, 0);
@@ -267,12 +268,12 @@ static int l_run(lua_State *L) {
     mfl_checkpoint(L, -1, d, x0, "mf.run", "option 'x0'");
     lua_pop(L, 1);
     c.x0 = x0;
-    c.steps = (uint64_t)mfl_optinteger(L, 1, "steps", 0);
-    c.every = (uint64_t)mfl_optinteger(L, 1, "every", 1);
-    c.seeds = (size_t)mfl_optinteger(L, 1, "seeds", 1);
-    c.seed = (uint64_t)mfl_optinteger(L, 1, "seed", 0);
-    c.threads = (int)mfl_optinteger(L, 1, "threads", 0);
-    c.block = (size_t)mfl_optinteger(L, 1, "block", 0);
+    c.steps = (uint64_t)mfl_optcount(L, 1, "steps", 0, 0, "mf.run");
+    c.every = (uint64_t)mfl_optcount(L, 1, "every", 1, 1, "mf.run");
+    c.seeds = (size_t)mfl_optcount(L, 1, "seeds", 1, 1, "mf.run");
+    c.seed = (uint64_t)mfl_optcount(L, 1, "seed", 0, 0, "mf.run");
+    c.threads = (int)mfl_optcount(L, 1, "threads", 0, 0, "mf.run");
+    c.block = (size_t)mfl_optcount(L, 1, "block", 0, 0, "mf.run");
     mf_optim opt;
     lua_getfield(L, 1, "optimizer");
     mfl_optim_prepare(L, -1, c.steps, &opt, "mf.run"); /* a tabulated schedule stays on the stack */
