@@ -1,6 +1,6 @@
 -- mf.analysis: the measurements the papers make. Hessian spectra and traces of a landscape at
 -- a point, spherical sharpness, distance to the manifold (also reachable as mf.hessian), fits
--- (mf.fit) and the closed forms of MATH.md §4.
+-- (mf.fit) and the closed forms of doc/math.md §4.
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check
@@ -105,7 +105,7 @@ function M.fit.vee(x, y)
            a2 = p[4], se_a2 = se[4], rss = rss, n = #x }
 end
 
--- Closed forms (MATH.md §4) ------------------------------------------------------------------
+-- Closed forms (doc/math.md §4) ------------------------------------------------------------------
 
 local hb_schema = schema.new("mf.analysis.hb_spectrum", {
   { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },

@@ -2,12 +2,16 @@
 -- executable the global `mf` is this table). Each part lives in its own module; constructors
 -- take one options table, checked against the schema declared beside them (mflab.schema
 -- keeps them all, for help and docs).
+-- Every public object has one canonical name; mf.hessian and mf.fit are aliases of
+-- mf.analysis and mf.analysis.fit (help.lua's M.aliases).
 local core = require "mflab.core"
 
 local mf = {
   version = core.version,
-  core = core,
-  schema = require "mflab.schema",
+  -- internals, kept out of the public namespace (help, completion): the C module and the
+  -- option checker; the library's own modules require them as mflab.core, mflab.schema
+  _core = core,
+  _schema = require "mflab.schema",
   landscape = require "mflab.landscape",
   opt = require "mflab.opt",
   schedule = require "mflab.schedule",

@@ -1,4 +1,4 @@
--- mf.manifold: effective dynamics on the manifold of minima (MATH.md §4).
+-- mf.manifold: effective dynamics on the manifold of minima (doc/math.md §4).
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check -- errors point at the user's call of the constructor
@@ -12,7 +12,7 @@ local flow_schema = schema.new("mf.manifold.flow", {
   { name = "noise", kind = "noise", required = true, doc = "the gradient-noise model" },
   { name = "order", kind = "count", default = 1, one_of = { 1, 2 },
     doc = "1: the first-order flow; 2: the second-order (momentum) system of Q(17) / Q(46), for momentum optimizers and adam" },
-}, "the effective dynamics on the manifold of minima (MATH.md §4): dz/dt = -sum V_ij grad_M A_ij with V from the Lyapunov equation (SGD, Q(12)), eq. (39) (momentum, /(1-mu)), or Adam's quasistatic fast subsystem on the rotated valley; t = k lr (k lr^2 for adam)")
+}, "the effective dynamics on the manifold of minima (doc/math.md §4): dz/dt = -sum V_ij grad_M A_ij with V from the Lyapunov equation (SGD, Q(12)), eq. (39) (momentum, /(1-mu)), or Adam's quasistatic fast subsystem on the rotated valley; t = k lr (k lr^2 for adam)")
 
 local integrate_schema = schema.new("flow:integrate", {
   { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },

@@ -22,7 +22,7 @@ H.raises({ "mf.run", "option 'steps'" }, mf.run, { landscape = L, optimizer = op
 H.raises({ "mf.run", "option 'steps'" }, mf.run, { landscape = L, optimizer = opt, steps = 1e300 })
 
 -- the C layer itself (no schema in front): the same helper
-local core = mf._core or mf.core
+local core = mf._core
 H.raises({ "mf.run", "option 'steps'", "1.5" }, core.run, { landscape = L, optimizer = opt, x0 = { 5, 0 }, record = { "x1" }, steps = 1.5 })
 H.raises({ "mf.run", "option 'seeds'", "1.5" }, core.run, { landscape = L, optimizer = opt, x0 = { 5, 0 }, record = { "x1" }, steps = 1, seeds = 1.5 })
 H.check(#core.run{ landscape = L, optimizer = opt, x0 = { 5, 0 }, record = { "x1" }, steps = 1e2, every = 1e1, seeds = 2.0 } == 11, "core.run accepts 1e2")

@@ -80,7 +80,7 @@ static void print_usage(FILE *out) {
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
         "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n"
         "\n"
-        "More: man mflab; README.md and MATH.md in the sources.\n",
+        "More: man mflab; the formulas in share/doc/mflab/math.md (doc/math.md in the sources).\n",
         out);
 }
 

@@ -1,4 +1,4 @@
-/* Manifold flows: the effective drift of MATH.md §4 for SGD, momentum and Adam, and their
+/* Manifold flows: the effective drift of doc/math.md §4 for SGD, momentum and Adam, and their
  * integration on mf_run's step grid (see manifold.h). */
 #include "mflab/manifold.h"
 
@@ -115,7 +115,7 @@ int mf_flow_new(mf_flow **out, const mf_landscape *L, const mf_optim *o, const m
         fl0.q_hessian = 1;
     } else if (strcmp(nn, "isotropic") == 0 && nz->space != MF_SPACE_TANGENT) {
         fl0.tangent_sd = nz->space == MF_SPACE_FULL ? s : 0.0;
-    } else if (strcmp(nn, "label") == 0) { /* MATH.md §4, label-noise heavy ball */
+    } else if (strcmp(nn, "label") == 0) { /* doc/math.md §4, label-noise heavy ball */
         size_t nd;
         int rc = mf_noise_bind(nz, L, &nd, err);
         if (rc) return rc;

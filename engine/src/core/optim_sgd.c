@@ -1,10 +1,10 @@
 /* SGD and momentum: torch's SGD, the quasistatic paper's momentum and the Flatter-faster
- * paper's heavy ball (MATH.md §3). */
+ * paper's heavy ball (doc/math.md §3). */
 #include <math.h>
 
 #include "mflab/optim.h"
 
-/* torch.optim.SGD (MATH.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
+/* torch.optim.SGD (doc/math.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
  * g <- g + mu b (Nesterov) or g <- b; z <- z - lr g. Written as torch's kernels round. */
 static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
                      size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {
