@@ -244,6 +244,11 @@ M.entries = {
     desc = "a value as a JSON file",
     example = "mf.export.write_json('params.json', {lr = 0.01, seeds = 256})",
   },
+  ["mf.export.metadata_path"] = {
+    sig = "mf.export.metadata_path(path)",
+    desc = "where a data file's metadata goes: path .. '.json' (run.npy -> run.npy.json)",
+    example = "print(mf.export.metadata_path('run.npz'))",
+  },
   ["mf.export.result_metadata"] = {
     sig = "mf.export.result_metadata(r, file, kind)",
     desc = "the table r:save writes as JSON beside a result's data file",

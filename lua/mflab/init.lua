@@ -31,4 +31,30 @@ mf.analysis = require "mflab.analysis"
 mf.hessian = mf.analysis -- the papers' word for the Hessian measurements
 mf.fit = mf.analysis.fit
 
+-- Public entry points written in Lua report errors at the caller's line and record what each
+-- object was made from (mflab.schema's public/made: a result's metadata describes its
+-- landscape, optimizer and noise by constructor and options).
+do
+  local schema = mf._schema
+  local function wrap(t, prefix, record, skip)
+    for k, f in pairs(t) do
+      if type(f) == "function" and not (skip and skip[k]) and debug.getinfo(f, "S").what == "Lua" then
+        t[k] = schema.public(prefix .. k, f, record)
+      end
+    end
+  end
+  wrap(mf.landscape, "mf.landscape.", true)
+  wrap(mf.opt, "mf.opt.", true)
+  wrap(mf.noise, "mf.noise.", true)
+  wrap(mf.schedule, "mf.schedule.", true, { is_schedule = true })
+  wrap(mf.manifold, "mf.manifold.", true)
+  wrap(mf.analysis, "mf.analysis.")
+  wrap(mf.analysis.fit, "mf.analysis.fit.")
+  wrap(mf.export, "mf.export.")
+  wrap(mf.example, "mf.example.")
+  mf.run = schema.public("mf.run", mf.run)
+  mf.write_csv = schema.public("mf.write_csv", mf.write_csv)
+  for tname, methods in pairs(core.methods) do wrap(methods, tname .. ":") end
+end
+
 return mf

@@ -42,8 +42,15 @@ function core.methods.flow.integrate(self, opts)
     o.every, o.method or "default")
   local x0 = {}
   for k = 1, #o.x0 do x0[k] = o.x0[k] end
+  -- what the flow was made from (mf.manifold.flow's options), each object by constructor and
+  -- options; method is filled in by the engine with the one used
+  local made = schema.made[self]
+  local fo = made and made.options or {}
   o.metadata = { mflab = core.version, made_by = "flow:integrate", flow = tostring(self), x0 = x0,
-    steps = o.steps, every = o.every, seeds = o.seeds, method = o.method }
+    landscape = schema.describe(fo.landscape), optimizer = schema.describe(fo.optimizer),
+    noise = fo.noise and schema.describe(fo.noise) or nil, order = fo.order,
+    steps = o.steps, every = o.every, seeds = o.seeds, seed = o.seed, h = o.h, rtol = o.rtol, atol = o.atol,
+    method = o.method }
   local finish
   o.progress, finish = progress.choose(o, "flow:integrate", 1, "steps")
   return progress.finally(finish, core_integrate, self, o)

@@ -50,8 +50,8 @@ function M.run(opts)
       :format(core.version, tostring(o.landscape), tostring(o.optimizer), describe(o.noise), o.steps,
         o.every, o.seeds, o.seed, table.concat(x0, ", "))
   -- what export writes beside the data (JSON): the version and every option that shaped it
-  o.metadata = { mflab = core.version, made_by = "mf.run", landscape = tostring(o.landscape),
-    optimizer = tostring(o.optimizer), noise = describe(o.noise), x0 = x0, steps = o.steps,
+  o.metadata = { mflab = core.version, made_by = "mf.run", landscape = schema.describe(o.landscape),
+    optimizer = schema.describe(o.optimizer), noise = o.noise and schema.describe(o.noise) or "none", x0 = x0, steps = o.steps,
     every = o.every, seeds = o.seeds, seed = o.seed, record = names }
   local finish
   o.progress, finish = progress.choose(o, "mf.run", o.seeds, "traj-steps")

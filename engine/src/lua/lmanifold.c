@@ -120,7 +120,11 @@ static int flow_integrate(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
-    lua_getfield(L, 2, "metadata");
+    if (lua_getfield(L, 2, "metadata") == LUA_TTABLE) { /* the method used, default resolved */
+        static const char *const names[] = {"rk4", "dp45", "em", "momentum"};
+        lua_pushstring(L, names[cfg.method]);
+        lua_setfield(L, -2, "method");
+    }
     lua_setfield(L, info, "metadata");
     mfl_pushresult(L, r, info);
     lua_getiuservalue(L, 1, 1);
