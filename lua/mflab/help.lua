@@ -141,10 +141,12 @@ M.entries = {
 
   -- analysis (mf.analysis, also mf.hessian and mf.fit)
   ["mf.analysis.top"] = {
+    sig = "mf.analysis.top(L, z, k [, {tol, maxiter, seed}])",
     math = "Lanczos with full reorthogonalization on Hessian-vector products; stops when |beta_m s_mi| <= tol |theta_i|",
     example = "vals, vecs, n = mf.analysis.top(L, {2, 0.5}, 1)",
   },
   ["mf.analysis.trace"] = {
+    sig = "mf.analysis.trace(L, z [, {method, tol, max_samples, seed}])",
     math = "exact: sum_i H_ii; hutchinson: mean of v^T H v over Rademacher v, with its standard error",
     example = "t, se = mf.analysis.trace(L, z, {method = 'hutchinson', tol = 1e-3})",
   },
@@ -730,6 +732,27 @@ function M.text(x)
     return nil, "help: no help for " .. name .. " yet"
   end
   return nil, "help: no help for this " .. type(x) .. "; help() lists the modules"
+end
+
+-- Whether the function at a name path ("mf.landscape.valley", "md:integrate") takes one
+-- options table, as constructors do: the REPL completes such a name to "valley{" rather than
+-- "valley(". True when a schema checks the function's first argument (a schema under its
+-- canonical name, and no signature with positional arguments).
+function M.takes_table(path)
+  if type(path) ~= "string" or not path:match("^[%a_][%w_]*[%w_.:]*$") then return false end
+  local v = _G
+  for part in path:gsub(":", "."):gmatch("[^.]+") do
+    if type(v) ~= "table" and type(v) ~= "userdata" then return false end
+    local ok, x = pcall(function() return v[part] end)
+    if not ok then return false end
+    v = x
+  end
+  if v == nil then return false end
+  local name = index()[v]
+  if not name then return false end
+  local s, e = schema_of(name), M.entries[name]
+  if not s then return false end
+  return not (e and e.sig) or e.sig:match("^[%w_.:]+{") ~= nil
 end
 
 -- help(x): prints the help for x — a function, method, module table, value of an mflab type,

@@ -170,6 +170,17 @@ function M.public(fname, f, record)
       return table.unpack(res, 2, res.n)
     end
     local e = res[2]
+    if type(e) == "table" and rawget(e, "result") ~= nil and type(rawget(e, "message")) == "string" then
+      -- a run or flow stopped part way (Ctrl-C, divergence): keep what it recorded reachable
+      -- without pcall, as mf.last, and say so
+      local mf = package.loaded["mflab"]
+      if type(mf) == "table" then
+        mf.last = e.result
+        if not e.message:find("mf.last", 1, true) then
+          e.message = e.message .. " (the partial result is mf.last)"
+        end
+      end
+    end
     if type(e) ~= "string" then error(e, 0) end
     local src, at = e:match("^([^\n]-):%d+: ()")
     if src and not library_source(src) then error(e, 0) end -- already at the user's line

@@ -7,7 +7,11 @@
 #define CLI_PROGNAME "mflab"
 
 /* Exit statuses of the executable. */
-enum { CLI_EXIT_OK = 0, CLI_EXIT_LUA = 1, CLI_EXIT_USAGE = 2 };
+enum { CLI_EXIT_OK = 0, CLI_EXIT_LUA = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INTERRUPTED = 130 };
+
+/* Whether a SIGINT (Ctrl-C) arrived during the last cli_docall: a script it stopped exits with
+ * CLI_EXIT_INTERRUPTED (128 + SIGINT), as shells report it. */
+int cli_interrupted(void);
 
 /* Calls the function below its narg arguments on the stack in protected mode, with a message
  * handler that appends a traceback, and with Ctrl-C turned into the Lua error "interrupted!"

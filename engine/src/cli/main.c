@@ -78,7 +78,8 @@ static void print_usage(FILE *out) {
         "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
-        "mflab library) or an interrupted script; 2 a usage error or an unreadable script.\n"
+        "mflab library); 2 a usage error or an unreadable script; 130 a script stopped by\n"
+        "Ctrl-C.\n"
         "\n"
         "More: man mflab; the formulas in share/doc/mflab/math.md (doc/math.md in the sources).\n",
         out);
@@ -299,7 +300,8 @@ static int run_script(lua_State *L, const struct cli_args *a) {
         lua_geti(L, -i, i);
     lua_remove(L, -n - 1); /* the arg table */
     status = cli_docall(L, n, 0);
-    return cli_report(L, status, CLI_PROGNAME) == LUA_OK ? CLI_EXIT_OK : CLI_EXIT_LUA;
+    if (cli_report(L, status, CLI_PROGNAME) == LUA_OK) return CLI_EXIT_OK;
+    return cli_interrupted() ? CLI_EXIT_INTERRUPTED : CLI_EXIT_LUA;
 }
 
 /* Everything that touches Lua, run in protected mode so that even setup errors are reported. */
@@ -318,7 +320,10 @@ static int protected_main(lua_State *L) {
     create_arg_table(L, a);
     if (a->warnings) lua_warning(L, "@on", 0);
     if (load_library(L) != LUA_OK) return 0;
-    if (run_options(L, a) != LUA_OK) return 0;
+    if (run_options(L, a) != LUA_OK) {
+        if (cli_interrupted()) a->status = CLI_EXIT_INTERRUPTED;
+        return 0;
+    }
     if (a->script > 0) {
         a->status = run_script(L, a);
         if (a->status != CLI_EXIT_OK) return 0;

@@ -12,11 +12,20 @@
 
 /* The state whose running code a SIGINT must stop. Only the signal handler reads it. */
 static lua_State *volatile running_state = NULL;
+/* Set by the handler: a SIGINT arrived during the current (or last) cli_docall. */
+static volatile sig_atomic_t got_sigint = 0;
+
+int cli_interrupted(void) {
+    return got_sigint != 0;
+}
 
 /* Hook installed by the signal handler: runs at the next Lua instruction, call or return. */
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    /* an engine loop that saw the interrupt reported it with its partial result (and cleared
+     * the flag): let that error object through */
+    if (!mf_interrupt_pending()) return;
     luaL_error(L, "interrupted!");
 }
 
@@ -24,6 +33,7 @@ static void interrupted_hook(lua_State *L, lua_Debug *ar) {
  * code notices the first one terminates the process (the escape hatch when stuck in C). */
 static void on_sigint_running(int sig) {
     (void)sig;
+    got_sigint = 1;
     mf_interrupt_set(); /* engine loops poll this between blocks of work */
     lua_State *L = running_state;
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
@@ -61,6 +71,7 @@ int cli_docall(lua_State *L, int narg, int nres) {
 
     mf_interrupt_clear();
     clear_interrupt_hook(L);
+    got_sigint = 0;
     running_state = L;
     sigaction(SIGINT, &on, &saved);
     int status = lua_pcall(L, narg, nres, base);

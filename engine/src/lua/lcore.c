@@ -12,6 +12,9 @@
 #include "mflab_lua.h"
 
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err) {
+    /* the engine stopped for a Ctrl-C and says so in this error: the interrupt is consumed, so
+     * the executable's hook does not replace this error by a bare "interrupted!" */
+    if (err->code == MF_EINTR) mf_interrupt_clear();
     return luaL_error(L, "%s: %s", fname, err->msg);
 }
 

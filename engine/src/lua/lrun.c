@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/interrupt.h"
 #include "mflab/io.h"
 
 static lresult *checkresult(lua_State *L, int i) {
@@ -206,6 +207,7 @@ static int res_gc(lua_State *L) {
 int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx) {
     res_idx = lua_absindex(L, res_idx);
     mf_result *r = checkresult(L, res_idx)->r;
+    if (err->code == MF_EINTR) mf_interrupt_clear(); /* consumed: reported here (mfl_raise) */
     lua_createtable(L, 0, 4);
     lua_pushfstring(L, "%s: %s", fname, err->msg);
     lua_setfield(L, -2, "message");
