@@ -56,6 +56,10 @@ ok, err, line = call_wrongly(r.save, r, "x.csv", "wide")
 H.check(not ok and err:find("result:save", 1, true) and err:find("'layout'", 1, true) and err:find('"wide"', 1, true)
   and not err:find("core_save", 1, true), "r:save('x.csv', 'wide') names the option: " .. err)
 at_my_line("r:save(x.csv, wide)", ok, err, line)
+local s = mf.schedule.step { lr = 1, step_size = 10 }
+ok, err, line = call_wrongly(s.at, s, 1.5)
+H.check(not ok and err:find("schedule:at", 1, true), "s:at(1.5): " .. err)
+at_my_line("s:at(1.5)", ok, err, line)
 -- a NaN in x0 is named as such, not as "got table: 0x..."
 ok, err, line = call_wrongly(mf.run, { landscape = L, optimizer = opt, steps = 10, x0 = { 0 / 0, 0 } })
 H.check(not ok and err:find("option 'x0'", 1, true) and err:find("x0[1]", 1, true) and err:find("nan", 1, true)
