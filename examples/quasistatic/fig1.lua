@@ -5,11 +5,12 @@
 --   isotropic noise  dx/dt = -(lr sigma^2/4) h'(x)/h(x)  (eq. 14)
 -- with t = k lr after k steps.
 --
--- Usage: mflab fig1.lua [--quick] [--out DIR] [--seeds N]
--- Writes DIR/fig1.png (left: one run's (x, y) path over contours of f; right: x against
+-- Usage: mflab fig1.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists the
+-- parameters). Writes DIR/fig1.png (left: one run's (x, y) path over contours of f; right: x against
 -- iterations, ensemble mean +- 1 std and the manifold ODE, for both noises) and DIR/fig1.csv,
 -- and prints one summary line: the relative gap between the ensemble mean and the ODE at the
--- end, for each noise. Returns the numbers as a table (used by the test suite).
+-- end, for each noise. Returns the results table (used by the test suite); DIR also gets
+-- quasistatic_fig1.results.json and .meta.json (mf.experiment).
 --
 -- Parameters and why:
 --   lr = 1e-3. Stability of the start needs lr * 2h(5) = 0.052 well below 2. The discrete
@@ -23,78 +24,96 @@
 --   800 000 steps, 256 seeds: the standard error of the ensemble mean is below 0.2% of x.
 local mf = mf or require "mflab"
 
-local opts = mf.example.options(arg, "fig1.lua")
-
-local lr = 1e-3
-local steps = opts.quick and 40000 or 800000
-local seeds = opts.seeds or (opts.quick and 32 or 256)
-local every = steps // 800
-local x0 = { 5, 0 }
-
-local L = mf.landscape.valley { a = 1, b = 1 }
-local opt = mf.opt.sgd { lr = lr }
-local cases = {
-  { key = "hessian", label = "Hessian noise", noise = mf.noise.hessian { sigma = 2 } },
-  { key = "isotropic", label = "isotropic noise", noise = mf.noise.isotropic { sigma = 4, space = "normal" } },
-}
-
-for _, c in ipairs(cases) do
-  c.run = mf.run { landscape = L, optimizer = opt, noise = c.noise, x0 = x0, steps = steps,
-                   every = every, seeds = seeds, seed = 2023, record = { "x1", "x2" } }
-  c.ode = mf.manifold.flow { landscape = L, optimizer = opt, noise = c.noise }
-      :integrate { x0 = x0, steps = steps, every = every }
-  c.mean, c.std = c.run:mean("x1"), c.run:std("x1")
-  local n = #c.mean
-  c.gap = (c.mean[n] - c.ode.x1[n]) / c.ode.x1[n]
-  c.se = c.std[n] / math.sqrt(seeds) / c.ode.x1[n] -- standard error of the relative gap
-end
-
-local t = cases[1].run.t
-
--- CSV: one row per recorded step
-local names, cols = { "t" }, { t }
-for _, c in ipairs(cases) do
-  for _, col in ipairs { { "mean", c.mean }, { "std", c.std }, { "ode", c.ode.x1 } } do
-    names[#names + 1] = c.key .. "_x_" .. col[1]
-    cols[#cols + 1] = col[2]
+local function run(p)
+  local lr, steps, seeds = p.lr, p.steps, p.seeds
+  local every = steps // p.records
+  local x0 = { 5, 0 }
+  local L = mf.landscape.valley { a = 1, b = 1 }
+  local opt = mf.opt.sgd { lr = lr }
+  local cases = {
+    { key = "hessian", noise = mf.noise.hessian { sigma = p.sigma_hessian } },
+    { key = "isotropic", noise = mf.noise.isotropic { sigma = p.sigma_isotropic, space = "normal" } },
+  }
+  local res = { steps = steps, seeds = seeds }
+  for _, c in ipairs(cases) do
+    local run = mf.run { landscape = L, optimizer = opt, noise = c.noise, x0 = x0, steps = steps,
+                         every = every, seeds = seeds, seed = p.seed, record = { "x1", "x2" } }
+    local ode = mf.manifold.flow { landscape = L, optimizer = opt, noise = c.noise }
+        :integrate { x0 = x0, steps = steps, every = every }
+    local mean, std = run:mean("x1"), run:std("x1")
+    local n = #mean
+    res["gap_" .. c.key] = (mean[n] - ode.x1[n]) / ode.x1[n]
+    res["se_" .. c.key] = std[n] / math.sqrt(seeds) / ode.x1[n] -- standard error of the relative gap
+    res["x_end_" .. c.key] = ode.x1[n]
+    res[c.key] = { mean = mean, std = std, ode = ode.x1 }
+    if c.key == "hessian" then
+      res.t = run.t
+      res.path_x, res.path_y = run:column("x1", 1), run:column("x2", 1) -- one run, for the left panel
+    end
   end
+  return res
 end
-local csv = opts.out .. "/fig1.csv"
-mf.write_csv(csv, names, cols, ("mflab %s; quasistatic Fig. 1; lr=%g steps=%d seeds=%d seed=2023")
-  :format(mf.version, lr, steps, seeds))
 
--- Figure: left, one Hessian-noise run over the contours of f; right, x against iterations.
-local p = mf.plot { layout = { 1, 2 }, size = { 1400, 560 },
-                    title = "SGD on f(x, y) = (1 + x^2) y^2 from (5, 0): true and manifold dynamics" }
-local path_x, path_y = cases[1].run:column("x1", 1), cases[1].run:column("x2", 1)
-local ymax = 0
-for _, y in ipairs(path_y) do ymax = math.max(ymax, math.abs(y)) end
-ymax = 1.3 * ymax
-p:panel(1, { title = "one SGD run (Hessian noise) over the level sets of f", xlabel = "x", ylabel = "y",
-             xrange = { -0.2, 5.4 }, yrange = { -ymax, ymax } })
-local levels = {}
-for k = 0, 10 do levels[#levels + 1] = ymax * ymax * 2 ^ (k - 8) end
-p:contour(function(x, y) return (1 + x * x) * y * y end,
-          { xrange = { -0.2, 5.4 }, yrange = { -ymax, ymax }, n = 120, levels = levels })
-p:line(path_x, path_y, { title = "SGD path", width = 1 })
-p:panel(2, { title = ("x against iterations (mean +- std of %d seeds)"):format(seeds),
-             xlabel = "iteration", ylabel = "x", key = "bottom left" })
-for _, c in ipairs(cases) do
-  local lo, hi = {}, {}
-  for j = 1, #c.mean do lo[j], hi[j] = c.mean[j] - c.std[j], c.mean[j] + c.std[j] end
-  p:band(t, lo, hi, { title = c.label .. ": +- 1 std" })
-  p:line(t, c.mean, { title = c.label .. ": SGD mean" })
-  p:line(t, c.ode.x1, { title = c.label .. ": manifold ODE", dash = "dash" })
+local LABEL = { hessian = "Hessian noise", isotropic = "isotropic noise" }
+
+local function plot(res, p, ctx)
+  local t = res.t
+  -- CSV: one row per recorded step
+  local names, cols = { "t" }, { t }
+  for _, key in ipairs { "hessian", "isotropic" } do
+    for _, col in ipairs { "mean", "std", "ode" } do
+      names[#names + 1] = key .. "_x_" .. col
+      cols[#cols + 1] = res[key][col]
+    end
+  end
+  mf.write_csv(ctx:path("fig1.csv"), names, cols, ("mflab %s; quasistatic Fig. 1; lr=%g steps=%d seeds=%d seed=%d")
+    :format(mf.version, p.lr, res.steps, res.seeds, p.seed))
+
+  -- Figure: left, one Hessian-noise run over the contours of f; right, x against iterations.
+  local fig = mf.plot { layout = { 1, 2 }, size = { 1400, 560 },
+                        title = "SGD on f(x, y) = (1 + x^2) y^2 from (5, 0): true and manifold dynamics" }
+  local ymax = 0
+  for _, y in ipairs(res.path_y) do ymax = math.max(ymax, math.abs(y)) end
+  ymax = 1.3 * ymax
+  fig:panel(1, { title = "one SGD run (Hessian noise) over the level sets of f", xlabel = "x", ylabel = "y",
+                 xrange = { -0.2, 5.4 }, yrange = { -ymax, ymax } })
+  local levels = {}
+  for k = 0, 10 do levels[#levels + 1] = ymax * ymax * 2 ^ (k - 8) end
+  fig:contour(function(x, y) return (1 + x * x) * y * y end,
+              { xrange = { -0.2, 5.4 }, yrange = { -ymax, ymax }, n = 120, levels = levels })
+  fig:line(res.path_x, res.path_y, { title = "SGD path", width = 1 })
+  fig:panel(2, { title = ("x against iterations (mean +- std of %d seeds)"):format(res.seeds),
+                 xlabel = "iteration", ylabel = "x", key = "bottom left" })
+  for _, key in ipairs { "hessian", "isotropic" } do
+    local c = res[key]
+    local lo, hi = {}, {}
+    for j = 1, #c.mean do lo[j], hi[j] = c.mean[j] - c.std[j], c.mean[j] + c.std[j] end
+    fig:band(t, lo, hi, { title = LABEL[key] .. ": +- 1 std" })
+    fig:line(t, c.mean, { title = LABEL[key] .. ": SGD mean" })
+    fig:line(t, c.ode, { title = LABEL[key] .. ": manifold ODE", dash = "dash" })
+  end
+  fig:save(ctx:path("fig1.png"))
 end
-local png = opts.out .. "/fig1.png"
-p:save(png)
 
-print(("fig1: relative gap of the ensemble mean to the manifold ODE at step %d: Hessian noise %+.2f%% (s.e. %.2f%%), isotropic noise %+.2f%% (s.e. %.2f%%)")
-  :format(steps, 100 * cases[1].gap, 100 * cases[1].se, 100 * cases[2].gap, 100 * cases[2].se))
+local function report(res)
+  print(("fig1: relative gap of the ensemble mean to the manifold ODE at step %d: Hessian noise %+.2f%% (s.e. %.2f%%), isotropic noise %+.2f%% (s.e. %.2f%%)")
+    :format(res.steps, 100 * res.gap_hessian, 100 * res.se_hessian, 100 * res.gap_isotropic, 100 * res.se_isotropic))
+end
 
-return {
-  steps = steps, seeds = seeds, png = png, csv = csv,
-  gap_hessian = cases[1].gap, se_hessian = cases[1].se,
-  gap_isotropic = cases[2].gap, se_isotropic = cases[2].se,
-  x_end_hessian = cases[1].ode.x1[#t], x_end_isotropic = cases[2].ode.x1[#t],
+local E = mf.experiment {
+  name = "quasistatic_fig1",
+  doc = "Quasistatic Fig. 1: SGD on the valley (1 + x^2) y^2 with Hessian and isotropic noise against the manifold ODE",
+  params = {
+    { name = "lr", default = 1e-3, kind = "number", doc = "SGD learning rate" },
+    { name = "sigma_hessian", default = 2, kind = "number", doc = "noise scale of the Hessian noise" },
+    { name = "sigma_isotropic", default = 4, kind = "number", doc = "noise scale of the isotropic normal-space noise" },
+    { name = "steps", default = 800000, kind = "integer", doc = "SGD steps" },
+    { name = "seeds", default = 256, kind = "integer", doc = "trajectories per noise" },
+    { name = "seed", default = 2023, kind = "integer", doc = "random seed of the ensemble" },
+    { name = "records", default = 800, kind = "integer", doc = "records over the run (every = steps // records)" },
+  },
+  quick = { steps = 40000, seeds = 32 },
+  run = run, plot = plot, report = report,
 }
+
+return E:main(...)

@@ -3,41 +3,51 @@
 -- factor r) but different (lr, mu), one with half the speed factor; see fig3_runs.lua for the
 -- parameters and why. The equal-s pair coincides; the third is slower.
 --
--- Usage: mflab fig3_left.lua [--quick] [--out DIR] [--seeds N]
+-- Usage: mflab fig3_left.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists
+-- the parameters, those of fig3_runs.lua).
 -- Writes DIR/fig3_left.png and DIR/fig3_left.csv, prints the relative gap in x between the
--- equal-s pair at the last step, and returns the numbers.
+-- equal-s pair at the last step, and returns the results.
 local mf = mf or require "mflab"
+local R = require "fig3_runs" -- the experiment beside this file
 
-local opts = mf.example.options(arg, "fig3_left.lua")
-
-local here = (arg and arg[0] or ""):match("(.*)/") or "."
-local R = dofile(here .. "/fig3_runs.lua")(opts)
-local A, B, C = R.runs[1], R.runs[2], R.runs[3]
-local n = #R.t
-
-local names, cols = { "t" }, { R.t }
-for _, c in ipairs(R.runs) do
-  for _, col in ipairs { { "mean", c.mean }, { "std", c.std }, { "theory", c.theory } } do
-    names[#names + 1] = c.key .. "_x_" .. col[1]
-    cols[#cols + 1] = col[2]
-  end
+local function run(p)
+  local res = R:run(p)
+  local A, B, C = res.runs[1], res.runs[2], res.runs[3]
+  local n = #res.t
+  res.gap = (A.mean[n] - B.mean[n]) / B.mean[n]
+  res.se = math.sqrt((A.std[n] ^ 2 + B.std[n] ^ 2) / res.seeds) / B.mean[n]
+  res.xA, res.xB, res.xC, res.theoryA, res.theoryC = A.mean[n], B.mean[n], C.mean[n], A.theory[n], C.theory[n]
+  return res
 end
-local csv = opts.out .. "/fig3_left.csv"
-mf.write_csv(csv, names, cols, ("mflab %s; quasistatic Fig. 3 left; sigma=%g steps=%d seeds=%d seed=2023; A B C = %s | %s | %s")
-  :format(mf.version, R.sigma, R.steps, R.seeds, A.label, B.label, C.label))
 
-local p = mf.plot { size = { 900, 600 }, xlabel = "iteration", ylabel = "x", key = "top right",
-                    title = ("SGDm on (1 + x^2) y^2, Hessian noise: x (mean of %d seeds) for equal and smaller speed factor s"):format(R.seeds) }
-for _, c in ipairs(R.runs) do p:line(R.t, c.mean, { title = c.label }) end
-p:line(R.t, A.theory, { title = "x_0 exp(-sigma^2 s k/2), s = 5e-5", dash = "dash" })
-p:line(R.t, C.theory, { title = "x_0 exp(-sigma^2 s k/2), s = 2.5e-5", dash = "dash" })
-local png = opts.out .. "/fig3_left.png"
-p:save(png)
+local function plot(res, p, ctx)
+  local A, B, C = res.runs[1], res.runs[2], res.runs[3]
+  local names, cols = { "t" }, { res.t }
+  for _, c in ipairs(res.runs) do
+    for _, col in ipairs { "mean", "std", "theory" } do
+      names[#names + 1] = c.key .. "_x_" .. col
+      cols[#cols + 1] = c[col]
+    end
+  end
+  mf.write_csv(ctx:path("fig3_left.csv"), names, cols, ("mflab %s; quasistatic Fig. 3 left; sigma=%g steps=%d seeds=%d seed=%d; A B C = %s | %s | %s")
+    :format(mf.version, res.sigma, res.steps, res.seeds, p.seed, A.label, B.label, C.label))
 
-local gap = (A.mean[n] - B.mean[n]) / B.mean[n]
-local se = math.sqrt((A.std[n] ^ 2 + B.std[n] ^ 2) / R.seeds) / B.mean[n]
-print(("fig3_left: at step %d, x: A %.4f, B %.4f (equal s: gap %+.2f%%, s.e. %.2f%%), C %.4f (half s; theory %.4f)")
-  :format(R.steps, A.mean[n], B.mean[n], 100 * gap, 100 * se, C.mean[n], C.theory[n]))
+  local fig = mf.plot { size = { 900, 600 }, xlabel = "iteration", ylabel = "x", key = "top right",
+                        title = ("SGDm on (1 + x^2) y^2, Hessian noise: x (mean of %d seeds) for equal and smaller speed factor s"):format(res.seeds) }
+  for _, c in ipairs(res.runs) do fig:line(res.t, c.mean, { title = c.label }) end
+  fig:line(res.t, A.theory, { title = "x_0 exp(-sigma^2 s k/2), s = 5e-5", dash = "dash" })
+  fig:line(res.t, C.theory, { title = "x_0 exp(-sigma^2 s k/2), s = 2.5e-5", dash = "dash" })
+  fig:save(ctx:path("fig3_left.png"))
+end
 
-return { steps = R.steps, seeds = R.seeds, png = png, csv = csv, gap = gap, se = se,
-         xA = A.mean[n], xB = B.mean[n], xC = C.mean[n], theoryA = A.theory[n], theoryC = C.theory[n] }
+local function report(res)
+  print(("fig3_left: at step %d, x: A %.4f, B %.4f (equal s: gap %+.2f%%, s.e. %.2f%%), C %.4f (half s; theory %.4f)")
+    :format(res.steps, res.xA, res.xB, 100 * res.gap, 100 * res.se, res.xC, res.theoryC))
+end
+
+return mf.experiment {
+  name = "quasistatic_fig3_left",
+  doc = "Quasistatic Fig. 3 left: x for SGDm runs of equal and of half speed factor s = lr^2/(B (1-mu)^2)",
+  params = R.params, quick = R.quick,
+  run = run, plot = plot, report = report,
+}:main(...)

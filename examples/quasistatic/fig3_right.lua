@@ -25,19 +25,12 @@
 -- The key number: iterations until the mean |Pz| first reaches 1, and the ratio between t = pi/4
 -- and t = 0, for the runs and for the flows.
 --
--- Usage: mflab fig3_right.lua [--quick] [--out DIR] [--seeds N]
--- Writes DIR/fig3_right.png and DIR/fig3_right.csv, prints the key numbers, returns them.
+-- Usage: mflab fig3_right.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists
+-- the parameters). Writes DIR/fig3_right.png and DIR/fig3_right.csv, prints the key numbers,
+-- returns the results.
 local mf = mf or require "mflab"
 
-local opts = mf.example.options(arg, "fig3_right.lua")
-
-local lr, sigma, eps, level = 5e-3, 1, 0.1, 1
-local steps = 800000
-local seeds = opts.seeds or (opts.quick and 32 or 128)
-local every = opts.quick and 4000 or 800
-local noise = mf.noise.hessian { sigma = sigma }
-
-local cases = {
+local CASES = {
   { key = "adam0", theta = 0, label = "Adam, theta = 0" },
   { key = "adam8", theta = math.pi / 8, label = "Adam, theta = pi/8" },
   { key = "adam4", theta = math.pi / 4, label = "Adam, theta = pi/4" },
@@ -52,64 +45,88 @@ local function crossing(t, y, lvl)
   return nil
 end
 
-for _, c in ipairs(cases) do
-  local L = mf.landscape.rotated_valley { theta = c.theta }
-  local opt = c.key == "sgd" and mf.opt.sgd { lr = lr } or mf.opt.adam { lr = lr, betas = { 0.9, 0.999 }, eps = eps }
-  local r = mf.run { landscape = L, optimizer = opt, noise = noise, x0 = L.x0, steps = steps, every = every,
-                     seeds = seeds, seed = 2023, record = { "p1", "p2" }, quiet = true }
-  local sol = mf.manifold.flow { landscape = L, optimizer = opt, noise = noise }
-    :integrate { x0 = L.x0, steps = steps, every = every, method = "dp45", quiet = true }
-  c.mean, c.std, c.flow = {}, {}, {}
-  for j = 1, #r.t do -- |Pz| of each trajectory, then its mean and std over seeds
-    local p1, p2 = r:at("p1", j), r:at("p2", j)
-    local s, s2 = 0, 0
-    for k = 1, seeds do
-      local dist = math.sqrt(p1[k] ^ 2 + p2[k] ^ 2)
-      s, s2 = s + dist, s2 + dist * dist
+local function run(p)
+  local lr, eps, level, steps, seeds, every = p.lr, p.eps, p.level, p.steps, p.seeds, p.every
+  local noise = mf.noise.hessian { sigma = p.sigma }
+  local res = { steps = steps, seeds = seeds }
+  for _, def in ipairs(CASES) do
+    local L = mf.landscape.rotated_valley { theta = def.theta }
+    local opt = def.key == "sgd" and mf.opt.sgd { lr = lr } or mf.opt.adam { lr = lr, betas = { 0.9, 0.999 }, eps = eps }
+    local r = mf.run { landscape = L, optimizer = opt, noise = noise, x0 = L.x0, steps = steps, every = every,
+                       seeds = seeds, seed = p.seed, record = { "p1", "p2" }, quiet = true }
+    local sol = mf.manifold.flow { landscape = L, optimizer = opt, noise = noise }
+      :integrate { x0 = L.x0, steps = steps, every = every, method = "dp45", quiet = true }
+    local c = { mean = {}, std = {}, flow = {} }
+    for j = 1, #r.t do -- |Pz| of each trajectory, then its mean and std over seeds
+      local p1, p2 = r:at("p1", j), r:at("p2", j)
+      local s, s2 = 0, 0
+      for k = 1, seeds do
+        local dist = math.sqrt(p1[k] ^ 2 + p2[k] ^ 2)
+        s, s2 = s + dist, s2 + dist * dist
+      end
+      c.mean[j] = s / seeds
+      c.std[j] = math.sqrt(math.max(0, (s2 - s * s / seeds) / math.max(1, seeds - 1)))
+      c.flow[j] = math.sqrt(sol.x1[j] ^ 2 + sol.x2[j] ^ 2)
     end
-    c.mean[j] = s / seeds
-    c.std[j] = math.sqrt(math.max(0, (s2 - s * s / seeds) / math.max(1, seeds - 1)))
-    c.flow[j] = math.sqrt(sol.x1[j] ^ 2 + sol.x2[j] ^ 2)
+    c.k_run, c.k_flow = crossing(r.t, c.mean, level), crossing(sol.t, c.flow, level)
+    res[def.key] = c
+    res.t = res.t or r.t
   end
-  c.t = r.t
-  c.k_run, c.k_flow = crossing(r.t, c.mean, level), crossing(sol.t, c.flow, level)
+  local A0, A4 = res.adam0, res.adam4
+  res.factor_run = A4.k_run and A0.k_run and A4.k_run / A0.k_run
+  res.factor_flow = A4.k_flow and A0.k_flow and A4.k_flow / A0.k_flow
+  return res
 end
-local t = cases[1].t
 
-local names, cols = { "t" }, { t }
-for _, c in ipairs(cases) do
-  for _, col in ipairs { { "mean", c.mean }, { "std", c.std }, { "flow", c.flow } } do
-    names[#names + 1] = c.key .. "_dist_" .. col[1]
-    cols[#cols + 1] = col[2]
+local function plot(res, p, ctx)
+  local t = res.t
+  local names, cols = { "t" }, { t }
+  for _, def in ipairs(CASES) do
+    for _, col in ipairs { "mean", "std", "flow" } do
+      names[#names + 1] = def.key .. "_dist_" .. col
+      cols[#cols + 1] = res[def.key][col]
+    end
   end
+  mf.write_csv(ctx:path("fig3_right.csv"), names, cols, ("mflab %s; quasistatic Fig. 3 right; rotated valley h = 1 + u^2, Hessian noise sigma=%g; lr=%g; adam betas={0.9, 0.999} eps=%g; steps=%d seeds=%d seed=%d; dist = |Pz|")
+    :format(mf.version, p.sigma, p.lr, p.eps, res.steps, res.seeds, p.seed))
+
+  -- log iteration axis: t = 0 is left out
+  local function tail(y) return table.move(y, 2, #y, 1, {}) end
+  local fig = mf.plot { size = { 900, 600 }, xlabel = "iteration", ylabel = "|Pz|, distance of the projection from the origin",
+                        logx = true, xrange = { 500, 1e6 }, key = "bottom left",
+                        title = ("Adam and SGD on the rotated valley, lr = %g, mean of %d seeds; dashed: manifold flow"):format(p.lr, res.seeds) }
+  local colors = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728" }
+  for n, def in ipairs(CASES) do
+    local c = res[def.key]
+    fig:line(tail(t), tail(c.mean), { title = def.label, color = colors[n] })
+    fig:line(tail(t), tail(c.flow), { title = def.label .. ", flow", color = colors[n], dash = "dash" })
+  end
+  fig:save(ctx:path("fig3_right.png"))
 end
-local csv = opts.out .. "/fig3_right.csv"
-mf.write_csv(csv, names, cols, ("mflab %s; quasistatic Fig. 3 right; rotated valley h = 1 + u^2, Hessian noise sigma=%g; lr=%g; adam betas={0.9, 0.999} eps=%g; steps=%d seeds=%d seed=2023; dist = |Pz|")
-  :format(mf.version, sigma, lr, eps, steps, seeds))
 
--- log iteration axis: t = 0 is left out
-local function tail(y) return table.move(y, 2, #y, 1, {}) end
-local p = mf.plot { size = { 900, 600 }, xlabel = "iteration", ylabel = "|Pz|, distance of the projection from the origin",
-                    logx = true, xrange = { 500, 1e6 }, key = "bottom left",
-                    title = ("Adam and SGD on the rotated valley, lr = %g, mean of %d seeds; dashed: manifold flow"):format(lr, seeds) }
-local colors = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728" }
-for n, c in ipairs(cases) do
-  p:line(tail(t), tail(c.mean), { title = c.label, color = colors[n] })
-  p:line(tail(t), tail(c.flow), { title = c.label .. ", flow", color = colors[n], dash = "dash" })
+local function report(res, p)
+  local A0, A8, A4, S = res.adam0, res.adam8, res.adam4, res.sgd
+  local function fmt(k) return k and ("%.0f"):format(k) or "not reached" end
+  print(("fig3_right: iterations until |Pz| = %g (run / flow): theta=0 %s / %s, theta=pi/8 %s / %s, theta=pi/4 %s / %s, SGD %s / %s")
+    :format(p.level, fmt(A0.k_run), fmt(A0.k_flow), fmt(A8.k_run), fmt(A8.k_flow), fmt(A4.k_run), fmt(A4.k_flow),
+      fmt(S.k_run), fmt(S.k_flow)))
+  print(("fig3_right: Adam at theta = 0 reaches it %.1f times sooner than at theta = pi/4 (flow: %.1f)")
+    :format(res.factor_run or 0 / 0, res.factor_flow or 0 / 0))
 end
-local png = opts.out .. "/fig3_right.png"
-p:save(png)
 
-local A0, A8, A4, S = cases[1], cases[2], cases[3], cases[4]
-local function fmt(k) return k and ("%.0f"):format(k) or "not reached" end
-local factor_run = A4.k_run and A0.k_run and A4.k_run / A0.k_run
-local factor_flow = A4.k_flow and A0.k_flow and A4.k_flow / A0.k_flow
-print(("fig3_right: iterations until |Pz| = %g (run / flow): theta=0 %s / %s, theta=pi/8 %s / %s, theta=pi/4 %s / %s, SGD %s / %s")
-  :format(level, fmt(A0.k_run), fmt(A0.k_flow), fmt(A8.k_run), fmt(A8.k_flow), fmt(A4.k_run), fmt(A4.k_flow),
-    fmt(S.k_run), fmt(S.k_flow)))
-print(("fig3_right: Adam at theta = 0 reaches it %.1f times sooner than at theta = pi/4 (flow: %.1f)")
-  :format(factor_run or 0 / 0, factor_flow or 0 / 0))
-
-local out = { png = png, csv = csv, steps = steps, seeds = seeds, factor_run = factor_run, factor_flow = factor_flow }
-for _, c in ipairs(cases) do out[c.key] = { k_run = c.k_run, k_flow = c.k_flow } end
-return out
+return mf.experiment {
+  name = "quasistatic_fig3_right",
+  doc = "Quasistatic Fig. 3 right: Adam on the rotated valley at three angles and SGD, |Pz| against the manifold flows",
+  params = {
+    { name = "lr", default = 5e-3, kind = "number", doc = "learning rate of Adam and SGD" },
+    { name = "sigma", default = 1, kind = "number", doc = "Hessian-noise scale" },
+    { name = "eps", default = 0.1, kind = "number", doc = "Adam's eps (20 sigma lr; see the head of the file)" },
+    { name = "level", default = 1, kind = "number", doc = "the |Pz| whose first crossing is timed" },
+    { name = "steps", default = 800000, kind = "integer", doc = "steps" },
+    { name = "seeds", default = 128, kind = "integer", doc = "trajectories per case" },
+    { name = "every", default = 800, kind = "integer", doc = "steps between records" },
+    { name = "seed", default = 2023, kind = "integer", doc = "random seed of the ensembles" },
+  },
+  quick = { seeds = 32, every = 4000 },
+  run = run, plot = plot, report = report,
+}:main(...)

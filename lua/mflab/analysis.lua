@@ -86,23 +86,67 @@ end
 -- Fits -----------------------------------------------------------------------------------
 M.fit = {}
 
--- mf.fit.exp_timescale(t, y): y = a exp(-t/T) by a log-linear fit
-function M.fit.exp_timescale(t, y)
-  local p, se, rss = core.fit("exp_timescale", t, y)
-  return { T = p[1], se_T = se[1], a = p[2], se_a = se[2], rate = p[3], se_rate = se[3], rss = rss, n = #t }
+local function is_finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+local fit_schema = schema.new("mf.fit", {
+  { name = "from", kind = "number", doc = "use only points with x >= from (a window; default: all)" },
+  { name = "to", kind = "number", doc = "use only points with x <= to (default: all)" },
+}, "options of the fit helpers")
+
+-- The points a fit uses: x[i], y[i] for i = 1..#x inside the window, skipping missing (nil)
+-- or non-finite values, which a sweep leaves where a point failed or diverged. Returns the
+-- kept x, y and the number skipped.
+local function fit_points(fname, x, y, opts)
+  for _, a in ipairs { { "x", x }, { "y", y } } do
+    local t = type(a[2]) == "table" and "table" or udname(a[2])
+    if t ~= "table" and t ~= "mflab.vector" then
+      error(("%s: argument '%s' must be a table of numbers or a vector, got %s"):format(fname, a[1], t or type(a[2])), 3)
+    end
+  end
+  local o = check(fit_schema, opts)
+  -- y may hold nil for missing points, so #y may stop early; lengths differ only when y has
+  -- nothing at the end of x's range either
+  if #y > #x or (#y < #x and y[#x] == nil) then
+    error(("%s: x and y have different lengths (%d and %d)"):format(fname, #x, #y), 3)
+  end
+  local xs, ys, skipped = {}, {}, 0
+  for i = 1, #x do
+    local xi, yi = x[i], y[i]
+    if not (is_finite(xi) and is_finite(yi)) then
+      skipped = skipped + 1
+    elseif (o.from == nil or xi >= o.from) and (o.to == nil or xi <= o.to) then
+      xs[#xs + 1], ys[#ys + 1] = xi, yi
+    end
+  end
+  return xs, ys, skipped
 end
 
--- mf.fit.powerlaw(x, y): y = c x^exponent by a log-log fit
-function M.fit.powerlaw(x, y)
-  local p, se, rss = core.fit("powerlaw", x, y)
-  return { exponent = p[1], se_exponent = se[1], c = p[2], se_c = se[2], rss = rss, n = #x }
+local function fit_note(r)
+  if r.skipped > 0 then r.note = ("%d of %d points skipped (missing or not finite)"):format(r.skipped, r.n + r.skipped) end
+  return r
 end
 
--- mf.fit.vee(x, y): Flatter-faster eq. (14), y = a_max + a1 (x - x*) left of x*, a2 (x - x*) right
-function M.fit.vee(x, y)
-  local p, se, rss = core.fit("vee", x, y)
-  return { x_opt = p[1], se_x_opt = se[1], a_max = p[2], se_a_max = se[2], a1 = p[3], se_a1 = se[3],
-           a2 = p[4], se_a2 = se[4], rss = rss, n = #x }
+-- mf.fit.exp_timescale(t, y [, {from =, to =}]): y = a exp(-t/T) by a log-linear fit over the
+-- window from <= t <= to
+function M.fit.exp_timescale(t, y, opts)
+  local x, v, skipped = fit_points("mf.fit.exp_timescale", t, y, opts)
+  local p, se, rss = core.fit("exp_timescale", x, v)
+  return fit_note { T = p[1], se_T = se[1], a = p[2], se_a = se[2], rate = p[3], se_rate = se[3], rss = rss, n = #x, skipped = skipped }
+end
+
+-- mf.fit.powerlaw(x, y [, {from =, to =}]): y = c x^exponent by a log-log fit
+function M.fit.powerlaw(x, y, opts)
+  local xs, ys, skipped = fit_points("mf.fit.powerlaw", x, y, opts)
+  local p, se, rss = core.fit("powerlaw", xs, ys)
+  return fit_note { exponent = p[1], se_exponent = se[1], c = p[2], se_c = se[2], rss = rss, n = #xs, skipped = skipped }
+end
+
+-- mf.fit.vee(x, y [, {from =, to =}]): Flatter-faster eq. (14), y = a_max + a1 (x - x*) left of x*, a2 (x - x*) right
+function M.fit.vee(x, y, opts)
+  local xs, ys, skipped = fit_points("mf.fit.vee", x, y, opts)
+  local p, se, rss = core.fit("vee", xs, ys)
+  return fit_note { x_opt = p[1], se_x_opt = se[1], a_max = p[2], se_a_max = se[2], a1 = p[3], se_a1 = se[3],
+           a2 = p[4], se_a2 = se[4], rss = rss, n = #xs, skipped = skipped }
 end
 
 -- Closed forms (doc/math.md §4) ------------------------------------------------------------------
@@ -149,6 +193,48 @@ function M.uv_timescales(opts)
     tau2 = core.closed("uv_tau2", o.lr, o.gamma, o.C, o.eps, o.mu2, o.n, o.P),
     C_star = core.closed("uv_cstar", o.eps, o.mu2, o.n, o.P),
   }
+end
+
+-- mf.analysis.uv_mu2(L): the data variance mu_2 = tr Sigma = (1/P) sum_a |x_a|^2 of a UV
+-- landscape (Flatter-faster §3.4), from the inputs it drew (L.X)
+function M.uv_mu2(L)
+  need_landscape("mf.analysis.uv_mu2", L)
+  if L.name ~= "uv" then
+    error(("mf.analysis.uv_mu2: argument 'L' must be a uv landscape, got '%s'"):format(L.name), 2)
+  end
+  local X, s = L.X, 0
+  for a = 1, #X do
+    for l = 1, #X[a] do s = s + X[a][l] * X[a][l] end
+  end
+  return s / #X
+end
+
+-- mf.analysis.uv_cstar(L, eps): C* = (eps^2 mu_2/(P n))^(1/3) (Flatter-faster eq. (10)'s
+-- optimum) for the data a UV landscape drew; also returns mu_2, P and n
+function M.uv_cstar(L, eps)
+  local mu2 = M.uv_mu2(L)
+  if not (type(eps) == "number" and eps > 0 and eps < math.huge) then
+    error("mf.analysis.uv_cstar: argument 'eps' must be a finite number > 0, got " .. tostring(eps), 2)
+  end
+  local P, n = #L.X, L.dim // (#L.X[1] + L.nres // #L.X) -- dim = (m + d) n, nres = P m
+  return core.closed("uv_cstar", eps, mu2, n, P), mu2, P, n
+end
+
+local sensing_schema = schema.new("mf.analysis.sensing_cstar", {
+  { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },
+  { name = "eps", kind = "positive", required = true, doc = "label-noise scale epsilon (variance eps^2)" },
+  { name = "d", kind = "count", required = true, doc = "matrix size d" },
+  { name = "P", kind = "count", required = true, doc = "number of measurements" },
+  { name = "a2", kind = "positive", default = 1, doc = "second moment <a_ij^2> of the measurement entries" },
+}, "matrix sensing's optimal momentum (Flatter-faster App. D, eq. (131)): C^3 = 2 eps^2 <a^2>/(d P), beta* = 1 - C eta^(2/3); returns C, beta, C P^(1/3)")
+
+-- mf.analysis.sensing_cstar{lr, eps, d, P [, a2]} -> {C =, beta =, C_P13 =}: the crude
+-- estimate of App. D (the top eigenvalue of S approximated by Tr Sigma^1/d); the paper measures
+-- C* P^(1/3) ~ 0.24 against this ~0.12 (d = 100, eps^2 = 0.1)
+function M.sensing_cstar(opts)
+  local o = check(sensing_schema, opts)
+  local C = (2 * o.eps * o.eps * o.a2 / (o.d * o.P)) ^ (1 / 3)
+  return { C = C, beta = 1 - C * o.lr ^ (2 / 3), C_P13 = C * o.P ^ (1 / 3) }
 end
 
 local factor_schema = schema.new("mf.analysis.factors", {

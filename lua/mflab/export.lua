@@ -210,7 +210,9 @@ function M.result_metadata(r, file, kind)
   md.seeds = r.seeds
   local t = r.t
   md.t_first, md.t_last = t[1], t[#t]
-  if kind == "npz" then
+  if r.stats and kind == "npz" then
+    md.layout = "statistics only (keep = \"stats\"): arrays t, alive, quantiles (levels) and per name <name>_mean, _var, _min, _max (records), <name>_q (records, levels) and <name> (kept trajectories, records) when trajectories were kept"
+  elseif kind == "npz" then
     md.layout = r.seeds == 1 and "arrays t (records) and one array per name, shape (records)"
       or "arrays t (records) and one array per name, shape (seeds, records)"
   elseif kind == "npy" then
@@ -225,6 +227,35 @@ end
 function M.metadata_path(path) return path .. ".json" end
 
 local LAYOUTS = { summary = true, long = true }
+
+-- The arrays of a statistics-only result (keep = "stats"): t, alive, quantiles (the levels),
+-- and per name <name>_mean, _var, _min, _max (records), <name>_q (records x levels) and, when
+-- trajectories were kept, <name> (kept x records).
+local function stats_arrays(r)
+  local a = { t = r.t, alive = r:alive(), quantiles = #r.quantiles > 0 and r.quantiles or nil }
+  for _, n in ipairs(r.names) do
+    local key = n:gsub("[^%w_]", "_")
+    a[key .. "_mean"], a[key .. "_var"], a[key .. "_min"], a[key .. "_max"] = r:mean(n), r:var(n), r:min(n), r:max(n)
+    if #r.quantiles > 0 then
+      local cols = {}
+      for i, q in ipairs(r.quantiles) do cols[i] = r:quantile(n, q) end
+      local rows = {}
+      for j = 1, #r.t do
+        local row = {}
+        for i = 1, #cols do row[i] = cols[i][j] end
+        rows[j] = row
+      end
+      a[key .. "_q"] = rows
+    end
+    if r.kept > 0 then
+      local rows = {}
+      for s = 1, r.kept do rows[s] = r:column(n, s) end
+      a[key] = rows
+    end
+  end
+  return a
+end
+
 local SAVE_OPTS = { layout = true, json = true }
 
 -- r:save(path [, layout | {layout = "summary"|"long", json = bool}]): by extension, with the
@@ -257,6 +288,9 @@ function core.methods.result.save(self, path, opts)
   if json then mpath, mtext = M.metadata_path(path), M.json(M.result_metadata(self, path, ext), fname) .. "\n" end
   if ext == "csv" then
     core.result_csv(self, path, opts.layout or "summary", self.meta, mpath, mtext)
+  elseif self.stats then -- a statistics-only result: named arrays
+    if ext == "npy" then fail(fname, "a statistics-only result (keep = \"stats\") is saved as .npz or .csv", 2) end
+    M.npz(path, stats_arrays(self), json and M.result_metadata(self, path, ext) or nil)
   elseif ext == "npy" then
     core.result_npy(self, path, mpath, mtext)
   else

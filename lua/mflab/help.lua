@@ -26,10 +26,13 @@ M.modules = {
   { "mf.analysis", "Hessian spectra, traces, sharpness, closed forms (also mf.hessian; doc/math.md §4, §7)" },
   { "mf.analysis.fit", "least-squares fits with standard errors (also mf.fit; doc/math.md §7)" },
   { "mf.plot", "figures through gnuplot: lines, bands, contours, heat maps, panels" },
+  { "mf.experiment", "an experiment file: parameters, command line, output folder (README: Experiments)" },
   { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
   { "mf.write_csv", "write named columns to a CSV file" },
   { "mf.example", "the command-line options every example script takes" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
+  { "mf.sweep", "a grid of points x seeds: one result table, CSV/NPZ/JSON, journal and resume (README: Sweeps)" },
+  { "mf.parallel", "one loop over points, spread over MPI ranks under mpirun (README: Across machines)" },
   { "mf.help", "this help" },
 }
 
@@ -70,6 +73,11 @@ M.types = {
     fields = "#v, v[i]",
     example = "v = mf.vec{1, 2, 3}; v[2] = 5; print(v)",
   },
+  sweep = {
+    desc = "the result table of mf.sweep: a row per point (S[i] or S.rows[i]) with the parameters, failed, and per output <name>_mean, _std, _stderr, _n, _nonfinite",
+    fields = "#S, S[i], S.rows, S.columns, S.params, S.outputs, S.metadata, S.files; S[i].error for a failed point",
+    example = "S = mf.sweep{grid = mf.sweep.product{lr = {0.01, 0.1}}, run = f}; p:heatmap(S, {x = 'lr', y = 'mu', z = 'loss_mean'})",
+  },
   figure = {
     desc = "a gnuplot figure: add series, then save, show or text",
     fields = "",
@@ -81,12 +89,43 @@ M.types = {
 M.type_of_metaname = {
   ["mflab.landscape"] = "landscape", ["mflab.optimizer"] = "optimizer",
   ["mflab.noise"] = "noise", ["mflab.result"] = "result", ["mflab.flow"] = "flow",
-  ["mflab.vector"] = "vector", ["mf.plot figure"] = "figure",
+  ["mflab.vector"] = "vector", ["mflab.sweep"] = "sweep", ["mf.plot figure"] = "figure",
 }
 
 -- Functions and methods that are not schema constructors (and extra math/examples for
 -- constructors). sig, desc, math (optional), example.
 M.entries = {
+  -- mf.parallel (lua/mflab/parallel.lua; README "Across machines (MPI)")
+  ["mf.parallel.map"] = {
+    math = "rank 0 hands out indices as ranks ask (dynamic load balancing) and gathers the values; exact serialization, so the root's array is the same bits for any number of ranks",
+    example = "v = mf.parallel.map{n = 10, run = function(i) return i^2 end}; if mf.parallel.is_root() then print(v[3]) end",
+  },
+  ["mf.sweep"] = {
+    math = "per output over the seeds' finite values, summed in seed order: mean, std with n - 1, stderr = std / sqrt(n)",
+    example = "S = mf.sweep{grid = mf.sweep.product{lr = {0.01, 0.1}, mu = {0, 0.9}}, seeds = 8, out = 'runs/a', run = function(p) return {loss = f(p.lr, p.mu, p.seed)} end}" },
+  ["mf.sweep.product"] = { sig = "mf.sweep.product{name = {values...}, ...}",
+    desc = "every combination of the lists; the first name (alphabetical, or as listed in {{'lr', {...}}, {'mu', {...}}}) varies slowest",
+    example = "g = mf.sweep.product{lr = {1e-3, 1e-2, 1e-1}, mu = {0, 0.9}}" },
+  ["mf.sweep.zip"] = { sig = "mf.sweep.zip{name = {values...}, ...}",
+    desc = "the i-th point takes the i-th value of every list (lists of equal length)",
+    example = "g = mf.sweep.zip{lr = {0.1, 0.05}, B = {8, 4}}" },
+  ["mf.sweep.load"] = { sig = "mf.sweep.load(dir)",
+    desc = "the result table of a sweep saved in folder dir (sweep.csv, sweep.json), e.g. to redraw without recomputing",
+    example = "S = mf.sweep.load('runs/lr_mu'); print(S)" },
+  ["sweep:column"] = { sig = "S:column(name)", desc = "one column of the result table, a value per point",
+    example = "p:line(S:column('lr'), S:column('loss_mean'))" },
+  ["sweep:failures"] = { sig = "S:failures()", desc = "the failed points {point, params, failed, errors}, in point order",
+    example = "for _, f in ipairs(S:failures()) do print(f.point, f.errors[1]) end" },
+  ["mf.parallel.rank"] = { sig = "mf.parallel.rank()", desc = "this process's MPI rank: 0 on the root, and without MPI",
+    example = "print(mf.parallel.rank())" },
+  ["mf.parallel.size"] = { sig = "mf.parallel.size()", desc = "number of MPI ranks (1 without MPI or when not started by mpirun/srun)",
+    example = "print(mf.parallel.size())" },
+  ["mf.parallel.is_root"] = { sig = "mf.parallel.is_root()", desc = "true on rank 0, the rank that writes result files",
+    example = "if mf.parallel.is_root() then print('writing') end" },
+  ["mf.parallel.available"] = { sig = "mf.parallel.available()", desc = "true when this mflab is built with MPI (CMake option MFLAB_WITH_MPI)",
+    example = "print(mf.parallel.available())" },
+  ["mf.parallel.require_mpi"] = { sig = "mf.parallel.require_mpi()", desc = "raises an error naming the Debian packages and the CMake option when mflab is built without MPI",
+    example = "mf.parallel.require_mpi()" },
   -- constructors: the schema gives signature and options; these add the formula and example
   ["mf.landscape.valley"] = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
@@ -123,6 +162,7 @@ M.entries = {
     example = "nz = mf.noise.label{eps = 0.1}",
   },
   ["mf.run"] = {
+    sig = "mf.run{landscape, optimizer, steps, ...}  or  mf.run{landscape, configs = {{optimizer =, noise =, x0 =}, ...}, steps, ...}",
     math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (doc/math.md §0)",
     example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
   },
@@ -203,10 +243,8 @@ M.entries = {
     example = "print(mf.schedule.is_schedule(mf.schedule.cosine{lr = 0.1, T = 1000}))",
   },
 
-  ["mf.example.options"] = {
-    sig = "mf.example.options(arg [, name])",
-    desc = "parses a reproduction script's --quick, --out DIR, --seeds N into {quick, out, seeds}",
-    example = "local opts = mf.example.options(arg, 'fig1.lua')",
+  ["mf.experiment"] = {
+    example = "E = mf.experiment{name = 'demo', params = {{name = 'lr', default = 1e-3, kind = 'number', doc = 'learning rate'}}, run = function(p) return {lr = p.lr} end}; return E:main(...)",
   },
 
   -- functions
@@ -306,6 +344,24 @@ M.entries = {
   ["result:std"] = {
     sig = "r:std(name)", desc = "ensemble standard deviation (sqrt of r:var) at every record",
     example = "print(r:std('loss')[#r])",
+  },
+  ["result:min"] = {
+    sig = "r:min(name)", desc = "smallest value over the live trajectories at every record (statistics-only results, keep = 'stats')",
+    example = "p:band(r.t, r:min('x1'), r:max('x1'))",
+  },
+  ["result:max"] = {
+    sig = "r:max(name)", desc = "largest value over the live trajectories at every record (statistics-only results)",
+    example = "print(r:max('loss')[#r])",
+  },
+  ["result:quantile"] = {
+    sig = "r:quantile(name, p)", desc = "quantile p (one of mf.run's option quantiles) at every record, from a histogram "
+      .. "of 512 bins per record (statistics-only results; README 'Batched configurations, divergence and statistics-only runs')",
+    example = "p:band(r.t, r:quantile('x1', 0.05), r:quantile('x1', 0.95))",
+  },
+  ["result:alive"] = {
+    sig = "r:alive([j])", desc = "trajectories still finite at record j (a number), or at every record (a table); "
+      .. "with on_nonfinite = 'drop' the dropped ones are in r.dropped, their steps in r.drop_step",
+    example = "print(r:alive(#r), #r.dropped)",
   },
   ["result:column"] = {
     sig = "r:column(name [, seed])", desc = "one trajectory's series of an observable (seed 1-based)",
@@ -723,6 +779,7 @@ function M.text(x)
     end
     return nil, "help: nothing is called '" .. name .. "'; help() lists the modules"
   end
+  if type(x) == "table" and getmetatable(x) and getmetatable(x).__name == "mflab.experiment" then return x:help_text() end
   local tn = type_name(x)
   if tn and not is_callable(x) then return format_type(tn) end
   local name = index()[x]

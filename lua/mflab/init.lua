@@ -17,13 +17,16 @@ local mf = {
   schedule = require "mflab.schedule",
   noise = require "mflab.noise",
   manifold = require "mflab.manifold",
+  ode = require "mflab.ode",
   run = require("mflab.run").run,
   write_csv = require("mflab.io").write_csv,
   export = require "mflab.export",
   _repr = require("mflab.repr").repr,
   plot = require "mflab.plot",
-  example = require "mflab.example",
+  experiment = require("mflab.experiment").new,
+  sweep = require "mflab.sweep",
   help = require("mflab.help").help,
+  parallel = require "mflab.parallel",
 }
 
 mf.vec = core.vector

@@ -8,6 +8,7 @@ local M = {}
 
 M.delay = 1.0 -- seconds before the bar appears: short runs stay silent
 M.width = 24 -- characters of the bar itself
+M.silent = false -- set by mf.sweep while it runs points: its own bar replaces theirs
 
 local function si(x)
   if x >= 1e9 then return ("%.1f G"):format(x / 1e9) end
@@ -59,7 +60,7 @@ end
 -- to give the engine (or nil) and the function to call when the run is over.
 function M.choose(o, label, per, unit)
   if o.progress then return o.progress, function() end end
-  if o.quiet or not core.isatty("stderr") then return nil, function() end end
+  if o.quiet or M.silent or not core.isatty("stderr") then return nil, function() end end
   return M.bar(label, per, unit)
 end
 

@@ -180,7 +180,7 @@ check "-e without -i does not start the REPL" 0 "e only" ""
 
 # ---- completion candidates (what Tab offers), readable values ------------------------------
 RSMALL='r = mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 0.01}, noise = mf.noise.hessian{sigma = 1}, x0 = {5, 0}, steps = 1000, every = 100, seeds = 8, seed = 3}'
-run "$EXE" -e "$RSMALL" -e 'L = mf.landscape.valley{}' -e 'for _, p in ipairs{"mf.opt.sg", "mf.landscape.val", "r:me", "r:s", "L:hes", "mf.plot.av", "hel", "mf.exp", "string.up", "x.y.", "nope."} do
+run "$EXE" -e "$RSMALL" -e 'L = mf.landscape.valley{}' -e 'for _, p in ipairs{"mf.opt.sg", "mf.landscape.val", "r:me", "r:s", "L:hes", "mf.plot.av", "hel", "mf.expe", "string.up", "x.y.", "nope."} do
   local c = mf._complete(p); table.sort(c); print(p .. " -> " .. table.concat(c, " ")) end'
 check "completion candidates for prefixes (modules, fields, methods of userdata and tables)" 0 \
 "mf.opt.sg -> mf.opt.sgd
@@ -190,7 +190,7 @@ r:s -> r:save r:std
 L:hes -> L:hess
 mf.plot.av -> mf.plot.available
 hel -> help
-mf.exp -> mf.export
+mf.expe -> mf.experiment
 string.up -> string.upper
 x.y. -> 
 nope. -> " ""

@@ -1,3 +1,6 @@
 # The mflab executable: options, scripts, errors, the REPL (pipe and terminal), Ctrl-C.
 add_test(NAME cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_cli.sh ${MFLAB_EXE})
 set_tests_properties(cli PROPERTIES LABELS "cli" TIMEOUT 300)
+# mf.experiment through the executable: the command line, the output folder, require paths.
+add_test(NAME cli.experiment COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_experiment.sh ${MFLAB_EXE})
+set_tests_properties(cli.experiment PROPERTIES LABELS "cli" TIMEOUT 300)

@@ -34,13 +34,16 @@ function H.raises(wants, f, ...)
   return report(true), err
 end
 
--- Runs an example script as `mflab path args...` would (arg set, the chunk's return value
--- returned), restoring the caller's arg afterwards.
+-- Runs an example script as `mflab path args...` would (arg set, the script's folder first on
+-- package.path, the chunk's return value returned: an experiment's results), restoring the
+-- caller's arg and package.path afterwards.
 function H.run_example(path, ...)
-  local saved = arg
+  local saved, saved_path = arg, package.path
+  local dir = path:match("(.*)/") or "."
   arg = { [0] = path, ... }
+  package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
   local ok, res = pcall(dofile, path)
-  arg = saved
+  arg, package.path = saved, saved_path
   if not ok then error(res, 0) end
   return res
 end

@@ -68,6 +68,24 @@ H.check(math.abs(vf.x_opt - 0.4) <= 2 * vf.se_x_opt + 1e-3 and vf.a1 > 0 and vf.
 H.raises({ "mf.fit.exp_timescale", "2 points cannot fit 2 parameters" }, mf.fit.exp_timescale, { 1, 2 }, { 1, 0.5 })
 H.raises({ "mf.fit.exp_timescale", "a log fit needs y > 0" }, mf.fit.exp_timescale, { 1, 2, 3 }, { 1, 0, 0.5 })
 H.raises({ "mf.fit.powerlaw", "a log fit needs x > 0" }, mf.fit.powerlaw, { 0, 2, 3 }, { 1, 2, 3 })
+-- missing and non-finite points (a sweep's failed or diverged points) are skipped and counted
+do
+  local t, y = {}, {}
+  for i = 1, 12 do t[i] = i; y[i] = 4 * math.exp(-i / 6) end
+  y[3], y[7], y[11] = 0 / 0, math.huge, nil -- a trailing nil would be a shorter y: use NaN there
+  local g = mf.fit.exp_timescale(t, y)
+  H.close(g.T, 6, 1e-12, "exp timescale with NaN, Inf and a nil point")
+  H.check(g.n == 9 and g.skipped == 3 and g.note:find("3 of 12 points skipped", 1, true),
+    "skipped points counted: " .. tostring(g.note))
+  -- a window: the late part of a two-rate decay gives the slow rate only
+  for i = 1, 40 do t[i] = i; y[i] = 100 * math.exp(-i / 2) + math.exp(-i / 10) end
+  local w = mf.fit.exp_timescale(t, y, { from = 30, to = 40 })
+  H.close(w.T, 10, 2e-3, "windowed fit sees the slow timescale")
+  H.check(w.n == 11 and w.skipped == 0, "window of 11 points")
+  local pl = mf.fit.powerlaw({ 1, 2, 3, 4, 5 }, { 1, 0 / 0, 9, 16, 25 })
+  H.close(pl.exponent, 2, 1e-12, "power law with a NaN point")
+  H.raises({ "mf.fit", "option 'from' must be a" }, mf.fit.powerlaw, { 1, 2, 3 }, { 1, 2, 3 }, { from = "a" })
+end
 H.raises({ "mf.fit.vee", "different lengths" }, mf.fit.vee, { 1, 2, 3, 4, 5 }, { 1, 2, 3, 4 })
 
 -- closed forms
@@ -85,4 +103,22 @@ local uv = mf.analysis.uv_timescales { lr = 1e-3, gamma = 2 / 3, C = 0.17, eps =
 H.close(uv.C_star, (0.25 / 5) ^ (1 / 3), 1e-14, "C*")
 H.raises({ "mf.analysis.hb_spectrum", "option 'beta'", "[0, 1)" }, mf.analysis.hb_spectrum, { lr = 0.1, beta = 1, lambda = 1 })
 
+-- mu_2 and C* of the vector UV model; matrix sensing's App. D estimate
+do
+  local L = mf.landscape.uv { n = 10, P = 5, d = 1, m = 1, seed = 3 }
+  local s = 0
+  for a = 1, 5 do s = s + L.X[a][1] ^ 2 end
+  H.close(mf.analysis.uv_mu2(L), s / 5, 1e-15, "mu_2 = (1/P) sum x_a^2")
+  local C, mu2, P, n = mf.analysis.uv_cstar(L, 0.5)
+  H.check(P == 5 and n == 10, "uv_cstar reads P and n from the landscape")
+  H.close(C, (0.25 * mu2 / 50) ^ (1 / 3), 1e-14, "C* = (eps^2 mu_2/(P n))^(1/3)")
+  local L2 = mf.landscape.uv { n = 4, P = 7, d = 3, m = 2 }
+  local _, _, P2, n2 = mf.analysis.uv_cstar(L2, 1)
+  H.check(P2 == 7 and n2 == 4, "uv_cstar: P and n with d = 3, m = 2")
+  local sc = mf.analysis.sensing_cstar { lr = 0.1, eps = math.sqrt(0.1), d = 100, P = 2500 }
+  H.close(sc.C_P13, 0.002 ^ (1 / 3), 1e-14, "sensing C* P^(1/3) = (2 eps^2/d)^(1/3) = 0.126 (paper: ~0.12)")
+  H.close(sc.beta, 1 - sc.C * 0.1 ^ (2 / 3), 1e-15, "beta* = 1 - C eta^(2/3)")
+  H.raises({ "mf.analysis.uv_mu2", "must be a uv landscape" }, mf.analysis.uv_mu2, mf.landscape.valley {})
+  H.raises({ "mf.analysis.sensing_cstar", "option 'eps'" }, mf.analysis.sensing_cstar, { lr = 0.1, eps = -1, d = 10, P = 10 })
+end
 H.finish()

@@ -22,7 +22,7 @@ H.check(0.10 >= 4 * full.se_isotropic,
 -- the ODE itself: Hessian noise has x(t) = 5 exp(-lr sigma^2 t / 2), t = k lr, lr = 1e-3, sigma = 2
 H.close(full.x_end_hessian, 5 * math.exp(-(1e-3) ^ 2 * 4 * 800000 / 2), 1e-9, "Hessian ODE closed form")
 H.check(full.x_end_isotropic > 3 and full.x_end_isotropic < 4, "isotropic ODE travels 5 -> 3.6")
-local w, h = H.png_size(full.png)
+local w, h = H.png_size(dir .. "/fig1.png")
 H.check(w == 1400 and h == 560, ("fig1.png is a 1400x560 PNG (got %s x %s)"):format(w, h))
 
 local qdir = H.tmpdir()

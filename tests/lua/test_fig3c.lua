@@ -54,7 +54,8 @@ if ok then
   H.check(d < 1e-3, ("coarse records: the flow ends %.3g from zeta*"):format(d))
 end
 
-local q = run_example("--quick", "--out", dir)
+local qdir = H.tmpdir() -- another folder: dir holds the results of the full parameters
+local q = run_example("--quick", "--out", qdir)
 H.check(q.steps == 250 and q.d_proj < 1e-3, "quick mode")
-os.execute("rm -rf '" .. dir .. "'")
+os.execute("rm -rf '" .. dir .. "' '" .. qdir .. "'")
 H.finish()

@@ -65,8 +65,8 @@ end
 has_all(help.text(), { "mf.landscape", "mf.opt", "mf.noise", "mf.run", "mf.manifold", "mf.plot", "types:" }, "help()")
 H.check(help.text(mf) == help.text(), "help(mf) is the overview")
 -- constructor: signature, each option with kind and default, formula, example
-has_all(help.text(mf.run), { "mf.run{landscape, optimizer, steps, ...}", "seeds      count (default 1)",
-  "seed       natural (default 0)", "x0         point (optional)", "math:", "example: r = mf.run{" }, "help(mf.run)")
+has_all(help.text(mf.run), { "mf.run{landscape, optimizer, steps, ...}", "seeds              count (default 1)",
+  "seed               natural (default 0)", "x0                 point (optional)", "math:", "example: r = mf.run{" }, "help(mf.run)")
 has_all(help.text(mf.noise.isotropic), { "space", '(default "normal") one of "normal", "full"',
   "sigma^2 P_T", "example:" }, "help(mf.noise.isotropic)")
 has_all(help.text(mf.opt.sgd), { "mf.opt.sgd{lr, ...}", "lr (required)", "momentum", "z <- z - lr g" }, "help(mf.opt.sgd)")

@@ -25,12 +25,12 @@ H.check(q.runs[800].sharp_before >= 4 * q.runs[800].sharp_end, "N = 800: sharpne
 H.check(q.runs[800].test_end <= 0.5 * q.runs[800].test_before, "N = 800: test loss at least halved")
 H.check(q.runs[800].test_before >= 1 and q.runs[800].test_before <= 1.5, "N = 800: test loss ~1.1-1.3 at the first interpolant (paper 1.12)")
 H.check(q.runs[1600].test_end <= 0.01, "N = 1600: test loss below 0.01")
-for _, png in ipairs { q.png, q.png2 } do
+for _, png in ipairs { dir .. "/fig1.png", dir .. "/fig1_observations.png" } do
   local w = H.png_size(png)
   H.check(w == 1400, png .. " is a 1400-pixel-wide PNG")
 end
 local lines = {}
-for line in (H.read(q.csv) or ""):gmatch("[^\n]+") do lines[#lines + 1] = line end
+for line in (H.read(dir .. "/fig1.csv") or ""):gmatch("[^\n]+") do lines[#lines + 1] = line end
 -- the metadata comment is the last line (the header comes first, for numpy.genfromtxt); put it first here
 if lines[#lines] and lines[#lines]:match("^# ") then table.insert(lines, 1, table.remove(lines)) end
 H.check(lines[1] and lines[1]:match("^# mflab"), "CSV carries a metadata comment")

@@ -21,10 +21,10 @@ H.check(q.dist_ratio >= 10, ("distance to the min-norm interpolant falls at leas
 H.close(q.test_end, q.test_minnorm, 0.02, "test loss approaches the min-norm interpolant's")
 H.close(q.two_over_eta_end, q.lambda1_end, 0.01, "2/eta_t = lambda_1(phi_t) at the edge of stability")
 H.check(q.seeds == 16 and q.seeds_lower >= 8, "the min-norm interpolant generalizes better in most seeds: " .. q.seeds_lower)
-local w, h = H.png_size(q.png)
+local w, h = H.png_size(dir .. "/fig4.png")
 H.check(w == 1400 and h == 1000, ("fig4.png is a 1400x1000 PNG (got %s x %s)"):format(w, h))
 local lines = {}
-for line in (H.read(q.csv) or ""):gmatch("[^\n]+") do lines[#lines + 1] = line end
+for line in (H.read(dir .. "/fig4.csv") or ""):gmatch("[^\n]+") do lines[#lines + 1] = line end
 -- the metadata comment is the last line (the header comes first, for numpy.genfromtxt); put it first here
 if lines[#lines] and lines[#lines]:match("^# ") then table.insert(lines, 1, table.remove(lines)) end
 H.check(lines[1] and lines[1]:match("^# mflab"), "CSV carries a metadata comment")

@@ -7,7 +7,9 @@
 #include "mflab/run.h"
 
 enum mf_csv_layout {
-    MF_CSV_SUMMARY, /* t, then <name>_mean, <name>_std per observable (or <name> for 1 seed) */
+    MF_CSV_SUMMARY, /* t, then <name>_mean, <name>_std per observable (or <name> for 1 seed);
+                       a statistics-only run adds <name>_min, <name>_max, <name>_q<level>, and a
+                       run with dropped trajectories a last column alive */
     MF_CSV_LONG     /* t, seed, then one column per observable: a row per (time, trajectory) */
 };
 
@@ -50,8 +52,18 @@ int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err);
 int mf_write_npz_meta(const char *path, const mf_array *a, size_t n, const mf_sidecar *meta,
                       mf_err *err);
 
+/* A file holding exactly len bytes of data: written to a temporary name beside path, fsync'd
+ * and renamed, so it is whole or absent (the old file, if any, stays until the rename). */
+int mf_write_file(const char *path, const void *data, size_t len, mf_err *err);
+
+/* Creates the folder path and its missing parents (as mkdir -p); an existing folder is fine,
+ * a file in the way is an error. */
+int mf_mkdir_p(const char *path, mf_err *err);
+
 /* Ensemble mean and unbiased variance (n-1; 0 for one seed) of observable v at record j,
- * summed in trajectory order so the value never depends on how the run was split. */
+ * summed in trajectory order so the value never depends on how the run was split; over the
+ * trajectories alive at record j (mf_result_alive; NaN if none is); a statistics-only run's
+ * own statistics. */
 void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var);
 
 #endif

@@ -1,8 +1,10 @@
 /* Optimizers (doc/math.md §3): a step for a block of points, given the noisy gradient
  * g = grad f(z) - D xi. State (momenta, second moments) lives in nstate arrays of d rows
  * beside z, in the same structure-of-arrays layout: row r of state array s for point i at
- * state[s*lds + r*m + i] when the block is m wide (run.c passes lds = d*m). Per-trajectory
- * scalar state (scalar RMSprop's v) uses row 0 of its array.
+ * state[s*lds + r*ld + i], with z's row stride ld (run.c passes ld = m, the block's width,
+ * and lds = d*m; a run of several configurations steps each configuration's part of a block
+ * with pointers offset into the block and the same strides). Per-trajectory scalar state
+ * (scalar RMSprop's v) uses row 0 of its array.
  *
  * Learning rates are schedules (mf_schedule): step k (1-based) uses lr(k). Step k of a
  * built-in schedule is torch's scheduler "epoch" k-1, so lr(1) is the base learning rate

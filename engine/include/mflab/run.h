@@ -1,9 +1,17 @@
 /* The run loop: an ensemble of trajectories stepped in lockstep over structure-of-arrays
  * blocks. Each step: gradient, noise D xi, g = grad - D xi, optimizer step, a finiteness
- * check; every `every` steps the recorder stores the observables of every trajectory.
+ * check; every `every` steps the recorder stores the observables of every trajectory, or
+ * folds them into per-record statistics (keep = MF_KEEP_STATS).
  *
- * Trajectory i draws from stream (seed, i) only, and blocks are independent, so results are
- * bit-identical for any thread count and block size. */
+ * Configurations: one run may step K configurations (optimizer, noise model, x0) of the same
+ * optimizer type and noise type on one landscape, each with `seeds` trajectories. The lanes
+ * of the run are numbered configuration-major, lane l = c * seeds + i, and blocks are ranges
+ * of lanes, so a block may span configurations: a data-holding landscape (matrix sensing)
+ * then reads its data once per step for all of them. Stream rule: trajectory i of every
+ * configuration draws from stream (seed, i) only -- the stream it uses when its
+ * configuration runs alone -- so configurations share their random numbers and each equals
+ * its run alone bit for bit. Blocks are independent and every evaluation is lane by lane, so
+ * results are bit-identical for any thread count and block size. */
 #ifndef MFLAB_RUN_H
 #define MFLAB_RUN_H
 
@@ -58,18 +66,62 @@ typedef struct mf_observable {
 int mf_observable_parse(const char *name, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out);
 
+/* One configuration of a run: optimizer, noise model (NULL: none) and start. */
+typedef struct mf_run_conf {
+    const mf_optim *optim;
+    const mf_noise *noise;
+    const double *x0; /* d starting coordinates, the same for every trajectory */
+} mf_run_conf;
+
+/* What happens when a trajectory leaves the reals (a NaN or an infinity in z). */
+enum mf_nonfinite {
+    MF_NONFINITE_ERROR = 0, /* its configuration fails: records before the step are kept */
+    MF_NONFINITE_DROP       /* the trajectory is frozen and marked (mf_result.drop_step); the
+                               others go on, their bits unchanged */
+};
+
+/* What the recorder keeps. */
+enum mf_keep {
+    MF_KEEP_TRAJECTORIES = 0, /* every observable of every trajectory at every record */
+    MF_KEEP_STATS /* per-record statistics over the trajectories (mf_stats), and the first
+                     keep_trajectories trajectories whole */
+};
+
+/* Trajectories per statistics block: statistics fold the trajectories [q B, (q+1) B) of a
+ * configuration into one partial (two passes in trajectory order, as mf_result_moments) and
+ * combine the partials in block order (Chan, Golub & LeVeque 1979), so they do not depend on
+ * threads or on the block size of the run. */
+#define MF_STATS_BLOCK 256
+/* Quantiles: a histogram per record and observable, MF_STATS_BINS equal bins over the range
+ * [lo - w/2, hi + w/2], lo and hi the smallest and largest value of the configuration's first
+ * statistics block holding a live trajectory at that record (w = hi - lo); values below and
+ * above fall into two end bins that reach to the exact minimum and maximum. A quantile
+ * interpolates linearly within its bin, so inside the range its error is at most one bin width
+ * (2 w / MF_STATS_BINS). */
+#define MF_STATS_BINS 512
+
 typedef struct mf_run_config {
     const mf_landscape *landscape;
+    /* One configuration: optim, noise, x0; or nconfs > 0 configurations in confs (then optim,
+     * noise and x0 are ignored). */
     const mf_optim *optim;
     const mf_noise *noise; /* NULL: no noise */
     const double *x0;      /* d starting coordinates, the same for every trajectory */
+    const mf_run_conf *confs;
+    size_t nconfs;
     uint64_t steps, every;
-    size_t seeds;
+    size_t seeds; /* trajectories per configuration */
     uint64_t seed;
     int threads;  /* <= 0: all online processors */
-    size_t block; /* trajectories per block (0: auto, at most 256, one block per thread or more) */
+    size_t block; /* lanes per block (0: auto, at most 256, one block per thread or more); with
+                     MF_KEEP_STATS a block holds whole statistics blocks */
     const mf_observable *obs;
     size_t nobs;
+    enum mf_nonfinite on_nonfinite;
+    enum mf_keep keep;
+    size_t keep_trajectories; /* MF_KEEP_STATS: trajectories 1..n kept whole */
+    const double *quantiles;  /* MF_KEEP_STATS: levels in [0, 1] */
+    size_t nquantiles;
     /* Progress report (optional): progress(ctx, done, total) with done and total counted in
      * trajectory-steps. Called from the calling thread only, at most every MF_PROGRESS_PERIOD
      * seconds, and once more at the end; it does not change the results. */
@@ -82,8 +134,17 @@ typedef struct mf_run_config {
 /* Seconds on a monotonic clock, for progress reports. */
 double mf_clock(void);
 
+/* Per-record statistics of a statistics-only run, for observable v at record j at index
+ * v * nrec_alloc + j (quantile a at (v * nrec_alloc + j) * nq + a). */
+typedef struct mf_stats {
+    size_t nq;
+    double *q; /* the nq levels */
+    double *mean, *var, *min, *max, *quant;
+} mf_stats;
+
 typedef struct mf_result {
-    size_t nobs, nrec, seeds; /* nrec: record times kept (all of them unless the run failed) */
+    size_t nobs, nrec, seeds; /* nrec: record times kept (all of them unless the run failed);
+                                 seeds: trajectories stored in data */
     uint64_t *t;              /* step numbers of the records: 0, every, 2 every, ... */
     mf_observable *obs;
     double *data; /* data[(v*nrec_alloc + j)*seeds + i]: observable v at record j, trajectory i */
@@ -92,13 +153,30 @@ typedef struct mf_result {
     /* Failure (MF_ENONFINITE): the first step and trajectory (0-based) that left the reals. */
     uint64_t fail_step;
     size_t fail_traj;
+    size_t ntraj;        /* trajectories run (seeds, or more in a statistics-only run) */
+    mf_stats *stats;     /* statistics-only run: statistics over all ntraj; NULL otherwise */
+    uint64_t *drop_step; /* MF_NONFINITE_DROP: step at which trajectory i (of ntraj) turned
+                            non-finite, 0 if it never did; NULL otherwise */
+    uint64_t *alive;     /* MF_NONFINITE_DROP or MF_KEEP_STATS: trajectories alive at record j
+                            (finite up to t[j]); NULL otherwise */
 } mf_result;
 
 /* Runs the ensemble. On success returns 0 and a result. On MF_ENONFINITE or MF_EINTR it also
  * returns the result, holding the records made before the failure, and err says what
  * happened. On other errors *out is NULL. */
 int mf_run(const mf_run_config *cfg, mf_result **out, mf_err *err);
+/* Runs K = max(1, cfg->nconfs) configurations in one batched run: out[c] (K entries) is
+ * bit-identical to running configuration c alone. On MF_ENONFINITE (some configuration
+ * failed; the others are complete) or MF_EINTR every out[c] is set, and a failed
+ * configuration's result has fail_step set and records up to the failure; on other errors
+ * every out[c] is NULL. */
+int mf_run_batch(const mf_run_config *cfg, mf_result **out, mf_err *err);
 void mf_result_free(mf_result *r);
+
+/* Whether trajectory i of r was alive (finite) at record j. */
+static inline int mf_result_alive(const mf_result *r, size_t i, size_t j) {
+    return !r->drop_step || !r->drop_step[i] || r->drop_step[i] > r->t[j];
+}
 
 static inline double mf_result_at(const mf_result *r, size_t v, size_t j, size_t i) {
     return r->data[(v * r->nrec_alloc + j) * r->seeds + i];

@@ -9,14 +9,13 @@
 /* Exit statuses of the executable. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_LUA = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INTERRUPTED = 130 };
 
-/* Whether a SIGINT (Ctrl-C) arrived during the last cli_docall: a script it stopped exits with
- * CLI_EXIT_INTERRUPTED (128 + SIGINT), as shells report it. */
-int cli_interrupted(void);
-
 /* Calls the function below its narg arguments on the stack in protected mode, with a message
  * handler that appends a traceback, and with Ctrl-C turned into the Lua error "interrupted!"
  * (and into mf_interrupt_set() for the engine). Like lua_pcall otherwise. */
 int cli_docall(lua_State *L, int narg, int nres);
+
+/* Whether a Ctrl-C (SIGINT) arrived during the last cli_docall. */
+int cli_interrupted(void);
 
 /* If status is not LUA_OK, prints the error message on top of the stack on stderr, prefixed by
  * "prefix: " when prefix is not NULL, and pops it. Flushes stdout first. Returns status. */

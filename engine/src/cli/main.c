@@ -13,6 +13,11 @@
 #include "../lua/mflab_lua.h"
 #include "cli.h"
 
+#ifdef MFLAB_WITH_MPI
+#include "lmpi.h"
+#include "mf_mpi.h"
+#endif
+
 #ifndef MFLAB_VERSION
 #define MFLAB_VERSION "unknown"
 #endif
@@ -74,12 +79,17 @@ static void print_usage(FILE *out) {
         "  LUA_PATH_5_4, LUA_PATH, LUA_CPATH_5_4, LUA_CPATH\n"
         "                 module search paths as in `lua`; the mflab library installed\n"
         "                 beside the executable (<exedir>/../share/mflab/lua) always comes first\n"
+        "  MFLAB_PATH     folders (':'-separated) where require finds experiments and\n"
+        "                 modules; searched after the script's own folder, before LUA_PATH\n"
         "  INPUTRC        readline key bindings (application name \"mflab\")\n"
         "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
+        "  MFLAB_MPI      1: initialize MPI without a launcher (a singleton); under mpirun or\n"
+        "                 srun MPI starts by itself (README: Across machines (MPI))\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
-        "mflab library); 2 a usage error or an unreadable script; 130 a script stopped by\n"
-        "Ctrl-C.\n"
+        "mflab library); 2 a usage error or an unreadable script; 130 a script stopped\n"
+        "by Ctrl-C.\n"
+        "Under MPI, an error on one rank aborts every rank of the job (MPI_Abort).\n"
         "\n"
         "More: man mflab; the formulas in share/doc/mflab/math.md (doc/math.md in the sources).\n",
         out);
@@ -191,6 +201,48 @@ static void prepend_library_path(lua_State *L, const char *argv0) {
         lua_pushliteral(L, "");
     }
     lua_concat(L, 3);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+}
+
+/* package.path = "<script dir>/?.lua;<script dir>/?/init.lua;<each MFLAB_PATH folder, the
+ * same>;" .. package.path: a script requires the experiments and modules beside it and those
+ * of the user's own library folders (MFLAB_PATH, ':'-separated, empty entries skipped).
+ * Called before prepend_library_path, so the mflab library still comes first. */
+static void prepend_user_paths(lua_State *L, const struct cli_args *a) {
+    luaL_Buffer b;
+    lua_getglobal(L, "package");
+    luaL_buffinit(L, &b);
+    if (a->script > 0 && strcmp(a->argv[a->script], "-") != 0) {
+        const char *name = a->argv[a->script];
+        const char *slash = strrchr(name, '/');
+        size_t n = slash == NULL ? 1 : (slash == name ? 1 : (size_t)(slash - name));
+        const char *dir = slash == NULL ? "." : name;
+        for (int k = 0; k < 2; k++) {
+            luaL_addlstring(&b, dir, n);
+            luaL_addstring(&b, k == 0 ? "/?.lua;" : "/?/init.lua;");
+        }
+    }
+    const char *env = getenv("MFLAB_PATH");
+    while (env != NULL && *env != '\0') {
+        const char *end = strchr(env, ':');
+        size_t n = end == NULL ? strlen(env) : (size_t)(end - env);
+        while (n > 1 && env[n - 1] == '/') /* "lib/" and "lib" alike */
+            n--;
+        if (n > 0) {
+            for (int k = 0; k < 2; k++) {
+                luaL_addlstring(&b, env, n);
+                luaL_addstring(&b, k == 0 ? "/?.lua;" : "/?/init.lua;");
+            }
+        }
+        env = end == NULL ? NULL : end + 1;
+    }
+    lua_getfield(L, -2, "path");
+    if (lua_type(L, -1) == LUA_TSTRING)
+        luaL_addvalue(&b);
+    else
+        lua_pop(L, 1);
+    luaL_pushresult(&b);
     lua_setfield(L, -2, "path");
     lua_pop(L, 1);
 }
@@ -310,11 +362,16 @@ static int protected_main(lua_State *L) {
     a->status = CLI_EXIT_LUA;
     luaL_checkversion(L);
     luaL_openlibs(L);
+    prepend_user_paths(L, a);
     prepend_library_path(L, a->argv[0]); /* leaves the library's own path on the stack */
 
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushcfunction(L, luaopen_mflab_core);
     lua_setfield(L, -2, "mflab.core");
+#ifdef MFLAB_WITH_MPI
+    lua_pushcfunction(L, luaopen_mflab_mpi); /* what mf.parallel distributes work with */
+    lua_setfield(L, -2, "mflab.mpi");
+#endif
     lua_pop(L, 1);
 
     create_arg_table(L, a);
@@ -332,6 +389,70 @@ static int protected_main(lua_State *L) {
     if (a->interactive || (a->script == 0 && !a->has_code)) a->status = cli_repl(L);
     return 0;
 }
+
+/* MPI, at the edge of the executable. MPI is initialized only when a launcher started the
+ * process (or MFLAB_MPI=1 asks for a singleton start): a singleton MPI_Init costs most of a
+ * second with OpenMPI 4.1, which every ordinary run would pay. Every exit path ends MPI: a
+ * normal end finalizes it; an error on one rank of several aborts the whole job (the other
+ * ranks may be waiting for this one's results and would otherwise hang); os.exit goes
+ * through the same choice in an exit handler. */
+#ifdef MFLAB_WITH_MPI
+static void mpi_end(int status) {
+    if (!mf_mpi_initialized()) return;
+    if (status != 0 && mf_mpi_size() > 1) {
+        cli_message("rank %d of %d stopped with exit status %d; aborting the MPI job",
+                    mf_mpi_rank(), mf_mpi_size(), status);
+        mf_mpi_abort(status);
+    }
+    mf_mpi_finalize();
+}
+
+static void mpi_on_exit(int status, void *arg) {
+    (void)arg;
+    fflush(stdout);
+    mpi_end(status);
+}
+
+static int mpi_start(int *argc, char ***argv) {
+    if (!mf_mpi_wanted()) return CLI_EXIT_OK;
+    char msg[512];
+    if (mf_mpi_init(argc, argv, msg, sizeof msg) != 0) {
+        cli_message("%s", msg);
+        return CLI_EXIT_LUA;
+    }
+    on_exit(mpi_on_exit, NULL);
+    return CLI_EXIT_OK;
+}
+#else
+static int launcher_env(void) {
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v != NULL && v[0] != '\0') return 1;
+    }
+    return 0;
+}
+
+/* Without MPI, a launcher would start N copies that each run the whole script alone and
+ * write the same files: refuse, saying what to install (once, from the first rank). */
+static int mpi_start(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    const char *force = getenv("MFLAB_MPI");
+    int forced = force != NULL && strcmp(force, "1") == 0;
+    if (!forced && !launcher_env()) return CLI_EXIT_OK;
+    const char *r = getenv("OMPI_COMM_WORLD_RANK");
+    if (r == NULL) r = getenv("PMIX_RANK");
+    if (r == NULL || strcmp(r, "0") == 0)
+        cli_message("%s, but this mflab was built without MPI. Install the Debian packages "
+                    "libopenmpi-dev and openmpi-bin and rebuild with cmake "
+                    "-DMFLAB_WITH_MPI=ON (scripts/setup installs them; the option is on when "
+                    "OpenMPI is found)",
+                    forced ? "MFLAB_MPI=1 asks for MPI"
+                           : "started by an MPI launcher (mpirun, srun)");
+    return CLI_EXIT_LUA;
+}
+#endif
 
 int main(int argc, char **argv) {
     struct cli_args a = {.argc = argc, .argv = argv};
@@ -354,10 +475,15 @@ int main(int argc, char **argv) {
     default:
         break;
     }
+    int mpi_status = mpi_start(&a.argc, &a.argv);
+    if (mpi_status != CLI_EXIT_OK) return mpi_status;
 
     lua_State *L = luaL_newstate();
     if (L == NULL) {
         cli_message("cannot create the Lua state: not enough memory");
+#ifdef MFLAB_WITH_MPI
+        mpi_end(CLI_EXIT_LUA);
+#endif
         return CLI_EXIT_LUA;
     }
     lua_pushcfunction(L, protected_main);
@@ -369,5 +495,8 @@ int main(int argc, char **argv) {
     }
     lua_close(L);
     fflush(stdout);
+#ifdef MFLAB_WITH_MPI
+    mpi_end(a.status);
+#endif
     return a.status;
 }

@@ -12,20 +12,24 @@
 
 /* The state whose running code a SIGINT must stop. Only the signal handler reads it. */
 static lua_State *volatile running_state = NULL;
-/* Set by the handler: a SIGINT arrived during the current (or last) cli_docall. */
-static volatile sig_atomic_t got_sigint = 0;
+
+/* Set by a SIGINT during the last cli_docall: the exit status of a stopped script is then 130
+ * (128 + SIGINT, as shells report a process killed by Ctrl-C), whatever error it became. */
+static volatile sig_atomic_t was_interrupted = 0;
 
 int cli_interrupted(void) {
-    return got_sigint != 0;
+    return was_interrupted;
 }
 
 /* Hook installed by the signal handler: runs at the next Lua instruction, call or return. */
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    /* an engine loop that saw the interrupt reported it with its partial result (and cleared
-     * the flag): let that error object through */
-    if (!mf_interrupt_pending()) return;
+    /* an engine loop that saw the interrupt reported it in its own error, with its partial
+     * result (the binding's registry note "mflab.interrupt_reported"): let that error through */
+    int reported = lua_getfield(L, LUA_REGISTRYINDEX, "mflab.interrupt_reported") == LUA_TBOOLEAN;
+    lua_pop(L, 1);
+    if (reported) return;
     luaL_error(L, "interrupted!");
 }
 
@@ -33,7 +37,7 @@ static void interrupted_hook(lua_State *L, lua_Debug *ar) {
  * code notices the first one terminates the process (the escape hatch when stuck in C). */
 static void on_sigint_running(int sig) {
     (void)sig;
-    got_sigint = 1;
+    was_interrupted = 1;
     mf_interrupt_set(); /* engine loops poll this between blocks of work */
     lua_State *L = running_state;
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
@@ -71,7 +75,9 @@ int cli_docall(lua_State *L, int narg, int nres) {
 
     mf_interrupt_clear();
     clear_interrupt_hook(L);
-    got_sigint = 0;
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "mflab.interrupt_reported");
+    was_interrupted = 0;
     running_state = L;
     sigaction(SIGINT, &on, &saved);
     int status = lua_pcall(L, narg, nres, base);

@@ -10,21 +10,26 @@
 #include <unistd.h>
 
 void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var) {
+    if (r->stats) { /* a statistics-only run keeps them */
+        *mean = r->stats->mean[v * r->nrec_alloc + j];
+        *var = r->stats->var[v * r->nrec_alloc + j];
+        return;
+    }
     const double *x = r->data + (v * r->nrec_alloc + j) * r->seeds;
-    const size_t n = r->seeds;
+    size_t n = 0;
     double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += x[i];
-    double mu = s / (double)n, q = 0.0;
-    for (size_t i = 0; i < n; i++)
-        q += (x[i] - mu) * (x[i] - mu);
+    for (size_t i = 0; i < r->seeds; i++)
+        if (mf_result_alive(r, i, j)) s += x[i], n++; /* dropped trajectories do not count */
+    double mu = n ? s / (double)n : NAN, q = 0.0;
+    for (size_t i = 0; i < r->seeds; i++)
+        if (mf_result_alive(r, i, j)) q += (x[i] - mu) * (x[i] - mu);
     *mean = mu;
-    *var = n > 1 ? q / (double)(n - 1) : 0.0;
+    *var = n > 1 ? q / (double)(n - 1) : n ? 0.0 : NAN;
 }
 
 /* ---- NumPy files ------------------------------------------------------------------------- */
 
-/* A file written to "<path>.tmp.XXXXXX" and renamed into place by file_commit. */
+/* A file written to "<path>.tmp.XXXXXX" and renamed into place by files_commit. */
 typedef struct tmpfile_w {
     FILE *f;
     char *tmp;
@@ -135,11 +140,19 @@ static void write_row_summary(FILE *f, const mf_result *r, size_t j) {
     for (size_t v = 0; v < r->nobs; v++) {
         double mu, var;
         mf_result_moments(r, v, j, &mu, &var);
-        if (r->seeds == 1)
+        if (r->ntraj == 1)
             fprintf(f, ",%.17g", mu);
         else
             fprintf(f, ",%.17g,%.17g", mu, sqrt(var));
+        if (r->stats) { /* statistics-only run: min, max and the quantiles too */
+            const mf_stats *st = r->stats;
+            const size_t h = v * r->nrec_alloc + j;
+            fprintf(f, ",%.17g,%.17g", st->min[h], st->max[h]);
+            for (size_t a = 0; a < st->nq; a++)
+                fprintf(f, ",%.17g", st->quant[h * st->nq + a]);
+        }
     }
+    if (r->alive) fprintf(f, ",%llu", (unsigned long long)r->alive[j]);
     fputc('\n', f);
 }
 
@@ -155,14 +168,27 @@ int mf_result_write_csv_meta(const mf_result *r, const char *const *names, const
     if (layout == MF_CSV_LONG) fputs(",seed", f);
     for (size_t v = 0; v < r->nobs; v++) {
         fputc(',', f);
-        if (layout == MF_CSV_LONG || r->seeds == 1) {
+        if (layout == MF_CSV_LONG || r->ntraj == 1) {
             csv_name(f, names[v], "");
         } else {
             csv_name(f, names[v], "_mean");
             fputc(',', f);
             csv_name(f, names[v], "_std");
         }
+        if (layout == MF_CSV_SUMMARY && r->stats) {
+            fputc(',', f);
+            csv_name(f, names[v], "_min");
+            fputc(',', f);
+            csv_name(f, names[v], "_max");
+            for (size_t a = 0; a < r->stats->nq; a++) {
+                char q[40];
+                snprintf(q, sizeof q, "_q%g", r->stats->q[a]);
+                fputc(',', f);
+                csv_name(f, names[v], q);
+            }
+        }
     }
+    if (layout == MF_CSV_SUMMARY && r->alive) fputs(",alive", f);
     fputc('\n', f);
     for (size_t j = 0; j < r->nrec; j++) {
         if (layout == MF_CSV_SUMMARY) {
@@ -331,4 +357,43 @@ int mf_write_npz_meta(const char *path, const mf_array *a, size_t n, const mf_si
     ok = ok && fwrite(b, 1, 22, w.f) == 22;
     free(crc), free(offset), free(h), free(hlen);
     return files_commit(&w, path, ok, meta ? &m : NULL, meta, err);
+}
+
+/* ---- whole files and folders ------------------------------------------------------------ */
+
+int mf_write_file(const char *path, const void *data, size_t len, mf_err *err) {
+    tmpfile_w w;
+    if (file_begin(&w, path, err)) return MF_EIO;
+    int ok = len == 0 || fwrite(data, 1, len, w.f) == len;
+    return files_commit(&w, path, ok, NULL, NULL, err);
+}
+
+int mf_mkdir_p(const char *path, mf_err *err) {
+    size_t n = strlen(path);
+    if (n == 0) return mf_err_set(err, MF_EINVAL, "cannot create a folder with an empty name");
+    char *p = malloc(n + 1);
+    if (!p) return mf_err_set(err, MF_ENOMEM, "out of memory");
+    memcpy(p, path, n + 1);
+    /* each prefix ending before a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/') continue;
+        char c = p[i];
+        p[i] = '\0';
+        struct stat st;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            mf_err_set(err, MF_EIO, "cannot create folder '%s': %s", p, strerror(e));
+            free(p);
+            return MF_EIO;
+        }
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            mf_err_set(err, MF_EIO, "cannot create folder '%s': a file of that name is in the way",
+                       p);
+            free(p);
+            return MF_EIO;
+        }
+        p[i] = c;
+    }
+    free(p);
+    return MF_OK;
 }

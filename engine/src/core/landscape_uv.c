@@ -6,6 +6,7 @@
  *   dr_aj/dU_jk = s phi(h_ak),  dr_aj/dV_kl = s U_jk phi'(h_ak) x_al,
  *   H = (1/P) sum_aj (J_aj J_aj^T + r_aj hess r_aj), where hess r_aj has the entries
  *   (U_jk, V_kl): s phi'(h_ak) x_al and (V_kl, V_kl'): s U_jk phi''(h_ak) x_al x_al'. */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,113 @@ static void uv_residual_jacobian(const mf_landscape *L, const double *z, double 
     uv_point(q, z, w, J, NULL, w + q->P * q->m);
 }
 
+/* Projection for tanh and relu: Gauss-Newton with minimum-norm steps z <- z - J^+ r on the
+ * residuals, J^+ = J^T (J J^T)^+ with eigenvalues of J J^T below 1e-14 of the largest dropped.
+ * The gradient flow is of no use here: with one-dimensional inputs the columns tanh(v_k x_a)
+ * are nearly dependent, so the normal Hessian spans six decades (0.63 down to 3e-7 at n = 10,
+ * P = 5, seed 0) and the flow would need ~1e7 gradients. The Gauss-Newton limit lies on the
+ * zero-loss set and agrees with the gradient-flow limit Phi to first order in the distance
+ * (both leave along the normal space), which is what the noise models and flows evaluate at Pz.
+ * A point that already meets the tolerance is returned unchanged, so P is idempotent bit for
+ * bit. At a relu kink (v_k x_a = 0) phi' is taken as 0, the one-sided derivative from the off
+ * side; a step that switches units on or off changes the active set, and the iteration goes on
+ * from the new one. Steps are halved while they do not reduce |r|; NaN after 200 iterations. */
+#define UV_GN_MAXIT 200
+static int uv_converged(const double *r, size_t R, const double *x, size_t D) {
+    double rr = 0.0, xx = 0.0;
+    for (size_t a = 0; a < R; a++)
+        rr += r[a] * r[a];
+    for (size_t k = 0; k < D; k++)
+        xx += x[k] * x[k];
+    return sqrt(rr) <= 1e-14 * (1.0 + sqrt(xx));
+}
+
+static void uv_project_gn(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *pz,
+                          size_t ldp) {
+    const uv *q = L->params;
+    const size_t D = q->D, R = q->P * q->m;
+    double *w = mf_scratch(SCR_PROJECT, sizeof(double) * (3 * D + 2 * R + R * D + 2 * R * R +
+                                                          4 * R + 3 * q->n + 1));
+    for (size_t i = 0; i < mm; i++) {
+        if (!w) {
+            for (size_t k = 0; k < D; k++)
+                pz[k * ldp + i] = NAN;
+            continue;
+        }
+        double *x = w, *xt = x + D, *dx = xt + D, *r = dx + D, *rt = r + R, *J = rt + R;
+        double *G = J + R * D, *E = G + R * R, *lam = E + R * R, *c = lam + R, *lw = c + R;
+        double *ws = lw + 2 * R;
+        lane_get(z, ld, D, i, x);
+        uv_point(q, x, r, J, NULL, ws);
+        int ok = uv_converged(r, R, x, D);
+        for (int it = 0; !ok && it < UV_GN_MAXIT; it++) {
+            for (size_t a = 0; a < R; a++) /* G = J J^T */
+                for (size_t b = 0; b <= a; b++) {
+                    double s = 0.0;
+                    for (size_t k = 0; k < D; k++)
+                        s += J[a * D + k] * J[b * D + k];
+                    G[a * R + b] = G[b * R + a] = s;
+                }
+            memcpy(E, G, sizeof(double) * R * R);
+            if (LAPACKE_dsyev_work(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)R, E, (lapack_int)R,
+                                   lam, lw, (lapack_int)(2 * R + 1 > 3 * R - 1 ? 2 * R + 1
+                                                                               : 3 * R - 1)) != 0)
+                break;
+            const double cut = 1e-14 * fabs(lam[R - 1]);
+            for (size_t e = 0; e < R; e++) { /* c = (J J^T)^+ r in the eigenbasis */
+                double s = 0.0;
+                for (size_t a = 0; a < R; a++)
+                    s += E[a * R + e] * r[a];
+                c[e] = lam[e] > cut ? s / lam[e] : 0.0;
+            }
+            for (size_t k = 0; k < D; k++) { /* dx = J^T E c */
+                double s = 0.0;
+                for (size_t a = 0; a < R; a++) {
+                    double t = 0.0;
+                    for (size_t e = 0; e < R; e++)
+                        t += E[a * R + e] * c[e];
+                    s += J[a * D + k] * t;
+                }
+                dx[k] = s;
+            }
+            double r0 = 0.0;
+            for (size_t a = 0; a < R; a++)
+                r0 += r[a] * r[a];
+            double step = 1.0;
+            int moved = 0;
+            for (int h = 0; h < 40; h++, step *= 0.5) {
+                for (size_t k = 0; k < D; k++)
+                    xt[k] = x[k] - step * dx[k];
+                uv_point(q, xt, rt, NULL, NULL, ws);
+                double r1 = 0.0;
+                for (size_t a = 0; a < R; a++)
+                    r1 += rt[a] * rt[a];
+                if (r1 < r0) {
+                    moved = 1;
+                    break;
+                }
+            }
+            if (!moved) break;
+            memcpy(x, xt, sizeof(double) * D);
+            uv_point(q, x, r, J, NULL, ws);
+            ok = uv_converged(r, R, x, D);
+        }
+        if (!ok)
+            for (size_t k = 0; k < D; k++)
+                x[k] = NAN;
+        lane_put(pz, ldp, D, i, x);
+    }
+}
+
+static void uv_project(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *pz,
+                       size_t ldp) {
+    const uv *q = L->params;
+    if (q->act == MF_ACT_LINEAR || q->P * q->m > 2000)
+        mf_landscape_generic_project(L, mm, z, ld, pz, ldp);
+    else
+        uv_project_gn(L, mm, z, ld, pz, ldp);
+}
+
 static void uv_destroy(mf_landscape *L) {
     uv *q = L->params;
     free(q->X), free(q->x0);
@@ -186,7 +294,7 @@ static const mf_landscape_type uv_type = {
     .hess = uv_hess,
     .hvp = mf_landscape_generic_hvp,
     .trace_hessian = mf_landscape_generic_trace_hessian,
-    .project = mf_landscape_generic_project,
+    .project = uv_project,
     .normal_sub = mf_landscape_generic_normal_sub,
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
@@ -225,6 +333,30 @@ static size_t uv_codim(size_t n, size_t P, int activation, size_t d, size_t m) {
     return best;
 }
 
+/* The rank of the residual Jacobian at z (eigenvalues of J J^T above 1e-10 of the largest):
+ * at a point of the zero-loss set it is the codimension of the stratum the point lies on.
+ * Returns 0 when the work space cannot be had or LAPACK fails. */
+static size_t uv_jacobian_rank(const uv *q, const double *z) {
+    const size_t D = q->D, R = q->P * q->m;
+    double *w = malloc(sizeof(double) * (R + R * D + 2 * R * R + 3 * q->n + 1));
+    if (!w) return 0;
+    double *r = w, *J = r + R, *G = J + R * D, *lam = G + R * R, *ws = lam + R;
+    uv_point(q, z, r, J, NULL, ws);
+    for (size_t a = 0; a < R; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double s = 0.0;
+            for (size_t k = 0; k < D; k++)
+                s += J[a * D + k] * J[b * D + k];
+            G[a * R + b] = G[b * R + a] = s;
+        }
+    size_t rank = 0;
+    if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)R, G, (lapack_int)R, lam) == 0)
+        for (size_t a = 0; a < R; a++)
+            rank += lam[a] > 1e-10 * lam[R - 1];
+    free(w);
+    return rank;
+}
+
 int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
                     unsigned long long seed, mf_err *err) {
     *out = NULL;
@@ -256,6 +388,22 @@ int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size
     L->nres = P * m;
     L->res_weight = 1.0 / (2.0 * (double)P);
     L->x0 = x0;
+    /* For tanh and relu the stratum count above can miss dependencies of the features: with
+     * one-dimensional inputs relu(v x_a) is x_a relu(v) or |x_a| relu(-v), so phi(V X) has rank
+     * at most 2 and the zero-loss set has codimension 2m, not m min(n, P). Where the
+     * projection is Gauss-Newton, the codimension is the Jacobian's rank at the projection of
+     * the start, the stratum a run from there meets. */
+    if (activation != MF_ACT_LINEAR && P * m <= 2000) {
+        double *pz = malloc(sizeof(double) * D);
+        if (pz) {
+            uv_project_gn(L, 1, x0, 1, pz, 1);
+            if (isfinite(pz[0])) {
+                size_t rank = uv_jacobian_rank(q, pz);
+                if (rank > 0) L->codim = rank;
+            }
+            free(pz);
+        }
+    }
     *out = L;
     return MF_OK;
 }

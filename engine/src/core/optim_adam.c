@@ -176,8 +176,8 @@ static void adam_common(const mf_optim *o, int decoupled, size_t d, size_t m, do
     const double step = lr / bc1, ibc2s = 1.0 / sqrt(bc2);
     const double shrink = 1.0 - lr * wd, gwd = decoupled ? 0.0 : wd;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld, *restrict mr = state + r * m,
-                         *restrict vr = state + lds + r * m;
+        double *restrict zr = z + r * ld, *restrict mr = state + r * ld,
+                         *restrict vr = state + lds + r * ld;
         const double *restrict gr = g + r * ldg;
         if (decoupled && wd != 0.0)
             for (size_t i = 0; i < m; i++)
@@ -219,7 +219,7 @@ static void adam_lr_eff(const mf_optim *o, size_t d, size_t m, const double *z, 
     for (size_t i = 0; i < m; i++)
         out[i] = 0.0;
     for (size_t r = 0; r < d; r++) {
-        const double *vr = state + lds + r * m;
+        const double *vr = state + lds + r * ld;
         for (size_t i = 0; i < m; i++)
             out[i] += lr / bc1 / (sqrt(vr[i]) / sqrt(bc2) + o->p.eps) / (double)d;
     }

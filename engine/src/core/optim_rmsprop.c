@@ -14,8 +14,9 @@ static void rmsprop_step(const mf_optim *o, size_t d, size_t m, double *z, size_
     const double eps = o->p.eps, wd = o->p.weight_decay, mu = o->p.momentum;
     const int centered = o->p.centered;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld, *restrict vr = state + r * m,
-                         *restrict br = state + lds + r * m, *restrict ar = state + 2 * lds + r * m;
+        double *restrict zr = z + r * ld, *restrict vr = state + r * ld,
+                         *restrict br = state + lds + r * ld,
+                         *restrict ar = state + 2 * lds + r * ld;
         const double *restrict gr = g + r * ldg;
         for (size_t i = 0; i < m; i++) {
             double gi = wd != 0.0 ? gr[i] + wd * zr[i] : gr[i];
@@ -45,7 +46,7 @@ static void rmsprop_lr_eff(const mf_optim *o, size_t d, size_t m, const double *
         out[i] = k == 0 ? lr : 0.0;
     if (k == 0) return;
     for (size_t r = 0; r < d; r++) {
-        const double *vr = state + r * m, *ar = state + 2 * lds + r * m;
+        const double *vr = state + r * ld, *ar = state + 2 * lds + r * ld;
         for (size_t i = 0; i < m; i++) {
             double v = o->p.centered ? vr[i] - ar[i] * ar[i] : vr[i];
             out[i] += lr / (sqrt(v) + o->p.eps) / (double)d;

@@ -22,7 +22,7 @@ static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld
     }
     const int nesterov = o->p.nesterov;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld, *restrict br = state + r * m;
+        double *restrict zr = z + r * ld, *restrict br = state + r * ld;
         const double *restrict gr = g + r * ldg;
         for (size_t i = 0; i < m; i++) {
             double dp = gr[i] + wd * zr[i];
@@ -45,7 +45,7 @@ static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size
     (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), mu = o->p.momentum;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld, *restrict mr = state + r * m;
+        double *restrict zr = z + r * ld, *restrict mr = state + r * ld;
         const double *restrict gr = g + r * ldg;
         for (size_t i = 0; i < m; i++) {
             mr[i] = mu * mr[i] - lr * gr[i];
@@ -67,7 +67,7 @@ static void heavy_ball_step(const mf_optim *o, size_t d, size_t m, double *z, si
     (void)lane0; /* same arithmetic in every lane */
     const double lr = mf_schedule_at(&o->sched, k), beta = o->p.momentum;
     for (size_t r = 0; r < d; r++) {
-        double *restrict zr = z + r * ld, *restrict pr = state + r * m;
+        double *restrict zr = z + r * ld, *restrict pr = state + r * ld;
         const double *restrict gr = g + r * ldg;
         for (size_t i = 0; i < m; i++) {
             pr[i] = beta * pr[i] - gr[i];

@@ -1,6 +1,8 @@
 #include "mflab/run.h"
 
 #include <float.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,7 +29,7 @@ int mf_threads_default(void) {
 mf_result *mf_result_new(size_t nobs, const mf_observable *obs, size_t nrec, size_t seeds) {
     mf_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    r->nobs = nobs, r->nrec = nrec, r->nrec_alloc = nrec, r->seeds = seeds;
+    r->nobs = nobs, r->nrec = nrec, r->nrec_alloc = nrec, r->seeds = seeds, r->ntraj = seeds;
     r->t = calloc(nrec ? nrec : 1, sizeof *r->t);
     r->obs = calloc(nobs ? nobs : 1, sizeof *r->obs);
     r->data = calloc(nobs * nrec * seeds + 1, sizeof *r->data);
@@ -44,36 +46,14 @@ void mf_result_free(mf_result *r) {
     free(r->t);
     free(r->obs);
     free(r->data);
+    if (r->stats) {
+        mf_stats *st = r->stats;
+        free(st->q), free(st->mean), free(st->var), free(st->min), free(st->max), free(st->quant);
+        free(st);
+    }
+    free(r->drop_step);
+    free(r->alive);
     free(r);
-}
-
-typedef struct block_outcome {
-    int status;          /* MF_OK, MF_ENONFINITE, MF_EINTR, MF_ENOMEM */
-    uint64_t steps_done; /* steps completed by every trajectory of the block */
-    size_t fail_traj;    /* for MF_ENONFINITE: global index of the first bad trajectory */
-} block_outcome;
-
-typedef struct run_job {
-    const mf_run_config *cfg;
-    mf_result *res;
-    size_t block, nblocks, ndraws;
-    atomic_size_t next;
-    block_outcome *outcome;
-    /* progress: trajectory-steps done, workers still running, last report (calling thread) */
-    atomic_uint_fast64_t done;
-    atomic_int running;
-    double last_report;
-} run_job;
-
-#define PROGRESS_STRIDE 4096 /* steps between progress counts (a power of 2) */
-
-/* Reports progress if a period has passed since the last report; calling thread only. */
-static void report_progress(run_job *J, int force) {
-    const mf_run_config *c = J->cfg;
-    double now = mf_clock();
-    if (!force && now - J->last_report < MF_PROGRESS_PERIOD) return;
-    J->last_report = now;
-    c->progress(c->progress_ctx, atomic_load(&J->done), (uint64_t)c->seeds * c->steps);
 }
 
 int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
@@ -233,18 +213,94 @@ static void sqnorms(size_t d, size_t m, const double *x, double *out) {
             out[i] += x[q * m + i] * x[q * m + i];
 }
 
-/* Stores record j (after k steps) of the block [lo, lo + m). */
-static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, const double *z,
-                   const double *st, rec_ws *w) {
+/* ---- the job: blocks of lanes, configurations, outcomes ------------------------------------ */
+
+typedef struct block_outcome {
+    int status;          /* MF_OK, MF_EINTR, MF_ENOMEM */
+    uint64_t steps_done; /* steps completed by every live trajectory of the block */
+} block_outcome;
+
+/* The part of a block that belongs to one configuration: lanes [off, off + n) of the block are
+ * trajectories [i0, i0 + n) of configuration c. */
+typedef struct seg {
+    size_t c, i0, n, off;
+} seg;
+
+/* A finished block of a statistics-only run, waiting to be folded in block order. */
+typedef struct sbuf {
+    size_t lo, m;
+    double *raw;    /* raw[(j*nobs + v)*m + l]: observable v of lane l at record j */
+    uint64_t *dead; /* per lane: step at which it stopped (0: never) */
+} sbuf;
+
+typedef struct run_job {
+    const mf_run_config *cfg;
+    size_t K, S; /* configurations, trajectories per configuration */
+    const mf_run_conf *conf;
+    mf_result **res;
+    const uint64_t *t;                     /* record times */
+    size_t nrec, ndraws, nblocks, *bstart; /* block b: lanes [bstart[b], bstart[b + 1]) */
+    atomic_size_t next;
+    block_outcome *outcome;
+    pthread_mutex_t lock; /* guards fail_*, and the statistics fold below */
+    uint64_t *fail_step;  /* per configuration: first failing step (0: none) */
+    size_t *fail_traj;    /* and its trajectory */
+    /* statistics-only runs: blocks are folded in order; a block may start only within a window
+     * of the next one to fold, so pending buffers stay few */
+    pthread_cond_t cond;
+    size_t merged, window;
+    int folding; /* a thread is folding (merged and pending under the lock) */
+    sbuf **pending;
+    uint32_t *hist;    /* per (c, v, j): MF_STATS_BINS + 2 counts (below, bins, above) */
+    double *hlo, *hhi; /* histogram ranges */
+    unsigned char *hset;
+    /* progress: trajectory-steps done, workers still running, last report (calling thread) */
+    atomic_uint_fast64_t done;
+    atomic_int running;
+    double last_report;
+} run_job;
+
+#define PROGRESS_STRIDE 4096 /* steps between progress counts (a power of 2) */
+
+/* Reports progress if a period has passed since the last report; calling thread only. */
+static void report_progress(run_job *J, int force) {
+    const mf_run_config *c = J->cfg;
+    double now = mf_clock();
+    if (!force && now - J->last_report < MF_PROGRESS_PERIOD) return;
+    J->last_report = now;
+    c->progress(c->progress_ctx, atomic_load(&J->done), (uint64_t)J->K * J->S * c->steps);
+}
+
+/* Splits the block [lo, lo + m) at configuration boundaries; returns the number of parts. */
+static size_t block_segs(const run_job *J, size_t lo, size_t m, seg *sg) {
+    size_t ns = 0;
+    for (size_t g = lo; g < lo + m;) {
+        const size_t c = g / J->S, i0 = g % J->S;
+        const size_t n = J->S - i0 < lo + m - g ? J->S - i0 : lo + m - g;
+        sg[ns++] = (seg){c, i0, n, g - lo};
+        g += n;
+    }
+    return ns;
+}
+
+/* Two noise models draw the same term from the same normals. */
+static int same_noise(const mf_noise *a, const mf_noise *b) {
+    if (!a || !b) return a == b;
+    return a->type == b->type && a->space == b->space && a->sigma == b->sigma &&
+           a->batch == b->batch;
+}
+
+/* Computes the observables of the block (lanes of m) after k steps into out (nobs rows of m). */
+static void observe(const run_job *J, uint64_t k, size_t m, const seg *sg, size_t ns,
+                    const double *z, const double *st, rec_ws *w, double *out) {
     const mf_run_config *c = J->cfg;
     const mf_landscape *L = c->landscape;
-    const mf_optim *o = c->optim;
+    const mf_optim *o0 = J->conf[0].optim;
     const size_t d = L->dim, lds = d * m;
-    mf_result *r = J->res;
     w->have_pz = w->have_lam_z = w->have_lam_p = 0;
     size_t nl = 0;
     for (size_t v = 0; v < c->nobs; v++) {
-        double *dst = r->data + (v * r->nrec_alloc + j) * r->seeds + lo;
+        double *dst = out + v * m;
         const mf_observable *ob = &c->obs[v];
         if (needs_pz(ob->kind) && !w->have_pz) {
             L->type->project(L, m, z, m, w->pz, m);
@@ -277,7 +333,7 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
         case MF_OBS_WNORM:
         case MF_OBS_MNORM: {
             const double *a =
-                ob->kind == MF_OBS_MNORM ? st + (size_t)o->type->momentum_state * lds : z;
+                ob->kind == MF_OBS_MNORM ? st + (size_t)o0->type->momentum_state * lds : z;
             for (size_t i = 0; i < m; i++)
                 dst[i] = 0.0;
             for (size_t q = 0; q < d; q++)
@@ -289,19 +345,18 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
                 dst[i] = sqrt(dst[i]);
             break;
         }
-        case MF_OBS_LR: {
-            const double lr = mf_schedule_at(&o->sched, k ? k : 1);
-            for (size_t i = 0; i < m; i++)
-                dst[i] = lr;
-            break;
-        }
-        case MF_OBS_LR_EFF:
-            if (o->type->lr_eff) {
-                o->type->lr_eff(o, d, m, z, m, st, lds, k, dst);
-            } else {
-                const double lr = mf_schedule_at(&o->sched, k ? k : 1);
-                for (size_t i = 0; i < m; i++)
-                    dst[i] = lr;
+        case MF_OBS_LR:
+        case MF_OBS_LR_EFF: /* each configuration's own optimizer */
+            for (size_t s = 0; s < ns; s++) {
+                const mf_optim *o = J->conf[sg[s].c].optim;
+                const size_t off = sg[s].off, n = sg[s].n;
+                if (ob->kind == MF_OBS_LR_EFF && o->type->lr_eff) {
+                    o->type->lr_eff(o, d, n, z + off, m, st + off, lds, k, dst + off);
+                } else {
+                    const double lr = mf_schedule_at(&o->sched, k ? k : 1);
+                    for (size_t i = 0; i < n; i++)
+                        dst[off + i] = lr;
+                }
             }
             break;
         case MF_OBS_STATE:
@@ -332,63 +387,272 @@ static void record(const run_job *J, size_t j, uint64_t k, size_t lo, size_t m, 
     if (nl) L->type->obs_eval(L, nl, w->lidx, m, z, m, w->lout);
 }
 
-/* Index of the first lane of z (d rows of m) holding a NaN or an infinity, or m. */
-static size_t first_nonfinite(const double *z, size_t d, size_t m) {
-    int bad = 0;
-    for (size_t i = 0; i < d * m; i++)
-        bad |= !(fabs(z[i]) <= DBL_MAX);
-    if (!bad) return m;
-    for (size_t i = 0; i < m; i++)
+/* Stores record j of the block: into the configurations' results (trajectories kept; NaN for
+ * a trajectory no longer alive) or into the block's buffer (statistics). */
+static void store(const run_job *J, size_t j, size_t m, const seg *sg, size_t ns, const double *ob,
+                  const uint64_t *dead, double *raw) {
+    const size_t nobs = J->cfg->nobs;
+    const uint64_t t = J->t[j];
+    if (raw) {
+        memcpy(raw + j * nobs * m, ob, nobs * m * sizeof *ob);
+        return;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        mf_result *r = J->res[sg[s].c];
+        for (size_t v = 0; v < nobs; v++) {
+            double *dst = r->data + (v * r->nrec_alloc + j) * r->seeds + sg[s].i0;
+            const double *src = ob + v * m + sg[s].off;
+            for (size_t i = 0; i < sg[s].n; i++) {
+                const uint64_t dd = dead[sg[s].off + i];
+                dst[i] = dd && dd <= t ? NAN : src[i];
+            }
+        }
+    }
+}
+
+/* Puts lane l of configuration c back at its start with fresh state: a frozen trajectory keeps
+ * computing finite numbers nobody reads, at no risk to the lanes beside it. */
+static void reset_lane(const run_job *J, size_t c, size_t l, size_t m, double *z, double *st) {
+    const mf_optim *o = J->conf[c].optim;
+    const size_t d = J->cfg->landscape->dim;
+    for (size_t r = 0; r < d; r++)
+        z[r * m + l] = J->conf[c].x0[r];
+    for (size_t a = 0; a < o->type->nstate; a++)
         for (size_t r = 0; r < d; r++)
-            if (!isfinite(z[r * m + i])) return i;
-    return m;
+            st[(a * d + r) * m + l] = 0.0;
+    if (o->type->init) o->type->init(o, d, 1, st + l, d * m);
+}
+
+/* Folds the finished statistics block sb into the configurations' statistics (called in block
+ * order, by one thread at a time: post_block). */
+static void fold_block(run_job *J, const sbuf *sb) {
+    const mf_run_config *c = J->cfg;
+    const size_t nobs = c->nobs, m = sb->m, nrec = J->nrec, NB = MF_STATS_BINS;
+    seg sg[2 + MF_STATS_BLOCK];
+    seg *segs = m + 1 <= sizeof sg / sizeof sg[0] ? sg : malloc(sizeof(seg) * (m + 1));
+    if (!segs) return;
+    const size_t ns = block_segs(J, sb->lo, m, segs);
+    double *x = malloc(sizeof(double) * (MF_STATS_BLOCK + 1));
+    if (!x) goto out;
+    for (size_t s = 0; s < ns; s++) {
+        mf_result *r = J->res[segs[s].c];
+        mf_stats *st = r->stats;
+        /* statistics blocks: trajectories [q B, (q + 1) B) of the configuration */
+        for (size_t a = segs[s].i0; a < segs[s].i0 + segs[s].n;) {
+            size_t e = (a / MF_STATS_BLOCK + 1) * MF_STATS_BLOCK;
+            if (e > segs[s].i0 + segs[s].n) e = segs[s].i0 + segs[s].n;
+            const size_t l0 = segs[s].off + (a - segs[s].i0);
+            for (size_t j = 0; j < nrec; j++) {
+                const uint64_t t = J->t[j];
+                const uint64_t nA = r->alive[j];
+                size_t nlive = 0;
+                for (size_t l = l0; l < l0 + (e - a); l++)
+                    nlive += !sb->dead[l] || sb->dead[l] > t;
+                for (size_t v = 0; v < nobs; v++) {
+                    const double *src = sb->raw + (j * nobs + v) * m;
+                    size_t nb = 0;
+                    for (size_t i = a; i < e; i++) {
+                        const size_t l = l0 + (i - a);
+                        const uint64_t dd = sb->dead[l];
+                        const int live = !dd || dd > t;
+                        if (i < c->keep_trajectories)
+                            r->data[(v * r->nrec_alloc + j) * r->seeds + i] = live ? src[l] : NAN;
+                        if (live) x[nb++] = src[l];
+                    }
+                    if (!nb) continue;
+                    /* the block's partial, as mf_result_moments: two passes in trajectory order */
+                    double sum = 0.0, lo = x[0], hi = x[0];
+                    for (size_t i = 0; i < nb; i++) {
+                        sum += x[i];
+                        if (x[i] < lo) lo = x[i];
+                        if (x[i] > hi) hi = x[i];
+                    }
+                    const double mu = sum / (double)nb;
+                    double m2 = 0.0;
+                    for (size_t i = 0; i < nb; i++)
+                        m2 += (x[i] - mu) * (x[i] - mu);
+                    const size_t h = v * r->nrec_alloc + j;
+                    if (nA == 0) {
+                        st->mean[h] = mu, st->var[h] = m2, st->min[h] = lo, st->max[h] = hi;
+                    } else { /* Chan, Golub & LeVeque: the pairwise update */
+                        const double n = (double)(nA + nb), fb = (double)nb / n;
+                        const double delta = mu - st->mean[h];
+                        st->mean[h] += delta * fb;
+                        st->var[h] += m2 + delta * delta * ((double)nA * fb);
+                        if (lo < st->min[h]) st->min[h] = lo;
+                        if (hi > st->max[h]) st->max[h] = hi;
+                    }
+                    if (!st->nq) continue;
+                    const size_t hk = (segs[s].c * nobs + v) * nrec + j;
+                    if (!J->hset[hk]) {
+                        const double w = hi - lo;
+                        J->hlo[hk] = lo - 0.5 * w, J->hhi[hk] = hi + 0.5 * w, J->hset[hk] = 1;
+                    }
+                    const double hl = J->hlo[hk], hh = J->hhi[hk];
+                    const double scale = hh > hl ? (double)NB / (hh - hl) : 0.0;
+                    uint32_t *cnt = J->hist + hk * (NB + 2);
+                    for (size_t i = 0; i < nb; i++) {
+                        size_t bin;
+                        if (x[i] < hl)
+                            bin = 0;
+                        else if (x[i] > hh)
+                            bin = NB + 1;
+                        else {
+                            double f = (x[i] - hl) * scale;
+                            bin = f >= (double)NB ? NB : 1 + (size_t)f;
+                        }
+                        cnt[bin]++;
+                    }
+                }
+                r->alive[j] += nlive;
+            }
+            a = e;
+        }
+    }
+out:
+    free(x);
+    if (segs != sg) free(segs);
+}
+
+/* Hands a finished block to the fold; the thread that finds the next block in order folds it
+ * and every one after it that is ready, outside the lock (one folder at a time), so the fold
+ * runs beside the other threads' stepping. */
+static void post_block(run_job *J, size_t b, sbuf *sb) {
+    pthread_mutex_lock(&J->lock);
+    J->pending[b] = sb;
+    if (J->folding) {
+        pthread_mutex_unlock(&J->lock);
+        return;
+    }
+    J->folding = 1;
+    while (J->merged < J->nblocks && J->pending[J->merged]) {
+        sbuf *p = J->pending[J->merged];
+        J->pending[J->merged] = NULL;
+        pthread_mutex_unlock(&J->lock);
+        if (p->raw) fold_block(J, p);
+        free(p->raw), free(p->dead), free(p);
+        pthread_mutex_lock(&J->lock);
+        J->merged++;
+        pthread_cond_broadcast(&J->cond);
+    }
+    J->folding = 0;
+    pthread_mutex_unlock(&J->lock);
+}
+
+/* Marks configuration c failed at step k in trajectory i, if that is its first failure. */
+static void note_failure(run_job *J, size_t c, uint64_t k, size_t i) {
+    pthread_mutex_lock(&J->lock);
+    if (!J->fail_step[c] || k < J->fail_step[c] || (k == J->fail_step[c] && i < J->fail_traj[c]))
+        J->fail_step[c] = k, J->fail_traj[c] = i;
+    pthread_mutex_unlock(&J->lock);
 }
 
 static void run_block(run_job *J, size_t b, int caller) {
     const mf_run_config *c = J->cfg;
     const mf_landscape *L = c->landscape;
-    const size_t d = L->dim, lo = b * J->block;
-    const size_t m = lo + J->block <= c->seeds ? J->block : c->seeds - lo;
-    const size_t nst = c->optim->type->nstate;
+    const size_t d = L->dim, lo = J->bstart[b], m = J->bstart[b + 1] - lo;
+    const size_t nst = J->conf[0].optim->type->nstate, nobs = c->nobs;
+    const int stats = c->keep == MF_KEEP_STATS, drop = c->on_nonfinite == MF_NONFINITE_DROP;
+    const int noisy = J->conf[0].noise != NULL;
     block_outcome *out = &J->outcome[b];
     double *z = malloc(sizeof(double) * d * m), *g = malloc(sizeof(double) * d * m),
            *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
-           *st = calloc(nst * d * m + 1, sizeof(double));
+           *st = calloc(nst * d * m + 1, sizeof(double)),
+           *ob = malloc(sizeof(double) * (nobs * m + 1));
+    seg *sg = malloc(sizeof(seg) * m);
+    sbuf *sb = stats ? calloc(1, sizeof *sb) : NULL;
+    uint64_t *dead = calloc(m, sizeof *dead);
+    if (sb) {
+        sb->lo = lo, sb->m = m;
+        sb->raw = calloc(J->nrec * nobs * m + 1, sizeof(double));
+        sb->dead = dead;
+    }
     rec_ws w = {0};
     int ws_bad = rec_ws_init(&w, c, m);
     mf_rng_soa rng = {0};
-    if (!z || !g || !xi || !st || ws_bad ||
-        (c->noise && mf_rng_soa_init(&rng, m, c->seed, lo, NULL) != MF_OK)) {
+    if (!z || !g || !xi || !st || !ob || !sg || !dead || (stats && (!sb || !sb->raw)) || ws_bad ||
+        (noisy && mf_rng_soa_init(&rng, m, c->seed, 0, NULL) != MF_OK)) {
         out->status = MF_ENOMEM;
+        if (sb) free(sb->raw), sb->raw = NULL;
         goto done;
     }
-    for (size_t r = 0; r < d; r++)
-        for (size_t i = 0; i < m; i++)
-            z[r * m + i] = c->x0[r];
-    if (c->optim->type->init) c->optim->type->init(c->optim, d, m, st, d * m);
-    record(J, 0, 0, lo, m, z, st, &w);
-    size_t j = 1;
+    const size_t ns = block_segs(J, lo, m, sg);
+    for (size_t s = 0; s < ns; s++) {
+        const size_t off = sg[s].off;
+        const mf_run_conf *cf = &J->conf[sg[s].c];
+        for (size_t i = 0; i < sg[s].n; i++) {
+            if (noisy) { /* the stream rule: trajectory i of any configuration uses (seed, i) */
+                mf_rng r;
+                mf_rng_seed(&r, c->seed, sg[s].i0 + i);
+                mf_rng_soa_set(&rng, off + i, &r);
+            }
+            for (size_t q = 0; q < d; q++)
+                z[q * m + off + i] = cf->x0[q];
+        }
+        if (cf->optim->type->init) cf->optim->type->init(cf->optim, d, sg[s].n, st + off, d * m);
+    }
+    observe(J, 0, m, sg, ns, z, st, &w, ob);
+    store(J, 0, m, sg, ns, ob, dead, stats ? sb->raw : NULL);
+    size_t j = 1, ndead = 0;
     out->status = MF_OK;
     for (uint64_t k = 1; k <= c->steps; k++) {
         L->type->grad(L, m, z, m, g, m);
-        if (c->noise) {
+        if (noisy) {
             for (size_t r = 0; r < J->ndraws; r++)
                 mf_rng_soa_normals(&rng, xi + r * m);
-            c->noise->type->sub(c->noise, L, m, z, m, xi, m, g, m);
+            /* one call for consecutive parts whose noise is the same, so a data-holding
+             * landscape's noise kernel sweeps its data once for all of them */
+            for (size_t s = 0; s < ns;) {
+                size_t e = s + 1;
+                while (e < ns && same_noise(J->conf[sg[e].c].noise, J->conf[sg[s].c].noise))
+                    e++;
+                const size_t off = sg[s].off, n = sg[e - 1].off + sg[e - 1].n - off;
+                const mf_noise *nz = J->conf[sg[s].c].noise;
+                nz->type->sub(nz, L, n, z + off, m, xi + off, m, g + off, m);
+                s = e;
+            }
         }
-        c->optim->type->step(c->optim, d, m, z, m, g, m, st, d * m, k, lo);
-        size_t bad = first_nonfinite(z, d, m);
-        if (bad < m) {
-            out->status = MF_ENONFINITE;
-            out->steps_done = k - 1;
-            out->fail_traj = lo + bad;
-            goto done;
+        for (size_t s = 0; s < ns; s++) { /* each configuration's own optimizer */
+            const mf_optim *o = J->conf[sg[s].c].optim;
+            const size_t off = sg[s].off;
+            o->type->step(o, d, sg[s].n, z + off, m, g + off, m, st + off, d * m, k, sg[s].i0);
         }
-        if (k % c->every == 0 || k == c->steps) record(J, j++, k, lo, m, z, st, &w);
+        int bad = 0;
+        for (size_t i = 0; i < d * m; i++)
+            bad |= !(fabs(z[i]) <= DBL_MAX);
+        if (bad) {
+            for (size_t s = 0; s < ns; s++)
+                for (size_t i = 0; i < sg[s].n; i++) {
+                    const size_t l = sg[s].off + i;
+                    int fin = 1;
+                    for (size_t r = 0; r < d; r++)
+                        fin &= isfinite(z[r * m + l]) != 0;
+                    if (fin) continue;
+                    if (!dead[l]) {
+                        if (drop) {
+                            dead[l] = k, ndead++;
+                            J->res[sg[s].c]->drop_step[sg[s].i0 + i] = k;
+                        } else { /* the configuration fails: freeze all its lanes here */
+                            note_failure(J, sg[s].c, k, sg[s].i0 + i);
+                            for (size_t q = 0; q < sg[s].n; q++)
+                                if (!dead[sg[s].off + q]) dead[sg[s].off + q] = k, ndead++;
+                        }
+                    }
+                    reset_lane(J, sg[s].c, l, m, z, st);
+                }
+            for (size_t s = 0; s < ns; s++) /* lanes of a failed configuration */
+                for (size_t i = 0; i < sg[s].n; i++)
+                    if (dead[sg[s].off + i] == k) reset_lane(J, sg[s].c, sg[s].off + i, m, z, st);
+        }
+        if (k % c->every == 0 || k == c->steps) {
+            observe(J, k, m, sg, ns, z, st, &w, ob);
+            store(J, j++, m, sg, ns, ob, dead, stats ? sb->raw : NULL);
+        }
         if (c->progress && (k & (PROGRESS_STRIDE - 1)) == 0) {
             atomic_fetch_add(&J->done, (uint64_t)PROGRESS_STRIDE * m);
             if (caller) report_progress(J, 0);
         }
+        if (ndead == m && !drop) break; /* every configuration here failed: nothing to keep */
         if (mf_interrupt_pending()) {
             out->status = MF_EINTR;
             out->steps_done = k;
@@ -399,14 +663,24 @@ static void run_block(run_job *J, size_t b, int caller) {
     if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
 done:
     mf_rng_soa_free(&rng);
-    free(z), free(g), free(xi), free(st);
+    free(z), free(g), free(xi), free(st), free(ob), free(sg);
     rec_ws_free(&w);
+    if (sb)
+        post_block(J, b, sb); /* takes dead */
+    else
+        free(dead);
 }
 
 static void work(run_job *J, int caller) {
     for (;;) {
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
+        if (J->pending) { /* statistics: stay within the window of the fold */
+            pthread_mutex_lock(&J->lock);
+            while (b >= J->merged + J->window)
+                pthread_cond_wait(&J->cond, &J->lock);
+            pthread_mutex_unlock(&J->lock);
+        }
         run_block(J, b, caller);
     }
 }
@@ -417,7 +691,6 @@ static void *run_worker(void *arg) {
     atomic_fetch_sub(&J->running, 1);
     return NULL;
 }
-
 /* Spherical sharpness needs L(c z) = L(z): landscapes declare it (MF_LANDSCAPE_SCALE_INVARIANT);
  * for the others (a custom landscape) L(2 x0) = L(x0) = L(x0/2) is checked numerically. */
 static int check_scale_invariant(const mf_landscape *L, const double *x0, mf_err *err) {
@@ -441,15 +714,42 @@ static int check_scale_invariant(const mf_landscape *L, const double *x0, mf_err
     return MF_OK;
 }
 
-int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
-    *out = NULL;
-    if (!c->landscape || !c->optim || !c->x0)
-        return mf_err_set(err, MF_EINVAL, "landscape, optimizer and x0 are required");
-    if (c->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
-    if (c->seeds < 1) return mf_err_set(err, MF_EINVAL, "seeds must be >= 1");
+/* Checks one configuration against the landscape and the observables. */
+static int check_conf(const mf_run_config *c, const mf_run_conf *cf, size_t k, size_t K,
+                      mf_err *err) {
+    char at[48] = "";
+    if (K > 1) snprintf(at, sizeof at, "configuration %zu: ", k + 1);
+    if (!cf->optim || !cf->x0)
+        return mf_err_set(err, MF_EINVAL, "%soptimizer and x0 are required", at);
+    const mf_run_conf *c0 = &c->confs[0];
+    if (cf->optim->type != c0->optim->type)
+        return mf_err_set(err, MF_EINVAL,
+                          "%sthe optimizer is '%s', configuration 1's is '%s': a batched run "
+                          "takes one optimizer type",
+                          at, cf->optim->type->name, c0->optim->type->name);
+    if ((cf->noise == NULL) != (c0->noise == NULL) ||
+        (cf->noise && cf->noise->type != c0->noise->type))
+        return mf_err_set(err, MF_EINVAL,
+                          "%sthe noise model is '%s', configuration 1's is '%s': a batched run "
+                          "takes one noise type",
+                          at, cf->noise ? cf->noise->type->name : "none",
+                          c0->noise ? c0->noise->type->name : "none");
     const size_t d = c->landscape->dim;
     for (size_t r = 0; r < d; r++)
-        if (!isfinite(c->x0[r])) return mf_err_set(err, MF_EINVAL, "x0[%zu] is not finite", r + 1);
+        if (!isfinite(cf->x0[r]))
+            return mf_err_set(err, MF_EINVAL, "%sx0[%zu] is not finite", at, r + 1);
+    for (size_t v = 0; v < c->nobs; v++) {
+        const mf_observable *ob = &c->obs[v];
+        if (ob->kind == MF_OBS_SSHARP || ob->kind == MF_OBS_SSHARP_P) {
+            int rc = check_scale_invariant(c->landscape, cf->x0, err);
+            if (rc) return rc;
+        }
+    }
+    return mf_schedule_check(&cf->optim->sched, err);
+}
+
+static int check_obs(const mf_run_config *c, const mf_optim *o, mf_err *err) {
+    const size_t d = c->landscape->dim;
     for (size_t v = 0; v < c->nobs; v++) {
         const mf_observable *ob = &c->obs[v];
         if ((ob->kind == MF_OBS_COORD || ob->kind == MF_OBS_PROJ) && ob->index >= d)
@@ -467,60 +767,219 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         if (ob->kind == MF_OBS_LANDSCAPE && !c->landscape->type->obs_eval)
             return mf_err_set(err, MF_EINVAL, "landscape '%s' has no observables of its own",
                               c->landscape->type->name);
-        if (ob->kind == MF_OBS_SSHARP || ob->kind == MF_OBS_SSHARP_P) {
-            int rc = check_scale_invariant(c->landscape, c->x0, err);
-            if (rc) return rc;
-        }
-        if (ob->kind == MF_OBS_MNORM && c->optim->type->momentum_state < 0)
+        if (ob->kind == MF_OBS_MNORM && o->type->momentum_state < 0)
             return mf_err_set(err, MF_EINVAL, "optimizer '%s' has no momentum to record",
-                              c->optim->type->name);
-        if (ob->kind == MF_OBS_STATE && (ob->index / d >= c->optim->type->nstate ||
-                                         !c->optim->type->state_names[ob->index / d]))
+                              o->type->name);
+        if (ob->kind == MF_OBS_STATE &&
+            (ob->index / d >= o->type->nstate || !o->type->state_names[ob->index / d]))
             return mf_err_set(err, MF_EINVAL, "optimizer '%s' has no state array %zu",
-                              c->optim->type->name, ob->index / d);
+                              o->type->name, ob->index / d);
     }
-    int rc0 = mf_schedule_check(&c->optim->sched, err);
-    if (rc0) return rc0;
-    run_job J = {.cfg = c};
-    if (c->noise) {
-        int rc = mf_noise_bind(c->noise, c->landscape, &J.ndraws, err);
-        if (rc) return rc;
+    return MF_OK;
+}
+
+/* The result of one configuration, shaped for the run (statistics, drop marks). */
+static mf_result *result_for(const mf_run_config *c, size_t nrec, mf_err *err) {
+    const int stats = c->keep == MF_KEEP_STATS;
+    const size_t kept = stats ? c->keep_trajectories : c->seeds;
+    mf_result *r = mf_result_new(c->nobs, c->obs, nrec, kept);
+    if (!r) goto nomem;
+    r->ntraj = c->seeds;
+    if (c->on_nonfinite == MF_NONFINITE_DROP &&
+        !(r->drop_step = calloc(c->seeds, sizeof *r->drop_step)))
+        goto nomem;
+    if ((stats || c->on_nonfinite == MF_NONFINITE_DROP) &&
+        !(r->alive = calloc(nrec, sizeof *r->alive)))
+        goto nomem;
+    if (stats) {
+        mf_stats *st = r->stats = calloc(1, sizeof *st);
+        const size_t n = c->nobs * nrec + 1;
+        if (!st) goto nomem;
+        st->nq = c->nquantiles;
+        st->q = malloc(sizeof(double) * (st->nq + 1));
+        st->mean = malloc(sizeof(double) * n), st->var = malloc(sizeof(double) * n);
+        st->min = malloc(sizeof(double) * n), st->max = malloc(sizeof(double) * n);
+        st->quant = malloc(sizeof(double) * (n * st->nq + 1));
+        if (!st->q || !st->mean || !st->var || !st->min || !st->max || !st->quant) goto nomem;
+        if (st->nq) memcpy(st->q, c->quantiles, st->nq * sizeof(double));
+        for (size_t h = 0; h < n; h++)
+            st->mean[h] = st->var[h] = st->min[h] = st->max[h] = NAN;
     }
-    uint64_t nrec64 = c->steps / c->every + 1 + (c->steps % c->every != 0);
-    double bytes = (double)nrec64 * (double)c->seeds * (double)(c->nobs ? c->nobs : 1) * 8.0;
+    return r;
+nomem:
+    mf_result_free(r);
+    mf_err_set(err, MF_ENOMEM, "out of memory for the results of %zu records", nrec);
+    return NULL;
+}
+
+/* Quantile p of the histogram cnt (range [hl, hh], n values between mn and mx). */
+static double hist_quantile(const uint32_t *cnt, double hl, double hh, double mn, double mx,
+                            uint64_t n, double p) {
+    const size_t NB = MF_STATS_BINS;
+    if (mn == mx || p <= 0.0) return mn;
+    if (p >= 1.0) return mx;
+    const double target = p * (double)n;
+    double cum = 0.0, x = mx;
+    for (size_t b = 0; b < NB + 2; b++) {
+        if (!cnt[b]) continue;
+        if (cum + cnt[b] >= target) {
+            double a0, a1;
+            if (b == 0)
+                a0 = mn, a1 = hl;
+            else if (b == NB + 1)
+                a0 = hh, a1 = mx;
+            else
+                a0 = hl + (hh - hl) * (double)(b - 1) / (double)NB,
+                a1 = hl + (hh - hl) * (double)b / (double)NB;
+            x = a0 + (a1 - a0) * ((target - cum) / cnt[b]);
+            break;
+        }
+        cum += cnt[b];
+    }
+    return x < mn ? mn : x > mx ? mx : x;
+}
+
+/* Turns the folded sums of configuration k into statistics: variance, quantiles. */
+static void finish_stats(const run_job *J, size_t k) {
+    mf_result *r = J->res[k];
+    mf_stats *st = r->stats;
+    const size_t nobs = J->cfg->nobs, nrec = J->nrec;
+    for (size_t v = 0; v < nobs; v++)
+        for (size_t j = 0; j < nrec; j++) {
+            const size_t h = v * r->nrec_alloc + j;
+            const uint64_t n = r->alive[j];
+            if (n == 0) {
+                st->mean[h] = st->var[h] = st->min[h] = st->max[h] = NAN;
+                for (size_t a = 0; a < st->nq; a++)
+                    st->quant[h * st->nq + a] = NAN;
+                continue;
+            }
+            st->var[h] = n > 1 ? st->var[h] / (double)(n - 1) : 0.0;
+            const size_t hk = (k * nobs + v) * nrec + j;
+            for (size_t a = 0; a < st->nq; a++)
+                st->quant[h * st->nq + a] =
+                    hist_quantile(J->hist + hk * (MF_STATS_BINS + 2), J->hlo[hk], J->hhi[hk],
+                                  st->min[h], st->max[h], n, st->q[a]);
+        }
+}
+
+int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
+    mf_run_config cc = *c0;
+    const mf_run_config *c = &cc;
+    mf_run_conf one = {c0->optim, c0->noise, c0->x0};
+    if (!c0->nconfs) cc.confs = &one, cc.nconfs = 1;
+    const size_t K = cc.nconfs;
+    for (size_t k = 0; k < K; k++)
+        outs[k] = NULL;
+    if (!c->landscape)
+        return mf_err_set(err, MF_EINVAL, "landscape, optimizer and x0 are required");
+    if (c->every < 1) return mf_err_set(err, MF_EINVAL, "every must be >= 1");
+    if (c->seeds < 1) return mf_err_set(err, MF_EINVAL, "seeds must be >= 1");
+    if (c->keep == MF_KEEP_STATS && c->keep_trajectories > c->seeds)
+        return mf_err_set(err, MF_EINVAL, "keep_trajectories (%zu) is more than seeds (%zu)",
+                          c->keep_trajectories, c->seeds);
+    for (size_t a = 0; a < c->nquantiles; a++)
+        if (!(c->quantiles[a] >= 0.0 && c->quantiles[a] <= 1.0))
+            return mf_err_set(err, MF_EINVAL, "quantile levels must be in [0, 1], got %g",
+                              c->quantiles[a]);
+    if (!c->confs[0].optim || !c->confs[0].x0)
+        return mf_err_set(err, MF_EINVAL, "landscape, optimizer and x0 are required");
+    int rc = check_obs(c, c->confs[0].optim, err);
+    if (rc) return rc;
+    run_job J = {.cfg = c, .K = K, .S = c->seeds, .conf = c->confs, .res = outs};
+    for (size_t k = 0; k < K; k++) {
+        if ((rc = check_conf(c, &c->confs[k], k, K, err))) return rc;
+        if (c->confs[k].noise) {
+            size_t nd;
+            if ((rc = mf_noise_bind(c->confs[k].noise, c->landscape, &nd, err))) return rc;
+            J.ndraws = nd; /* one noise type: the same count for all */
+        }
+    }
+    const uint64_t nrec64 = c->steps / c->every + 1 + (c->steps % c->every != 0);
+    const double nobs1 = (double)(c->nobs ? c->nobs : 1);
+    const double bytes =
+        c->keep == MF_KEEP_STATS
+            ? (double)K * (double)nrec64 * nobs1 *
+                  (8.0 * (5.0 + (double)c->nquantiles + (double)c->keep_trajectories) +
+                   (c->nquantiles ? 4.0 * (MF_STATS_BINS + 2) + 17.0 : 0.0))
+            : (double)K * (double)nrec64 * (double)c->seeds * nobs1 * 8.0;
     if (bytes > 64e9)
         return mf_err_set(err, MF_ENOMEM,
-                          "recording would need %.3g GB: record less often (every) or fewer seeds",
-                          bytes / 1e9);
-    size_t nrec = (size_t)nrec64;
-    mf_result *res = mf_result_new(c->nobs, c->obs, nrec, c->seeds);
-    if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
-    for (size_t j = 0; j + 1 < nrec; j++)
-        res->t[j] = (uint64_t)j * c->every;
-    res->t[nrec - 1] = c->steps;
-    J.res = res;
+                          "recording would need %.3g GB: record less often (every)%s", bytes / 1e9,
+                          c->keep == MF_KEEP_STATS ? "" : ", fewer seeds or keep = \"stats\"");
+    const size_t nrec = (size_t)nrec64;
+    J.nrec = nrec;
+    for (size_t k = 0; k < K; k++)
+        if (!(outs[k] = result_for(c, nrec, err))) goto fail_nomem;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t j = 0; j + 1 < nrec; j++)
+            outs[k]->t[j] = (uint64_t)j * c->every;
+        outs[k]->t[nrec - 1] = c->steps;
+    }
+    J.t = outs[0]->t;
+
     int nt = c->threads > 0 ? c->threads : mf_threads_default();
     if (c->landscape->flags & MF_LANDSCAPE_SERIAL) nt = 1; /* host callbacks: calling thread only */
-    if (c->landscape->flags & MF_LANDSCAPE_SERIAL) nt = 1; /* host callbacks: calling thread only */
-    J.block = c->block;
-    if (!J.block) { /* auto: up to 256 lanes, but enough blocks to keep every thread busy */
-        size_t per = (c->seeds + (size_t)nt - 1) / (size_t)nt;
+    const size_t total = K * c->seeds;
+    size_t B = c->block;
+    if (!B) { /* auto: up to 256 lanes, but enough blocks to keep every thread busy */
+        size_t per = (total + (size_t)nt - 1) / (size_t)nt;
         per = (per + 7) / 8 * 8;
-        J.block = per < 256 ? per : 256;
+        B = per < 256 ? per : 256;
     }
-    J.nblocks = (c->seeds + J.block - 1) / J.block;
+    /* Blocks: ranges of lanes of B lanes; for statistics, of whole statistics blocks (the
+     * trajectories [q MF_STATS_BLOCK, (q + 1) MF_STATS_BLOCK) of a configuration), packed in
+     * order up to B lanes (at least one). */
+    const size_t unit = c->keep == MF_KEEP_STATS ? MF_STATS_BLOCK : 1;
+    size_t cap =
+        c->keep == MF_KEEP_STATS ? K * ((c->seeds + unit - 1) / unit) + 1 : (total + B - 1) / B + 1;
+    J.bstart = malloc(sizeof(size_t) * (cap + 1));
+    if (!J.bstart) goto fail_nomem;
+    J.nblocks = 0;
+    if (c->keep != MF_KEEP_STATS) {
+        for (size_t g = 0; g < total; g += B)
+            J.bstart[J.nblocks++] = g;
+    } else {
+        size_t cur = 0, size = 0;
+        for (size_t g = 0; g < total;) {
+            const size_t i = g % c->seeds;
+            size_t u = (i / unit + 1) * unit;
+            if (u > c->seeds) u = c->seeds;
+            const size_t len = u - i;
+            if (size && size + len > B) {
+                J.bstart[J.nblocks++] = cur;
+                cur = g, size = 0;
+            }
+            size += len, g += len;
+        }
+        J.bstart[J.nblocks++] = cur;
+    }
+    J.bstart[J.nblocks] = total;
     J.outcome = calloc(J.nblocks, sizeof *J.outcome);
-    if (!J.outcome) {
-        mf_result_free(res);
-        return mf_err_set(err, MF_ENOMEM, "out of memory");
+    J.fail_step = calloc(K, sizeof *J.fail_step);
+    J.fail_traj = calloc(K, sizeof *J.fail_traj);
+    if (!J.outcome || !J.fail_step || !J.fail_traj) goto fail_nomem;
+    if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
+    if (nt > 256) nt = 256;
+    if (c->keep == MF_KEEP_STATS) {
+        J.pending = calloc(J.nblocks, sizeof *J.pending);
+        J.window = 2 * (size_t)nt + 2;
+        if (!J.pending) goto fail_nomem;
+        if (c->nquantiles) {
+            const size_t nh = K * (c->nobs ? c->nobs : 1) * nrec;
+            J.hist = calloc(nh * (MF_STATS_BINS + 2), sizeof *J.hist);
+            J.hlo = malloc(sizeof(double) * nh), J.hhi = malloc(sizeof(double) * nh);
+            J.hset = calloc(nh, 1);
+            if (!J.hist || !J.hlo || !J.hhi || !J.hset) goto fail_nomem;
+        }
     }
+    pthread_mutex_init(&J.lock, NULL);
+    pthread_cond_init(&J.cond, NULL);
     atomic_init(&J.next, 0);
     atomic_init(&J.done, 0);
     atomic_init(&J.running, 0);
     J.last_report = mf_clock();
-    if ((size_t)nt > J.nblocks) nt = (int)J.nblocks;
     pthread_t tid[256];
-    if (nt > 256) nt = 256;
     int started = 0;
     for (int i = 1; i < nt; i++) {
         atomic_fetch_add(&J.running, 1);
@@ -540,43 +999,72 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
     }
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
+    pthread_mutex_destroy(&J.lock);
+    pthread_cond_destroy(&J.cond);
 
     /* Combine the blocks' outcomes in block order, so the verdict never depends on timing. */
     int status = MF_OK;
-    uint64_t done = c->steps, fail_step = UINT64_MAX;
-    size_t fail_traj = 0;
+    uint64_t done = c->steps;
     for (size_t b = 0; b < J.nblocks; b++) {
         block_outcome *o = &J.outcome[b];
         if (o->status == MF_ENOMEM) status = MF_ENOMEM;
-        if (o->steps_done < done) done = o->steps_done;
-        if (o->status == MF_ENONFINITE && o->steps_done + 1 < fail_step) {
-            fail_step = o->steps_done + 1;
-            fail_traj = o->fail_traj;
-        }
         if (o->status == MF_EINTR && status == MF_OK) status = MF_EINTR;
+        if (o->status == MF_EINTR && o->steps_done < done) done = o->steps_done;
     }
-    free(J.outcome);
     if (status == MF_ENOMEM) {
-        mf_result_free(res);
-        return mf_err_set(err, MF_ENOMEM, "out of memory for a block of %zu trajectories", J.block);
+        mf_err_set(err, MF_ENOMEM, "out of memory for a block of %zu trajectories", B);
+        goto fail;
     }
-    if (fail_step != UINT64_MAX) status = MF_ENONFINITE;
-    res->steps_done = done;
-    size_t keep = 0;
-    while (keep < nrec && res->t[keep] <= done)
-        keep++;
-    res->nrec = keep;
-    *out = res;
-    if (status == MF_ENONFINITE) {
-        res->fail_step = fail_step;
-        res->fail_traj = fail_traj;
+    size_t first_fail = K;
+    for (size_t k = 0; k < K; k++) {
+        mf_result *r = outs[k];
+        uint64_t dk = done;
+        if (J.fail_step[k]) {
+            if (J.fail_step[k] - 1 < dk) dk = J.fail_step[k] - 1;
+            r->fail_step = J.fail_step[k], r->fail_traj = J.fail_traj[k];
+            if (first_fail == K) first_fail = k;
+        }
+        if (r->stats) finish_stats(&J, k);
+        if (r->alive && !r->stats)
+            for (size_t j = 0; j < nrec; j++)
+                for (size_t i = 0; i < c->seeds; i++)
+                    r->alive[j] += mf_result_alive(r, i, j);
+        r->steps_done = dk;
+        size_t keep = 0;
+        while (keep < nrec && r->t[keep] <= dk)
+            keep++;
+        r->nrec = keep;
+    }
+    free(J.bstart), free(J.outcome), free(J.fail_step), free(J.fail_traj), free(J.pending);
+    free(J.hist), free(J.hlo), free(J.hhi), free(J.hset);
+    if (first_fail < K) {
+        const mf_result *r = outs[first_fail];
+        char at[48] = "";
+        if (K > 1) snprintf(at, sizeof at, "configuration %zu: ", first_fail + 1);
         return mf_err_set(err, MF_ENONFINITE,
-                          "non-finite value at step %llu in trajectory %zu (seed index, 1-based); "
-                          "%zu records before it kept",
-                          (unsigned long long)fail_step, fail_traj + 1, keep);
+                          "%snon-finite value at step %llu in trajectory %zu (seed index, "
+                          "1-based); %zu records before it kept",
+                          at, (unsigned long long)r->fail_step, r->fail_traj + 1, r->nrec);
     }
     if (status == MF_EINTR)
         return mf_err_set(err, MF_EINTR, "interrupted after step %llu; %zu records kept",
-                          (unsigned long long)done, keep);
+                          (unsigned long long)done, outs[0]->nrec);
     return MF_OK;
+fail_nomem:
+    mf_err_set(err, MF_ENOMEM, "out of memory");
+fail:
+    free(J.bstart), free(J.outcome), free(J.fail_step), free(J.fail_traj), free(J.pending);
+    free(J.hist), free(J.hlo), free(J.hhi), free(J.hset);
+    for (size_t k = 0; k < K; k++) {
+        mf_result_free(outs[k]);
+        outs[k] = NULL;
+    }
+    return err ? err->code : MF_ENOMEM;
+}
+
+int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
+    *out = NULL;
+    if (c->nconfs > 1)
+        return mf_err_set(err, MF_EINVAL, "mf_run runs one configuration; use mf_run_batch");
+    return mf_run_batch(c, out, err);
 }

@@ -50,6 +50,13 @@ typedef struct lresult {
  * message names the landscape and the option), if any. */
 void mfl_landscape_checkcb(lua_State *L, const llandscape *l);
 
+/* An engine run stopped by Ctrl-C (MF_EINTR) reports it in its own error, with the records
+ * made: mfl_raise and mfl_raise_result note that in the registry field MFL_INTERRUPT_REPORTED,
+ * so the executable's Ctrl-C hook lets that error through instead of replacing it by a bare
+ * "interrupted!" (the interrupt flag itself stays set for mf.parallel). */
+#define MFL_INTERRUPT_REPORTED "mflab.interrupt_reported"
+void mfl_interrupt_reported(lua_State *L, const mf_err *err);
+
 /* Raises "<fname>: <message>" for an engine error. */
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err);
 /* Raises an mflab.error object for a run or flow that failed part way: a table with message,
@@ -108,5 +115,7 @@ void mfl_open_run(lua_State *L);
 void mfl_open_manifold(lua_State *L);
 void mfl_open_analysis(lua_State *L);
 void mfl_open_export(lua_State *L);
+void mfl_open_file(lua_State *L); /* durable files, host name, clock (lfile.c) */
+void mfl_open_ode(lua_State *L);
 
 #endif

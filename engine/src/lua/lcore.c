@@ -11,10 +11,14 @@
 #include "mflab/interrupt.h"
 #include "mflab_lua.h"
 
+void mfl_interrupt_reported(lua_State *L, const mf_err *err) {
+    if (err->code != MF_EINTR) return;
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, MFL_INTERRUPT_REPORTED);
+}
+
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err) {
-    /* the engine stopped for a Ctrl-C and says so in this error: the interrupt is consumed, so
-     * the executable's hook does not replace this error by a bare "interrupted!" */
-    if (err->code == MF_EINTR) mf_interrupt_clear();
+    mfl_interrupt_reported(L, err);
     return luaL_error(L, "%s: %s", fname, err->msg);
 }
 
@@ -140,6 +144,13 @@ static int l_interrupt_clear(lua_State *L) {
     return 0;
 }
 
+/* Whether Ctrl-C was pressed: mf.parallel.map lets an "interrupted!" error through instead of
+ * recording it as a failed point. */
+static int l_interrupt_pending(lua_State *L) {
+    lua_pushboolean(L, mf_interrupt_pending());
+    return 1;
+}
+
 /* mflab parallelizes over trajectories itself; OpenBLAS's own threads only spin (sched_yield)
  * on the small products of the engine and steal the cores the workers need. One BLAS thread
  * unless MFLAB_BLAS_THREADS says otherwise. */
@@ -159,6 +170,8 @@ int luaopen_mflab_core(lua_State *L) {
     mfl_open_manifold(L);
     mfl_open_analysis(L);
     mfl_open_export(L);
+    mfl_open_file(L);
+    mfl_open_ode(L);
     /* core.methods.<type>: the method tables, so the Lua layer can add methods in Lua */
     static const char *const types[][2] = {{"landscape", MF_LANDSCAPE},
                                            {"result", MF_RESULT},
@@ -178,5 +191,7 @@ int luaopen_mflab_core(lua_State *L) {
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, l_interrupt_clear);
     lua_setfield(L, -2, "interrupt_clear");
+    lua_pushcfunction(L, l_interrupt_pending);
+    lua_setfield(L, -2, "interrupt_pending");
     return 1;
 }

@@ -2,6 +2,7 @@
  * results written straight from the engine's buffers. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lbind.h"
 #include "mflab/io.h"
@@ -164,9 +165,43 @@ static int l_result_csv(lua_State *L) {
     return 0;
 }
 
+/* core.write_file(path, text): the whole text, through a temporary file, fsync and rename */
+static int l_write_file(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    mf_err err;
+    if (mf_write_file(path, text, len, &err)) return mfl_raise(L, "mf.experiment", &err);
+    return 0;
+}
+
+/* core.mkdir(path): the folder and its parents (mkdir -p) */
+static int l_mkdir(lua_State *L) {
+    mf_err err;
+    if (mf_mkdir_p(luaL_checkstring(L, 1), &err)) return mfl_raise(L, "mf.experiment", &err);
+    return 0;
+}
+
+/* core.hostname(): this machine's name, for metadata */
+static int l_hostname(lua_State *L) {
+    char name[256];
+    if (gethostname(name, sizeof name) != 0) return 0;
+    name[sizeof name - 1] = '\0';
+    lua_pushstring(L, name);
+    return 1;
+}
+
+/* core.clock(): wall-clock seconds from a fixed point (monotonic), for wall times */
+static int l_clock(lua_State *L) {
+    lua_pushnumber(L, mf_clock());
+    return 1;
+}
+
 void mfl_open_export(lua_State *L) {
     static const luaL_Reg f[] = {{"write_npy", l_write_npy},   {"write_npz", l_write_npz},
                                  {"result_npz", l_result_npz}, {"result_npy", l_result_npy},
-                                 {"result_csv", l_result_csv}, {NULL, NULL}};
+                                 {"result_csv", l_result_csv}, {"write_file", l_write_file},
+                                 {"mkdir", l_mkdir},           {"hostname", l_hostname},
+                                 {"clock", l_clock},           {NULL, NULL}};
     luaL_setfuncs(L, f, 0);
 }

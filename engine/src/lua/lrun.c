@@ -80,7 +80,9 @@ static int res_column(lua_State *L) {
     lua_Integer s =
         lua_isnoneornil(L, 3) ? 1 : mfl_checkcount(L, 3, 1, "result:column", "the seed");
     if (s < 1 || (size_t)s > u->r->seeds)
-        return luaL_error(L, "result:column: seed %d out of range 1..%d", (int)s, (int)u->r->seeds);
+        return luaL_error(
+            L, "result:column: seed %d out of range 1..%d%s", (int)s, (int)u->r->seeds,
+            u->r->stats ? " (the trajectories kept: option 'keep_trajectories')" : "");
     lua_createtable(L, (int)u->r->nrec, 0);
     for (size_t j = 0; j < u->r->nrec; j++) {
         lua_pushnumber(L, mf_result_at(u->r, v, j, (size_t)s - 1));
@@ -100,6 +102,78 @@ static int res_at(lua_State *L) {
     for (size_t i = 0; i < u->r->seeds; i++) {
         lua_pushnumber(L, mf_result_at(u->r, v, (size_t)j - 1, i));
         lua_seti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* r:min(name), r:max(name): per-record extremes of a statistics-only result */
+static int res_extreme(lua_State *L, int max, const char *fname) {
+    lresult *u = checkresult(L, 1);
+    size_t v = obs_index(L, 1, luaL_checkstring(L, 2), fname);
+    const mf_result *r = u->r;
+    if (!r->stats)
+        return luaL_error(L, "%s: needs a statistics-only result (keep = \"stats\")", fname);
+    lua_createtable(L, (int)r->nrec, 0);
+    for (size_t j = 0; j < r->nrec; j++) {
+        const size_t h = v * r->nrec_alloc + j;
+        lua_pushnumber(L, max ? r->stats->max[h] : r->stats->min[h]);
+        lua_seti(L, -2, (lua_Integer)j + 1);
+    }
+    return 1;
+}
+static int res_min(lua_State *L) {
+    return res_extreme(L, 0, "result:min");
+}
+static int res_max(lua_State *L) {
+    return res_extreme(L, 1, "result:max");
+}
+
+/* r:quantile(name, p): the series of quantile p (one of the run's quantile levels) */
+static int res_quantile(lua_State *L) {
+    lresult *u = checkresult(L, 1);
+    size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:quantile");
+    double p = luaL_checknumber(L, 3);
+    const mf_result *r = u->r;
+    if (!r->stats)
+        return luaL_error(L, "result:quantile: needs a statistics-only result (keep = \"stats\")");
+    size_t a = 0;
+    while (a < r->stats->nq && r->stats->q[a] != p)
+        a++;
+    if (a == r->stats->nq) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (size_t i = 0; i < r->stats->nq; i++) {
+            lua_pushfstring(L, "%s%f", i ? ", " : "", r->stats->q[i]);
+            luaL_addvalue(&b);
+        }
+        luaL_pushresult(&b);
+        return luaL_error(
+            L, "result:quantile: level %f was not kept (option 'quantiles' of mf.run: %s)", p,
+            r->stats->nq ? lua_tostring(L, -1) : "none");
+    }
+    lua_createtable(L, (int)r->nrec, 0);
+    for (size_t j = 0; j < r->nrec; j++) {
+        lua_pushnumber(L, r->stats->quant[(v * r->nrec_alloc + j) * r->stats->nq + a]);
+        lua_seti(L, -2, (lua_Integer)j + 1);
+    }
+    return 1;
+}
+
+/* r:alive([j]): trajectories alive (finite) at record j, or the table for every record */
+static int res_alive(lua_State *L) {
+    const mf_result *r = checkresult(L, 1)->r;
+    if (!lua_isnoneornil(L, 2)) {
+        lua_Integer j = mfl_checkcount(L, 2, LUA_MININTEGER, "result:alive", "the record index");
+        if (j < 1 || (size_t)j > r->nrec)
+            return luaL_error(L, "result:alive: record %d out of range 1..%d", (int)j,
+                              (int)r->nrec);
+        lua_pushinteger(L, r->alive ? (lua_Integer)r->alive[j - 1] : (lua_Integer)r->ntraj);
+        return 1;
+    }
+    lua_createtable(L, (int)r->nrec, 0);
+    for (size_t j = 0; j < r->nrec; j++) {
+        lua_pushinteger(L, r->alive ? (lua_Integer)r->alive[j] : (lua_Integer)r->ntraj);
+        lua_seti(L, -2, (lua_Integer)j + 1);
     }
     return 1;
 }
@@ -139,7 +213,42 @@ static int res_index(lua_State *L) {
             lua_seti(L, -2, (lua_Integer)j + 1);
         }
     } else if (strcmp(k, "seeds") == 0) {
+        lua_pushinteger(L, (lua_Integer)r->ntraj);
+    } else if (strcmp(k, "kept") == 0) { /* trajectories stored whole */
         lua_pushinteger(L, (lua_Integer)r->seeds);
+    } else if (strcmp(k, "stats") == 0) {
+        lua_pushboolean(L, r->stats != NULL);
+    } else if (strcmp(k, "quantiles") == 0) {
+        lua_createtable(L, r->stats ? (int)r->stats->nq : 0, 0);
+        for (size_t a = 0; r->stats && a < r->stats->nq; a++) {
+            lua_pushnumber(L, r->stats->q[a]);
+            lua_seti(L, -2, (lua_Integer)a + 1);
+        }
+    } else if (strcmp(k, "dropped") == 0 || strcmp(k, "drop_step") == 0) {
+        /* dropped: the trajectories (1-based) that left the reals; drop_step[i]: the step at
+         * which trajectory i did (0: never) */
+        int all = k[1] == 'r' && k[4] == '_';
+        lua_newtable(L);
+        lua_Integer n = 0;
+        for (size_t i = 0; i < r->ntraj; i++) {
+            uint64_t s = r->drop_step ? r->drop_step[i] : 0;
+            if (all) {
+                lua_pushinteger(L, (lua_Integer)s);
+                lua_seti(L, -2, (lua_Integer)i + 1);
+            } else if (s) {
+                lua_pushinteger(L, (lua_Integer)i + 1);
+                lua_seti(L, -2, ++n);
+            }
+        }
+    } else if (strcmp(k, "fail_step") == 0 || strcmp(k, "fail_trajectory") == 0) {
+        if (!r->fail_step)
+            lua_pushnil(L);
+        else
+            lua_pushinteger(L, k[5] == 's' ? (lua_Integer)r->fail_step
+                                           : (lua_Integer)r->fail_traj + 1);
+    } else if (strcmp(k, "error") == 0) {
+        lua_getiuservalue(L, 1, 1);
+        lua_getfield(L, -1, k);
     } else if (strcmp(k, "steps") == 0) {
         lua_pushinteger(L, (lua_Integer)r->steps_done);
     } else if (strcmp(k, "nrec") == 0) {
@@ -152,7 +261,7 @@ static int res_index(lua_State *L) {
         if (lua_getfield(L, -1, k) != LUA_TNIL) return 1;
         /* r.x1 is the series of a one-seed result (a manifold flow, a single run) */
         size_t v = obs_index(L, 1, k, "result");
-        if (r->seeds != 1)
+        if (r->ntraj != 1)
             return luaL_error(L,
                               "result: r.%s needs a one-seed result; use r:mean('%s') or "
                               "r:column('%s', seed)",
@@ -207,7 +316,7 @@ static int res_gc(lua_State *L) {
 int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx) {
     res_idx = lua_absindex(L, res_idx);
     mf_result *r = checkresult(L, res_idx)->r;
-    if (err->code == MF_EINTR) mf_interrupt_clear(); /* consumed: reported here (mfl_raise) */
+    mfl_interrupt_reported(L, err);
     lua_createtable(L, 0, 4);
     lua_pushfstring(L, "%s: %s", fname, err->msg);
     lua_setfield(L, -2, "message");
@@ -256,30 +365,63 @@ static const char *state_list(const mf_optim *o, size_t d) {
     return buf[0] ? buf : "none";
 }
 
+/* The info table of a result: names, and meta and metadata from the table at t. */
+static void push_info(lua_State *L, int rec, int t) {
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, rec);
+    lua_setfield(L, -2, "names");
+    lua_getfield(L, t, "meta");
+    lua_setfield(L, -2, "meta");
+    lua_getfield(L, t, "metadata");
+    lua_setfield(L, -2, "metadata");
+}
+
+/* One configuration from the table at t: optimizer (prepared), noise and x0 (into x0). */
+static void read_conf(lua_State *L, int t, size_t d, mf_optim *opt, mf_run_conf *cf, double *x0,
+                      uint64_t steps) {
+    checkudata_or_nil(L, t, "optimizer", MF_OPTIM, 1);
+    lnoise *n = checkudata_or_nil(L, t, "noise", MF_NOISE, 0);
+    lua_getfield(L, t, "x0");
+    mfl_checkpoint(L, -1, d, x0, "mf.run", "option 'x0'");
+    lua_pop(L, 1);
+    lua_getfield(L, t, "optimizer");
+    mfl_optim_prepare(L, -1, steps, opt, "mf.run"); /* a tabulated schedule stays on the stack */
+    *cf = (mf_run_conf){opt, n ? &n->nz : NULL, x0};
+}
+
 static int l_run(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     mf_run_config c = {0};
     llandscape *ls = checkudata_or_nil(L, 1, "landscape", MF_LANDSCAPE, 1);
-    checkudata_or_nil(L, 1, "optimizer", MF_OPTIM, 1);
-    lnoise *n = checkudata_or_nil(L, 1, "noise", MF_NOISE, 0);
     c.landscape = ls->L;
-    c.noise = n ? &n->nz : NULL;
     size_t d = ls->L->dim;
-    double *x0 = lua_newuserdatauv(L, d * sizeof(double), 0);
-    lua_getfield(L, 1, "x0");
-    mfl_checkpoint(L, -1, d, x0, "mf.run", "option 'x0'");
-    lua_pop(L, 1);
-    c.x0 = x0;
     c.steps = (uint64_t)mfl_optcount(L, 1, "steps", 0, 0, "mf.run");
     c.every = (uint64_t)mfl_optcount(L, 1, "every", 1, 1, "mf.run");
     c.seeds = (size_t)mfl_optcount(L, 1, "seeds", 1, 1, "mf.run");
     c.seed = (uint64_t)mfl_optcount(L, 1, "seed", 0, 0, "mf.run");
     c.threads = (int)mfl_optcount(L, 1, "threads", 0, 0, "mf.run");
     c.block = (size_t)mfl_optcount(L, 1, "block", 0, 0, "mf.run");
-    mf_optim opt;
-    lua_getfield(L, 1, "optimizer");
-    mfl_optim_prepare(L, -1, c.steps, &opt, "mf.run"); /* a tabulated schedule stays on the stack */
-    c.optim = &opt;
+
+    /* configurations: opts.configs (a batched run) or the options themselves */
+    int batched = lua_getfield(L, 1, "configs") == LUA_TTABLE;
+    int confs_t = lua_gettop(L);
+    size_t K = batched ? (size_t)luaL_len(L, confs_t) : 1;
+    if (batched && K < 1) return luaL_error(L, "mf.run: option 'configs' is empty");
+    mf_run_conf *confs = lua_newuserdatauv(L, K * sizeof *confs, 0);
+    mf_optim *opts = lua_newuserdatauv(L, K * sizeof *opts, 0);
+    double *x0s = lua_newuserdatauv(L, K * d * sizeof(double), 0);
+    for (size_t k = 0; k < K; k++) {
+        luaL_checkstack(L, 4, "mf.run: too many configurations");
+        int t = 1;
+        if (batched) {
+            lua_geti(L, confs_t, (lua_Integer)k + 1);
+            luaL_checktype(L, -1, LUA_TTABLE);
+            t = lua_gettop(L); /* stays on the stack: it anchors the configuration's objects */
+        }
+        read_conf(L, t, d, &opts[k], &confs[k], x0s + k * d, c.steps);
+    }
+    c.confs = confs;
+    c.nconfs = K;
 
     /* observables: the names in opts.record, in order */
     lua_getfield(L, 1, "record");
@@ -290,7 +432,7 @@ static int l_run(lua_State *L) {
     for (size_t v = 0; v < nobs; v++) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
-        if (!s || !mf_observable_parse(s, ls->L, c.optim, &obs[v]))
+        if (!s || !mf_observable_parse(s, ls->L, &opts[0], &obs[v]))
             return luaL_error(
                 L,
                 "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
@@ -298,36 +440,72 @@ static int l_run(lua_State *L) {
                 "test_loss, lambda1, spherical_sharpness, lambda1_p, "
                 "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
                 s ? s : luaL_typename(L, -1), (int)d, (int)d, ls->L->type->obs_help ? ", " : "",
-                ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(c.optim, d));
+                ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(&opts[0], d));
         lua_pop(L, 1);
     }
     c.obs = obs;
     c.nobs = nobs;
 
-    lua_createtable(L, 0, 3); /* info table */
-    int info = lua_gettop(L);
-    lua_pushvalue(L, rec);
-    lua_setfield(L, info, "names");
-    lua_getfield(L, 1, "meta");
-    lua_setfield(L, info, "meta");
-    lua_getfield(L, 1, "metadata");
-    lua_setfield(L, info, "metadata");
+    /* divergence and what to keep */
+    lua_getfield(L, 1, "on_nonfinite");
+    const char *onf = lua_tostring(L, -1);
+    c.on_nonfinite = onf && strcmp(onf, "drop") == 0 ? MF_NONFINITE_DROP : MF_NONFINITE_ERROR;
+    lua_getfield(L, 1, "keep");
+    const char *keep = lua_tostring(L, -1);
+    c.keep = keep && strcmp(keep, "stats") == 0 ? MF_KEEP_STATS : MF_KEEP_TRAJECTORIES;
+    lua_pop(L, 2);
+    c.keep_trajectories = (size_t)mfl_optcount(L, 1, "keep_trajectories", 0, 0, "mf.run");
+    if (lua_getfield(L, 1, "quantiles") == LUA_TTABLE) {
+        size_t nq = (size_t)luaL_len(L, -1);
+        double *q = lua_newuserdatauv(L, (nq + 1) * sizeof *q, 0); /* stays on the stack */
+        for (size_t a = 0; a < nq; a++) {
+            lua_geti(L, -2, (lua_Integer)a + 1);
+            q[a] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        c.quantiles = q, c.nquantiles = nq;
+    }
 
     mfl_progress progress;
     if (mfl_progress_init(L, 1, &progress)) {
         c.progress = mfl_progress_call;
         c.progress_ctx = &progress;
     }
-    mf_result *r = NULL;
+    mf_result **rs = lua_newuserdatauv(L, K * sizeof *rs, 0);
     mf_err err = {0};
-    int rc = mf_run(&c, &r, &err);
-    if (!r) {
+    int rc = mf_run_batch(&c, rs, &err);
+    if (!rs[0]) {
         mfl_landscape_checkcb(L, ls); /* a Lua-defined landscape's own error comes first */
         return mfl_raise(L, "mf.run", &err);
     }
-    mfl_pushresult(L, r, info);
+    if (!batched) {
+        push_info(L, rec, 1);
+        mfl_pushresult(L, rs[0], -1);
+        mfl_landscape_checkcb(L, ls);
+        if (rc) return mfl_raise_result(L, "mf.run", &err, -1);
+        return 1;
+    }
+    /* K results; a configuration that left the reals carries its error instead of raising */
+    lua_createtable(L, (int)K, 0);
+    int arr = lua_gettop(L);
+    for (size_t k = 0; k < K; k++) {
+        lua_geti(L, confs_t, (lua_Integer)k + 1);
+        push_info(L, rec, lua_gettop(L));
+        if (rs[k]->fail_step) {
+            lua_pushfstring(L,
+                            "mf.run: configuration %d: non-finite value at step %I in trajectory "
+                            "%d (seed index, 1-based); %d records before it kept",
+                            (int)k + 1, (lua_Integer)rs[k]->fail_step, (int)rs[k]->fail_traj + 1,
+                            (int)rs[k]->nrec);
+            lua_setfield(L, -2, "error");
+        }
+        mfl_pushresult(L, rs[k], -1);
+        lua_seti(L, arr, (lua_Integer)k + 1);
+        lua_pop(L, 2);
+    }
     mfl_landscape_checkcb(L, ls);
-    if (rc) return mfl_raise_result(L, "mf.run", &err, -1);
+    if (rc == MF_EINTR || (rc && rc != MF_ENONFINITE)) return mfl_raise(L, "mf.run", &err);
+    lua_settop(L, arr);
     return 1;
 }
 
@@ -338,8 +516,10 @@ void mfl_open_run(lua_State *L) {
                                     {"__gc", res_gc},
                                     {NULL, NULL}};
     static const luaL_Reg methods[] = {
-        {"mean", res_mean}, {"var", res_var},   {"std", res_std}, {"column", res_column},
-        {"at", res_at},     {"save", res_save}, {NULL, NULL}};
+        {"mean", res_mean},     {"var", res_var}, {"std", res_std},
+        {"column", res_column}, {"at", res_at},   {"save", res_save},
+        {"min", res_min},       {"max", res_max}, {"quantile", res_quantile},
+        {"alive", res_alive},   {NULL, NULL}};
     static const luaL_Reg err_meta[] = {{"__tostring", err_tostring}, {NULL, NULL}};
     mfl_newtype(L, MF_RESULT, meta, methods);
     mfl_newtype(L, MF_ERROR, err_meta, NULL);
