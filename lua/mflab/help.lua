@@ -29,7 +29,7 @@ M.modules = {
   { "mf.experiment", "an experiment file: parameters, command line, output folder (README: Experiments)" },
   { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
   { "mf.write_csv", "write named columns to a CSV file" },
-  { "mf.example", "the command-line options every example script takes" },
+  { "mf.ode", "integrate your own ODE dy/dt = f(t, y) with mflab's integrators (RK4, DP45)" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
   { "mf.sweep", "a grid of points x seeds: one result table, CSV/NPZ/JSON, journal and resume (README: Sweeps)" },
   { "mf.parallel", "one loop over points, spread over MPI ranks under mpirun (README: Across machines)" },
@@ -231,6 +231,18 @@ M.entries = {
   ["mf.analysis.uv_timescales"] = {
     math = "tau1 = 2/(C eta^gamma); tau2^-1 = eta^(2-2gamma) eps^2 mu2/(2 n P C^2); C* = (eps^2 mu2/(P n))^(1/3) (F(9), F(10))",
     example = "t = mf.analysis.uv_timescales{lr = 1e-3, gamma = 2/3, C = 0.2, eps = 0.5, mu2 = 1, P = 5}",
+  },
+  ["mf.analysis.uv_mu2"] = {
+    sig = "mf.analysis.uv_mu2(L)",
+    desc = "the data variance mu_2 = (1/P) sum_a |x_a|^2 of a uv landscape's inputs (Flatter-faster §3.4)",
+    math = "mu_2 = tr Sigma = (1/P) sum_a |x_a|^2 (doc/math.md §4)",
+    example = "mu2 = mf.analysis.uv_mu2(mf.landscape.uv{})",
+  },
+  ["mf.analysis.uv_cstar"] = {
+    sig = "mf.analysis.uv_cstar(L, eps)",
+    desc = "C* = (eps^2 mu_2/(P n))^(1/3), the optimal momentum scaling for a uv landscape's data; also returns mu_2, P, n",
+    math = "Flatter-faster eq. (10): C* = (eps^2 mu_2 / (P n))^(1/3) (doc/math.md §4)",
+    example = "C, mu2, P, n = mf.analysis.uv_cstar(mf.landscape.uv{}, 0.5)",
   },
   ["mf.analysis.factors"] = {
     math = "s = eta^2/(B (1-mu)^2), r = eta/(B (1-mu)) (quasistatic §4)",

@@ -54,7 +54,7 @@ do
   wrap(mf.analysis, "mf.analysis.")
   wrap(mf.analysis.fit, "mf.analysis.fit.")
   wrap(mf.export, "mf.export.")
-  wrap(mf.example, "mf.example.")
+  wrap(mf.ode, "mf.ode.")
   mf.run = schema.public("mf.run", mf.run)
   mf.write_csv = schema.public("mf.write_csv", mf.write_csv)
   for tname, methods in pairs(core.methods) do wrap(methods, tname .. ":") end

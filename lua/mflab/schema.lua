@@ -170,9 +170,12 @@ function M.public(fname, f, record)
       return table.unpack(res, 2, res.n)
     end
     local e = res[2]
-    if type(e) == "table" and rawget(e, "result") ~= nil and type(rawget(e, "message")) == "string" then
-      -- a run or flow stopped part way (Ctrl-C, divergence): keep what it recorded reachable
-      -- without pcall, as mf.last, and say so
+    local caller = debug.getinfo(2, "S")
+    local from_user = not (caller and caller.what ~= "C" and library_source(caller.short_src))
+    if from_user and type(e) == "table" and rawget(e, "result") ~= nil and type(rawget(e, "message")) == "string" then
+      -- a run or flow the user called stopped part way (Ctrl-C, divergence): keep what it
+      -- recorded reachable without pcall, as mf.last, and say so (library callers such as
+      -- mf.sweep handle the error object themselves)
       local mf = package.loaded["mflab"]
       if type(mf) == "table" then
         mf.last = e.result
