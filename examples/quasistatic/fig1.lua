@@ -1,6 +1,6 @@
 -- Quasistatic paper (Ma, Wu & E), Fig. 1: SGD on the valley f(x, y) = (1 + x^2) y^2 from
 -- (5, 0), with Hessian-aligned and with isotropic normal-space noise, against the first-order
--- manifold dynamics of MATH.md §4:
+-- manifold dynamics of doc/math.md §4:
 --   Hessian noise    dx/dt = -(lr sigma^2/4) h'(x)       (eq. 13; x(t) = 5 exp(-lr sigma^2 t/2))
 --   isotropic noise  dx/dt = -(lr sigma^2/4) h'(x)/h(x)  (eq. 14)
 -- with t = k lr after k steps.

@@ -4,7 +4,7 @@
 --   eq. (17)     the momentum-like discretization of the manifold dynamics,
 --                m <- mu m - lr G(x), x <- x + m, G = V^m grad_M A (flow{order = 2}:integrate{method = "momentum"})
 --   eq. (19)     the first-order ODE dx/dt = -(lr sigma^2 / (4 (1 - mu)^2)) h'(x), t = k lr,
---                i.e. x_k = 5 exp(-lr^2 sigma^2 k / (2 (1 - mu)^2))           (MATH.md §4)
+--                i.e. x_k = 5 exp(-lr^2 sigma^2 k / (2 (1 - mu)^2))           (doc/math.md §4)
 --
 -- Usage: mflab fig2_left.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists the
 -- parameters).

@@ -13,7 +13,7 @@
 --                  samples of the same law would show; a distance near it is sampling noise
 -- and, because the distance between two 50-dimensional means is dominated by that noise, a
 -- one-dimensional observable the noise hardly hides: q = |U|_F^2 + |V|_F^2 (= Tr H_f / 10 on
--- the manifold, MATH.md §1), mean ± standard error for both.
+-- the manifold, doc/math.md §1), mean ± standard error for both.
 --
 -- Usage: mflab fig2_right.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists
 -- the parameters).

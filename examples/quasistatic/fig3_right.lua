@@ -1,7 +1,7 @@
 -- Quasistatic paper (Ma, Wu & E), Fig. 3 right: Adam on the rotated valley
 -- f = (x sin t + y cos t)^2 (1 + (x cos t - y sin t)^2) (Q eq. 23) for t in {0, pi/8, pi/4}, and
 -- SGD, all with Hessian noise: the distance |Pz| of the manifold projection from the origin
--- against iterations (ensemble mean), with the first-order manifold flow of each (MATH.md §4:
+-- against iterations (ensemble mean), with the first-order manifold flow of each (doc/math.md §4:
 -- SGD Q(13), time k lr; Adam Q(24)-(27) with the fast subsystem solved at any angle, time k lr^2).
 -- Adam moves fast when the manifold lies along an axis and slowly when it does not, slower than
 -- SGD with the same learning rate.

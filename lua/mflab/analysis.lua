@@ -1,6 +1,6 @@
 -- mf.analysis: the measurements the papers make. Hessian spectra and traces of a landscape at
 -- a point, spherical sharpness, distance to the manifold (also reachable as mf.hessian), fits
--- (mf.fit) and the closed forms of MATH.md §4.
+-- (mf.fit) and the closed forms of doc/math.md §4.
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check
@@ -48,9 +48,7 @@ local top_schema = schema.new("mf.analysis.top", {
 -- mf.analysis.top(L, z, k [, opts]) -> values, vectors, products
 function M.top(L, z, k, opts)
   need_landscape("mf.analysis.top", L)
-  if math.type(k) ~= "integer" then
-    error("mf.analysis.top: argument 'k' must be an integer, got " .. tostring(k), 2)
-  end
+  k = schema.tocount(k) or error("mf.analysis.top: argument 'k' must be an integer >= 1, got " .. tostring(k), 2)
   local o = check(top_schema, opts)
   return core.hessian_top(L, z, k, o.tol, o.maxiter, o.seed)
 end
@@ -151,7 +149,7 @@ function M.fit.vee(x, y, opts)
            a2 = p[4], se_a2 = se[4], rss = rss, n = #xs, skipped = skipped }
 end
 
--- Closed forms (MATH.md §4) ------------------------------------------------------------------
+-- Closed forms (doc/math.md §4) ------------------------------------------------------------------
 
 local hb_schema = schema.new("mf.analysis.hb_spectrum", {
   { name = "lr", kind = "positive", required = true, doc = "learning rate eta" },

@@ -28,7 +28,10 @@ local function is_array(t)
   return true
 end
 
-local function encode(v, indent, out, fname)
+-- `path` lists the tables being encoded (to refuse a cycle, which would never end) and where.
+local function encode(v, indent, out, fname, path, where)
+  path = path or {}
+  where = where or "value"
   local t = type(v)
   if t == "nil" then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
@@ -38,6 +41,10 @@ local function encode(v, indent, out, fname)
     else out[#out + 1] = fmt("%.17g", v) end
   elseif t == "string" then out[#out + 1] = json_string(v)
   elseif t == "table" then
+    if path[v] then
+      fail(fname, ("cannot encode a cyclic table: %s is %s itself"):format(where, path[v]), 4)
+    end
+    path[v] = where
     local inner = indent .. "  "
     if is_array(v) then
       local flat = true
@@ -46,7 +53,7 @@ local function encode(v, indent, out, fname)
       for i = 1, #v do
         if i > 1 then out[#out + 1] = flat and ", " or "," end
         if not flat then out[#out + 1] = "\n" .. inner end
-        encode(v[i], inner, out, fname)
+        encode(v[i], inner, out, fname, path, where .. "[" .. i .. "]")
       end
       if not flat and #v > 0 then out[#out + 1] = "\n" .. indent end
       out[#out + 1] = "]"
@@ -60,19 +67,21 @@ local function encode(v, indent, out, fname)
       out[#out + 1] = "{"
       for i, k in ipairs(keys) do
         out[#out + 1] = (i > 1 and ",\n" or "\n") .. inner .. json_string(k) .. ": "
-        encode(v[k], inner, out, fname)
+        encode(v[k], inner, out, fname, path, where .. "." .. k)
       end
       out[#out + 1] = (#keys > 0 and ("\n" .. indent) or "") .. "}"
     end
+    path[v] = nil
   else
     out[#out + 1] = json_string(tostring(v)) -- userdata (a landscape, ...): its description
   end
 end
 
--- mf.export.json(value): the JSON text of a value (objects with sorted keys, 17 digits).
-function M.json(v)
+-- mf.export.json(value): the JSON text of a value (objects with sorted keys, 17 digits). A
+-- table that contains itself is an error naming where.
+function M.json(v, fname)
   local out = {}
-  encode(v, "", out, "mf.export.json")
+  encode(v, "", out, fname or "mf.export.json")
   return table.concat(out)
 end
 
@@ -95,7 +104,7 @@ end
 -- mf.export.write_json(path, value): value as a JSON file.
 function M.write_json(path, v)
   if type(path) ~= "string" or path == "" then fail("mf.export.write_json", "argument 'path' must be a file name", 2) end
-  return write_text("mf.export.write_json", path, M.json(v) .. "\n", 2)
+  return write_text("mf.export.write_json", path, M.json(v, "mf.export.write_json") .. "\n", 2)
 end
 
 ------------------------------------------------------------------------------
@@ -147,15 +156,20 @@ end
 
 -- mf.export.npy(path, array): a 1-D array (a table or vector of numbers) or a 2-D one (a
 -- table of equal-length rows) as a float64 .npy file.
-function M.npy(path, array)
+-- With metadata (any JSON-able value), <path>.json is written with it, as one with the data.
+function M.npy(path, array, metadata)
   if type(path) ~= "string" or path == "" then fail("mf.export.npy", "argument 'path' must be a file name", 2) end
   local spec = array_spec(array, "array", "mf.export.npy", 2)
-  core.write_npy(path, spec)
+  if metadata ~= nil then
+    core.write_npy(path, spec, M.metadata_path(path), M.json(metadata, "mf.export.npy") .. "\n")
+  else
+    core.write_npy(path, spec)
+  end
   return path
 end
 
 -- mf.export.npz(path, {name = array, ...}): several named arrays in one .npz file.
-function M.npz(path, arrays)
+function M.npz(path, arrays, metadata)
   local fname = "mf.export.npz"
   if type(path) ~= "string" or path == "" then fail(fname, "argument 'path' must be a file name", 2) end
   if type(arrays) ~= "table" then fail(fname, "argument 'arrays' must be a table {name = array, ...}", 2) end
@@ -170,7 +184,11 @@ function M.npz(path, arrays)
   table.sort(names)
   local specs = {}
   for i, k in ipairs(names) do specs[i] = array_spec(arrays[k], k, fname, 2) end
-  core.write_npz(path, specs)
+  if metadata ~= nil then
+    core.write_npz(path, specs, M.metadata_path(path), M.json(metadata, fname) .. "\n")
+  else
+    core.write_npz(path, specs)
+  end
   return path
 end
 
@@ -200,12 +218,15 @@ function M.result_metadata(r, file, kind)
   elseif kind == "npy" then
     md.layout = "one float64 array of shape (seeds, records, names), names in the order of 'names'"
   else
-    md.layout = "CSV with a '# ' metadata line and a header"
+    md.layout = "CSV: a header line, the rows, and a last '# mflab ...' comment line"
   end
   return md
 end
 
-local function json_path(path) return (path:gsub("%.[^./]*$", "")) .. ".json" end
+-- Each data file has its own metadata file: run.npy -> run.npy.json, run.npz -> run.npz.json.
+function M.metadata_path(path) return path .. ".json" end
+
+local LAYOUTS = { summary = true, long = true }
 
 -- The arrays of a statistics-only result (keep = "stats"): t, alive, quantiles (the levels),
 -- and per name <name>_mean, _var, _min, _max (records), <name>_q (records x levels) and, when
@@ -235,34 +256,46 @@ local function stats_arrays(r)
   return a
 end
 
-local core_save = core.methods.result.save
 local SAVE_OPTS = { layout = true, json = true }
 
--- r:save(path [, layout | {layout = "summary"|"long", json = bool}]): by extension.
+-- r:save(path [, layout | {layout = "summary"|"long", json = bool}]): by extension, with the
+-- metadata (M.result_metadata) in <path>.json written as one with the data (by default for
+-- .npy/.npz; json = true for .csv, whose last line "# mflab ..." also carries it).
 function core.methods.result.save(self, path, opts)
   local fname = "result:save"
   if type(path) ~= "string" or path == "" then fail(fname, "argument 'path' must be a file name", 2) end
   if type(opts) == "string" or opts == nil then opts = { layout = opts } end
-  if type(opts) ~= "table" then fail(fname, "argument 3 must be a layout or an options table", 2) end
+  if type(opts) ~= "table" then fail(fname, "argument 3 must be a layout (\"summary\" or \"long\") or an options table {layout =, json =}", 2) end
   for k in pairs(opts) do
     if not SAVE_OPTS[k] then fail(fname, fmt("unknown option '%s' (options: json, layout)", tostring(k)), 2) end
   end
+  if opts.layout ~= nil and not LAYOUTS[opts.layout] then
+    fail(fname, fmt("option 'layout' must be \"summary\" or \"long\", got %s",
+      type(opts.layout) == "string" and fmt("%q", opts.layout) or tostring(opts.layout)), 2)
+  end
+  if opts.json ~= nil and type(opts.json) ~= "boolean" then
+    fail(fname, "option 'json' must be true or false, got " .. type(opts.json), 2)
+  end
   local ext = path:match("%.([^./]+)$")
   ext = ext and ext:lower()
-  if ext == "csv" then
-    core_save(self, path, opts.layout)
-  elseif ext == "npy" or ext == "npz" then
-    if opts.layout then fail(fname, "option 'layout' is for .csv files", 2) end
-    if self.stats then -- a statistics-only result: named arrays
-      if ext == "npy" then fail(fname, "a statistics-only result (keep = \"stats\") is saved as .npz or .csv", 2) end
-      M.npz(path, stats_arrays(self))
-    elseif ext == "npy" then core.result_npy(self, path) else core.result_npz(self, path) end
-  else
+  if ext ~= "csv" and ext ~= "npy" and ext ~= "npz" then
     fail(fname, fmt("unknown file extension in '%s' (%s)", path, EXTENSIONS), 2)
   end
+  if ext ~= "csv" and opts.layout then fail(fname, "option 'layout' is for .csv files", 2) end
   local json = opts.json
   if json == nil then json = ext ~= "csv" end
-  if json then write_text(fname, json_path(path), M.json(M.result_metadata(self, path, ext)) .. "\n", 2) end
+  local mpath, mtext
+  if json then mpath, mtext = M.metadata_path(path), M.json(M.result_metadata(self, path, ext), fname) .. "\n" end
+  if ext == "csv" then
+    core.result_csv(self, path, opts.layout or "summary", self.meta, mpath, mtext)
+  elseif self.stats then -- a statistics-only result: named arrays
+    if ext == "npy" then fail(fname, "a statistics-only result (keep = \"stats\") is saved as .npz or .csv", 2) end
+    M.npz(path, stats_arrays(self), json and M.result_metadata(self, path, ext) or nil)
+  elseif ext == "npy" then
+    core.result_npy(self, path, mpath, mtext)
+  else
+    core.result_npz(self, path, mpath, mtext)
+  end
   return self
 end
 

@@ -5,7 +5,7 @@
 --     each option with its kind, default and doc. Nothing to add here when a branch adds a
 --     constructor; an entry below may add a formula and an example.
 --   * methods and other functions: the table M.entries below, keyed "mf.module.fn" or
---     "type:method", with sig (the call), desc (one line), math (the MATH.md formula it
+--     "type:method", with sig (the call), desc (one line), math (the doc/math.md formula it
 --     implements, when there is one) and example (one line).
 --   * types (userdata and figures): M.types; modules: M.modules.
 -- M.missing() lists public functions that have neither, for the test that walks `mf`.
@@ -17,34 +17,43 @@ local fmt = string.format
 
 -- One-line descriptions of the modules, in the order help() lists them.
 M.modules = {
-  { "mf.landscape", "loss landscapes whose minima form a manifold (MATH.md §1)" },
-  { "mf.opt", "optimizers (MATH.md §3)" },
-  { "mf.noise", "gradient-noise models (MATH.md §2)" },
+  { "mf.landscape", "loss landscapes whose minima form a manifold (doc/math.md §1)" },
+  { "mf.opt", "optimizers (doc/math.md §3)" },
+  { "mf.schedule", "learning-rate schedules for any optimizer's lr (doc/math.md §3)" },
+  { "mf.noise", "gradient-noise models (doc/math.md §2)" },
   { "mf.run", "run an ensemble of trajectories; returns a result" },
-  { "mf.manifold", "manifold dynamics: the slow flow along the minima (MATH.md §4)" },
+  { "mf.manifold", "manifold dynamics: the slow flow along the minima (doc/math.md §4)" },
+  { "mf.analysis", "Hessian spectra, traces, sharpness, closed forms (also mf.hessian; doc/math.md §4, §7)" },
+  { "mf.analysis.fit", "least-squares fits with standard errors (also mf.fit; doc/math.md §7)" },
   { "mf.plot", "figures through gnuplot: lines, bands, contours, heat maps, panels" },
   { "mf.experiment", "an experiment file: parameters, command line, output folder (README: Experiments)" },
   { "mf.export", "write arrays and results: NumPy .npy/.npz, JSON (r:save for results)" },
+  { "mf.write_csv", "write named columns to a CSV file" },
+  { "mf.ode", "integrate your own ODE dy/dt = f(t, y) with mflab's integrators (RK4, DP45)" },
   { "mf.vec", "vectors of doubles, indexed from 1" },
   { "mf.sweep", "a grid of points x seeds: one result table, CSV/NPZ/JSON, journal and resume (README: Sweeps)" },
   { "mf.parallel", "one loop over points, spread over MPI ranks under mpirun (README: Across machines)" },
   { "mf.help", "this help" },
 }
 
+-- Other names of public objects: help and the walker use the canonical name (the value), so
+-- help(mf.fit.powerlaw) and help(mf.analysis.fit.powerlaw) say the same, in every run.
+M.aliases = { ["mf.hessian"] = "mf.analysis", ["mf.fit"] = "mf.analysis.fit" }
+
 -- Types: what help(value) says for a userdata or a figure, keyed by the short type name.
 M.types = {
   landscape = {
-    desc = "a loss landscape f: R^d -> R whose minima form a manifold (MATH.md §1)",
+    desc = "a loss landscape f: R^d -> R whose minima form a manifold (doc/math.md §1)",
     fields = "L.dim, L.codim (dimension of the normal space), L.name",
     example = "L = mf.landscape.valley{}; print(L:value{1, 2}, L.dim)",
   },
   optimizer = {
-    desc = "an optimizer: how a step moves z given the noisy gradient g (MATH.md §3)",
+    desc = "an optimizer: how a step moves z given the noisy gradient g (doc/math.md §3)",
     fields = "opt.name, opt.lr",
     example = "opt = mf.opt.sgd{lr = 0.01}; print(opt.lr)",
   },
   noise = {
-    desc = "a gradient-noise model: the covariance D D^T at the projection Pz (MATH.md §2)",
+    desc = "a gradient-noise model: the covariance D D^T at the projection Pz (doc/math.md §2)",
     fields = "nz.name, nz.sigma, nz.space (isotropic)",
     example = "nz = mf.noise.hessian{sigma = 2}",
   },
@@ -58,7 +67,7 @@ M.types = {
     example = "r = mf.run{...}; print(r:mean('x1')[#r])",
   },
   flow = {
-    desc = "the first-order manifold ODE of an optimizer with noise (MATH.md §4)",
+    desc = "the first-order manifold ODE of an optimizer with noise (doc/math.md §4)",
     fields = "",
     example = "md = mf.manifold.flow{landscape = L, optimizer = opt, noise = nz}",
   },
@@ -126,11 +135,11 @@ M.entries = {
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
   ["mf.landscape.linreg_bn"] = {
-    math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (MATH.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
+    math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (doc/math.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
     example = "L = mf.landscape.linreg_bn{}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.5, wd = 2e-4}, steps = 20000, record = {'loss', 'test_loss', 'eta_eff', 'spherical_sharpness_p', 'dist_minnorm'}}",
   },
   ["mf.landscape.matrix_completion_bn"] = {
-    math = "L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2 (MATH.md §1; S App. P.1)",
+    math = "L(U, V) = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2, sigma^2 = (1/N) sum_Omega [U V^T]^2 (doc/math.md §1; S App. P.1)",
     example = "L = mf.landscape.matrix_completion_bn{d = 50, observed = 800}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.1, wd = 0.01}, steps = 10000, record = {'loss', 'test_loss', 'spherical_sharpness', 'sv1', 'sv3'}}",
   },
   ["mf.landscape.matrix_sensing"] = {
@@ -139,15 +148,15 @@ M.entries = {
     example = "L = mf.landscape.matrix_sensing{d = 20, r = 2, P = 200}; print(L:test_loss(L.x0))",
   },
   ["mf.opt.sgd"] = {
-    math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (MATH.md §3)",
+    math = "z <- z - lr g with torch's momentum, dampening, Nesterov and weight decay (doc/math.md §3)",
     example = "opt = mf.opt.sgd{lr = 0.001}",
   },
   ["mf.noise.hessian"] = {
-    math = "D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A (MATH.md §2)",
+    math = "D D^T = (sigma^2/2) H_f(Pz) = sigma^2 A (doc/math.md §2)",
     example = "nz = mf.noise.hessian{sigma = 2}",
   },
   ["mf.noise.isotropic"] = {
-    math = "D D^T = sigma^2 P_T (space = 'normal') or sigma^2 I ('full') (MATH.md §2)",
+    math = "D D^T = sigma^2 P_T (space = 'normal') or sigma^2 I ('full') (doc/math.md §2)",
     example = "nz = mf.noise.isotropic{sigma = 4}",
   },
   ["mf.noise.label"] = {
@@ -157,7 +166,7 @@ M.entries = {
   },
   ["mf.run"] = {
     sig = "mf.run{landscape, optimizer, steps, ...}  or  mf.run{landscape, configs = {{optimizer =, noise =, x0 =}, ...}, steps, ...}",
-    math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (MATH.md §0)",
+    math = "z_{k+1} = z_k - lr (grad f(z_k) - D xi_k), xi_k ~ N(0, I), t = k lr (doc/math.md §0)",
     example = "r = mf.run{landscape = L, optimizer = opt, noise = nz, x0 = {5, 0}, steps = 100000, seeds = 64}",
   },
   ["mf.manifold.flow"] = {
@@ -175,10 +184,12 @@ M.entries = {
 
   -- analysis (mf.analysis, also mf.hessian and mf.fit)
   ["mf.analysis.top"] = {
+    sig = "mf.analysis.top(L, z, k [, {tol, maxiter, seed}])",
     math = "Lanczos with full reorthogonalization on Hessian-vector products; stops when |beta_m s_mi| <= tol |theta_i|",
     example = "vals, vecs, n = mf.analysis.top(L, {2, 0.5}, 1)",
   },
   ["mf.analysis.trace"] = {
+    sig = "mf.analysis.trace(L, z [, {method, tol, max_samples, seed}])",
     math = "exact: sum_i H_ii; hutchinson: mean of v^T H v over Rademacher v, with its standard error",
     example = "t, se = mf.analysis.trace(L, z, {method = 'hutchinson', tol = 1e-3})",
   },
@@ -273,17 +284,6 @@ M.entries = {
     desc = "help for a function, method, type, module or name; help() lists the modules",
     example = "help(mf.opt.sgd); help('result:mean'); help(r)",
   },
-  ["mf.schema.new"] = {
-    sig = "mf.schema.new(fname, options [, doc])",
-    desc = "declares a constructor's options {name, kind, default | required, one_of, doc}",
-    example = "s = mf.schema.new('my.f', {{name = 'n', kind = 'count', default = 1, doc = 'how many'}})",
-  },
-  ["mf.schema.check"] = {
-    sig = "mf.schema.check(schema, opts [, level])",
-    desc = "checks an options table against a schema; returns a copy with defaults filled in",
-    example = "o = mf.schema.check(s, {n = 3})",
-  },
-
   -- export
   ["mf.export.npy"] = {
     sig = "mf.export.npy(path, array)",
@@ -305,6 +305,11 @@ M.entries = {
     desc = "a value as a JSON file",
     example = "mf.export.write_json('params.json', {lr = 0.01, seeds = 256})",
   },
+  ["mf.export.metadata_path"] = {
+    sig = "mf.export.metadata_path(path)",
+    desc = "where a data file's metadata goes: path .. '.json' (run.npy -> run.npy.json)",
+    example = "print(mf.export.metadata_path('run.npz'))",
+  },
   ["mf.export.result_metadata"] = {
     sig = "mf.export.result_metadata(r, file, kind)",
     desc = "the table r:save writes as JSON beside a result's data file",
@@ -322,7 +327,7 @@ M.entries = {
   },
   ["landscape:hess"] = {
     sig = "L:hess(z)", desc = "the Hessian H_f at z, as a table of rows",
-    math = "valley on y = 0: H_f = diag(0, 2 h(x)) (MATH.md §1)",
+    math = "valley on y = 0: H_f = diag(0, 2 h(x)) (doc/math.md §1)",
     example = "print(L:hess{1, 0})",
   },
   ["landscape:project"] = {
@@ -335,7 +340,7 @@ M.entries = {
   },
   ["landscape:trace_hessian"] = {
     sig = "L:trace_hessian(z)", desc = "Tr H_f(z)",
-    math = "matrix factorization on M: 2(m |V|^2 + n |U|^2); UV (linear): (mu2/n)(|u|^2 + |v|^2) (MATH.md §1)",
+    math = "matrix factorization on M: 2(m |V|^2 + n |U|^2); UV (linear): (mu2/n)(|u|^2 + |v|^2) (doc/math.md §1)",
     example = "print(L:trace_hessian{1, 0})  -- valley: 2 h(1) = 4",
   },
   ["landscape:tangent"] = {
@@ -402,7 +407,7 @@ M.entries = {
   },
   ["flow:dt"] = {
     sig = "md:dt()", desc = "the flow's time per optimizer iteration: lr (sgd, momentum, heavy_ball), lr^2 (adam), lr * wd (gd_wd)",
-    math = "t = k lr (MATH.md §0); Adam t = k lr^2 (Q(24)); sharpness flow tau = k lr wd (S(3))",
+    math = "t = k lr (doc/math.md §0); Adam t = k lr^2 (Q(24)); sharpness flow tau = k lr wd (S(3))",
     example = "step = md:dt(); d = md:drift(z)  -- per iteration: step * d[i]",
   },
 
@@ -446,7 +451,7 @@ M.entries = {
     example = "p:contour(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
   },
   ["figure:heatmap"] = {
-    sig = "p:heatmap(f | {x =, y =, z =} | rows [, {xrange, yrange, n, x, y, z, logscale, palette, title}])",
+    sig = "p:heatmap(f | {x =, y =, z =} | rows [, {xrange, yrange, n, x, y, z, logscale, title}])",
     desc = "a colour map of f(x, y), of a grid z[j][i] at (x[i], y[j]), or of sweep rows {x=, y=, z=}",
     example = "p:heatmap(function(x, y) return L:value{x, y} end, {xrange = {-3, 3}, yrange = {-1, 1}})",
   },
@@ -488,51 +493,101 @@ local function is_callable(v)
   return type(v) == "table" and type(mt) == "table" and mt.__call ~= nil
 end
 
--- Tables under mf that are not part of the public API (their functions need no help).
-local PRIVATE = { ["mf.core"] = true, ["mf.schema.kinds"] = true, ["mf.schema.all"] = true }
+-- Tables under mf that are not part of the public API (their functions need no help). Names
+-- starting with "_" (mf._core, mf._schema) are private too.
+local PRIVATE = { ["mf.plot.Figure"] = true }
 
--- Calls fn(name, value) for every public function reachable from mf: module functions
--- ("mf.opt.sgd"), methods of userdata types through mf.core.methods ("result:mean") and of
--- figures ("figure:line"). Names starting with "_" and metamethods are private.
-function M.each_public(mf, fn)
+local function sorted_string_keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    if type(k) == "string" then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  return keys
+end
+
+local function core() return require "mflab.core" end
+
+-- Calls fn(name, value, is_module) for every public object reachable from mf, once each, by
+-- its canonical name, in a fixed order: module functions ("mf.opt.sgd") and module tables
+-- ("mf.analysis"), then methods of userdata types ("result:mean") and of figures
+-- ("figure:line"). Aliases (M.aliases), names starting with "_" and metamethods are skipped.
+local function walk_public(mf, fn)
   local seen = {}
   local function walk(t, prefix)
     if seen[t] then return end
     seen[t] = true
-    local keys = {}
-    for k in pairs(t) do
-      if type(k) == "string" then keys[#keys + 1] = k end
-    end
-    table.sort(keys)
-    for _, k in ipairs(keys) do
+    for _, k in ipairs(sorted_string_keys(t)) do
       local v, name = t[k], prefix .. "." .. k
-      if k:sub(1, 1) ~= "_" and not PRIVATE[name] then
-        if is_callable(v) then fn(name, v) end
-        if type(v) == "table" and name ~= "mf.plot.Figure" then walk(v, name) end
+      if k:sub(1, 1) ~= "_" and not PRIVATE[name] and not M.aliases[name] then
+        if is_callable(v) then fn(name, v, false) end
+        if type(v) == "table" then
+          if not is_callable(v) and not seen[v] then fn(name, v, true) end
+          walk(v, name)
+        end
       end
     end
   end
   walk(mf, "mf")
   local function methods(tname, tbl)
-    local keys = {}
-    for k, v in pairs(tbl) do
-      if type(k) == "string" and k:sub(1, 1) ~= "_" and type(v) == "function" then keys[#keys + 1] = k end
+    for _, k in ipairs(sorted_string_keys(tbl)) do
+      if k:sub(1, 1) ~= "_" and type(tbl[k]) == "function" then fn(tname .. ":" .. k, tbl[k], false) end
     end
-    table.sort(keys)
-    for _, k in ipairs(keys) do fn(tname .. ":" .. k, tbl[k]) end
   end
-  local tnames = {}
-  for tname in pairs(mf.core.methods) do tnames[#tnames + 1] = tname end
-  table.sort(tnames)
-  for _, tname in ipairs(tnames) do methods(tname, mf.core.methods[tname]) end
+  local cm = core().methods
+  for _, tname in ipairs(sorted_string_keys(cm)) do methods(tname, cm[tname]) end
   if mf.plot and mf.plot.Figure then methods("figure", mf.plot.Figure) end
+end
+
+-- Calls fn(name, value) for every public function (see walk_public).
+function M.each_public(mf, fn)
+  walk_public(mf, function(name, v, is_module) if not is_module then fn(name, v) end end)
 end
 
 local function mflab() return require "mflab" end
 
+-- The canonical name of every public value: the first name walk_public gives it.
+local function index()
+  local names = {}
+  walk_public(mflab(), function(name, v) if names[v] == nil then names[v] = name end end)
+  return names
+end
+
+-- A name with an alias prefix ("mf.fit.powerlaw") in its canonical form.
+local function canonical(name)
+  for alias, target in pairs(M.aliases) do
+    if name == alias or name:sub(1, #alias + 1) == alias .. "." then
+      return target .. name:sub(#alias + 1)
+    end
+  end
+  return name
+end
+
+-- The value at a dotted name under mf ("mf.analysis.fit"), or nil.
+local function value_at(name)
+  if name == "mf" then return mflab() end
+  if name:sub(1, 3) ~= "mf." then return nil end
+  local v = mflab()
+  for part in name:sub(4):gmatch("[^.]+") do
+    if type(v) ~= "table" then return nil end
+    v = rawget(v, part)
+  end
+  return v
+end
+
+-- The schema that checks a function's options: declared under its canonical name or, for
+-- figure methods, under plot's own names ("mf.plot:line").
+local function schema_of(name)
+  local s = schema.all[name]
+  if s then return s end
+  local meth = name:match("^figure:(.*)$")
+  if meth then return schema.all["mf.plot:" .. meth] or schema.all["p:" .. meth] end
+  return nil
+end
+
 -- name -> entry with whatever is known: schema, entry, or nil
 local function lookup(name)
-  local s, e = schema.all[name], M.entries[name]
+  local s, e = schema_of(name), M.entries[name]
   if s or (e and e.desc) then return { name = name, schema = s, entry = e or {} } end
   return nil
 end
@@ -543,6 +598,7 @@ function M.missing()
   M.each_public(mflab(), function(name)
     if not lookup(name) then out[#out + 1] = name end
   end)
+  table.sort(out)
   return out
 end
 
@@ -578,6 +634,15 @@ local function wrap_lines(out, label, text)
   out[#out + 1] = fmt("  %-9s%s", label, text)
 end
 
+-- A signature's options list ("p:line(x, y [, {title, width}])") as the schema declares it,
+-- so help cannot advertise an option the function rejects.
+local function derived_sig(sig, s)
+  if not sig then return nil end
+  local names = {}
+  for _, o in ipairs(s.options) do names[#names + 1] = o.name end
+  return (sig:gsub("%[, {[^}]*}%]", function() return "[, {" .. table.concat(names, ", ") .. "}]" end))
+end
+
 local function format_entry(it)
   local s, e, out = it.schema, it.entry, {}
   if s then
@@ -585,7 +650,7 @@ local function format_entry(it)
     for _, o in ipairs(s.options) do
       if o.required then req[#req + 1] = o.name end
     end
-    out[#out + 1] = e.sig or (s.fname .. "{" .. table.concat(req, ", ") .. (#req < #s.options and (#req > 0 and ", " or "") .. "..." or "") .. "}")
+    out[#out + 1] = derived_sig(e.sig, s) or (s.fname .. "{" .. table.concat(req, ", ") .. (#req < #s.options and (#req > 0 and ", " or "") .. "..." or "") .. "}")
     if s.doc or e.desc then out[#out + 1] = "  " .. (e.desc or s.doc) end
     if #s.options > 0 then
       out[#out + 1] = "  options:"
@@ -601,7 +666,7 @@ local function format_entry(it)
         out[#out + 1] = fmt("    %-" .. w .. "s  %s (%s)%s: %s", o.name, o.kind, d, one, o.doc or "")
       end
     end
-    if e.math or (s.doc and s.doc:find("MATH", 1, true) and not e.desc) then
+    if e.math or (s.doc and s.doc:find("doc/math.md", 1, true) and not e.desc) then
       wrap_lines(out, "math:", e.math or s.doc)
     end
     wrap_lines(out, "example:", e.example or auto_example(s))
@@ -614,17 +679,24 @@ local function format_entry(it)
   return table.concat(out, "\n")
 end
 
--- Names of the public functions in a module table, with their one-line descriptions.
-local function format_module(name, t)
+-- Names of the public functions and submodules in a module table, with their one-line
+-- descriptions.
+local function format_module(name)
   local out = { name .. ": " .. (function()
     for _, m in ipairs(M.modules) do if m[1] == name then return m[2] end end
     return "module"
   end)() }
   local rows = {}
-  M.each_public(mflab(), function(n)
+  walk_public(mflab(), function(n, _, is_module)
     if n:sub(1, #name + 1) == name .. "." and not n:find(".", #name + 2, true) then
-      local it = lookup(n)
-      local desc = it and (it.entry.desc or (it.schema and it.schema.doc)) or "(no help yet)"
+      local desc
+      if is_module then
+        desc = "module"
+        for _, m in ipairs(M.modules) do if m[1] == n then desc = m[2] end end
+      else
+        local it = lookup(n)
+        desc = it and (it.entry.desc or (it.schema and it.schema.doc)) or "(no help yet)"
+      end
       rows[#rows + 1] = { n, desc }
     end
   end)
@@ -655,45 +727,47 @@ local function format_type(tname)
   return table.concat(out, "\n")
 end
 
+-- Where doc/math.md is: installed beside the library (share/doc/mflab/math.md; the build tree
+-- has the same layout), else its place in the sources.
+local function math_path()
+  local lib = package.searchpath("mflab.help", package.path)
+  local share = lib and lib:gsub("/bin/%.%./", "/"):match("^(.*)/mflab/lua/mflab/help%.lua$")
+  if share then
+    local path = share .. "/doc/mflab/math.md"
+    local f = io.open(path)
+    if f then
+      f:close()
+      return path
+    end
+  end
+  return "doc/math.md"
+end
+
 local function overview()
   local out = { "mflab " .. (mflab().version or "") .. " — modules (help(mf.opt), help('mf.run'), help(value)):" }
-  for _, m in ipairs(M.modules) do out[#out + 1] = fmt("  %-14s %s", m[1], m[2]) end
+  for _, m in ipairs(M.modules) do out[#out + 1] = fmt("  %-16s %s", m[1], m[2]) end
   out[#out + 1] = "types: " .. (function()
     local ks = {}
     for k in pairs(M.types) do ks[#ks + 1] = k end
     table.sort(ks)
     return table.concat(ks, ", ")
   end)() .. "  (help('result'), help(r))"
-  out[#out + 1] = "MATH.md has the formulas; README.md the conventions."
+  out[#out + 1] = "doc/math.md has the formulas (" .. math_path() .. "); README.md the conventions."
   return table.concat(out, "\n")
-end
-
--- Name of a function or module value, found by walking mf.
-local function name_of(v)
-  local mf = mflab()
-  if v == mf then return "mf" end
-  local found
-  local seen = {}
-  local function walk(t, prefix)
-    if found or seen[t] then return end
-    seen[t] = true
-    for k, x in pairs(t) do
-      if type(k) == "string" and k:sub(1, 1) ~= "_" then
-        local n = prefix .. "." .. k
-        if x == v and not PRIVATE[n] then found = n return end
-        if type(x) == "table" and not PRIVATE[n] then walk(x, n) end
-      end
-    end
-  end
-  walk(mf, "mf")
-  if found then return found end
-  M.each_public(mf, function(n, x) if x == v and not found then found = n end end)
-  return found
 end
 
 local function type_name(v)
   local mt = getmetatable(v)
   return type(mt) == "table" and M.type_of_metaname[mt.__name] or nil
+end
+
+-- The help for a canonical name: its entry or schema, or the module's listing.
+local function text_of_name(name)
+  local it = lookup(name)
+  if it then return format_entry(it) end
+  local v = value_at(name)
+  if type(v) == "table" and not is_callable(v) and index()[v] == name then return format_module(name) end
+  return nil
 end
 
 -- The help text for x (see help()); nil, message when there is none.
@@ -704,24 +778,20 @@ function M.text(x)
     local name = x:gsub("^%s+", ""):gsub("%s+$", "")
     if M.types[name] then return format_type(name) end
     for _, cand in ipairs { name, "mf." .. name } do
-      local it = lookup(cand)
-      if it then return format_entry(it) end
-      for _, m in ipairs(M.modules) do
-        if m[1] == cand then
-          local v = mf
-          for part in cand:gmatch("[^.]+") do if part ~= "mf" then v = v and v[part] end end
-          if type(v) == "table" and not is_callable(v) then return format_module(cand, v) end
-        end
-      end
+      local t = text_of_name(canonical(cand))
+      if t then return t end
     end
-    -- r:mean, L.value, ...: a method by its name after ':' or '.'
+    -- r:mean, L.value, p:line, ...: a method by its name after ':' or '.'
     local meth = name:match("[:.]([%a_][%w_]*)$") or name
-    local hits = {}
+    local hits, seen = {}, {}
+    local function hit(n)
+      if not seen[n] then seen[n] = true; hits[#hits + 1] = n end
+    end
     for n in pairs(M.entries) do
-      if lookup(n) and (n:match(":(.*)$") == meth or n:match("%.([^.]*)$") == meth) then hits[#hits + 1] = n end
+      if lookup(n) and (n:match(":(.*)$") == meth or n:match("%.([^.]*)$") == meth) then hit(n) end
     end
     for n in pairs(schema.all) do
-      if n:match("[:.]([^:.]*)$") == meth and not M.entries[n] then hits[#hits + 1] = n end
+      if n:match("[:.]([^:.]*)$") == meth and not M.entries[n] and not n:find("^mf%.plot:") then hit(n) end
     end
     table.sort(hits)
     if #hits == 1 then return format_entry(lookup(hits[1])) end
@@ -735,14 +805,34 @@ function M.text(x)
   if type(x) == "table" and getmetatable(x) and getmetatable(x).__name == "mflab.experiment" then return x:help_text() end
   local tn = type_name(x)
   if tn and not is_callable(x) then return format_type(tn) end
-  local name = name_of(x)
+  local name = index()[x]
   if name then
-    local it = lookup(name)
-    if it then return format_entry(it) end
-    if type(x) == "table" and not is_callable(x) then return format_module(name, x) end
+    local t = text_of_name(name)
+    if t then return t end
     return nil, "help: no help for " .. name .. " yet"
   end
   return nil, "help: no help for this " .. type(x) .. "; help() lists the modules"
+end
+
+-- Whether the function at a name path ("mf.landscape.valley", "md:integrate") takes one
+-- options table, as constructors do: the REPL completes such a name to "valley{" rather than
+-- "valley(". True when a schema checks the function's first argument (a schema under its
+-- canonical name, and no signature with positional arguments).
+function M.takes_table(path)
+  if type(path) ~= "string" or not path:match("^[%a_][%w_]*[%w_.:]*$") then return false end
+  local v = _G
+  for part in path:gsub(":", "."):gmatch("[^.]+") do
+    if type(v) ~= "table" and type(v) ~= "userdata" then return false end
+    local ok, x = pcall(function() return v[part] end)
+    if not ok then return false end
+    v = x
+  end
+  if v == nil then return false end
+  local name = index()[v]
+  if not name then return false end
+  local s, e = schema_of(name), M.entries[name]
+  if not s then return false end
+  return not (e and e.sig) or e.sig:match("^[%w_.:]+{") ~= nil
 end
 
 -- help(x): prints the help for x — a function, method, module table, value of an mflab type,

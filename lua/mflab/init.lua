@@ -2,12 +2,16 @@
 -- executable the global `mf` is this table). Each part lives in its own module; constructors
 -- take one options table, checked against the schema declared beside them (mflab.schema
 -- keeps them all, for help and docs).
+-- Every public object has one canonical name; mf.hessian and mf.fit are aliases of
+-- mf.analysis and mf.analysis.fit (help.lua's M.aliases).
 local core = require "mflab.core"
 
 local mf = {
   version = core.version,
-  core = core,
-  schema = require "mflab.schema",
+  -- internals, kept out of the public namespace (help, completion): the C module and the
+  -- option checker; the library's own modules require them as mflab.core, mflab.schema
+  _core = core,
+  _schema = require "mflab.schema",
   landscape = require "mflab.landscape",
   opt = require "mflab.opt",
   schedule = require "mflab.schedule",
@@ -29,5 +33,31 @@ mf.vec = core.vector
 mf.analysis = require "mflab.analysis"
 mf.hessian = mf.analysis -- the papers' word for the Hessian measurements
 mf.fit = mf.analysis.fit
+
+-- Public entry points written in Lua report errors at the caller's line and record what each
+-- object was made from (mflab.schema's public/made: a result's metadata describes its
+-- landscape, optimizer and noise by constructor and options).
+do
+  local schema = mf._schema
+  local function wrap(t, prefix, record, skip)
+    for k, f in pairs(t) do
+      if type(f) == "function" and not (skip and skip[k]) and debug.getinfo(f, "S").what == "Lua" then
+        t[k] = schema.public(prefix .. k, f, record)
+      end
+    end
+  end
+  wrap(mf.landscape, "mf.landscape.", true)
+  wrap(mf.opt, "mf.opt.", true)
+  wrap(mf.noise, "mf.noise.", true)
+  wrap(mf.schedule, "mf.schedule.", true, { is_schedule = true })
+  wrap(mf.manifold, "mf.manifold.", true)
+  wrap(mf.analysis, "mf.analysis.")
+  wrap(mf.analysis.fit, "mf.analysis.fit.")
+  wrap(mf.export, "mf.export.")
+  wrap(mf.ode, "mf.ode.")
+  mf.run = schema.public("mf.run", mf.run)
+  mf.write_csv = schema.public("mf.write_csv", mf.write_csv)
+  for tname, methods in pairs(core.methods) do wrap(methods, tname .. ":") end
+end
 
 return mf

@@ -4,7 +4,9 @@ local core = require "mflab.core"
 local M = {}
 
 -- mf.write_csv(path, names, columns [, meta]): columns[k] is the array for names[k]; all of
--- equal length. meta (a string) becomes a first comment line "# meta". Numbers keep 17
+-- equal length. A header line (names with a comma, quote or line break quoted as RFC 4180
+-- says), the rows, and meta (a string) as a last comment line "# meta" — last, so that
+-- numpy.genfromtxt(path, delimiter=",", names=True) reads the file as it is. Numbers keep 17
 -- significant digits. Written to a temporary name and renamed, so it is whole or absent.
 function M.write_csv(path, names, columns, meta)
   local fname = "mf.write_csv"
@@ -19,9 +21,11 @@ function M.write_csv(path, names, columns, meta)
       error(("%s: column '%s' has %d rows, column '%s' has %d"):format(fname, names[k], #columns[k], names[1], n), 2)
     end
   end
-  local out = {}
-  if meta then out[#out + 1] = "# " .. tostring(meta):gsub("\n", " ") end
-  out[#out + 1] = table.concat(names, ",")
+  local out, header = {}, {}
+  for k = 1, #names do
+    header[k] = names[k]:find('[,"\r\n]') and ('"' .. names[k]:gsub('"', '""') .. '"') or names[k]
+  end
+  out[#out + 1] = table.concat(header, ",")
   local row = {}
   for j = 1, n do
     for k = 1, #columns do
@@ -30,6 +34,7 @@ function M.write_csv(path, names, columns, meta)
     end
     out[#out + 1] = table.concat(row, ",")
   end
+  if meta then out[#out + 1] = "# " .. tostring(meta):gsub("[\r\n]", " ") end
   local tmp = ("%s.tmp.%d%06d"):format(path, os.time(), math.random(0, 999999))
   local f, err = io.open(tmp, "w")
   if not f then error(fname .. ": cannot write '" .. path .. "': " .. tostring(err), 2) end

@@ -1,4 +1,4 @@
--- mf.landscape: loss landscapes (MATH.md §1). Each constructor checks its options against
+-- mf.landscape: loss landscapes (doc/math.md §1). Each constructor checks its options against
 -- its schema and builds the engine's landscape.
 --
 -- Every landscape has L.dim, L.codim (dimension of the normal space of its manifold of
@@ -28,7 +28,7 @@ local valley_schema = schema.new("mf.landscape.valley", {
   { name = "a", kind = "positive", default = 1, doc = "h(x) = a + b x^2: the curvature scale at x = 0" },
   { name = "b", kind = "nonnegative", default = 1, doc = "h(x) = a + b x^2: how fast the valley sharpens" },
   { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
-}, "f(x, y) = h(x) y^2, manifold of minima y = 0 (MATH.md §1; quasistatic paper Fig. 1); start (5, 0)")
+}, "f(x, y) = h(x) y^2, manifold of minima y = 0 (doc/math.md §1; quasistatic paper Fig. 1); start (5, 0)")
 
 function M.valley(opts)
   local o = check(valley_schema, opts)

@@ -1,4 +1,4 @@
--- mf.manifold: effective dynamics on the manifold of minima (MATH.md §4).
+-- mf.manifold: effective dynamics on the manifold of minima (doc/math.md §4).
 local core = require "mflab.core"
 local schema = require "mflab.schema"
 local check = schema.check -- errors point at the user's call of the constructor
@@ -12,7 +12,7 @@ local flow_schema = schema.new("mf.manifold.flow", {
   { name = "noise", kind = "noise", required = true, doc = "the gradient-noise model" },
   { name = "order", kind = "count", default = 1, one_of = { 1, 2 },
     doc = "1: the first-order flow; 2: the second-order (momentum) system of Q(17) / Q(46), for momentum optimizers and adam" },
-}, "the effective dynamics on the manifold of minima (MATH.md §4): dz/dt = -sum V_ij grad_M A_ij with V from the Lyapunov equation (SGD, Q(12)), eq. (39) (momentum, /(1-mu)), or Adam's quasistatic fast subsystem on the rotated valley; t = k lr (k lr^2 for adam)")
+}, "the effective dynamics on the manifold of minima (doc/math.md §4): dz/dt = -sum V_ij grad_M A_ij with V from the Lyapunov equation (SGD, Q(12)), eq. (39) (momentum, /(1-mu)), or Adam's quasistatic fast subsystem on the rotated valley; t = k lr (k lr^2 for adam)")
 
 local integrate_schema = schema.new("flow:integrate", {
   { name = "x0", kind = "point", required = true, doc = "start; projected onto the manifold first" },
@@ -42,8 +42,15 @@ function core.methods.flow.integrate(self, opts)
     o.every, o.method or "default")
   local x0 = {}
   for k = 1, #o.x0 do x0[k] = o.x0[k] end
+  -- what the flow was made from (mf.manifold.flow's options), each object by constructor and
+  -- options; method is filled in by the engine with the one used
+  local made = schema.made[self]
+  local fo = made and made.options or {}
   o.metadata = { mflab = core.version, made_by = "flow:integrate", flow = tostring(self), x0 = x0,
-    steps = o.steps, every = o.every, seeds = o.seeds, method = o.method }
+    landscape = schema.describe(fo.landscape), optimizer = schema.describe(fo.optimizer),
+    noise = fo.noise and schema.describe(fo.noise) or nil, order = fo.order,
+    steps = o.steps, every = o.every, seeds = o.seeds, seed = o.seed, h = o.h, rtol = o.rtol, atol = o.atol,
+    method = o.method }
   local finish
   o.progress, finish = progress.choose(o, "flow:integrate", 1, "steps")
   return progress.finally(finish, core_integrate, self, o)

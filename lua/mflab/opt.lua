@@ -1,4 +1,4 @@
--- mf.opt: optimizers (MATH.md §3). Options named as torch.optim names them, with its defaults,
+-- mf.opt: optimizers (doc/math.md §3). Options named as torch.optim names them, with its defaults,
 -- where the optimizer exists there; `lr` is everywhere a number, a schedule (mf.schedule.*)
 -- or a Lua function of the step. Each step uses the noisy gradient g = grad f - D xi.
 local core = require "mflab.core"

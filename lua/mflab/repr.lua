@@ -55,9 +55,11 @@ local function result(r)
   local out = { ("mf result: %d seed%s x %d records (t = %s..%s), %d steps done"):format(r.seeds,
     r.seeds == 1 and "" or "s", #r, tostring(t[1] or "-"), tostring(t[#t] or "-"), r.steps) }
   local function row(k, v) if v ~= nil then out[#out + 1] = ("  %-10s %s"):format(k, v) end end
-  row("landscape", md.landscape)
-  row("optimizer", md.optimizer)
-  row("noise", md.noise)
+  -- structured descriptions ({constructor, options, text}) print as their text
+  local function text(v) return type(v) == "table" and (v.text or v.constructor) or v end
+  row("landscape", text(md.landscape))
+  row("optimizer", text(md.optimizer))
+  row("noise", text(md.noise))
   row("flow", md.flow)
   if md.steps then
     local x0 = md.x0 and ("{" .. table.concat(md.x0, ", ") .. "}") or "?"

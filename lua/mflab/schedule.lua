@@ -19,6 +19,8 @@ function Schedule:at(k)
   return core.schedule_at(self, k)
 end
 
+Schedule.at = schema.public("schedule:at", Schedule.at) -- errors at the caller's line
+
 function Schedule:__tostring()
   local parts = {}
   for _, key in ipairs { "lr", "step_size", "gamma", "T", "eta_min", "warmup", "start" } do

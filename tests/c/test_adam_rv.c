@@ -1,5 +1,5 @@
 /* The continuous Lyapunov solver, and Adam's quasistatic fast subsystem on the rotated valley:
- * eq. (45) at theta = 0 and pi/4, and the first-order flows (50), (55) (MATH.md §4). */
+ * eq. (45) at theta = 0 and pi/4, and the first-order flows (50), (55) (doc/math.md §4). */
 #include <math.h>
 #include <string.h>
 

@@ -455,7 +455,7 @@ static void test_matrix_factorization(void) {
     CHECK(L->dim == 14 && L->codim == (3 + 4) * 2 - 4, "mf dims %zu %zu", L->dim, L->codim);
     check_all(L, "matrix_factorization 3x4 p=2", sample_normal, 1e-6);
     check_residuals(L, "matrix_factorization", sample_normal);
-    /* on M: Tr H = 2 (m |V|^2 + n |U|^2) (MATH.md §1), against the dense Hessian */
+    /* on M: Tr H = 2 (m |V|^2 + n |U|^2) (doc/math.md §1), against the dense Hessian */
     mf_rng r;
     mf_rng_seed(&r, 8, 0);
     double z[14], p[14], H[196];
@@ -624,7 +624,7 @@ static void test_matrix_sensing(void) {
         CHECK_CLOSE(t, want, 1e-14, "test loss at the start |I - X*|^2 / d");
         CHECK(L->x0[0] == 1 && L->x0[1] == 0 && L->x0[36] == 1 && L->x0[43] == 1,
               "start U = V = I");
-        /* closed-form trace on the manifold (MATH.md §1) against the direct sum */
+        /* closed-form trace on the manifold (doc/math.md §1) against the direct sum */
         mf_rng rg;
         mf_rng_seed(&rg, 5, 0);
         double p[72], tw;

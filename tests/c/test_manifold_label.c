@@ -1,4 +1,4 @@
-/* The label-noise manifold flow's pieces (MATH.md §4 "Label-noise heavy ball"; flatter-faster
+/* The label-noise manifold flow's pieces (doc/math.md §4 "Label-noise heavy ball"; flatter-faster
  * eqs. (6), (7), App. C): (1) the momentum flow's stationary covariance solves flatter-faster's
  * operator equation L~_H S = {H, S} + C^-2 eta^(1-2 gamma) [[S, H], H]/2 with H = 2A,
  * C^-2 eta^(1-2 gamma) = lr/(1-beta)^2 and S = V (1-beta)/lr, for a Q that does not commute

@@ -1,4 +1,4 @@
-/* Noise covariances (MATH.md §2) estimated from 1e5 samples at a point off the manifold of the
+/* Noise covariances (doc/math.md §2) estimated from 1e5 samples at a point off the manifold of the
  * valley h(x) = 1 + x^2, each entry within 4 standard errors (the standard error of a sample
  * second moment estimated from the same samples): hessian{sigma} gives sigma^2 A(Pz) =
  * diag(0, sigma^2 h(x)), isotropic normal sigma^2 P_T, full sigma^2 I, and minibatch{B} of each

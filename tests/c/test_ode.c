@@ -1,4 +1,4 @@
-/* Lyapunov solutions satisfy their equations and reduce to the closed forms of MATH.md §4;
+/* Lyapunov solutions satisfy their equations and reduce to the closed forms of doc/math.md §4;
  * RK4 and Dormand-Prince reach their accuracy on ODEs with closed-form solutions;
  * Euler-Maruyama has the moments of its discrete OU recursion. */
 #include <math.h>

@@ -1,6 +1,6 @@
 /* Runs: bit-identical results for any thread count and block size; one SGD step with each
  * noise model against a hand computation from the same random stream; NaN/Inf caught with
- * the step and trajectory; the manifold flow against its closed forms (MATH.md §4). */
+ * the step and trajectory; the manifold flow against its closed forms (doc/math.md §4). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +66,7 @@ static void test_reproducible_layouts(void) {
     mf_landscape_free(L);
 }
 
-/* z1 = z0 - lr (grad f(z0) - D xi), xi from stream (seed 42, trajectory 0) (MATH.md §0, §2) */
+/* z1 = z0 - lr (grad f(z0) - D xi), xi from stream (seed 42, trajectory 0) (doc/math.md §0, §2) */
 static void test_one_step_by_hand(void) {
     mf_landscape *L;
     const double c[] = {1.5, 0.0, 2.0}; /* h = 1.5 + 2 x^2, h' = 4x */
@@ -216,7 +216,7 @@ static void test_flow(void) {
         mf_flow_drift(fi, z, dz, NULL);
         CHECK_CLOSE(dz[0], -(lr * sigma * sigma / 4) * hp / h, 1e-12, "eq. (14) drift"); /* Q(14) */
     }
-    /* RK4 against x(t) = x0 exp(-lr sigma^2 t / 2) for h = 1 + x^2 (MATH.md §4) */
+    /* RK4 against x(t) = x0 exp(-lr sigma^2 t / 2) for h = 1 + x^2 (doc/math.md §4) */
     mf_landscape *Lq;
     mf_landscape_valley(&Lq, c_quad, 3, NULL);
     mf_optim o2;

@@ -109,7 +109,7 @@ static void check_geometry(void) {
     CHECK(T[0] * N[0] + T[1] * N[1] == 0.0 && T[0] * T[0] + T[1] * T[1] == 1.0,
           "frame orthonormal");
     mf_landscape_hess(L, p, H);
-    /* on M, H_f = diag(0, 2 h(x)) (MATH.md §1) */
+    /* on M, H_f = diag(0, 2 h(x)) (doc/math.md §1) */
     double h = 2.0 + 0.5 * 1.5 + 3.0 * 1.5 * 1.5;
     CHECK(H[0] == 0 && H[1] == 0 && H[2] == 0 && fabs(H[3] - 2 * h) < 1e-14,
           "Hessian on M: [%g %g; %g %g], expected diag(0, %g)", H[0], H[1], H[2], H[3], 2 * h);

@@ -261,8 +261,20 @@ if wait_for "$TMP/out" ready; then kill -INT $pid; fi
 wait_exit $pid
 rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
 if [ $rc -eq 130 ] && [[ $err == "mflab: interrupted!"* ]]; then
-  pass "Ctrl-C stops a script: 'interrupted!', exit 130"
-else fail "Ctrl-C stops a script" "$(details)"; fi
+  pass "Ctrl-C stops -e code: 'interrupted!', exit 130"
+else fail "Ctrl-C stops -e code" "$(details)"; fi
+# a script file stopped by Ctrl-C in an engine run: exit 130, the message says where the partial
+# result is, and a script error is still 1
+printf '%s\n' 'print("ready") io.stdout:flush()' \
+  'mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, steps = 1e9, seeds = 64, quiet = true}' >"$TMP/long.lua"
+"$EXE" "$TMP/long.lua" </dev/null >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+if wait_for "$TMP/out" ready; then sleep 0.3; kill -INT $pid; fi
+wait_exit $pid
+rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
+if [ $rc -eq 130 ] && [[ $err == *"records kept (the partial result is mf.last)"* ]]; then
+  pass "Ctrl-C stops a script's run: exit 130, the partial result named"
+else fail "Ctrl-C stops a script's run" "$(details)"; fi
 
 rm -f "$TMP/fifo"
 mkfifo "$TMP/fifo"
@@ -297,6 +309,10 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
     "$P" "send:$LOOP\\r" 'expect:ready' 'sleep:0.2' 'send:\x03' 'expect:interrupted!' \
     'expect:stack traceback' "$P" 'send:print("alive")\r' 'expect:[\r\n]alive\r\n' \
     "$P" 'send:\x04' 'exit:0' -- "$EXE"
+  pty "terminal: after Ctrl-C in a run, the partial result is mf.last, and the message says so" \
+    "$P" 'send:mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, steps = 1e9, seeds = 64, quiet = true}\r' \
+    'sleep:0.8' 'send:\x03' 'expect:records kept \(the partial result is mf\.last\)' "$P" \
+    'send:#mf.last > 1, mf.last.seeds\r' 'expect:[\r\n]true\t64\r\n' "$P" 'send:\x04' 'exit:0' -- "$EXE"
   pty "terminal: Ctrl-C at the prompt discards the line (and continuation lines)" \
     "$P" 'send:error("typed")' 'sleep:0.2' 'send:\x03' "$P" 'send:function h()\r' 'expect:>> ' \
     'send:\x03' "$P" 'send:"clean"\r' 'expect:[\r\n]clean\r\n' "$P" 'absent:stdin:1: typed' \
@@ -316,9 +332,11 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
   run "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
   check "no progress bar when stderr is not a terminal" 0 "done" ""
 
-  pty "terminal: Tab completes a result's methods (r:me -> r:mean()" \
+  pty "terminal: Tab completes a result's methods (r:me -> r:mean(), a constructor to valley{" \
     "$P" "send:$RSMALL\\r" "$P" 'send:r:me\t' 'expect:r:mean\(' 'send:"x1")[#r] > 0\r' 'expect:[\r\n]true\r\n' \
-    "$P" 'send:mf.landscape.val\t' 'expect:mf.landscape.valley\(' 'send:)\r' 'expect:valley' "$P" 'send:\x04' 'exit:0' -- "$EXE"
+    "$P" 'send:mf.landscape.val\t' 'expect:mf.landscape.valley\{' 'send:}\r' 'expect:valley' \
+    "$P" 'send:mf.analysis.to\t' 'expect:mf.analysis.top\(' 'send:)\r' "expect:argument 'L' must be a landscape" \
+    "$P" 'send:\x04' 'exit:0' -- "$EXE"
   pty "terminal: a pasted block of several lines runs each line once" \
     "$P" 'send:\x1b[200~n = 0\rn = n + 1\rn * 10\rprint("count", n)\r\x1b[201~' 'sleep:0.2' 'send:\r' \
     'expect:[\r\n]10\r\n' 'expect:count\t1\r\n' "$P" 'send:n\r' 'expect:[\r\n]1\r\n' "$P" 'absent:syntax error' \

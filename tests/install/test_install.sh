@@ -13,6 +13,7 @@ check "installed executable" '[ -x "$prefix/bin/mflab" ]'
 check "installed library" '[ -f "$prefix/share/mflab/lua/mflab/init.lua" ] && [ -f "$prefix/share/mflab/lua/mflab/plot.lua" ]'
 check "installed headers" '[ -f "$prefix/include/mflab/run.h" ]'
 check "installed man page" '[ -f "$prefix/share/man/man1/mflab.1" ]'
+check "installed doc/math.md" 'grep -q "F(171) as printed lacks the factor (1 + β)" "$prefix/share/doc/mflab/math.md"'
 if command -v groff >/dev/null 2>&1; then
   msg=$(groff -man -ww -z "$prefix/share/man/man1/mflab.1" 2>&1)
   check "the man page formats without warnings ($msg)" '[ -z "$msg" ]'

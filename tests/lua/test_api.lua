@@ -114,6 +114,7 @@ H.check(r:save(path) == r, "save returns the result")
 local text = H.read(path)
 local rows = {}
 for line in text:gmatch("[^\n]+") do rows[#rows + 1] = line end
+table.insert(rows, 1, table.remove(rows)) -- the metadata comment is the last line
 H.check(rows[1]:match("^# mflab .*seeds=50 seed=3"), "metadata line: " .. rows[1])
 H.check(rows[2] == "t,x1_mean,x1_std,x2_mean,x2_std,loss_mean,loss_std", "summary header: " .. rows[2])
 H.check(#rows == 2 + 11, "one row per record")
@@ -123,14 +124,14 @@ H.check(tonumber(cells[1]) == 500 and tonumber(cells[4]) == r:mean("x2")[6], "va
 r:save(dir .. "/long.csv", "long")
 local long = H.read(dir .. "/long.csv")
 local nlines = select(2, long:gsub("\n", ""))
-H.check(nlines == 2 + 11 * 50 and long:match("\nt,seed,x1,x2,loss\n"), "long layout: a row per (time, seed)")
+H.check(nlines == 2 + 11 * 50 and long:match("^t,seed,x1,x2,loss\n"), "long layout: a row per (time, seed)")
 H.raises({ "result:save", "cannot write '/nonexistent/dir/r.csv'" }, r.save, r, "/nonexistent/dir/r.csv")
-H.raises({ "invalid option 'wide'" }, r.save, r, dir .. "/w.csv", "wide")
+H.raises({ "result:save", "option 'layout' must be \"summary\" or \"long\", got \"wide\"" }, r.save, r, dir .. "/w.csv", "wide")
 local listing = io.popen("ls -A '" .. dir .. "'"):read("a")
 H.check(not listing:match("tmp"), "no temporary files left: " .. listing)
 -- mf.write_csv
 mf.write_csv(dir .. "/w.csv", { "a", "b" }, { { 1, 2 }, { 0.1, 1 / 3 } }, "meta")
-H.check(H.read(dir .. "/w.csv") == "# meta\na,b\n1,0.10000000000000001\n2,0.33333333333333331\n", "write_csv text")
+H.check(H.read(dir .. "/w.csv") == "a,b\n1,0.10000000000000001\n2,0.33333333333333331\n# meta\n", "write_csv text")
 H.raises({ "mf.write_csv", "column 'b' has 1 rows" }, mf.write_csv, dir .. "/x.csv", { "a", "b" }, { { 1, 2 }, { 1 } })
 H.raises({ "mf.write_csv", "cannot write" }, mf.write_csv, "/nonexistent/x.csv", { "a" }, { { 1 } })
 os.execute("rm -rf '" .. dir .. "'")

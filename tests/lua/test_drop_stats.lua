@@ -192,8 +192,7 @@ local dir = os.getenv("TMPDIR") or "/tmp"
 local path = dir .. "/mflab_test_stats_" .. tostring(os.time()) .. ".csv"
 st:save(path)
 local f = io.open(path)
-f:read("l")
-local header = f:read("l")
+local header = f:read("l") -- the header is the first line (the '# mflab' comment is the last)
 local row1 = f:read("l")
 f:close()
 os.remove(path)

@@ -24,15 +24,19 @@ local r = mf.run { landscape = L, optimizer = opt, noise = nz, x0 = { 1, 0.5 }, 
 local md = r.metadata
 H.check(md.mflab == mf.version and md.seed == 42 and md.seeds == 5 and md.steps == 105 and md.every == 10,
   "r.metadata: version, seed, seeds, steps, every")
-H.check(md.x0[1] == 1 and md.x0[2] == 0.5 and md.record[3] == "loss" and md.optimizer:find("sgd", 1, true)
-  and md.noise:find("hessian", 1, true) and md.landscape:find("valley", 1, true), "r.metadata: x0, record, objects")
+H.check(md.x0[1] == 1 and md.x0[2] == 0.5 and md.record[3] == "loss", "r.metadata: x0, record")
+-- parameters as structured fields: each object by its constructor and checked options
+H.check(md.optimizer.constructor == "mf.opt.sgd" and md.optimizer.options.lr == 0.01 and md.optimizer.options.momentum == 0
+  and md.noise.constructor == "mf.noise.hessian" and md.noise.options.sigma == 1.5
+  and md.landscape.constructor == "mf.landscape.valley" and md.landscape.options.a == 1 and md.landscape.name == "valley",
+  "r.metadata: landscape, optimizer, noise as {constructor, options}")
 r:save(dir .. "/r.csv")
-local first = H.read(dir .. "/r.csv"):match("^[^\n]*")
+local first = H.read(dir .. "/r.csv"):match("([^\n]*)\n$")
 H.check(first:find("# mflab " .. mf.version, 1, true) and first:find("seed=42", 1, true) and first:find("x0={1, 0.5}", 1, true)
-  and first:find("sgd{lr", 1, true) and first:find("hessian{sigma", 1, true), "CSV metadata line: " .. first)
+  and first:find("sgd{lr", 1, true) and first:find("hessian{sigma", 1, true), "CSV metadata line (the last): " .. first)
 H.check(ls() == "r.csv", "CSV: no JSON unless asked: " .. ls())
 r:save(dir .. "/r2.csv", { layout = "long", json = true })
-H.check(ls() == "r.csv r2.csv r2.json", "CSV with json = true writes r2.json: " .. ls())
+H.check(ls() == "r.csv r2.csv r2.csv.json", "CSV with json = true writes r2.csv.json: " .. ls())
 
 -- JSON --------------------------------------------------------------------------------------
 H.check(mf.export.json({ b = 1, a = { 1, 2.5, "x\n\"" }, c = true, d = 0 / 0 }) ==
@@ -79,6 +83,7 @@ series("a.npz:rows[1]", { 4, 5, 6 })
 series("sol.npz:x1", sol.x1)
 series("sol.npz:t", sol.t)
 for seed = 1, 3 do series(("failed.npy:[%d,:,1]"):format(seed - 1), failed:column("x2", seed)) end
+mf.write_csv(dir .. "/q.csv", { "plain", "a,b", "c\nd", 'e"' }, { { 1, 2 }, { 3, 4 }, { 5, 6 }, { 7, 8 } }, "a comment")
 local f = assert(io.open(dir .. "/expect.txt", "w"))
 f:write(table.concat(expect, "\n"), "\n")
 f:close()
@@ -113,10 +118,19 @@ z = np.load(os.path.join(d, "r.npz"))
 print("FILES", " ".join(z.files), "DTYPES", z["t"].dtype, z["x1"].dtype, "SHAPES", z["x1"].shape,
       np.load(os.path.join(d, "all.npy")).shape, np.load(os.path.join(d, "sol.npz"))["x1"].shape,
       np.load(os.path.join(d, "failed.npy")).shape)
-meta = json.load(open(os.path.join(d, "r.json")))
+meta = json.load(open(os.path.join(d, "r.npz.json")))
 print("JSON", meta["seed"], meta["seeds"], meta["mflab"], meta["file"], ",".join(meta["names"]), meta["x0"])
-json.load(open(os.path.join(d, "all.json")))
-json.load(open(os.path.join(d, "r2.json")))
+allmeta = json.load(open(os.path.join(d, "all.npy.json")))
+print("NPYMETA", allmeta["file"], allmeta["optimizer"]["constructor"], allmeta["optimizer"]["options"]["lr"])
+json.load(open(os.path.join(d, "r2.csv.json")))
+fm = json.load(open(os.path.join(d, "sol.npz.json")))
+print("FLOWMETA", fm["landscape"]["constructor"], fm["method"], fm["optimizer"]["options"]["lr"], fm["noise"]["options"]["sigma"])
+# CSV as it is, by numpy.genfromtxt with the header line
+for name, cols in (("r.csv", "t,x1_mean,x1_std,x2_mean,x2_std,loss_mean,loss_std"), ("r2.csv", "t,seed,x1,x2,loss")):
+    a = np.genfromtxt(os.path.join(d, name), delimiter=",", names=True)
+    print("GENFROMTXT", name, ",".join(a.dtype.names) == cols or ",".join(a.dtype.names), a.shape, np.isnan(a.view((float, len(a.dtype.names)))).sum() if a.dtype.names else -1)
+import csv
+print("CSVNAMES", csv.reader(open(os.path.join(d, "q.csv"))).__next__())
 print("BAD", bad)
 ]]
 f = assert(io.open(dir .. "/check.py", "w"))
@@ -137,6 +151,11 @@ else
     H.check(out:find("FILES t x1 x2 loss DTYPES int64 float64 SHAPES (5, 12) (5, 12, 3) (9,) (3, 13, 3)", 1, true),
       "npz members, dtypes and shapes:\n" .. out)
     H.check(out:find("JSON 42 5 " .. mf.version .. " r.npz x1,x2,loss [1, 0.5]", 1, true), "JSON beside the data:\n" .. out)
+    H.check(out:find("NPYMETA all.npy mf.opt.sgd 0.01", 1, true), "all.npy has its own all.npy.json:\n" .. out)
+    H.check(out:find("FLOWMETA mf.landscape.valley rk4 0.01 1.5", 1, true), "a flow's metadata records landscape and method:\n" .. out)
+    H.check(out:find("GENFROMTXT r.csv True (12,) 0", 1, true) and out:find("GENFROMTXT r2.csv True (60,) 0", 1, true),
+      "numpy.genfromtxt(names=True) reads the CSV files as they are:\n" .. out)
+    H.check(out:find("CSVNAMES ['plain', 'a,b', 'c\\nd', 'e\"']", 1, true), "CSV names with commas, newlines, quotes are quoted:\n" .. out)
   end
 end
 
@@ -164,6 +183,32 @@ p = io.popen("ls -A '" .. bad .. "'")
 left = p:read("a")
 p:close()
 H.check(left == "isdir.npz\n", "only the directory is left: " .. left)
+
+-- data and metadata are written as one: when the metadata cannot be placed (its name is a
+-- directory), the data file is not written either, and no temporary file is left
+os.execute("rmdir '" .. bad .. "/isdir.npz'; mkdir '" .. bad .. "/pair.npy.json'")
+H.raises({ "result:save", "cannot write", "pair.npy.json" }, r.save, r, bad .. "/pair.npy")
+p = io.popen("ls -A '" .. bad .. "'")
+left = p:read("a")
+p:close()
+H.check(left == "pair.npy.json\n", "no pair.npy without its metadata, no temporary files: " .. left)
+-- r:save("run.npy") and r:save("run.npz") each have their own metadata
+r:save(bad .. "/run.npy")
+r:save(bad .. "/run.npz")
+H.check(H.read(bad .. "/run.npy.json"):find('"file": "run.npy"', 1, true) and H.read(bad .. "/run.npz.json"):find('"file": "run.npz"', 1, true),
+  "run.npy.json and run.npz.json")
+-- a cyclic table is an error naming where, at once (not unbounded memory growth)
+local cyc = { a = { 1, 2 } }
+cyc.a[3] = cyc
+local t0 = os.clock()
+H.raises({ "mf.export.json", "cyclic", "value.a[3]" }, mf.export.json, cyc)
+H.raises({ "mf.export.write_json", "cyclic" }, mf.export.write_json, bad .. "/c.json", cyc)
+H.check(os.clock() - t0 < 1, "cyclic tables are refused at once")
+local shared = { 1, 2 }
+H.check(mf.export.json({ a = shared, b = shared }) == '{\n  "a": [1, 2],\n  "b": [1, 2]\n}', "a table used twice is not a cycle")
+-- mf.export.npy/npz with metadata: <path>.json beside
+mf.export.npy(bad .. "/m.npy", { 1, 2 }, { source = "test" })
+H.check(H.read(bad .. "/m.npy.json") == '{\n  "source": "test"\n}\n', "mf.export.npy(path, array, metadata)")
 
 os.execute("rm -rf '" .. dir .. "' '" .. bad .. "'")
 H.finish()

@@ -38,6 +38,6 @@ H.check(quick.steps == 5000, "quick mode is small")
 local w, h = H.png_size(qdir .. "/fig2_left.png")
 H.check(w == 900 and h == 600, "quick mode writes a 900x600 PNG")
 local csv = H.read(qdir .. "/fig2_left.csv") or ""
-H.check(csv:match("\nt,mu0_x_mean,mu0_x_std,mu0_x_eq17,mu0_x_ode,mu0.5_x_mean"), "CSV header")
+H.check(csv:match("^t,mu0_x_mean,mu0_x_std,mu0_x_eq17,mu0_x_ode,mu0.5_x_mean"), "CSV header")
 os.execute("rm -rf '" .. dir .. "' '" .. qdir .. "'")
 H.finish()

@@ -22,6 +22,6 @@ H.close(res.q0, q0, 1e-9, "q at the start is |M|_F^2 + |I|_F^2")
 local w, h = H.png_size(dir .. "/fig2_right.png")
 H.check(w == 1200 and h == 500, "a 1200x500 PNG")
 local csv = H.read(dir .. "/fig2_right.csv") or ""
-H.check(csv:match("\nt,disp_true,disp_sde,gap,floor,q_true,q_true_se,q_sde,q_sde_se\n"), "CSV header")
+H.check(csv:match("^t,disp_true,disp_sde,gap,floor,q_true,q_true_se,q_sde,q_sde_se\n"), "CSV header")
 os.execute("rm -rf '" .. dir .. "'")
 H.finish()

@@ -26,6 +26,6 @@ local w, h = H.png_size(dir .. "/fig3_right.png")
 H.check(w == 900 and h == 600, "a 900x600 PNG")
 local csv = H.read(dir .. "/fig3_right.csv") or ""
 H.check(select(2, csv:gsub("\n", "")) == 2 + 201, "CSV: a metadata line, a header and 201 rows")
-H.check(csv:match("\nt,adam0_dist_mean,adam0_dist_std,adam0_dist_flow,") ~= nil, "CSV header")
+H.check(csv:match("^t,adam0_dist_mean,adam0_dist_std,adam0_dist_flow,") ~= nil, "CSV header")
 os.execute("rm -rf '" .. dir .. "'")
 H.finish()

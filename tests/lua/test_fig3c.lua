@@ -26,7 +26,7 @@ H.check(r.eos < r.sharp_proj, ("edge of stability: 2/effective lr %.4f below lam
 local w, h = H.png_size(dir .. "/fig3c.png")
 H.check(w == 1200 and h == 550, "a 1200x550 PNG")
 local csv = H.read(dir .. "/fig3c.csv") or ""
-H.check(csv:match("\nt,theta1,theta2,theta3,ptheta1,ptheta2,ptheta3,zeta1,zeta2,zeta3,loss,wnorm,"), "CSV header")
+H.check(csv:match("^t,theta1,theta2,theta3,ptheta1,ptheta2,ptheta3,zeta1,zeta2,zeta3,loss,wnorm,"), "CSV header")
 
 -- the rotated landscape (the paper's L(w) = F(U w)) from U^T w0: U w_t is the same path
 local R = mf.landscape.sphere3d { seed = 3 }

@@ -1,5 +1,5 @@
 -- help(): every public function of mf (module functions, and methods reachable through the
--- userdata metatables via mf.core.methods, and figure methods) has help; the texts carry the
+-- userdata metatables via mf._core.methods, and figure methods) has help; the texts carry the
 -- signature, the options with defaults, the formula and an example.
 --
 -- When this test fails because a branch added functions, it prints exactly the names that
@@ -35,10 +35,10 @@ H.check(#missing == 0, #missing .. " public name(s) without help: " .. table.con
 
 -- a walker that reached a new, undocumented function reports it by name
 mf.opt.newthing = function() end
-mf.core.methods.result.newmethod = function() end
+mf._core.methods.result.newmethod = function() end
 local m2 = help.missing()
 H.check(table.concat(m2, ",") == "mf.opt.newthing,result:newmethod", "missing() names new functions: " .. table.concat(m2, ","))
-mf.opt.newthing, mf.core.methods.result.newmethod = nil, nil
+mf.opt.newthing, mf._core.methods.result.newmethod = nil, nil
 
 -- every entry with a description has a signature and an example; no stale entries
 local stale = {}
@@ -92,6 +92,60 @@ local s, msg = help.text("no_such_thing")
 H.check(s == nil and msg:find("nothing is called 'no_such_thing'", 1, true), "unknown name: " .. tostring(msg))
 s, msg = help.text(function() end)
 H.check(s == nil and msg:find("no help for this function", 1, true), "anonymous function: " .. tostring(msg))
+
+
+-- one canonical name per object; internals out of the public namespace --------------------
+H.check(mf.core == nil and mf.schema == nil and mf._core == require "mflab.core", "mf.core, mf.schema are internals (mf._core)")
+has_all(help.text(), { "mf.schedule", "mf.analysis ", "mf.analysis.fit", "also mf.fit", "also mf.hessian", "doc/math.md" }, "help() lists every module")
+H.check(not help.text():find("MATH.md", 1, true), "help() cites doc/math.md, not MATH.md")
+has_all(help.text("mf.analysis"), { "mf.analysis.top", "mf.analysis.fit " }, "help('mf.analysis')")
+H.check(help.text("mf.analysis") == help.text(mf.analysis) and help.text(mf.hessian) == help.text(mf.analysis)
+  and help.text("mf.hessian") == help.text(mf.analysis), "mf.analysis and its alias mf.hessian, by value and by name")
+H.check(help.text(mf.fit.powerlaw) == help.text("mf.analysis.fit.powerlaw") and help.text("mf.fit.powerlaw") == help.text(mf.fit.powerlaw),
+  "mf.fit.powerlaw is mf.analysis.fit.powerlaw")
+has_all(help.text(mf.fit), { "mf.analysis.fit.powerlaw", "mf.analysis.fit.vee" }, "help(mf.fit)")
+local fig = mf.plot {}
+H.check(help.text(fig.line) == help.text("figure:line") and help.text(fig.line):find("p:line(x, y", 1, true),
+  "help(p.line) on a figure's method")
+-- a signature advertises only options the method accepts
+for name, e in pairs(help.entries) do
+  local meth = name:match("^figure:(.*)$")
+  local opts = e.sig and e.sig:match("%[, {([^}]*)}%]")
+  if meth and opts then
+    for o in opts:gmatch("[%a_][%w_]*") do
+      local rejected
+      for k = 1, 4 do -- the options table at each argument position in turn
+        local p, args = mf.plot {}, {}
+        args[k] = { [o] = {} }
+        local ok, err = pcall(p[meth], p, table.unpack(args, 1, 4))
+        if not ok and tostring(err):find("unknown option '" .. o .. "'", 1, true) then rejected = err end
+      end
+      H.check(not rejected, name .. " advertises option '" .. o .. "' that it rejects: " .. tostring(rejected))
+    end
+  end
+end
+-- every "doc/math.md §N" cited by the library and the README names a section of doc/math.md
+local src = here .. "/../.."
+local f = assert(io.open(src .. "/doc/math.md"))
+local math_md = f:read("a")
+f:close()
+local sections = {}
+for n in math_md:gmatch("\n## (%d+)%.") do sections[tonumber(n)] = true end
+H.check(sections[0] and sections[4] and sections[6], "doc/math.md has sections 0..6")
+H.check(math_md:find("(1 + β)", 1, true) and math_md:find("F(171)", 1, true), "doc/math.md records the (1 + beta) correction of F(171)")
+local cited = 0
+for _, file in ipairs { "README.md", "lua/mflab/help.lua", "lua/mflab/landscape.lua", "lua/mflab/opt.lua",
+  "lua/mflab/noise.lua", "lua/mflab/manifold.lua", "lua/mflab/analysis.lua" } do
+  local g = assert(io.open(src .. "/" .. file))
+  local text = g:read("a")
+  g:close()
+  H.check(not text:find("MATH.md", 1, true), file .. " still cites MATH.md")
+  for n in text:gmatch("doc/math%.md §(%d+)") do
+    cited = cited + 1
+    H.check(sections[tonumber(n)], file .. " cites doc/math.md §" .. n .. ", which does not exist")
+  end
+end
+H.check(cited >= 10, "the library cites doc/math.md sections (" .. cited .. ")")
 
 -- help() prints
 local printed = {}

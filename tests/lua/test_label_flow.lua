@@ -1,4 +1,4 @@
--- The manifold flow of label noise (MATH.md §4 "Label-noise heavy ball, scaling limit";
+-- The manifold flow of label noise (doc/math.md §4 "Label-noise heavy ball, scaling limit";
 -- flatter-faster eqs. (6), (7), (9)). With beta = 1 - C lr^gamma, the heavy ball's drift per
 -- iteration is -eps^2 lr^2/(4 (1-beta)^2) P_L grad Tr(c H_f) = -eps^2 lr^(2-2 gamma)/(4 C^2) ...,
 -- c = 2w (1/P for the UV model). Checked: (1) the vector UV model, where it is -z/tau2 with

@@ -1,4 +1,4 @@
--- mf.noise.label (MATH.md §2, flatter-faster eq. (1)): the covariance of the noisy gradient at a
+-- mf.noise.label (doc/math.md §2, flatter-faster eq. (1)): the covariance of the noisy gradient at a
 -- point of the zero-loss manifold is eps^2 c H_f with c = 2w (f = w sum_a r_a^2): c = 1/P for the
 -- UV model (F eq. (11)), c = 2 for matrix factorization. Estimated from the first SGD step with
 -- lr = 1 from a manifold point z*, where z1 - z* = -grad f(z*) + D xi and grad f(z*) ~ 1e-12:

@@ -143,7 +143,7 @@ do
   end)
 end
 
-do -- matrix factorization: the recipe, a user M, the trace on the manifold (MATH.md §1)
+do -- matrix factorization: the recipe, a user M, the trace on the manifold (doc/math.md §1)
   local F = mf.landscape.matrix_factorization { m = 3, n = 4, p = 2, seed = 3 }
   H.check(F.dim == 14 and F.codim == 10 and F.x0 == nil, "mf 3x4, p = 2: dim, codim, no start")
   local z = {}
@@ -310,7 +310,7 @@ do -- the rotated valley's noise, run and manifold flow work; theta = 0 is the v
   H.check(a:at("x1", #a.t)[3] == b:at("x1", #b.t)[3], "rotated valley at theta = 0 runs as the valley")
   local fl = mf.manifold.flow { landscape = R, optimizer = opt, noise = nz }
   local dz = fl:drift(R:project { 3, 0 })
-  -- Hessian noise: dz/dt = -(lr sigma^2/4) h'(u) t, h = 1 + u^2 (MATH.md §4)
+  -- Hessian noise: dz/dt = -(lr sigma^2/4) h'(u) t, h = 1 + u^2 (doc/math.md §4)
   local p = R:project { 3, 0 }
   local u = p[1] * math.cos(0.7) - p[2] * math.sin(0.7)
   H.close(dz[1], -(0.01 / 4) * 2 * u * math.cos(0.7), 1e-9, "rotated valley manifold drift x")

@@ -1,4 +1,4 @@
--- Manifold flows (MATH.md §4) from Lua: closed forms for SGD and momentum, DP45 against RK4 and
+-- Manifold flows (doc/math.md §4) from Lua: closed forms for SGD and momentum, DP45 against RK4 and
 -- the exact solution, the second-order momentum flow, the SDE form, Adam at theta = 0 and pi/4,
 -- and the valley's SGD ensemble mean staying on the flow over the whole run.
 local here = arg[0]:match("(.*)/") or "."

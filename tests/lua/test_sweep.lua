@@ -277,7 +277,7 @@ do
   local sw = require "mflab.sweep"
   local nb = sw._batched_runs
   local A = template(path(dir, "tA"), true)
-  if mf.schema.all["mf.run"].byname.configs then
+  if mf._schema.all["mf.run"].byname.configs then
     H.check(sw._batched_runs == nb + 1, "the six points went into one mf.run{configs = ...}")
   else
     print("SKIP: mf.run has no configs in this build: the batched form ran one configuration at a time")

@@ -11,7 +11,7 @@ For every case, in float64, 50 steps of:
 Optimizers torch has (SGD, Adam, AdamW, RMSprop, and the LR schedulers StepLR,
 CosineAnnealingLR, LinearLR) run as torch.optim; the papers' optimizers torch lacks
 (momentum Q(15), heavy ball F(1), scalar RMSprop S Def. B.1, GD+WD S(1), projected GD) are
-written out below with torch tensor operations, from MATH.md §3.
+written out below with torch tensor operations, from doc/math.md §3.
 """
 import math
 import os
@@ -42,7 +42,7 @@ def valley_grad(z, k):
 
 
 class Manual:
-    """The papers' optimizers (MATH.md §3) on a single parameter tensor."""
+    """The papers' optimizers (doc/math.md §3) on a single parameter tensor."""
 
     def __init__(self, kind, p, lr, **kw):
         self.kind, self.p, self.lr, self.kw, self.k = kind, p, lr, kw, 0

@@ -1,4 +1,4 @@
-/* Analysis: the measurements the papers make (MATH.md §4 and the papers' appendices).
+/* Analysis: the measurements the papers make (doc/math.md §4 and the papers' appendices).
  *
  * Spectra work on any symmetric linear map given as a matrix-vector product (a Hessian-vector
  * product of a landscape, or a dense matrix), so they scale to landscapes whose Hessians are

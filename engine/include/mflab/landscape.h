@@ -4,7 +4,7 @@
  * at z[k*ld + i] (ld >= m), so one loop over i steps a whole ensemble. Hessians of a block are
  * stored the same way, entry (k, l) of point i at h[(k*d + l)*ldh + i].
  *
- * Manifold geometry (MATH.md §0): P projects onto the manifold of minima M; at a point of M,
+ * Manifold geometry (doc/math.md §0): P projects onto the manifold of minima M; at a point of M,
  * T (d x k) and N (d x c) are orthonormal bases of the tangent and normal spaces, stored
  * column-major (column j of T at T[j*d]); A = H_f/2.
  *
@@ -56,7 +56,7 @@ typedef struct mf_landscape_type {
     /* Optional (NULL when not defined for the landscape). */
     /* Held-out error (matrix sensing, completion, linear regression): out_i at z_i. */
     void (*test_loss)(const mf_landscape *L, size_t m, const double *z, size_t ld, double *out);
-    /* Per-example residuals, for label noise (MATH.md §2 label{eps}). A landscape with them
+    /* Per-example residuals, for label noise (doc/math.md §2 label{eps}). A landscape with them
      * has the form f(z) = w sum_a r_a(z)^2, a = 1..nres, w = L->res_weight, where
      * r_a = prediction_a(z) - y_a. Perturbing every label y_a -> y_a + eps xi_a changes the
      * gradient by -2 w eps J^T xi, J = dr/dz (nres x d), so a label-noise model calls
@@ -172,7 +172,7 @@ void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const
 
 /* ---- constructors ---------------------------------------------------------------------- */
 
-/* f(x, y) = h(x) y^2 with h a polynomial, h(x) = sum_k c[k] x^k (MATH.md §1 valley).
+/* f(x, y) = h(x) y^2 with h a polynomial, h(x) = sum_k c[k] x^k (doc/math.md §1 valley).
  * The caller guarantees h > 0 on the region of interest; the constructor checks only
  * what it can (ncoef in 1..MF_VALLEY_MAXCOEF, finite coefficients). Start (5, 0) (Q Fig. 1). */
 #define MF_VALLEY_MAXCOEF 16
@@ -270,7 +270,7 @@ const double *mf_landscape_matrix_sensing_target(const mf_landscape *L, size_t *
 const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L);
 /* A_i (i = 0..P-1) as stored, converted to double (d x d row-major) */
 void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai);
-/* Linear regression with batch normalization (normalization-sharpness §5, App. Q.2; MATH.md
+/* Linear regression with batch normalization (normalization-sharpness §5, App. Q.2; doc/math.md
  * §1): Phi(x) = gamma (w^T x - mu_1)/sigma_1 + beta, mu_1 and sigma_1 the mean and standard
  * deviation (1/n) of w^T x_i over the data, beta = mean y, gamma = std y (1/n);
  * L(w) = (1/n) sum (Phi(x_i) - y_i)^2. Data from stream (seed, 0): w_GT uniform on the unit
@@ -288,7 +288,7 @@ const double *mf_landscape_linreg_bn_data(const mf_landscape *L, size_t *n, size
                                           const double **y, const double **w_gt, double *b_gt,
                                           const double **w_mn, double *b_mn);
 
-/* Matrix completion with BN (normalization-sharpness App. P.1; MATH.md §1): z = (U, V), both
+/* Matrix completion with BN (normalization-sharpness App. P.1; doc/math.md §1): z = (U, V), both
  * d x d row-major, L = (1/N) sum_Omega ((gamma/sigma) [U V^T]_ij - M_ij)^2 with
  * sigma^2 = (1/N) sum_Omega [U V^T]^2 and gamma^2 = (1/N) sum_Omega M^2. Data from stream
  * (seed, 0): U*, V* (d x rank) uniform in [-1, 1], M = d M~/|M~|_F with M~ = U* V*^T, and N =

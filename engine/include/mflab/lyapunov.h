@@ -1,4 +1,4 @@
-/* Stationary covariances of the fast normal-space dynamics (MATH.md §4).
+/* Stationary covariances of the fast normal-space dynamics (doc/math.md §4).
  *
  * Solves, for symmetric positive definite A and symmetric Q (c x c, row-major),
  *     A V + V A + kappa (V A^2 + A^2 V - 2 A V A) = scale Q

@@ -1,4 +1,4 @@
-/* Manifold dynamics (MATH.md §4): the effective dynamics on the manifold of minima that an
+/* Manifold dynamics (doc/math.md §4): the effective dynamics on the manifold of minima that an
  * optimizer with gradient noise follows, and integrators for it on the step grid of mf_run.
  *
  * At a manifold point z with tangent basis T (k columns) and normal basis N (c columns),

@@ -1,6 +1,6 @@
-/* Gradient-noise models (MATH.md §2): each fills the noise term D(z) xi of a step for a block
+/* Gradient-noise models (doc/math.md §2): each fills the noise term D(z) xi of a step for a block
  * of points. A step of SGD is z <- z - lr (grad f(z) - D xi), i.e. the Euler step of
- * dz = -grad f dt + sqrt(lr) D dW with t = k lr (MATH.md §0). The xi are standard normals
+ * dz = -grad f dt + sqrt(lr) D dW with t = k lr (doc/math.md §0). The xi are standard normals
  * drawn from each trajectory's own stream, ndraws of them per step, in row order; the
  * noise model subtracts D xi from the gradient block in place. */
 #ifndef MFLAB_NOISE_H
@@ -48,7 +48,7 @@ int mf_noise_hessian(mf_noise *nz, double sigma, mf_err *err);
 /* D D^T = sigma^2 P_T (space normal) or sigma^2 I (space full). */
 int mf_noise_isotropic(mf_noise *nz, double sigma, enum mf_noise_space space, mf_err *err);
 
-/* Label noise (MATH.md §2): each target y_a -> y_a + eps xi_a, fresh every step, on a landscape
+/* Label noise (doc/math.md §2): each target y_a -> y_a + eps xi_a, fresh every step, on a landscape
  * with per-example residuals (L->nres > 0; an error naming the option 'noise' otherwise):
  * g -= 2 w eps J(z)^T xi with nres normals, so D D^T = 2 w eps^2 H_f on a zero-loss manifold
  * (c = 2 w in flatter-faster's sigma sigma^T = c H_f; 1/P for the UV model). */

@@ -1,4 +1,4 @@
-/* Integrators for the manifold dynamics (MATH.md §4): classical RK4, adaptive Dormand-Prince
+/* Integrators for the manifold dynamics (doc/math.md §4): classical RK4, adaptive Dormand-Prince
  * 5(4) with rtol/atol, and Euler-Maruyama for the SDE forms. Each may be followed by a
  * projection back onto the manifold, which the caller passes as a callback. */
 #ifndef MFLAB_ODE_H

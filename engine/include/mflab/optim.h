@@ -1,4 +1,4 @@
-/* Optimizers (MATH.md §3): a step for a block of points, given the noisy gradient
+/* Optimizers (doc/math.md §3): a step for a block of points, given the noisy gradient
  * g = grad f(z) - D xi. State (momenta, second moments) lives in nstate arrays of d rows
  * beside z, in the same structure-of-arrays layout: row r of state array s for point i at
  * state[s*lds + r*ld + i], with z's row stride ld (run.c passes ld = m, the block's width,

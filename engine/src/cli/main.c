@@ -93,7 +93,7 @@ static void print_usage(FILE *out) {
         "by Ctrl-C.\n"
         "Under MPI, an error on one rank aborts every rank of the job (MPI_Abort).\n"
         "\n"
-        "More: man mflab; README.md and MATH.md in the sources.\n",
+        "More: man mflab; the formulas in share/doc/mflab/math.md (doc/math.md in the sources).\n",
         out);
 }
 

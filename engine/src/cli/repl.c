@@ -266,6 +266,23 @@ static char *word_breaks(void) {
     return point_is_in_string() ? string_word_breaks : lua_word_breaks;
 }
 
+/* Whether the single completion names a constructor that takes one options table
+ * (help.takes_table), so that Tab gives "valley{" as the README's examples write it. */
+static int takes_table(lua_State *L, char **list) {
+    if (list == NULL || list[0] == NULL || !lua_checkstack(L, 4)) return 0;
+    int top = lua_gettop(L), yes = 0;
+    if (lua_getglobal(L, "require") == LUA_TFUNCTION) {
+        lua_pushstring(L, "mflab.help");
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK &&
+            lua_getfield(L, -1, "takes_table") == LUA_TFUNCTION) {
+            lua_pushstring(L, list[0]);
+            if (lua_pcall(L, 1, 1, 0) == LUA_OK) yes = lua_toboolean(L, -1);
+        }
+    }
+    lua_settop(L, top);
+    return yes;
+}
+
 static char **complete(const char *text, int start, int end) {
     (void)start;
     (void)end;
@@ -298,7 +315,7 @@ static char **complete(const char *text, int start, int end) {
         else if (strcmp(type, "table") == 0)
             rl_completion_append_character = '.';
         else if (strcmp(type, "function") == 0)
-            rl_completion_append_character = '(';
+            rl_completion_append_character = takes_table(L, completion_list) ? '{' : '(';
         else if (strcmp(type, "keyword") == 0)
             rl_completion_append_character = ' ';
         else

@@ -25,6 +25,11 @@ int cli_interrupted(void) {
 static void interrupted_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    /* an engine loop that saw the interrupt reported it in its own error, with its partial
+     * result (the binding's registry note "mflab.interrupt_reported"): let that error through */
+    int reported = lua_getfield(L, LUA_REGISTRYINDEX, "mflab.interrupt_reported") == LUA_TBOOLEAN;
+    lua_pop(L, 1);
+    if (reported) return;
     luaL_error(L, "interrupted!");
 }
 
@@ -70,6 +75,8 @@ int cli_docall(lua_State *L, int narg, int nres) {
 
     mf_interrupt_clear();
     clear_interrupt_hook(L);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "mflab.interrupt_reported");
     was_interrupted = 0;
     running_state = L;
     sigaction(SIGINT, &on, &saved);

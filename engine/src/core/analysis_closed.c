@@ -1,4 +1,4 @@
-/* Closed forms of MATH.md §4 (Flatter-faster App. E, eqs. (9), (10), (171); quasistatic §4). */
+/* Closed forms of doc/math.md §4 (Flatter-faster App. E, eqs. (9), (10), (171); quasistatic §4). */
 #include <math.h>
 
 #include "mflab/analysis.h"
@@ -17,7 +17,7 @@ void mf_hb_spectrum(double eta, double beta, double lambda, double re[2], double
     }
 }
 
-/* The stationary C11 of the moment recursion F(168)-(170). F(171) as printed (and MATH.md)
+/* The stationary C11 of the moment recursion F(168)-(170). F(171) as printed
  * lacks the factor (1 + beta): solving (168)-(170) symbolically gives
  * C11 = eta^2 eps^2 Lambda (1 + beta) / ((1 - beta) eta lambda (2(1 + beta) - eta lambda)),
  * which a simulated heavy-ball chain confirms (tests/c/test_analysis.c); the two agree at

@@ -1,6 +1,7 @@
 #include "mflab/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,92 +27,9 @@ void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, dou
     *var = n > 1 ? q / (double)(n - 1) : n ? 0.0 : NAN;
 }
 
-static void write_row_summary(FILE *f, const mf_result *r, size_t j) {
-    fprintf(f, "%llu", (unsigned long long)r->t[j]);
-    for (size_t v = 0; v < r->nobs; v++) {
-        double mu, var;
-        mf_result_moments(r, v, j, &mu, &var);
-        if (r->ntraj == 1)
-            fprintf(f, ",%.17g", mu);
-        else
-            fprintf(f, ",%.17g,%.17g", mu, sqrt(var));
-        if (r->stats) { /* statistics-only run: min, max and the quantiles too */
-            const mf_stats *st = r->stats;
-            const size_t h = v * r->nrec_alloc + j;
-            fprintf(f, ",%.17g,%.17g", st->min[h], st->max[h]);
-            for (size_t a = 0; a < st->nq; a++)
-                fprintf(f, ",%.17g", st->quant[h * st->nq + a]);
-        }
-    }
-    if (r->alive) fprintf(f, ",%llu", (unsigned long long)r->alive[j]);
-    fputc('\n', f);
-}
-
-int mf_result_write_csv(const mf_result *r, const char *const *names, const char *meta,
-                        enum mf_csv_layout layout, const char *path, mf_err *err) {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) return mf_err_set(err, MF_ENOMEM, "out of memory");
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e));
-    }
-    mode_t um = umask(0); /* mkstemp makes 0600 files: give the usual permissions */
-    umask(um);
-    fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd), unlink(tmp), free(tmp);
-        return mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e));
-    }
-    if (meta) fprintf(f, "# %s\n", meta);
-    fputs("t", f);
-    if (layout == MF_CSV_LONG) fputs(",seed", f);
-    for (size_t v = 0; v < r->nobs; v++) {
-        if (layout == MF_CSV_LONG || r->ntraj == 1)
-            fprintf(f, ",%s", names[v]);
-        else
-            fprintf(f, ",%s_mean,%s_std", names[v], names[v]);
-        if (layout == MF_CSV_SUMMARY && r->stats) {
-            fprintf(f, ",%s_min,%s_max", names[v], names[v]);
-            for (size_t a = 0; a < r->stats->nq; a++)
-                fprintf(f, ",%s_q%g", names[v], r->stats->q[a]);
-        }
-    }
-    if (layout == MF_CSV_SUMMARY && r->alive) fputs(",alive", f);
-    fputc('\n', f);
-    for (size_t j = 0; j < r->nrec; j++) {
-        if (layout == MF_CSV_SUMMARY) {
-            write_row_summary(f, r, j);
-            continue;
-        }
-        for (size_t i = 0; i < r->seeds; i++) {
-            fprintf(f, "%llu,%zu", (unsigned long long)r->t[j], i + 1);
-            for (size_t v = 0; v < r->nobs; v++)
-                fprintf(f, ",%.17g", mf_result_at(r, v, j, i));
-            fputc('\n', f);
-        }
-    }
-    int bad = ferror(f);
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0 && errno != EINVAL;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp), free(tmp);
-        return mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e ? e : EIO));
-    }
-    free(tmp);
-    return MF_OK;
-}
-
 /* ---- NumPy files ------------------------------------------------------------------------- */
 
-/* A file written to "<path>.tmp.XXXXXX" and renamed into place by file_commit. */
+/* A file written to "<path>.tmp.XXXXXX" and renamed into place by files_commit. */
 typedef struct tmpfile_w {
     FILE *f;
     char *tmp;
@@ -140,18 +58,162 @@ static int file_begin(tmpfile_w *w, const char *path, mf_err *err) {
     return MF_OK;
 }
 
-/* Closes and renames (ok) or removes (!ok, or on a write error) the temporary file. */
-static int file_commit(tmpfile_w *w, const char *path, int ok, mf_err *err) {
+/* Flushes, fsyncs and closes the temporary file: 0, or the errno of what failed. */
+static int file_finish(tmpfile_w *w, int ok) {
     int e = 0;
     if (!ok || ferror(w->f)) e = errno ? errno : EIO;
     if (fflush(w->f) != 0 && !e) e = errno;
-    /* the data on disk before the rename makes it visible */
-    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno;
+    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL && errno != EROFS) e = errno;
     if (fclose(w->f) != 0 && !e) e = errno;
-    if (!e && rename(w->tmp, path) != 0) e = errno;
-    if (e) unlink(w->tmp);
+    w->f = NULL;
+    return e;
+}
+
+/* Makes the renames durable: fsync of the directory holding path (best effort). */
+static void fsync_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir) return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) fsync(fd), close(fd);
+    free(dir);
+}
+
+/* Opens the metadata file m for a data file whose temporary file w is open, writing its text;
+ * on failure w is abandoned too. */
+static int meta_begin(tmpfile_w *m, const mf_sidecar *meta, tmpfile_w *w, mf_err *err) {
+    int rc = file_begin(m, meta->path, err);
+    if (rc) {
+        fclose(w->f), unlink(w->tmp), free(w->tmp);
+        return rc;
+    }
+    fputs(meta->text, m->f); /* a failed write leaves ferror set: files_commit reports it */
+    return MF_OK;
+}
+
+/* Commits the data file w (ok: everything was written) and its metadata file m (or NULL) as
+ * one: both are complete and fsync'd before either is renamed; the metadata goes first, so a
+ * data file never appears without its metadata. On any failure neither temporary file is
+ * left, and a metadata file already renamed is removed. */
+static int files_commit(tmpfile_w *w, const char *path, int ok, tmpfile_w *m,
+                        const mf_sidecar *meta, mf_err *err) {
+    const char *failed = path;
+    int e = file_finish(w, ok);
+    if (m) {
+        int em = file_finish(m, 1);
+        if (em && !e) e = em, failed = meta->path;
+        if (!e && rename(m->tmp, meta->path) != 0) e = errno, failed = meta->path;
+    }
+    if (!e && rename(w->tmp, path) != 0) {
+        e = errno;
+        if (m) unlink(meta->path);
+    }
+    if (e) {
+        unlink(w->tmp);
+        if (m) unlink(m->tmp);
+    } else {
+        fsync_dir(path);
+    }
     free(w->tmp);
-    return e ? mf_err_set(err, MF_EIO, "cannot write '%s': %s", path, strerror(e)) : MF_OK;
+    if (m) free(m->tmp);
+    return e ? mf_err_set(err, MF_EIO, "cannot write '%s': %s", failed, strerror(e)) : MF_OK;
+}
+
+/* ---- CSV ----------------------------------------------------------------------------------- */
+
+/* A column name, quoted as RFC 4180 says when it holds a comma, quote or line break. */
+static void csv_name(FILE *f, const char *name, const char *suffix) {
+    if (!strpbrk(name, ",\"\r\n") && !strpbrk(suffix, ",\"\r\n")) {
+        fprintf(f, "%s%s", name, suffix);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = name; *p; p++) {
+        if (*p == '"') fputc('"', f);
+        fputc(*p, f);
+    }
+    fprintf(f, "%s\"", suffix);
+}
+
+static void write_row_summary(FILE *f, const mf_result *r, size_t j) {
+    fprintf(f, "%llu", (unsigned long long)r->t[j]);
+    for (size_t v = 0; v < r->nobs; v++) {
+        double mu, var;
+        mf_result_moments(r, v, j, &mu, &var);
+        if (r->ntraj == 1)
+            fprintf(f, ",%.17g", mu);
+        else
+            fprintf(f, ",%.17g,%.17g", mu, sqrt(var));
+        if (r->stats) { /* statistics-only run: min, max and the quantiles too */
+            const mf_stats *st = r->stats;
+            const size_t h = v * r->nrec_alloc + j;
+            fprintf(f, ",%.17g,%.17g", st->min[h], st->max[h]);
+            for (size_t a = 0; a < st->nq; a++)
+                fprintf(f, ",%.17g", st->quant[h * st->nq + a]);
+        }
+    }
+    if (r->alive) fprintf(f, ",%llu", (unsigned long long)r->alive[j]);
+    fputc('\n', f);
+}
+
+int mf_result_write_csv_meta(const mf_result *r, const char *const *names, const char *comment,
+                             enum mf_csv_layout layout, const char *path, const mf_sidecar *meta,
+                             mf_err *err) {
+    tmpfile_w w, m;
+    int rc = file_begin(&w, path, err);
+    if (rc) return rc;
+    if (meta && (rc = meta_begin(&m, meta, &w, err))) return rc;
+    FILE *f = w.f;
+    fputs("t", f);
+    if (layout == MF_CSV_LONG) fputs(",seed", f);
+    for (size_t v = 0; v < r->nobs; v++) {
+        fputc(',', f);
+        if (layout == MF_CSV_LONG || r->ntraj == 1) {
+            csv_name(f, names[v], "");
+        } else {
+            csv_name(f, names[v], "_mean");
+            fputc(',', f);
+            csv_name(f, names[v], "_std");
+        }
+        if (layout == MF_CSV_SUMMARY && r->stats) {
+            fputc(',', f);
+            csv_name(f, names[v], "_min");
+            fputc(',', f);
+            csv_name(f, names[v], "_max");
+            for (size_t a = 0; a < r->stats->nq; a++) {
+                char q[40];
+                snprintf(q, sizeof q, "_q%g", r->stats->q[a]);
+                fputc(',', f);
+                csv_name(f, names[v], q);
+            }
+        }
+    }
+    if (layout == MF_CSV_SUMMARY && r->alive) fputs(",alive", f);
+    fputc('\n', f);
+    for (size_t j = 0; j < r->nrec; j++) {
+        if (layout == MF_CSV_SUMMARY) {
+            write_row_summary(f, r, j);
+            continue;
+        }
+        for (size_t i = 0; i < r->seeds; i++) {
+            fprintf(f, "%llu,%zu", (unsigned long long)r->t[j], i + 1);
+            for (size_t v = 0; v < r->nobs; v++)
+                fprintf(f, ",%.17g", mf_result_at(r, v, j, i));
+            fputc('\n', f);
+        }
+    }
+    if (comment) { /* last, so readers that take the first line as the header get the header */
+        fputs("# ", f);
+        for (const char *p = comment; *p; p++)
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+        fputc('\n', f);
+    }
+    return files_commit(&w, path, 1, meta ? &m : NULL, meta, err);
+}
+
+int mf_result_write_csv(const mf_result *r, const char *const *names, const char *comment,
+                        enum mf_csv_layout layout, const char *path, mf_err *err) {
+    return mf_result_write_csv_meta(r, names, comment, layout, path, NULL, err);
 }
 
 static size_t array_count(const mf_array *a) {
@@ -187,16 +249,21 @@ static size_t npy_header(const mf_array *a, char *h, size_t cap) {
     return total;
 }
 
-int mf_write_npy(const char *path, const mf_array *a, mf_err *err) {
+int mf_write_npy_meta(const char *path, const mf_array *a, const mf_sidecar *meta, mf_err *err) {
     char h[512];
     size_t hlen = npy_header(a, h, sizeof h);
     if (!hlen || a->ndim > 4) return mf_err_set(err, MF_EINVAL, "array shape too large");
-    tmpfile_w w;
+    tmpfile_w w, m;
     int rc = file_begin(&w, path, err);
     if (rc) return rc;
+    if (meta && (rc = meta_begin(&m, meta, &w, err))) return rc;
     size_t n = array_count(a);
     int ok = fwrite(h, 1, hlen, w.f) == hlen && fwrite(a->data, 8, n, w.f) == n;
-    return file_commit(&w, path, ok, err);
+    return files_commit(&w, path, ok, meta ? &m : NULL, meta, err);
+}
+
+int mf_write_npy(const char *path, const mf_array *a, mf_err *err) {
+    return mf_write_npy_meta(path, a, NULL, err);
 }
 
 static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n) {
@@ -226,6 +293,11 @@ static void put32(unsigned char *p, uint32_t v) {
 enum { ZIP_TIME = 0, ZIP_DATE = (0 << 9) | (1 << 5) | 1 };
 
 int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err) {
+    return mf_write_npz_meta(path, a, n, NULL, err);
+}
+
+int mf_write_npz_meta(const char *path, const mf_array *a, size_t n, const mf_sidecar *meta,
+                      mf_err *err) {
     uint32_t *crc = calloc(n + 1, sizeof *crc), *offset = calloc(n + 1, sizeof *offset);
     char(*h)[512] = calloc(n + 1, sizeof *h);
     size_t *hlen = calloc(n + 1, sizeof *hlen);
@@ -248,8 +320,9 @@ int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err) {
         offset[k] = (uint32_t)pos;
         pos += 30 + strlen(a[k].name) + 4 + size;
     }
-    tmpfile_w w;
+    tmpfile_w w, m;
     if (!rc) rc = file_begin(&w, path, err);
+    if (!rc && meta) rc = meta_begin(&m, meta, &w, err);
     if (rc) {
         free(crc), free(offset), free(h), free(hlen);
         return rc;
@@ -283,7 +356,7 @@ int mf_write_npz(const char *path, const mf_array *a, size_t n, mf_err *err) {
     put32(b + 12, cd_size), put32(b + 16, cd_start);
     ok = ok && fwrite(b, 1, 22, w.f) == 22;
     free(crc), free(offset), free(h), free(hlen);
-    return file_commit(&w, path, ok, err);
+    return files_commit(&w, path, ok, meta ? &m : NULL, meta, err);
 }
 
 /* ---- whole files and folders ------------------------------------------------------------ */
@@ -292,7 +365,7 @@ int mf_write_file(const char *path, const void *data, size_t len, mf_err *err) {
     tmpfile_w w;
     if (file_begin(&w, path, err)) return MF_EIO;
     int ok = len == 0 || fwrite(data, 1, len, w.f) == len;
-    return file_commit(&w, path, ok, err);
+    return files_commit(&w, path, ok, NULL, NULL, err);
 }
 
 int mf_mkdir_p(const char *path, mf_err *err) {

@@ -1,5 +1,5 @@
 /* Models with a batch-normalized output (normalization-sharpness paper, §5 and App. P.1;
- * MATH.md §1): linear regression with BN and matrix completion with BN. Both are
+ * doc/math.md §1): linear regression with BN and matrix completion with BN. Both are
  * scale-invariant, L(c w) = L(w), and share one structure. The model's raw outputs on the
  * training set form a vector a = A(w) in R^N (linear regression: a = Xc w with Xc the centered
  * inputs; completion: a_k = [U V^T]_ij over the observed entries), the normalization turns it

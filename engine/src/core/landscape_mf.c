@@ -1,4 +1,4 @@
-/* Matrix factorization (quasistatic §3; MATH.md §1): f(U, V) = |U V^T - M|_F^2,
+/* Matrix factorization (quasistatic §3; doc/math.md §1): f(U, V) = |U V^T - M|_F^2,
  * U in R^(m x p), V in R^(n x p); z = (U row-major, V row-major). With R = U V^T - M:
  *   grad = 2 (R V, R^T U);  H (dU, dV) = 2 (dR V + R dV, dR^T U + R^T dU), dR = dU V^T + U dV^T;
  *   Tr H = 2 (m |V|_F^2 + n |U|_F^2) everywhere (the R-terms have no diagonal).

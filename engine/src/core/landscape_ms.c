@@ -1,4 +1,4 @@
-/* Matrix sensing (flatter-faster A.2, eq. 12; MATH.md §1):
+/* Matrix sensing (flatter-faster A.2, eq. 12; doc/math.md §1):
  *   L(U, V) = 1/(dP) sum_i (Tr(A_i U V) - y_i)^2,  U, V in R^(d x d),  z = (U, V) row-major.
  * With c = 1/(dP), X = U V, residuals r_i = Tr(A_i X) - y_i and S = sum_i r_i A_i:
  *   grad_U = 2c S^T V^T,  grad_V = 2c U^T S^T;

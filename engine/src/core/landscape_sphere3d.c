@@ -1,4 +1,4 @@
-/* The scale-invariant 3-D example of the normalization-sharpness paper, App. F (MATH.md §1):
+/* The scale-invariant 3-D example of the normalization-sharpness paper, App. F (doc/math.md §1):
  * L(w) = F(Uw), F(x, y, z) = 2 - (x + y)/sqrt(x^2 - xy + y^2), U orthogonal.
  * With s = x + y, q = x^2 - xy + y^2, a = q^(-1/2): F = 2 - s a,
  *   grad F = -(a grad s + s grad a),  grad a = -(1/2) q^(-3/2) grad q,
@@ -140,7 +140,7 @@ static void s3_normal_sub(const mf_landscape *L, size_t m, const double *z, size
             g[k * ldg + i] -= s * p->n[k] * xi[i];
 }
 
-/* On M, H = 3/r^2 [[1, -1, 0], [-1, 1, 0], [0, 0, 0]] (MATH.md §1), so n^T A n = 3/r^2 with r
+/* On M, H = 3/r^2 [[1, -1, 0], [-1, 1, 0], [0, 0, 0]] (doc/math.md §1), so n^T A n = 3/r^2 with r
  * the radius of (x, y), which Phi keeps. */
 static void s3_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                              const double *xi, size_t ldxi, double *g, size_t ldg) {

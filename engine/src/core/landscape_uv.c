@@ -1,4 +1,4 @@
-/* The UV model (flatter-faster Def. 3.6 and eq. 11; MATH.md §1): f(x) = n^(-1/2) U phi(V x),
+/* The UV model (flatter-faster Def. 3.6 and eq. 11; doc/math.md §1): f(x) = n^(-1/2) U phi(V x),
  * U in R^(m x n), V in R^(n x d), phi in {identity, tanh, relu} elementwise, loss
  * L = 1/(2P) sum_a |y_a - f(x_a)|^2 with y_a = 0 (F A.1); z = (U row-major, V row-major).
  * Residuals r_aj = f_j(x_a) - y_aj with weight 1/(2P), so label noise perturbs each target.

@@ -1,4 +1,4 @@
-/* The valley f(x, y) = h(x) y^2 (quasistatic paper, Fig. 1; MATH.md §1), h a polynomial or a
+/* The valley f(x, y) = h(x) y^2 (quasistatic paper, Fig. 1; doc/math.md §1), h a polynomial or a
  * host callback, and the rotated valley of quasistatic eq. (23).
  * Valley: manifold y = 0, tangent e_x, normal e_y; on M, H_f = diag(0, 2h) so A = diag(0, h). */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* The force of the SGD and momentum flows (MATH.md §4, quasistatic eqs. (12), (39)):
+/* The force of the SGD and momentum flows (doc/math.md §4, quasistatic eqs. (12), (39)):
  * F = sum_ij V_ij grad_M A_ij with V the stationary normal covariance of the Lyapunov equation
  * for the noise model's normal covariance Q (see manifold_impl.h). */
 #include <lapacke.h>
@@ -42,7 +42,7 @@ int mf_flow_force_new(mf_flow_force **out, const mf_landscape *L, const mf_optim
         f0.q_hessian = 1;
     } else if (nz->type == &mf_noise_isotropic_type) {
         f0.tangent_sd = nz->space == MF_SPACE_FULL ? s : 0.0;
-    } else { /* label noise, MATH.md §4 "Label-noise heavy ball" */
+    } else { /* label noise, doc/math.md §4 "Label-noise heavy ball" */
         size_t nd;
         int rc = mf_noise_bind(nz, L, &nd, err);
         if (rc) return rc;

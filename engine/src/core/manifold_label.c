@@ -1,4 +1,4 @@
-/* Label noise in the manifold flow (MATH.md §4 "Label-noise heavy ball, scaling limit";
+/* Label noise in the manifold flow (doc/math.md §4 "Label-noise heavy ball, scaling limit";
  * flatter-faster eqs. (6), (7), App. C).
  *
  * Label noise adds -2 w eps J^T xi to the gradient (noise_label.c), so its covariance is

@@ -1,4 +1,4 @@
-/* The momentum flow (quasistatic eqs. (17), (18), (39), MATH.md §4) for momentum{mu},
+/* The momentum flow (quasistatic eqs. (17), (18), (39), doc/math.md §4) for momentum{mu},
  * heavy_ball{beta} (beta = mu, m = lr pi) and sgd{momentum} (torch, dampening 0): V from
  *   A_N V + V A_N + lr/(1-mu)^2 (V A_N^2 + A_N^2 V - 2 A_N V A_N) = lr Q / (2(1-mu)),
  * first order dz/dt = -F/(1-mu); second order dz = m/lr dt, dm = -((1-mu)/lr m + F) dt; the

@@ -1,4 +1,4 @@
-/* The SGD flow (quasistatic eq. (12), MATH.md §4): A_N V + V A_N = lr Q / 2, dz/dt = -F, with
+/* The SGD flow (quasistatic eq. (12), doc/math.md §4): A_N V + V A_N = lr Q / 2, dz/dt = -F, with
  * t = k lr; isotropic noise in the full space adds the tangent term sqrt(lr) D11 dW (an SDE). */
 #include "manifold_impl.h"
 

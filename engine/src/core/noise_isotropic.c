@@ -1,5 +1,5 @@
 /* Isotropic noise: D D^T = sigma^2 P_T on the normal space (quasistatic eq. 14 case) or
- * sigma^2 I on the full space (MATH.md §2). */
+ * sigma^2 I on the full space (doc/math.md §2). */
 #include "mflab/noise.h"
 
 #include <math.h>

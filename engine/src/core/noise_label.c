@@ -1,4 +1,4 @@
-/* Label noise (MATH.md §2, flatter-faster eq. (1)): every step each target is perturbed,
+/* Label noise (doc/math.md §2, flatter-faster eq. (1)): every step each target is perturbed,
  * y_a -> y_a + eps xi_a, and the gradient of the perturbed loss is used as is. For a landscape
  * f = w sum_a r_a^2 with r_a = prediction_a - y_a (landscape.h), that gradient is
  *     grad f - 2 w eps J^T xi,   J = dr/dz,

@@ -1,5 +1,5 @@
 /* No noise, and minibatch noise: a noise model with its covariance divided by the batch size
- * B (quasistatic eq. (20); MATH.md §2). */
+ * B (quasistatic eq. (20); doc/math.md §2). */
 #include <math.h>
 #include <string.h>
 

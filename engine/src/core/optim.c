@@ -1,4 +1,4 @@
-/* Optimizer construction, parameter checks and learning-rate schedules (MATH.md §3). */
+/* Optimizer construction, parameter checks and learning-rate schedules (doc/math.md §3). */
 #include "mflab/optim.h"
 
 #include <math.h>

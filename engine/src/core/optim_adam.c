@@ -1,4 +1,4 @@
-/* Adam and AdamW as torch.optim implements them (MATH.md §3). */
+/* Adam and AdamW as torch.optim implements them (doc/math.md §3). */
 #include <math.h>
 
 #include "mflab/optim.h"

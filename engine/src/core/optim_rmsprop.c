@@ -1,4 +1,4 @@
-/* RMSprop as torch.optim implements it, and the sharpness paper's scalar RMSprop (MATH.md §3). */
+/* RMSprop as torch.optim implements it, and the sharpness paper's scalar RMSprop (doc/math.md §3). */
 #include <math.h>
 
 #include "mflab/optim.h"

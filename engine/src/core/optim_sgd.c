@@ -1,5 +1,5 @@
 /* SGD and momentum: torch's SGD, the quasistatic paper's momentum and the Flatter-faster
- * paper's heavy ball (MATH.md §3). */
+ * paper's heavy ball (doc/math.md §3). */
 #include <math.h>
 
 #include "mflab/optim.h"
@@ -28,7 +28,7 @@ static int heavy_ball_check(const mf_optim_params *p, const mf_schedule *lr, mf_
     return optim_unit(p->momentum) ? MF_OK : OPTIM_BAD(err, "beta", "in [0, 1)", p->momentum);
 }
 
-/* torch.optim.SGD (MATH.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
+/* torch.optim.SGD (doc/math.md §3): g <- g + wd z; b <- g at step 1, else b <- mu b + (1 - tau) g;
  * g <- g + mu b (Nesterov) or g <- b; z <- z - lr g. Written as torch's kernels round. */
 static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
                      size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {

@@ -1,5 +1,5 @@
 /* Gradient descent with weight decay and projected gradient descent on the sphere, the
- * sharpness paper's optimizers for scale-invariant losses (MATH.md §3). */
+ * sharpness paper's optimizers for scale-invariant losses (doc/math.md §3). */
 #include <math.h>
 
 #include "mflab/optim.h"
@@ -48,7 +48,7 @@ const mf_optim_type mf_optim_gd_wd_type = {.name = "gd_wd",
                                            .lr_eff = gd_wd_lr_eff,
                                            .check = gd_wd_check};
 
-/* theta <- Pi(theta - lr g), Pi(w) = w/|w| (MATH.md §3). The scratch row of the state array
+/* theta <- Pi(theta - lr g), Pi(w) = w/|w| (doc/math.md §3). The scratch row of the state array
  * holds the norms. */
 static void pgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld, const double *g,
                      size_t ldg, double *state, size_t lds, uint64_t k, size_t lane0) {

@@ -33,10 +33,10 @@ static hess_op push_hess_op(lua_State *L, mf_landscape *ls, int idx, const char 
 /* core.hessian_top(L, z, k, tol, maxiter, seed) -> values, vectors, products */
 static int l_hessian_top(lua_State *L) {
     mf_landscape *ls = ((llandscape *)luaL_checkudata(L, 1, MF_LANDSCAPE))->L;
-    lua_Integer k = luaL_checkinteger(L, 3);
+    lua_Integer k = mfl_checkcount(L, 3, 1, "mf.analysis.top", "argument 'k'");
     double tol = luaL_checknumber(L, 4);
-    lua_Integer maxiter = luaL_checkinteger(L, 5);
-    lua_Integer seed = luaL_checkinteger(L, 6);
+    lua_Integer maxiter = mfl_checkcount(L, 5, 0, "mf.analysis.top", "option 'maxiter'");
+    lua_Integer seed = mfl_checkcount(L, 6, 0, "mf.analysis.top", "option 'seed'");
     const char *fname = "mf.analysis.top";
     if (k < 1 || (size_t)k > ls->dim)
         return luaL_error(L, "%s: k = %d must be between 1 and the dimension %d", fname, (int)k,
@@ -65,8 +65,8 @@ static int l_hessian_trace(lua_State *L) {
     static const char *const methods[] = {"exact", "hutchinson", NULL};
     int method = luaL_checkoption(L, 3, "exact", methods);
     double tol = luaL_checknumber(L, 4);
-    lua_Integer maxs = luaL_checkinteger(L, 5);
-    lua_Integer seed = luaL_checkinteger(L, 6);
+    lua_Integer maxs = mfl_checkcount(L, 5, 1, "mf.analysis.trace", "option 'max_samples'");
+    lua_Integer seed = mfl_checkcount(L, 6, 0, "mf.analysis.trace", "option 'seed'");
     const char *fname = "mf.analysis.trace";
     hess_op op = push_hess_op(L, ls, 2, fname);
     if (method == 0) {

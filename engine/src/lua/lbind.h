@@ -50,6 +50,13 @@ typedef struct lresult {
  * message names the landscape and the option), if any. */
 void mfl_landscape_checkcb(lua_State *L, const llandscape *l);
 
+/* An engine run stopped by Ctrl-C (MF_EINTR) reports it in its own error, with the records
+ * made: mfl_raise and mfl_raise_result note that in the registry field MFL_INTERRUPT_REPORTED,
+ * so the executable's Ctrl-C hook lets that error through instead of replacing it by a bare
+ * "interrupted!" (the interrupt flag itself stays set for mf.parallel). */
+#define MFL_INTERRUPT_REPORTED "mflab.interrupt_reported"
+void mfl_interrupt_reported(lua_State *L, const mf_err *err);
+
 /* Raises "<fname>: <message>" for an engine error. */
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err);
 /* Raises an mflab.error object for a run or flow that failed part way: a table with message,
@@ -71,7 +78,13 @@ void mfl_newtype(lua_State *L, const char *tname, const luaL_Reg *meta, const lu
 lvector *mfl_newvector(lua_State *L, size_t n);
 
 /* Options-table field readers used after the Lua layer has checked the schema. */
-lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def);
+/* Counts (steps, seeds, sizes, indices): an integer or a float with an exact integer value, as
+ * 1e6; anything else, or a value below min, raises "<fname>: <what> must be an integer >= min,
+ * got <v>". mfl_optcount reads field key of the table at t (what = "option '<key>'"). */
+lua_Integer mfl_checkcount(lua_State *L, int idx, lua_Integer min, const char *fname,
+                           const char *what);
+lua_Integer mfl_optcount(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
+                         const char *fname);
 double mfl_optnumber(lua_State *L, int t, const char *key, double def);
 
 /* Pushes a result userdata owning r, with the info table at index info_idx. */

@@ -11,7 +11,14 @@
 #include "mflab/interrupt.h"
 #include "mflab_lua.h"
 
+void mfl_interrupt_reported(lua_State *L, const mf_err *err) {
+    if (err->code != MF_EINTR) return;
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, MFL_INTERRUPT_REPORTED);
+}
+
 int mfl_raise(lua_State *L, const char *fname, const mf_err *err) {
+    mfl_interrupt_reported(L, err);
     return luaL_error(L, "%s: %s", fname, err->msg);
 }
 
@@ -67,9 +74,29 @@ void mfl_newtype(lua_State *L, const char *tname, const luaL_Reg *meta, const lu
     lua_pop(L, 1);
 }
 
-lua_Integer mfl_optinteger(lua_State *L, int t, const char *key, lua_Integer def) {
+lua_Integer mfl_checkcount(lua_State *L, int idx, lua_Integer min, const char *fname,
+                           const char *what) {
+    int isnum;
+    lua_Integer v = lua_tointegerx(L, idx, &isnum); /* 1e6 converts; 1.5, NaN, 1e300 do not */
+    if (!isnum || v < min) {
+        if (lua_type(L, idx) == LUA_TNUMBER)
+            luaL_error(L, "%s: %s must be an integer >= %I, got %s", fname, what, (LUAI_UACINT)min,
+                       lua_tostring(L, idx));
+        luaL_error(L, "%s: %s must be an integer >= %I, got %s", fname, what, (LUAI_UACINT)min,
+                   luaL_typename(L, idx));
+    }
+    return v;
+}
+
+lua_Integer mfl_optcount(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
+                         const char *fname) {
     lua_getfield(L, t, key);
-    lua_Integer v = lua_isnil(L, -1) ? def : lua_tointeger(L, -1);
+    lua_Integer v = def;
+    if (!lua_isnil(L, -1)) {
+        char what[64];
+        snprintf(what, sizeof what, "option '%s'", key);
+        v = mfl_checkcount(L, -1, min, fname, what);
+    }
     lua_pop(L, 1);
     return v;
 }

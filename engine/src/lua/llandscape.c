@@ -502,7 +502,8 @@ static int l_rotated_valley(lua_State *L) {
 
 /* core.quadratic_manifold(k, d, A) */
 static int l_quadratic_manifold(lua_State *L) {
-    lua_Integer k = luaL_checkinteger(L, 1), d = luaL_checkinteger(L, 2);
+    lua_Integer k = mfl_checkcount(L, 1, 1, "mf.landscape.quadratic_manifold", "option 'k'"),
+                d = mfl_checkcount(L, 2, 1, "mf.landscape.quadratic_manifold", "option 'd'");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     if (k < 1 || d <= k || d > 100000)
         return luaL_error(L, "mf.landscape.quadratic_manifold: need 1 <= k < d, got k = %d, d = %d",
@@ -520,7 +521,7 @@ static int l_quadratic_manifold(lua_State *L) {
 
 /* core.sphere3d(seed, rotate) */
 static int l_sphere3d(lua_State *L) {
-    lua_Integer seed = luaL_checkinteger(L, 1);
+    lua_Integer seed = mfl_checkcount(L, 1, 0, "mf.landscape.sphere3d", "option 'seed'");
     int rotate = lua_toboolean(L, 2);
     llandscape *l = newland(L);
     mf_err err;
@@ -531,12 +532,16 @@ static int l_sphere3d(lua_State *L) {
 
 /* core.custom(dim, codim, f, grad|nil, hess|nil) */
 static int l_custom(lua_State *L) {
-    lua_Integer d = luaL_checkinteger(L, 1), c = luaL_checkinteger(L, 2);
+    lua_Integer d = mfl_checkcount(L, 1, 1, "mf.landscape.custom", "option 'dim'"),
+                c = mfl_checkcount(L, 2, 0, "mf.landscape.custom", "option 'codim'");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int hasg = !lua_isnoneornil(L, 4), hash = !lua_isnoneornil(L, 5);
-    if (d < 1 || d > 100000 || c < 0 || c > d)
-        return luaL_error(L, "mf.landscape.custom: need dim >= 1 and 0 <= codim <= dim, got %d, %d",
-                          (int)d, (int)c);
+    if (d > 100000) /* the finite-difference Hessian and the projection's frames are dense */
+        return luaL_error(L, "mf.landscape.custom: option 'dim' must be at most 100000, got %I",
+                          (LUAI_UACINT)d);
+    if (c > d)
+        return luaL_error(L, "mf.landscape.custom: option 'codim' must be at most dim = %I, got %I",
+                          (LUAI_UACINT)d, (LUAI_UACINT)c);
     llandscape *l = newland(L);
     static const char *const opt[] = {"f", "grad", "hess"};
     lcb *cb = newcb(L, "mf.landscape.custom", 3, (int[]){3, hasg ? 4 : 0, hash ? 5 : 0}, opt);
@@ -552,8 +557,10 @@ static int l_custom(lua_State *L) {
 /* core.matrix_factorization(m, n, p, M|nil, seed): M a table of m rows of n numbers */
 static int l_matrix_factorization(lua_State *L) {
     const char *fname = "mf.landscape.matrix_factorization";
-    lua_Integer m = luaL_checkinteger(L, 1), n = luaL_checkinteger(L, 2),
-                p = luaL_checkinteger(L, 3), seed = luaL_optinteger(L, 5, 0);
+    lua_Integer m = mfl_checkcount(L, 1, 1, fname, "option 'm'"),
+                n = mfl_checkcount(L, 2, 1, fname, "option 'n'"),
+                p = mfl_checkcount(L, 3, 1, fname, "option 'p'"),
+                seed = lua_isnoneornil(L, 5) ? 0 : mfl_checkcount(L, 5, 0, fname, "option 'seed'");
     if (m < 1 || n < 1 || p < 1 || (m + n) * p > 100000)
         return luaL_error(L, "%s: need m, n, p >= 1 and (m + n) p <= 100000", fname);
     double *M = NULL;
@@ -590,10 +597,13 @@ static int l_matrix_factorization(lua_State *L) {
 /* core.uv(n, P, act, d, m, seed) with act "linear" | "tanh" | "relu" */
 static int l_uv(lua_State *L) {
     static const char *const acts[] = {"linear", "tanh", "relu", NULL};
-    lua_Integer n = luaL_checkinteger(L, 1), P = luaL_checkinteger(L, 2);
+    const char *fname = "mf.landscape.uv";
+    lua_Integer n = mfl_checkcount(L, 1, 1, fname, "option 'n'"),
+                P = mfl_checkcount(L, 2, 1, fname, "option 'P'");
     int act = luaL_checkoption(L, 3, "linear", acts);
-    lua_Integer d = luaL_checkinteger(L, 4), m = luaL_checkinteger(L, 5),
-                seed = luaL_checkinteger(L, 6);
+    lua_Integer d = mfl_checkcount(L, 4, 1, fname, "option 'd'"),
+                m = mfl_checkcount(L, 5, 1, fname, "option 'm'"),
+                seed = mfl_checkcount(L, 6, 0, fname, "option 'seed'");
     if (n < 1 || P < 1 || d < 1 || m < 1)
         return luaL_error(L, "mf.landscape.uv: n, P, d and m must be >= 1");
     llandscape *l = newland(L);
@@ -606,8 +616,10 @@ static int l_uv(lua_State *L) {
 
 /* core.linreg_bn(d, n, seed) */
 static int l_linreg_bn(lua_State *L) {
-    lua_Integer d = luaL_checkinteger(L, 1), n = luaL_checkinteger(L, 2),
-                seed = luaL_checkinteger(L, 3);
+    const char *fname = "mf.landscape.linreg_bn";
+    lua_Integer d = mfl_checkcount(L, 1, 1, fname, "option 'd'"),
+                n = mfl_checkcount(L, 2, 1, fname, "option 'n'"),
+                seed = mfl_checkcount(L, 3, 0, fname, "option 'seed'");
     if (d < 1 || n < 1) return luaL_error(L, "mf.landscape.linreg_bn: d and n must be >= 1");
     llandscape *l = newland(L);
     mf_err err;
@@ -618,8 +630,11 @@ static int l_linreg_bn(lua_State *L) {
 
 /* core.matrix_completion_bn(d, rank, observed, init_scale, seed) */
 static int l_matrix_completion_bn(lua_State *L) {
-    lua_Integer d = luaL_checkinteger(L, 1), r = luaL_checkinteger(L, 2),
-                N = luaL_checkinteger(L, 3), seed = luaL_checkinteger(L, 5);
+    const char *fname = "mf.landscape.matrix_completion_bn";
+    lua_Integer d = mfl_checkcount(L, 1, 1, fname, "option 'd'"),
+                r = mfl_checkcount(L, 2, 1, fname, "option 'rank'"),
+                N = mfl_checkcount(L, 3, 1, fname, "option 'observed'"),
+                seed = mfl_checkcount(L, 5, 0, fname, "option 'seed'");
     double s = luaL_checknumber(L, 4);
     if (d < 1 || r < 1 || N < 1)
         return luaL_error(L,
@@ -635,8 +650,10 @@ static int l_matrix_completion_bn(lua_State *L) {
 /* core.matrix_sensing(d, r, P, seed, single) */
 static int l_matrix_sensing(lua_State *L) {
     const char *fname = "mf.landscape.matrix_sensing";
-    lua_Integer d = luaL_checkinteger(L, 1), r = luaL_checkinteger(L, 2),
-                P = luaL_checkinteger(L, 3), seed = luaL_checkinteger(L, 4);
+    lua_Integer d = mfl_checkcount(L, 1, 1, fname, "option 'd'"),
+                r = mfl_checkcount(L, 2, 1, fname, "option 'r'"),
+                P = mfl_checkcount(L, 3, 1, fname, "option 'P'"),
+                seed = mfl_checkcount(L, 4, 0, fname, "option 'seed'");
     int single = lua_toboolean(L, 5);
     if (d < 1 || r < 1 || P < 1)
         return luaL_error(L, "%s: options 'd', 'r' and 'P' must be >= 1", fname);

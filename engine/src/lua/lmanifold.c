@@ -17,7 +17,9 @@ static int l_flow(lua_State *L) {
     llandscape *ls = luaL_checkudata(L, 1, MF_LANDSCAPE);
     loptim *o = luaL_checkudata(L, 2, MF_OPTIM);
     lnoise *n = luaL_testudata(L, 3, MF_NOISE);
-    int order = (int)luaL_optinteger(L, 4, 1);
+    int order = lua_isnoneornil(L, 4)
+                    ? 1
+                    : (int)mfl_checkcount(L, 4, 1, "mf.manifold.flow", "option 'order'");
     lflow *f = lua_newuserdatauv(L, sizeof *f, 3);
     f->fl = NULL;
     f->warned = 0;
@@ -71,14 +73,14 @@ static int flow_integrate(lua_State *L) {
     int method = luaL_checkoption(L, -1, "rk4", methods);
     mf_flow_config cfg = {
         .x0 = x0,
-        .steps = (uint64_t)mfl_optinteger(L, 2, "steps", 0),
-        .every = (uint64_t)mfl_optinteger(L, 2, "every", 1),
+        .steps = (uint64_t)mfl_optcount(L, 2, "steps", 0, 0, "flow:integrate"),
+        .every = (uint64_t)mfl_optcount(L, 2, "every", 1, 1, "flow:integrate"),
         .method = codes[method],
         .rtol = mfl_optnumber(L, 2, "rtol", 1e-9),
         .atol = mfl_optnumber(L, 2, "atol", 1e-12),
-        .seeds = (size_t)mfl_optinteger(L, 2, "seeds", 1),
-        .seed = (uint64_t)mfl_optinteger(L, 2, "seed", 0),
-        .h = (uint64_t)mfl_optinteger(L, 2, "h", 1),
+        .seeds = (size_t)mfl_optcount(L, 2, "seeds", 1, 1, "flow:integrate"),
+        .seed = (uint64_t)mfl_optcount(L, 2, "seed", 0, 0, "flow:integrate"),
+        .h = (uint64_t)mfl_optcount(L, 2, "h", 1, 1, "flow:integrate"),
     };
     if (lua_isnil(L, -1)) cfg.method = mf_flow_is_sde(fl) ? MF_FLOW_EM : MF_FLOW_RK4;
     /* a start far from the manifold is projected; say so once per flow */
@@ -126,7 +128,11 @@ static int flow_integrate(lua_State *L) {
     lua_setfield(L, info, "names");
     lua_getfield(L, 2, "meta");
     lua_setfield(L, info, "meta");
-    lua_getfield(L, 2, "metadata");
+    if (lua_getfield(L, 2, "metadata") == LUA_TTABLE) { /* the method used, default resolved */
+        static const char *const names[] = {"rk4", "dp45", "em", "momentum"};
+        lua_pushstring(L, names[cfg.method]);
+        lua_setfield(L, -2, "method");
+    }
     lua_setfield(L, info, "metadata");
     mfl_pushresult(L, r, info);
     lua_getiuservalue(L, 1, 1);

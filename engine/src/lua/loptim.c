@@ -39,10 +39,10 @@ void mfl_checkschedule(lua_State *L, int idx, mf_schedule *s, const char *fname)
     *s = (mf_schedule){.kind = codes[kind]};
     s->lr = mfl_optnumber(L, idx, "lr", 0.0);
     s->gamma = mfl_optnumber(L, idx, "gamma", 0.1);
-    s->step_size = (uint64_t)mfl_optinteger(L, idx, "step_size", 1);
-    s->T = (uint64_t)mfl_optinteger(L, idx, "T", 1);
+    s->step_size = (uint64_t)mfl_optcount(L, idx, "step_size", 1, 1, fname);
+    s->T = (uint64_t)mfl_optcount(L, idx, "T", 1, 1, fname);
     s->eta_min = mfl_optnumber(L, idx, "eta_min", 0.0);
-    s->warmup = (uint64_t)mfl_optinteger(L, idx, "warmup", 0);
+    s->warmup = (uint64_t)mfl_optcount(L, idx, "warmup", 0, 0, fname);
     s->start = mfl_optnumber(L, idx, "start", 1.0);
 }
 
@@ -50,8 +50,7 @@ void mfl_checkschedule(lua_State *L, int idx, mf_schedule *s, const char *fname)
 static int l_schedule_at(lua_State *L) {
     mf_schedule s;
     mfl_checkschedule(L, 1, &s, "schedule:at");
-    lua_Integer k = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, k >= 1, 2, "the step must be >= 1");
+    lua_Integer k = mfl_checkcount(L, 2, 1, "schedule:at", "the step k");
     if (s.kind == MF_SCHED_TABLE) return luaL_error(L, "schedule:at: not a built-in schedule");
     mf_err err;
     if (mf_schedule_check(&s, &err)) return mfl_raise(L, "schedule:at", &err);

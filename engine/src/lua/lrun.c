@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/interrupt.h"
 #include "mflab/io.h"
 
 static lresult *checkresult(lua_State *L, int i) {
@@ -76,7 +77,8 @@ static int res_std(lua_State *L) {
 static int res_column(lua_State *L) {
     lresult *u = checkresult(L, 1);
     size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:column");
-    lua_Integer s = luaL_optinteger(L, 3, 1);
+    lua_Integer s =
+        lua_isnoneornil(L, 3) ? 1 : mfl_checkcount(L, 3, 1, "result:column", "the seed");
     if (s < 1 || (size_t)s > u->r->seeds)
         return luaL_error(
             L, "result:column: seed %d out of range 1..%d%s", (int)s, (int)u->r->seeds,
@@ -93,7 +95,7 @@ static int res_column(lua_State *L) {
 static int res_at(lua_State *L) {
     lresult *u = checkresult(L, 1);
     size_t v = obs_index(L, 1, luaL_checkstring(L, 2), "result:at");
-    lua_Integer j = luaL_checkinteger(L, 3);
+    lua_Integer j = mfl_checkcount(L, 3, 1, "result:at", "the record index");
     if (j < 1 || (size_t)j > u->r->nrec)
         return luaL_error(L, "result:at: record %d out of range 1..%d", (int)j, (int)u->r->nrec);
     lua_createtable(L, (int)u->r->seeds, 0);
@@ -161,7 +163,7 @@ static int res_quantile(lua_State *L) {
 static int res_alive(lua_State *L) {
     const mf_result *r = checkresult(L, 1)->r;
     if (!lua_isnoneornil(L, 2)) {
-        lua_Integer j = luaL_checkinteger(L, 2);
+        lua_Integer j = mfl_checkcount(L, 2, LUA_MININTEGER, "result:alive", "the record index");
         if (j < 1 || (size_t)j > r->nrec)
             return luaL_error(L, "result:alive: record %d out of range 1..%d", (int)j,
                               (int)r->nrec);
@@ -314,6 +316,7 @@ static int res_gc(lua_State *L) {
 int mfl_raise_result(lua_State *L, const char *fname, const mf_err *err, int res_idx) {
     res_idx = lua_absindex(L, res_idx);
     mf_result *r = checkresult(L, res_idx)->r;
+    mfl_interrupt_reported(L, err);
     lua_createtable(L, 0, 4);
     lua_pushfstring(L, "%s: %s", fname, err->msg);
     lua_setfield(L, -2, "message");
@@ -392,12 +395,12 @@ static int l_run(lua_State *L) {
     llandscape *ls = checkudata_or_nil(L, 1, "landscape", MF_LANDSCAPE, 1);
     c.landscape = ls->L;
     size_t d = ls->L->dim;
-    c.steps = (uint64_t)mfl_optinteger(L, 1, "steps", 0);
-    c.every = (uint64_t)mfl_optinteger(L, 1, "every", 1);
-    c.seeds = (size_t)mfl_optinteger(L, 1, "seeds", 1);
-    c.seed = (uint64_t)mfl_optinteger(L, 1, "seed", 0);
-    c.threads = (int)mfl_optinteger(L, 1, "threads", 0);
-    c.block = (size_t)mfl_optinteger(L, 1, "block", 0);
+    c.steps = (uint64_t)mfl_optcount(L, 1, "steps", 0, 0, "mf.run");
+    c.every = (uint64_t)mfl_optcount(L, 1, "every", 1, 1, "mf.run");
+    c.seeds = (size_t)mfl_optcount(L, 1, "seeds", 1, 1, "mf.run");
+    c.seed = (uint64_t)mfl_optcount(L, 1, "seed", 0, 0, "mf.run");
+    c.threads = (int)mfl_optcount(L, 1, "threads", 0, 0, "mf.run");
+    c.block = (size_t)mfl_optcount(L, 1, "block", 0, 0, "mf.run");
 
     /* configurations: opts.configs (a batched run) or the options themselves */
     int batched = lua_getfield(L, 1, "configs") == LUA_TTABLE;
@@ -451,7 +454,7 @@ static int l_run(lua_State *L) {
     const char *keep = lua_tostring(L, -1);
     c.keep = keep && strcmp(keep, "stats") == 0 ? MF_KEEP_STATS : MF_KEEP_TRAJECTORIES;
     lua_pop(L, 2);
-    c.keep_trajectories = (size_t)mfl_optinteger(L, 1, "keep_trajectories", 0);
+    c.keep_trajectories = (size_t)mfl_optcount(L, 1, "keep_trajectories", 0, 0, "mf.run");
     if (lua_getfield(L, 1, "quantiles") == LUA_TTABLE) {
         size_t nq = (size_t)luaL_len(L, -1);
         double *q = lua_newuserdatauv(L, (nq + 1) * sizeof *q, 0); /* stays on the stack */

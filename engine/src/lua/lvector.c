@@ -19,9 +19,8 @@ void mfl_pushvector(lua_State *L, const double *x, size_t n) {
 
 /* mf.vec(n) gives n zeros; mf.vec{...} copies a table of numbers. */
 static int vec_new(lua_State *L) {
-    if (lua_isinteger(L, 1)) {
-        lua_Integer n = lua_tointeger(L, 1);
-        luaL_argcheck(L, n >= 0, 1, "length must be >= 0");
+    if (lua_type(L, 1) == LUA_TNUMBER) { /* a length: 1e3 as well as 1000 */
+        lua_Integer n = mfl_checkcount(L, 1, 0, "mf.vec", "the length");
         mfl_newvector(L, (size_t)n);
         return 1;
     }
@@ -43,7 +42,7 @@ static lvector *checkvec(lua_State *L, int i) {
 }
 
 static size_t checkindex(lua_State *L, lvector *v) {
-    lua_Integer i = luaL_checkinteger(L, 2);
+    lua_Integer i = mfl_checkcount(L, 2, LUA_MININTEGER, "vector", "the index");
     if (i < 1 || (size_t)i > v->n)
         luaL_error(L, "vector index %d out of range 1..%d", (int)i, (int)v->n);
     return (size_t)i - 1;
