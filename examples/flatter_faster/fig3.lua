@@ -20,7 +20,7 @@
 -- with the least value, both grid neighbours worse (an interior optimum), refined by
 -- mf.fit.vee over log(1 - beta) (the paper's eq. (14) fit).
 --
--- Usage: mflab fig3.lua [name=value ...] [--quick] [--full] [--out DIR] [--replot]
+-- Usage: mflab fig3.lua [name=value ...] [--quick | --full] [--out DIR] [--replot] (--full: d = 100, P = 2500)
 -- Writes DIR/fig3.png (a: test error, b: Tr H against the epoch; c: both at the projection
 -- after `eval` steps against beta), DIR/fig3.csv; prints beta* by both criteria, C*, C* P^(1/3)
 -- against 0.24, and the theory's beta*.
@@ -156,8 +156,9 @@ return mf.experiment {
     { name = "every", default = 50, kind = "integer", doc = "record every this many epochs" },
     { name = "eval", default = 1500, kind = "integer", doc = "epoch at which the iterate is projected and compared" },
     { name = "seed", default = 0, kind = "integer", doc = "data seed and seed of the label noise" },
-    { name = "proj_steps", default = 2000, kind = "integer", doc = "noise-free heavy-ball epochs (lr, beta 0.9) that project onto the manifold before the comparison" },
+    { name = "proj_steps", default = 5000, kind = "integer", doc = "noise-free heavy-ball epochs (lr, beta 0.9) that project onto the manifold before the comparison" },
   },
-  quick = { d = 20, r = 2, steps = 1500, eval = 500, every = 25 }, -- P = 200 < d^2: a manifold of minima
+  quick = { d = 20, r = 2, steps = 1500, eval = 500, every = 25, proj_steps = 2000 }, -- P = 200 < d^2: a manifold of minima
+  sets = { full = { d = 100, betas = { 0.98, 0.985, 0.99, 0.993, 0.995, 0.996, 0.997, 0.998 } } }, -- the paper's size
   run = run, plot = plot, report = report,
 }:main(...)

@@ -143,6 +143,7 @@ local S = schema.new("mf.experiment", {
   { name = "params", kind = "table", default = {},
     doc = "the parameters, in order: {name =, default =, kind = 'number'|'integer'|'boolean'|'string'|'numbers'|'integers'|'strings', doc =, one_of =}" },
   { name = "quick", kind = "table", default = {}, doc = "the parameter values of --quick (a small, fast version)" },
+  { name = "sets", kind = "table", default = {}, doc = "other named parameter sets, each a flag: sets = {full = {d = 100}} gives --full" },
   { name = "run", kind = "function", required = true, doc = "run(p, ctx): computes and returns the results table (no files)" },
   { name = "plot", kind = "function", doc = "plot(results, p, ctx): figures and derived files (CSV) in ctx.out; again on --replot" },
   { name = "report", kind = "function", doc = "report(results, p, ctx): prints the summary; again on --replot" },
@@ -168,7 +169,7 @@ end
 function M.new(opts)
   local o = schema.check(S, opts)
   local E = setmetatable({ name = o.name, doc = o.doc, run_fn = o.run, plot_fn = o.plot, report_fn = o.report,
-                           params = {}, byname = {}, quick = {} }, Experiment)
+                           params = {}, byname = {}, quick = {}, sets = {} }, Experiment)
   if not o.name:match("^[%w_.-]+$") then
     decl_error(o.name, "the name must be letters, digits, '_', '-' or '.' (it names files)")
   end
@@ -206,6 +207,21 @@ function M.new(opts)
     local ok, val = pcall(E.check_value, E, p, v)
     if not ok then decl_error(o.name, "quick: " .. tostring(val)) end
     E.quick[k] = val
+  end
+  for name, set in pairs(o.sets) do
+    if type(name) ~= "string" or not name:match("^[%a][%w_]*$") or RESERVED[name] or name == "h" then
+      decl_error(o.name, fmt("sets: '%s' cannot name a flag (an identifier other than %s)", tostring(name),
+        "help, quick, out, replot, force, resume"))
+    end
+    if type(set) ~= "table" then decl_error(o.name, fmt("sets.%s must be a table of parameter values", name)) end
+    E.sets[name] = {}
+    for k, v in pairs(set) do
+      local p = E.byname[k]
+      if not p then decl_error(o.name, fmt("sets.%s sets '%s', which is not a parameter", name, tostring(k))) end
+      local ok, val = pcall(E.check_value, E, p, v)
+      if not ok then decl_error(o.name, fmt("sets.%s: %s", name, tostring(val))) end
+      E.sets[name][k] = val
+    end
   end
   return E
 end
@@ -358,6 +374,16 @@ function Experiment:help_text(script)
   end
   out[#out + 1] = ""
   out[#out + 1] = "--quick sets: " .. (#q > 0 and table.concat(q, " ") or "(nothing: the same as the defaults)")
+  local names = {}
+  for name in pairs(self.sets) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local v = {}
+    for _, p in ipairs(self.params) do
+      if self.sets[name][p.name] ~= nil then v[#v + 1] = p.name .. "=" .. cli_value(self.sets[name][p.name]) end
+    end
+    out[#out + 1] = fmt("--%s sets: %s", name, #v > 0 and table.concat(v, " ") or "(nothing)")
+  end
   out[#out + 1] = ""
   out[#out + 1] = GRAMMAR
   return table.concat(out, "\n")
@@ -514,7 +540,7 @@ function Experiment:run_point(pt)
   end
 
   local meta = {
-    experiment = self.name, params = p, quick = flags.quick or false, given = flags.given or {},
+    experiment = self.name, params = p, quick = flags.quick or false, set = flags.set, given = flags.given or {},
     mflab_version = core.version, lua = _VERSION, host = core.hostname(), seeds = seeds_of(self, p),
     command = flags.command, source = self.source and self.source:gsub("^@", ""), start_time = now(),
     state = "running", files = ctx.files, extra = ctx.meta,
@@ -564,6 +590,9 @@ function Experiment:plan(args, script)
     local key, value = a:match("^([^=]+)=(.*)$")
     if FLAGS[a] then
       flags[FLAGS[a]] = true
+    elseif a:match("^%-%-[%a][%w_]*$") and self.sets[a:sub(3)] then
+      if flags.set then error(fmt("%s: --%s and --%s cannot be combined", self.name, flags.set, a:sub(3)), 0) end
+      flags.set = a:sub(3)
     elseif a == "--out" or a:match("^%-%-out=") then
       local dir = a:match("^%-%-out=(.*)$")
       if not dir then
@@ -589,13 +618,15 @@ function Experiment:plan(args, script)
     i = i + 1
   end
   if flags.help then return { help = true, script = script } end
-  local out = flags.out or (self.name .. (flags.quick and "_quick" or ""))
+  if flags.set and flags.quick then error(fmt("%s: --quick and --%s cannot be combined", self.name, flags.set), 0) end
+  local out = flags.out or (self.name .. (flags.quick and "_quick" or "") .. (flags.set and ("_" .. flags.set) or ""))
   local words = { "mflab", script or self.name }
   for j = 1, #args do words[#words + 1] = tostring(args[j]) end
   flags.command = table.concat(words, " ")
   local fixed = {}
+  for k, v in pairs(flags.set and self.sets[flags.set] or {}) do fixed[k] = v end -- a named set, under key=value
   for _, p in ipairs(self.params) do
-    if sweep[p.name] then order[#order + 1] = p.name elseif given[p.name] ~= nil then fixed[p.name] = given[p.name] end
+    if sweep[p.name] then order[#order + 1] = p.name; fixed[p.name] = nil elseif given[p.name] ~= nil then fixed[p.name] = given[p.name] end
   end
   if #order == 0 then
     flags.given = given
