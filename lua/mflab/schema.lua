@@ -171,6 +171,8 @@ function M.public(fname, f, record)
     end
     local e = res[2]
     local caller = debug.getinfo(2, "S")
+    -- through pcall (a C function) the one who called pcall decides: mf.sweep's pcall is library code
+    if caller and caller.what == "C" then caller = debug.getinfo(3, "S") or caller end
     local from_user = not (caller and caller.what ~= "C" and library_source(caller.short_src))
     if from_user and type(e) == "table" and rawget(e, "result") ~= nil and type(rawget(e, "message")) == "string" then
       -- a run or flow the user called stopped part way (Ctrl-C, divergence): keep what it
