@@ -615,7 +615,11 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                               fl->L->type->name, f2, f1);
     }
     size_t seeds = method == MF_FLOW_EM ? (cfg->seeds ? cfg->seeds : 1) : 1;
-    size_t nrec = (size_t)(cfg->steps / cfg->every + 1 + (cfg->steps % cfg->every != 0));
+    uint64_t nrec64 = cfg->steps / cfg->every + 1 + (cfg->steps % cfg->every != 0);
+    int rcb = mf_budget_check((double)nrec64 * (8.0 + (double)seeds * (double)n * 8.0),
+                              "this integration", "record less often (every) or fewer seeds", err);
+    if (rcb) return rcb;
+    size_t nrec = (size_t)nrec64;
     mf_observable *obs = malloc(sizeof *obs * n);
     if (!obs) return mf_err_set(err, MF_ENOMEM, "out of memory");
     for (size_t a = 0; a < n; a++)

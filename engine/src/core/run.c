@@ -487,11 +487,12 @@ int mf_run(const mf_run_config *c, mf_result **out, mf_err *err) {
         if (rc) return rc;
     }
     uint64_t nrec64 = c->steps / c->every + 1 + (c->steps % c->every != 0);
-    double bytes = (double)nrec64 * (double)c->seeds * (double)(c->nobs ? c->nobs : 1) * 8.0;
-    if (bytes > 64e9)
-        return mf_err_set(err, MF_ENOMEM,
-                          "recording would need %.3g GB: record less often (every) or fewer seeds",
-                          bytes / 1e9);
+    /* every allocation that grows with the request: records, times, per-trajectory state */
+    double bytes =
+        (double)nrec64 * (8.0 + (double)c->seeds * (double)(c->nobs ? c->nobs : 1) * 8.0) +
+        (double)c->seeds * (double)d * 8.0 * (double)(c->optim->type->nstate + 4);
+    int rcb = mf_budget_check(bytes, "this run", "record less often (every) or fewer seeds", err);
+    if (rcb) return rcb;
     size_t nrec = (size_t)nrec64;
     mf_result *res = mf_result_new(c->nobs, c->obs, nrec, c->seeds);
     if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
