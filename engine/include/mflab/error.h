@@ -22,4 +22,12 @@ typedef struct mf_err {
 /* Records code and a printf-style message in err (if err is not NULL); returns code. */
 int mf_err_set(mf_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The memory budget of one request (a run's records and state, a flow's records, a tabulated
+ * schedule): MFLAB_MAX_MEMORY bytes if set (a number with an optional k, M or G suffix), else
+ * half the physical memory. Sizes are passed as doubles so that products never wrap.
+ * mf_budget_check returns MF_OK, or MF_ENOMEM with "<what> would need X GB (limit Y GB);
+ * <hint>" before anything is allocated (instead of a kill by the out-of-memory killer). */
+double mf_memory_limit(void);
+int mf_budget_check(double bytes, const char *what, const char *hint, mf_err *err);
+
 #endif

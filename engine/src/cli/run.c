@@ -2,6 +2,7 @@
  * reports, and Ctrl-C (SIGINT) turned into a Lua error and an engine interrupt. */
 #include "cli.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,11 +38,13 @@ static void interrupted_hook(lua_State *L, lua_Debug *ar) {
  * code notices the first one terminates the process (the escape hatch when stuck in C). */
 static void on_sigint_running(int sig) {
     (void)sig;
+    int saved_errno = errno; /* the interrupted code may be between a call and its errno test */
     was_interrupted = 1;
     mf_interrupt_set(); /* engine loops poll this between blocks of work */
     lua_State *L = running_state;
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
     if (L != NULL) lua_sethook(L, interrupted_hook, mask, 1);
+    errno = saved_errno;
 }
 
 /* Message handler: turns the error object into a string and appends a traceback. */

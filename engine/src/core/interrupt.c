@@ -1,16 +1,20 @@
 #include "mflab/interrupt.h"
 
-#include <signal.h>
+#include <stdatomic.h>
 
-/* Written from a signal handler, read by worker threads between blocks of steps. */
-static volatile sig_atomic_t interrupt_flag = 0;
+/* Written from a signal handler (and a watchdog), read by worker threads between blocks of
+ * steps: a lock-free C11 atomic, so the accesses are data-race free and async-signal-safe
+ * (a volatile sig_atomic_t is neither across threads). Relaxed order: the flag carries no
+ * data; a worker that sees it one block late only does one more block. */
+static atomic_int interrupt_flag = 0;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the interrupt flag must be lock-free");
 
 void mf_interrupt_set(void) {
-    interrupt_flag = 1;
+    atomic_store_explicit(&interrupt_flag, 1, memory_order_relaxed);
 }
 void mf_interrupt_clear(void) {
-    interrupt_flag = 0;
+    atomic_store_explicit(&interrupt_flag, 0, memory_order_relaxed);
 }
 int mf_interrupt_pending(void) {
-    return interrupt_flag != 0;
+    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
 }

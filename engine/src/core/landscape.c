@@ -13,9 +13,18 @@
 
 /* ---- per-thread scratch ------------------------------------------------------------------ */
 
-typedef struct scratch {
+/* A host callback (a Lua function defining a landscape) may call the engine again, e.g. a
+ * custom landscape's f evaluating another custom landscape's gradient. The nested call must
+ * not reuse the buffers the outer call is still working in, so each nesting level of host
+ * callbacks has its own set of slots (mf_scratch_enter/leave bracket every host call). */
+typedef struct scratch_level {
     void *p[SCR_NSLOTS];
     size_t n[SCR_NSLOTS];
+} scratch_level;
+
+typedef struct scratch {
+    int depth;
+    scratch_level *lv[MF_SCRATCH_MAXDEPTH];
 } scratch;
 
 static pthread_key_t scratch_key;
@@ -23,8 +32,12 @@ static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static void scratch_free(void *arg) {
     scratch *s = arg;
-    for (int k = 0; k < SCR_NSLOTS; k++)
-        free(s->p[k]);
+    for (int d = 0; d < MF_SCRATCH_MAXDEPTH; d++) {
+        if (!s->lv[d]) continue;
+        for (int k = 0; k < SCR_NSLOTS; k++)
+            free(s->lv[d]->p[k]);
+        free(s->lv[d]);
+    }
     free(s);
 }
 
@@ -32,7 +45,7 @@ static void scratch_init(void) {
     pthread_key_create(&scratch_key, scratch_free);
 }
 
-void *mf_scratch(int slot, size_t bytes) {
+static scratch *scratch_get(void) {
     pthread_once(&scratch_once, scratch_init);
     scratch *s = pthread_getspecific(scratch_key);
     if (!s) {
@@ -42,12 +55,39 @@ void *mf_scratch(int slot, size_t bytes) {
             return NULL;
         }
     }
-    if (s->n[slot] < bytes) {
-        void *q = realloc(s->p[slot], bytes);
+    return s;
+}
+
+int mf_scratch_enter(void) {
+    scratch *s = scratch_get();
+    if (!s || s->depth + 1 >= MF_SCRATCH_MAXDEPTH) return 1;
+    s->depth++;
+    return 0;
+}
+
+void mf_scratch_leave(void) {
+    scratch *s = scratch_get();
+    if (s && s->depth > 0) s->depth--;
+}
+
+void *mf_scratch(int slot, size_t bytes) {
+    scratch *s = scratch_get();
+    if (!s) return NULL;
+    scratch_level *l = s->lv[s->depth];
+    if (!l && !(l = s->lv[s->depth] = calloc(1, sizeof *l))) return NULL;
+    if (l->n[slot] < bytes) {
+        void *q = realloc(l->p[slot], bytes);
         if (!q) return NULL;
-        s->p[slot] = q, s->n[slot] = bytes;
+        l->p[slot] = q, l->n[slot] = bytes;
     }
-    return s->p[slot];
+    return l->p[slot];
+}
+
+int mf_host_call(mf_pointfun f, void *ud, const double *z, double *out) {
+    if (mf_scratch_enter()) return 1; /* nested too deeply: a failure, like any other */
+    int rc = f(ud, z, out);
+    mf_scratch_leave();
+    return rc;
 }
 
 double mf_norm2(size_t n, const double *x) {

@@ -20,7 +20,7 @@ static double stepk(double zk, double base) {
 
 static double cvalue(const custom *p, const double *z) {
     double f;
-    if (p->fns.value(p->fns.ud, z, &f)) return NAN;
+    if (mf_host_call(p->fns.value, p->fns.ud, z, &f)) return NAN;
     return f;
 }
 
@@ -28,7 +28,7 @@ static double cvalue(const custom *p, const double *z) {
 static void cgrad(const custom *p, const double *z, double *g) {
     const size_t d = p->d;
     if (p->fns.grad) {
-        if (p->fns.grad(p->fns.ud, z, g))
+        if (mf_host_call(p->fns.grad, p->fns.ud, z, g))
             for (size_t k = 0; k < d; k++)
                 g[k] = NAN;
         return;
@@ -54,7 +54,7 @@ static void cgrad(const custom *p, const double *z, double *g) {
 static void chess(const custom *p, const double *z, double *H) {
     const size_t d = p->d;
     if (p->fns.hess) {
-        if (p->fns.hess(p->fns.ud, z, H))
+        if (mf_host_call(p->fns.hess, p->fns.ud, z, H))
             for (size_t k = 0; k < d * d; k++)
                 H[k] = NAN;
         return;
@@ -212,7 +212,7 @@ typedef struct qman {
 
 /* q(x) = y^T A(x) y, with A written into Abuf (c x c) */
 static double qform(const qman *p, const double *x, const double *y, double *Abuf) {
-    if (p->A(p->ud, x, Abuf)) return NAN;
+    if (mf_host_call(p->A, p->ud, x, Abuf)) return NAN;
     double s = 0.0;
     for (size_t a = 0; a < p->c; a++) {
         double r = 0.0;
@@ -252,7 +252,7 @@ static void qm_point_grad(const qman *p, const double *z, double *g) {
         double qm = qform(p, x, y, A);
         g[j] = (qp - qm) / (2.0 * e);
     }
-    if (p->A(p->ud, z, A)) {
+    if (mf_host_call(p->A, p->ud, z, A)) {
         for (size_t a = 0; a < c; a++)
             g[k + a] = NAN;
         return;
@@ -301,9 +301,9 @@ static void qm_point_hess(const qman *p, const double *z, double *H) {
         memcpy(x, z, sizeof(double) * k);
         double e = stepk(z[j], MF_FD_STEP1);
         x[j] = z[j] + e;
-        int bad = p->A(p->ud, x, A);
+        int bad = mf_host_call(p->A, p->ud, x, A);
         x[j] = z[j] - e;
-        bad |= p->A(p->ud, x, B);
+        bad |= mf_host_call(p->A, p->ud, x, B);
         for (size_t a = 0; a < c; a++) {
             double r = 0.0;
             for (size_t b = 0; b < c; b++)
@@ -311,7 +311,7 @@ static void qm_point_hess(const qman *p, const double *z, double *H) {
             H[j * d + k + a] = H[(k + a) * d + j] = bad ? NAN : r / (2.0 * e);
         }
     }
-    int bad = p->A(p->ud, z, A); /* yy: A + A^T */
+    int bad = mf_host_call(p->A, p->ud, z, A); /* yy: A + A^T */
     for (size_t a = 0; a < c; a++)
         for (size_t b = 0; b < c; b++)
             H[(k + a) * d + k + b] = bad ? NAN : A[a * c + b] + A[b * c + a];

@@ -38,6 +38,14 @@ enum {
     SCR_NSLOTS
 };
 void *mf_scratch(int slot, size_t bytes);
+/* Host callbacks may re-enter the engine: every call of one is bracketed by
+ * mf_scratch_enter (nonzero when nested more than MF_SCRATCH_MAXDEPTH levels: do not call)
+ * and mf_scratch_leave, so the nested engine calls get scratch of their own. mf_host_call
+ * does this around a point callback. */
+#define MF_SCRATCH_MAXDEPTH 64
+int mf_scratch_enter(void);
+void mf_scratch_leave(void);
+int mf_host_call(mf_pointfun f, void *ud, const double *z, double *out);
 
 /* Copies lane i of a block (d rows, leading dimension ld) into x / back. */
 static inline void lane_get(const double *z, size_t ld, size_t d, size_t i, double *x) {

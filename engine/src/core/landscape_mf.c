@@ -594,8 +594,13 @@ static size_t rank_of(const double *M, size_t m, size_t n) {
 int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, size_t p,
                                       const double *M, unsigned long long seed, mf_err *err) {
     *out = NULL;
-    if (m < 1 || n < 1 || p < 1 || (m + n) * p > 100000)
-        return mf_err_set(err, MF_EINVAL, "need m, n, p >= 1 and (m + n) p <= 100000");
+    /* each size is bounded first, so that (m + n) p and m n cannot wrap */
+    if (m < 1 || n < 1 || p < 1 || m > 100000 || n > 100000 || p > 100000 || (m + n) * p > 100000 ||
+        m * n > 10000000)
+        return mf_err_set(err, MF_EINVAL,
+                          "need m, n, p >= 1, (m + n) p <= 100000 and m n <= 10^7 (got m = %zu, "
+                          "n = %zu, p = %zu)",
+                          m, n, p);
     mf_landscape *L = calloc(1, sizeof *L);
     mfact *q = calloc(1, sizeof *q);
     double *Mc = malloc(sizeof(double) * m * n);

@@ -691,6 +691,9 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
         return mf_err_set(err, MF_EINVAL,
                           "P d^2 = %.3g measurement entries is too many (limit 2^34)",
                           (double)P * (double)n);
+    int rcb = mf_budget_check((double)P * (double)n * (single ? 4.0 : 8.0), "the measurements",
+                              "use fewer measurements P or precision = 'single'", err);
+    if (rcb) return rcb;
     mf_landscape *L = calloc(1, sizeof *L);
     ms *q = calloc(1, sizeof *q);
     double *X0 = malloc(sizeof(double) * n);

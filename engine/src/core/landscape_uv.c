@@ -360,9 +360,13 @@ static size_t uv_jacobian_rank(const uv *q, const double *z) {
 int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size_t d, size_t m,
                     unsigned long long seed, mf_err *err) {
     *out = NULL;
-    if (n < 1 || P < 1 || d < 1 || m < 1 || (m + d) * n > 20000 || P * m > 100000)
+    /* each size is bounded first, so that the products below cannot wrap */
+    if (n < 1 || P < 1 || d < 1 || m < 1 || n > 20000 || d > 20000 || m > 20000 || P > 100000 ||
+        (m + d) * n > 20000 || P * m > 100000 || P * d > 10000000)
         return mf_err_set(err, MF_EINVAL,
-                          "need n, P, d, m >= 1, (m + d) n <= 20000 and P m <= 100000");
+                          "need n, P, d, m >= 1, (m + d) n <= 20000, P m <= 100000 and P d <= 10^7 "
+                          "(got n = %zu, P = %zu, d = %zu, m = %zu)",
+                          n, P, d, m);
     if (activation != MF_ACT_LINEAR && activation != MF_ACT_TANH && activation != MF_ACT_RELU)
         return mf_err_set(err, MF_EINVAL, "unknown activation %d", activation);
     mf_landscape *L = calloc(1, sizeof *L);

@@ -33,8 +33,13 @@ static inline double horner(const double *c, size_t n, double x) {
 
 /* h, h', h'' at x (NaN when the host callback fails). */
 static void heval(const valley *v, double x, double *h) {
-    if (v->fn) {
-        if (v->fn(v->ud, x, h)) h[0] = h[1] = h[2] = NAN;
+    if (v->fn) { /* the host may call the engine again: its own scratch level */
+        int bad = 1;
+        if (!mf_scratch_enter()) {
+            bad = v->fn(v->ud, x, h);
+            mf_scratch_leave();
+        }
+        if (bad) h[0] = h[1] = h[2] = NAN;
         return;
     }
     h[0] = horner(v->c, v->n, x), h[1] = horner(v->d1, v->n, x), h[2] = horner(v->d2, v->n, x);

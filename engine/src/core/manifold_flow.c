@@ -245,7 +245,11 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
         if (rc) return rc;
     }
     size_t seeds = method == MF_FLOW_EM ? (cfg->seeds ? cfg->seeds : 1) : 1;
-    size_t nrec = (size_t)mf_record_count(cfg->steps, cfg->every);
+    uint64_t nrec64 = mf_record_count(cfg->steps, cfg->every);
+    int rcb = mf_budget_check((double)nrec64 * (8.0 + (double)seeds * (double)n * 8.0),
+                              "this integration", "record less often (every) or fewer seeds", err);
+    if (rcb) return rcb;
+    size_t nrec = (size_t)nrec64;
     mf_observable *obs = malloc(sizeof *obs * n);
     if (!obs) return mf_err_set(err, MF_ENOMEM, "out of memory");
     for (size_t a = 0; a < n; a++)

@@ -1330,10 +1330,13 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
                   (8.0 * (5.0 + (double)c->nquantiles + (double)c->keep_trajectories) +
                    (c->nquantiles ? 4.0 * (MF_STATS_BINS + 2) + 17.0 : 0.0))
             : (double)K * (double)nrec64 * (double)c->seeds * nobs1 * 8.0;
-    if (bytes > 64e9)
-        return mf_err_set(err, MF_ENOMEM,
-                          "recording would need %.3g GB: record less often (every)%s", bytes / 1e9,
-                          c->keep == MF_KEEP_STATS ? "" : ", fewer seeds or keep = \"stats\"");
+    /* the records, their times: a clear error before allocating (mf_budget_check's limit) */
+    if ((rc = mf_budget_check(bytes + (double)K * (double)nrec64 * 8.0, "recording",
+                              c->keep == MF_KEEP_STATS
+                                  ? "record less often (every)"
+                                  : "record less often (every), fewer seeds or keep = \"stats\"",
+                              err)))
+        return rc;
     const size_t nrec = (size_t)nrec64;
     J.nrec = nrec;
     for (size_t k = 0; k < K; k++)

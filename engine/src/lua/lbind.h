@@ -20,6 +20,15 @@
 #define MF_VECTOR    "mflab.vector"
 #define MF_ERROR     "mflab.error"
 
+/* Size limits of the binding, checked before anything is allocated. A length read from Lua
+ * (luaL_len runs __len metamethods, which may return anything) is checked against them. */
+#define MFL_MAX_RECORD 100000    /* observables recorded by one run */
+#define MFL_MAX_VEC    (1 << 28) /* entries of a vector (2 GiB of doubles) */
+
+/* The length of the table at idx (luaL_len, so __len is honoured), or an error naming fname
+ * and what if it is negative or above max. */
+size_t mfl_checklen(lua_State *L, int idx, size_t max, const char *fname, const char *what);
+
 typedef struct lvector {
     size_t n;
     double x[];

@@ -1,8 +1,11 @@
 /* The C module "mflab.core": registers the userdata types and the engine's constructors.
  * The public, documented API is lua/mflab/init.lua, which checks option tables against
  * their schemas and calls into this module. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <cblas.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,13 +25,20 @@ int mfl_raise(lua_State *L, const char *fname, const mf_err *err) {
     return luaL_error(L, "%s: %s", fname, err->msg);
 }
 
+size_t mfl_checklen(lua_State *L, int idx, size_t max, const char *fname, const char *what) {
+    lua_Integer n = luaL_len(L, idx);
+    if (n < 0 || (lua_Unsigned)n > max)
+        luaL_error(L, "%s: %s has length %I (must be 0..%I)", fname, what, n, (lua_Integer)max);
+    return (size_t)n;
+}
+
 void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fname,
                     const char *what) {
     lvector *v = luaL_testudata(L, idx, MF_VECTOR);
     if (v) {
         if (v->n != d)
-            luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname, what,
-                       (int)v->n, (int)d);
+            luaL_error(L, "%s: %s has %I entries, the landscape has dimension %I", fname, what,
+                       (lua_Integer)v->n, (lua_Integer)d);
         memcpy(out, v->x, d * sizeof *out);
         return;
     }
@@ -36,9 +46,9 @@ void mfl_checkpoint(lua_State *L, int idx, size_t d, double *out, const char *fn
         luaL_error(L, "%s: %s must be a table of %d numbers or a vector, got %s", fname, what,
                    (int)d, luaL_typename(L, idx));
     lua_Integer n = luaL_len(L, idx);
-    if (n != (lua_Integer)d)
-        luaL_error(L, "%s: %s has %d entries, the landscape has dimension %d", fname, what, (int)n,
-                   (int)d);
+    if (n != (lua_Integer)d) /* a __len of -1 or 2^61 lands here too */
+        luaL_error(L, "%s: %s has %I entries, the landscape has dimension %I", fname, what, n,
+                   (lua_Integer)d);
     for (size_t i = 0; i < d; i++) {
         lua_geti(L, idx, (lua_Integer)i + 1);
         int ok;
@@ -139,6 +149,55 @@ static int l_isatty(lua_State *L) {
     return 1;
 }
 
+/* core.watchdog(seconds): a per-call time budget for the fuzzer and long tests. Arms a
+ * one-shot real-time timer whose SIGALRM interrupts the running computation exactly as
+ * Ctrl-C does (the engine's interrupt flag, then a Lua error "watchdog: ..." at the next Lua
+ * instruction); watchdog(0) disarms it and clears a pending interrupt. */
+static lua_State *volatile watched = NULL;
+
+static void watchdog_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "watchdog: the call exceeded its time budget");
+}
+
+static void on_sigalrm(int sig) {
+    (void)sig;
+    int saved_errno = errno;
+    mf_interrupt_set();
+    lua_State *L = watched;
+    if (L)
+        lua_sethook(L, watchdog_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    errno = saved_errno;
+}
+
+static int l_watchdog(lua_State *L) {
+    double sec = luaL_checknumber(L, 1);
+    struct itimerval it = {{0, 0}, {0, 0}};
+    if (sec > 0) {
+        static int installed = 0;
+        if (!installed) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_sigalrm;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGALRM, &sa, NULL);
+            installed = 1;
+        }
+        watched = L;
+        it.it_value.tv_sec = (time_t)sec;
+        it.it_value.tv_usec = (suseconds_t)((sec - (double)(time_t)sec) * 1e6);
+        if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0) it.it_value.tv_usec = 1;
+    }
+    setitimer(ITIMER_REAL, &it, NULL);
+    if (sec <= 0) {
+        watched = NULL;
+        if (lua_gethook(L) == watchdog_hook) lua_sethook(L, NULL, 0, 0);
+        mf_interrupt_clear();
+    }
+    return 0;
+}
+
 static int l_interrupt_clear(lua_State *L) {
     mf_interrupt_clear();
     return 0;
@@ -189,6 +248,8 @@ int luaopen_mflab_core(lua_State *L) {
     lua_setfield(L, -2, "version");
     lua_pushcfunction(L, l_isatty);
     lua_setfield(L, -2, "isatty");
+    lua_pushcfunction(L, l_watchdog);
+    lua_setfield(L, -2, "watchdog");
     lua_pushcfunction(L, l_interrupt_clear);
     lua_setfield(L, -2, "interrupt_clear");
     lua_pushcfunction(L, l_interrupt_pending);

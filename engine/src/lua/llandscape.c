@@ -16,10 +16,11 @@
 
 #include "lbind.h"
 
-#define MF_HESS_MAXDIM 2000
+#define MF_HESS_MAXDIM   2000
+#define MFL_MAX_CB_DEPTH 32
 
 struct lcb {
-    lua_State *T;       /* functions at stack slots 1..nfn */
+    lua_State *T;       /* the thread callbacks run on (see newcb) */
     const char *fname;  /* "mf.landscape.custom" */
     const char *opt[3]; /* option name of each function */
     size_t d, k, c;     /* custom: d; quadratic manifold: k, c */
@@ -44,41 +45,26 @@ void mfl_landscape_checkcb(lua_State *L, const llandscape *l) {
     luaL_error(L, "%s", msg);
 }
 
-/* Calls function slot fn of cb's thread with the array x (n entries) or the number x[0]
- * (n = 0), expecting nres results; returns the stack index of the first result or 0. */
-static int cb_call(lcb *cb, int fn, const double *x, size_t n, int nres) {
-    lua_State *T = cb->T;
-    if (!lua_checkstack(T, 8)) {
-        cb_fail(cb, "%s: Lua stack overflow calling option '%s'", cb->fname, cb->opt[fn - 1]);
-        return 0;
-    }
-    int base = lua_gettop(T);
-    lua_pushvalue(T, fn);
-    if (n == 0) {
-        lua_pushnumber(T, x[0]);
-    } else {
-        lua_createtable(T, (int)n, 0);
-        for (size_t i = 0; i < n; i++) {
-            lua_pushnumber(T, x[i]);
-            lua_seti(T, -2, (lua_Integer)i + 1);
-        }
-    }
-    if (lua_pcall(T, 1, nres, 0) != LUA_OK) {
-        const char *m = lua_tostring(T, -1);
-        cb_fail(cb, "%s: option '%s' raised an error: %s", cb->fname, cb->opt[fn - 1],
-                m ? m : "(error object is not a string)");
-        lua_settop(T, base);
-        return 0;
-    }
-    return base + 1;
-}
+/* One call of a Lua function for the engine: the function at slot fn of cb's thread, with
+ * the array x (n entries) or the number x[0] (n = 0); what it returns is read into out. */
+enum { CB_H, CB_VALUE, CB_VECTOR, CB_MATRIX };
+typedef struct cb_job {
+    lcb *cb;
+    int fn, kind;
+    const double *x;
+    size_t n, len; /* len: entries (CB_VECTOR) or rows = columns (CB_MATRIX) */
+    double *out;
+    const char *what;
+    int phase; /* 0 while the function runs, 1 while what it returned is read */
+    int bad;   /* a check failed; its message is kept */
+} cb_job;
 
-/* reads a table of n numbers at idx */
-static int cb_vector(lcb *cb, int fn, int idx, size_t n, double *out, const char *what) {
-    lua_State *T = cb->T;
+/* reads a table of n numbers at idx (inside cb_body: errors are caught there) */
+static int cb_vector(lua_State *T, cb_job *j, int idx, size_t n, double *out) {
+    lcb *cb = j->cb;
     if (!lua_istable(T, idx) || luaL_len(T, idx) != (lua_Integer)n) {
         cb_fail(cb, "%s: option '%s' must return %s (a table of %zu numbers), got %s%s", cb->fname,
-                cb->opt[fn - 1], what, n, luaL_typename(T, idx),
+                cb->opt[j->fn - 1], j->what, n, luaL_typename(T, idx),
                 lua_istable(T, idx) ? " of another length" : "");
         return 1;
     }
@@ -88,7 +74,7 @@ static int cb_vector(lcb *cb, int fn, int idx, size_t n, double *out, const char
         out[i] = lua_tonumberx(T, -1, &ok);
         if (!ok) {
             cb_fail(cb, "%s: option '%s' must return %s; entry %zu is %s", cb->fname,
-                    cb->opt[fn - 1], what, i + 1, luaL_typename(T, -1));
+                    cb->opt[j->fn - 1], j->what, i + 1, luaL_typename(T, -1));
             return 1;
         }
         lua_pop(T, 1);
@@ -96,84 +82,160 @@ static int cb_vector(lcb *cb, int fn, int idx, size_t n, double *out, const char
     return 0;
 }
 
-/* reads a table of n rows of n numbers at idx */
-static int cb_matrix(lcb *cb, int fn, int idx, size_t n, double *out, const char *what) {
+static const char cb_registry;
+
+/* The protected body of a callback: stack 1 the job. Every Lua error in here
+ * (the function's own, a __len or __index metamethod of what it returned, out of memory) is
+ * caught by the lua_pcall in cb_run, so no longjmp ever crosses an engine frame. */
+static int cb_body(lua_State *T) {
+    cb_job *j = lua_touserdata(T, 1);
+    lcb *cb = j->cb;
+    lua_settop(T, 1);
+    lua_rawgetp(T, LUA_REGISTRYINDEX, &cb_registry);
+    lua_rawgetp(T, 2, cb);
+    lua_rawgeti(T, 3, j->fn);
+    lua_replace(T, 2);
+    lua_settop(T, 2); /* 2: the function */
+    if (j->n == 0) {
+        lua_pushnumber(T, j->x[0]);
+    } else {
+        lua_createtable(T, (int)j->n, 0);
+        for (size_t i = 0; i < j->n; i++) {
+            lua_pushnumber(T, j->x[i]);
+            lua_seti(T, -2, (lua_Integer)i + 1);
+        }
+    }
+    int nres = j->kind == CB_H ? 3 : 1;
+    lua_call(T, 1, nres);
+    j->phase = 1;
+    int at = 2;
+    switch (j->kind) {
+    case CB_H:
+        for (int k = 0; k < 3; k++) {
+            int ok;
+            j->out[k] = lua_tonumberx(T, at + k, &ok);
+            if (!ok) {
+                cb_fail(cb,
+                        "%s: option 'h' must return three numbers h(x), h'(x), h''(x); value %d "
+                        "is %s",
+                        cb->fname, k + 1, luaL_typename(T, at + k));
+                j->bad = 1;
+                return 0;
+            }
+        }
+        if (!(j->out[0] > 0.0)) {
+            cb_fail(cb, "%s: option 'h' returned h(%.17g) = %.17g; the valley needs h > 0",
+                    cb->fname, j->x[0], j->out[0]);
+            j->bad = 1;
+        }
+        return 0;
+    case CB_VALUE: {
+        int ok;
+        *j->out = lua_tonumberx(T, at, &ok);
+        if (!ok) {
+            cb_fail(cb, "%s: option '%s' must return a number, got %s", cb->fname,
+                    cb->opt[j->fn - 1], luaL_typename(T, at));
+            j->bad = 1;
+        }
+        return 0;
+    }
+    case CB_VECTOR:
+        j->bad = cb_vector(T, j, at, j->len, j->out);
+        return 0;
+    default: /* CB_MATRIX: a table of len rows of len numbers */
+        if (!lua_istable(T, at) || luaL_len(T, at) != (lua_Integer)j->len) {
+            cb_fail(cb,
+                    "%s: option '%s' must return %s (a table of %zu rows of %zu numbers), got "
+                    "%s%s",
+                    cb->fname, cb->opt[j->fn - 1], j->what, j->len, j->len, luaL_typename(T, at),
+                    lua_istable(T, at) ? " of another length" : "");
+            j->bad = 1;
+            return 0;
+        }
+        for (size_t r = 0; r < j->len && !j->bad; r++) {
+            lua_geti(T, at, (lua_Integer)r + 1);
+            j->bad = cb_vector(T, j, lua_gettop(T), j->len, j->out + r * j->len);
+            lua_pop(T, 1);
+        }
+        return 0;
+    }
+}
+
+/* Runs a job on cb's thread; 0 on success, else 1 with the first failure's message kept. */
+static int cb_run(cb_job *j) {
+    lcb *cb = j->cb;
     lua_State *T = cb->T;
-    if (!lua_istable(T, idx) || luaL_len(T, idx) != (lua_Integer)n) {
-        cb_fail(cb, "%s: option '%s' must return %s (a table of %zu rows of %zu numbers), got %s%s",
-                cb->fname, cb->opt[fn - 1], what, n, n, luaL_typename(T, idx),
-                lua_istable(T, idx) ? " of another length" : "");
+    if (!lua_checkstack(T, 8)) {
+        cb_fail(cb, "%s: Lua stack overflow calling option '%s'", cb->fname, cb->opt[j->fn - 1]);
         return 1;
     }
-    for (size_t r = 0; r < n; r++) {
-        lua_geti(T, idx, (lua_Integer)r + 1);
-        int bad = cb_vector(cb, fn, lua_gettop(T), n, out + r * n, what);
-        lua_pop(T, 1);
-        if (bad) return 1;
+    /* callbacks calling landscapes calling callbacks...: bounded below the engine's own
+     * MF_SCRATCH_MAXDEPTH so that the message says what happened */
+    static _Thread_local int depth;
+    if (depth >= MFL_MAX_CB_DEPTH) {
+        cb_fail(cb, "%s: option '%s': Lua functions of landscapes nested more than %d deep",
+                cb->fname, cb->opt[j->fn - 1], MFL_MAX_CB_DEPTH);
+        return 1;
     }
-    return 0;
+    int base = lua_gettop(T);
+    depth++;
+    lua_pushcfunction(T, cb_body);
+    lua_pushlightuserdata(T, j);
+    if (lua_pcall(T, 1, 0, 0) != LUA_OK) {
+        const char *m = lua_tostring(T, -1);
+        cb_fail(cb, "%s: option '%s' %s: %s", cb->fname, cb->opt[j->fn - 1],
+                j->phase ? "returned a value whose reading raised an error" : "raised an error",
+                m ? m : "(error object is not a string)");
+        j->bad = 1;
+    }
+    depth--;
+    lua_settop(T, base);
+    return j->bad;
 }
 
 static int cb_h(void *ud, double x, double out[3]) {
-    lcb *cb = ud;
-    int top = lua_gettop(cb->T), at = cb_call(cb, 1, &x, 0, 3), bad = at == 0;
-    for (int j = 0; !bad && j < 3; j++) {
-        int ok;
-        out[j] = lua_tonumberx(cb->T, at + j, &ok);
-        if (!ok) {
-            cb_fail(cb,
-                    "%s: option 'h' must return three numbers h(x), h'(x), h''(x); value %d is %s",
-                    cb->fname, j + 1, luaL_typename(cb->T, at + j));
-            bad = 1;
-        }
-    }
-    if (!bad && !(out[0] > 0.0)) {
-        cb_fail(cb, "%s: option 'h' returned h(%.17g) = %.17g; the valley needs h > 0", cb->fname,
-                x, out[0]);
-        bad = 1;
-    }
-    lua_settop(cb->T, top);
-    return bad;
+    return cb_run(&(cb_job){.cb = ud, .fn = 1, .kind = CB_H, .x = &x, .n = 0, .out = out});
 }
 
 static int cb_value(void *ud, const double *z, double *f) {
     lcb *cb = ud;
-    int top = lua_gettop(cb->T), at = cb_call(cb, 1, z, cb->d, 1), bad = at == 0;
-    if (!bad) {
-        int ok;
-        *f = lua_tonumberx(cb->T, at, &ok);
-        if (!ok) {
-            cb_fail(cb, "%s: option 'f' must return a number, got %s", cb->fname,
-                    luaL_typename(cb->T, at));
-            bad = 1;
-        }
-    }
-    lua_settop(cb->T, top);
-    return bad;
+    return cb_run(&(cb_job){.cb = cb, .fn = 1, .kind = CB_VALUE, .x = z, .n = cb->d, .out = f});
 }
 
 static int cb_grad(void *ud, const double *z, double *g) {
     lcb *cb = ud;
-    int top = lua_gettop(cb->T), at = cb_call(cb, 2, z, cb->d, 1);
-    int bad = at == 0 || cb_vector(cb, 2, at, cb->d, g, "the gradient");
-    lua_settop(cb->T, top);
-    return bad;
+    return cb_run(&(cb_job){.cb = cb,
+                            .fn = 2,
+                            .kind = CB_VECTOR,
+                            .x = z,
+                            .n = cb->d,
+                            .len = cb->d,
+                            .out = g,
+                            .what = "the gradient"});
 }
 
 static int cb_hess(void *ud, const double *z, double *H) {
     lcb *cb = ud;
-    int top = lua_gettop(cb->T), at = cb_call(cb, 3, z, cb->d, 1);
-    int bad = at == 0 || cb_matrix(cb, 3, at, cb->d, H, "the Hessian");
-    lua_settop(cb->T, top);
-    return bad;
+    return cb_run(&(cb_job){.cb = cb,
+                            .fn = 3,
+                            .kind = CB_MATRIX,
+                            .x = z,
+                            .n = cb->d,
+                            .len = cb->d,
+                            .out = H,
+                            .what = "the Hessian"});
 }
 
 static int cb_A(void *ud, const double *x, double *A) {
     lcb *cb = ud;
-    int top = lua_gettop(cb->T), at = cb_call(cb, 1, x, cb->k, 1);
-    int bad = at == 0 || cb_matrix(cb, 1, at, cb->c, A, "the matrix A(x)");
-    lua_settop(cb->T, top);
-    return bad;
+    return cb_run(&(cb_job){.cb = cb,
+                            .fn = 1,
+                            .kind = CB_MATRIX,
+                            .x = x,
+                            .n = cb->k,
+                            .len = cb->c,
+                            .out = A,
+                            .what = "the matrix A(x)"});
 }
 
 /* ---- methods ------------------------------------------------------------------------------- */
@@ -430,24 +492,50 @@ static llandscape *newland(lua_State *L) {
     return l;
 }
 
+/* Registry key of a weak-valued table: light userdata lcb* -> the table {[1..nfn] = the
+ * functions, T = the thread}, which is also the landscape's user value (so it lives exactly
+ * as long as the landscape). Callbacks find their functions there, never by stack index: the
+ * thread may be running (a callback calling its own landscape) and then its stack indices
+ * are those of the running frame. */
+
 /* A callback context for the landscape userdata on the top of the stack, whose functions are
  * at the stack indices fnidx[0..nfn-1] (0: absent, a nil is stored). */
 static lcb *newcb(lua_State *L, const char *fname, int nfn, const int *fnidx,
                   const char *const *opt) {
     int ud = lua_gettop(L);
-    lcb *cb = calloc(1, sizeof *cb);
-    if (!cb) luaL_error(L, "%s: out of memory", fname);
-    cb->T = lua_newthread(L);
-    lua_setiuservalue(L, ud, 1); /* the thread lives as long as the landscape */
-    cb->fname = fname;
+    lua_createtable(L, nfn, 1);
+    int fns = lua_gettop(L);
+    lua_newthread(L);
+    lua_setfield(L, fns, "T");
     for (int j = 0; j < nfn; j++) {
         if (fnidx[j])
             lua_pushvalue(L, fnidx[j]);
         else
             lua_pushnil(L);
-        lua_xmove(L, cb->T, 1);
-        cb->opt[j] = opt[j];
+        lua_rawseti(L, fns, j + 1);
     }
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cb_registry) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &cb_registry);
+    }
+    lcb *cb = calloc(1, sizeof *cb); /* nothing below raises: cb cannot leak */
+    if (!cb) luaL_error(L, "%s: out of memory", fname);
+    lua_pushvalue(L, fns);
+    lua_rawsetp(L, -2, cb);
+    lua_pop(L, 1);
+    lua_getfield(L, fns, "T");
+    cb->T = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    lua_setiuservalue(L, ud, 1); /* the functions and the thread live as long as the landscape */
+    cb->fname = fname;
+    for (int j = 0; j < nfn; j++)
+        cb->opt[j] = opt[j];
     return cb;
 }
 
@@ -561,14 +649,19 @@ static int l_matrix_factorization(lua_State *L) {
                 n = mfl_checkcount(L, 2, 1, fname, "option 'n'"),
                 p = mfl_checkcount(L, 3, 1, fname, "option 'p'"),
                 seed = lua_isnoneornil(L, 5) ? 0 : mfl_checkcount(L, 5, 0, fname, "option 'seed'");
-    if (m < 1 || n < 1 || p < 1 || (m + n) * p > 100000)
-        return luaL_error(L, "%s: need m, n, p >= 1 and (m + n) p <= 100000", fname);
+    /* each factor is bounded first, so (m + n) p and m n cannot wrap */
+    if (m > 100000 || n > 100000 || p > 100000 || (m + n) * p > 100000)
+        return luaL_error(L,
+                          "%s: need m, n, p >= 1 and (m + n) p <= 100000, got m = %I, n = %I, "
+                          "p = %I",
+                          fname, m, n, p);
     double *M = NULL;
     if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
         M = scratch(L, (size_t)(m * n));
-        if (luaL_len(L, 4) != m)
-            return luaL_error(L, "%s: option 'M' must have %d rows, got %d", fname, (int)m,
-                              (int)luaL_len(L, 4));
+        lua_Integer rows = luaL_len(L, 4);
+        if (rows != m)
+            return luaL_error(L, "%s: option 'M' must have %I rows, got %I", fname, m, rows);
         for (lua_Integer a = 0; a < m; a++) {
             lua_geti(L, 4, a + 1);
             if (!lua_istable(L, -1) || luaL_len(L, -1) != n)

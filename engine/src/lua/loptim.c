@@ -130,6 +130,10 @@ int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, cons
     if (o->o.sched.kind != MF_SCHED_TABLE) return 0;
     idx = lua_absindex(L, idx);
     size_t n = steps ? (size_t)steps : 1;
+    mf_err err; /* checked before the table is allocated or the function called n times */
+    if (mf_budget_check((double)n * sizeof(double), "tabulating the function-valued lr",
+                        "use fewer steps or a built-in schedule (mf.schedule.*)", &err))
+        return mfl_raise(L, fname, &err);
     double *t = lua_newuserdatauv(L, n * sizeof(double), 0);
     lua_getiuservalue(L, idx, 1);
     lua_getfield(L, -1, "fn");
@@ -141,8 +145,8 @@ int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, cons
         if (lua_type(L, -1) != LUA_TNUMBER)
             return luaL_error(L,
                               "%s: the optimizer's option 'lr': the schedule returned %s at "
-                              "step %d, not a number",
-                              fname, luaL_typename(L, -1), (int)k + 1);
+                              "step %I, not a number",
+                              fname, luaL_typename(L, -1), (lua_Integer)k + 1);
         t[k] = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }

@@ -21,31 +21,46 @@ void mfl_pushresult(lua_State *L, mf_result *r, int info_idx) {
     lua_setiuservalue(L, -2, 1);
 }
 
-/* Index (0-based) of the observable called name, or an error naming fname. */
+/* Index (0-based) of the observable called name, or an error naming fname. The names table
+ * is the result's private copy (r.names hands out copies), so every entry is a string. */
 static size_t obs_index(lua_State *L, int ud, const char *name, const char *fname) {
     lua_getiuservalue(L, ud, 1);
     lua_getfield(L, -1, "names");
     int names = lua_gettop(L);
-    lua_Integer n = luaL_len(L, -1);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, names);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, names, i);
-        int eq = strcmp(lua_tostring(L, -1), name) == 0;
+        lua_rawgeti(L, names, i);
+        const char *s = lua_tostring(L, -1);
+        int eq = s && strcmp(s, name) == 0;
         lua_pop(L, 1);
         if (eq) {
             lua_pop(L, 2);
             return (size_t)(i - 1);
         }
     }
+    /* A luaL_Buffer owns the top of the stack: the separator goes in before the name is
+     * pushed, so the buffer's box (created when it grows) is never above a pending value. */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, names, i);
         if (i > 1) luaL_addstring(&b, ", ");
+        lua_rawgeti(L, names, i);
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
     return (size_t)luaL_error(L, "%s: '%s' was not recorded (recorded: %s)", fname, name,
                               lua_tostring(L, -1));
+}
+
+/* A fresh array with the entries 1..#t of the table at idx (raw reads: t is private). */
+static void push_copy(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    lua_createtable(L, n < INT32_MAX ? (int)n : 0, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        lua_rawseti(L, -2, i);
+    }
 }
 
 static void push_series(lua_State *L, const mf_result *r, size_t v, int what) {
@@ -253,7 +268,11 @@ static int res_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)r->steps_done);
     } else if (strcmp(k, "nrec") == 0) {
         lua_pushinteger(L, (lua_Integer)r->nrec);
-    } else if (strcmp(k, "names") == 0 || strcmp(k, "meta") == 0 || strcmp(k, "metadata") == 0) {
+    } else if (strcmp(k, "names") == 0) { /* a copy: the result's own list stays private */
+        lua_getiuservalue(L, 1, 1);
+        lua_getfield(L, -1, k);
+        push_copy(L, -1);
+    } else if (strcmp(k, "meta") == 0 || strcmp(k, "metadata") == 0) {
         lua_getiuservalue(L, 1, 1);
         lua_getfield(L, -1, k);
     } else {
@@ -279,26 +298,30 @@ static int res_len(lua_State *L) {
 static int res_tostring(lua_State *L) {
     lresult *u = checkresult(L, 1);
     mf_result *r = u->r;
-    lua_getiuservalue(L, 1, 1);
-    lua_getfield(L, -1, "names");
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char line[160];
+    lua_settop(L, 1);
+    lua_getiuservalue(L, 1, 1);  /* 2: info */
+    lua_getfield(L, 2, "names"); /* 3: names */
+    lua_getfield(L, 2, "meta");  /* 4: meta */
+    char line[200];
     snprintf(
         line, sizeof line, "mf result: %zu seed%s x %zu records (t = %llu..%llu)%s; recorded ",
         r->ntraj, r->ntraj == 1 ? "" : "s", r->nrec, (unsigned long long)(r->nrec ? r->t[0] : 0),
         (unsigned long long)(r->nrec ? r->t[r->nrec - 1] : 0), r->stats ? ", statistics only" : "");
+    /* only the buffer's own slot is above index 4 while it is in use; each value is pushed
+     * right before the luaL_addvalue that takes it */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
     luaL_addstring(&b, line);
-    for (size_t v = 0; v < r->nobs; v++) {
-        if (v) luaL_addstring(&b, ", ");
-        lua_geti(L, -2, (lua_Integer)v + 1);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer v = 1; v <= n; v++) {
+        if (v > 1) luaL_addstring(&b, ", ");
+        lua_rawgeti(L, 3, v);
         luaL_addvalue(&b);
     }
-    if (lua_getfield(L, 2, "meta") == LUA_TSTRING) { /* what ran: a second line (2: info) */
+    if (lua_type(L, 4) == LUA_TSTRING) { /* what ran: a second line */
         luaL_addstring(&b, "\n  ");
+        lua_pushvalue(L, 4);
         luaL_addvalue(&b);
-    } else {
-        lua_pop(L, 1);
     }
     luaL_pushresult(&b);
     return 1;
@@ -366,9 +389,9 @@ static const char *state_list(const mf_optim *o, size_t d) {
 }
 
 /* The info table of a result: names, and meta and metadata from the table at t. */
-static void push_info(lua_State *L, int rec, int t) {
+static void push_info(lua_State *L, int names, int t) {
     lua_createtable(L, 0, 3);
-    lua_pushvalue(L, rec);
+    lua_pushvalue(L, names); /* the result's own copy of the names */
     lua_setfield(L, -2, "names");
     lua_getfield(L, t, "meta");
     lua_setfield(L, -2, "meta");
@@ -427,8 +450,14 @@ static int l_run(lua_State *L) {
     lua_getfield(L, 1, "record");
     int rec = lua_gettop(L);
     luaL_checktype(L, rec, LUA_TTABLE);
-    size_t nobs = (size_t)luaL_len(L, rec);
+    lua_Integer nrecord = luaL_len(L, rec); /* a __len may say anything */
+    if (nrecord < 0 || nrecord > MFL_MAX_RECORD)
+        return luaL_error(L, "mf.run: option 'record' has %I entries (at most %d)", nrecord,
+                          MFL_MAX_RECORD);
+    size_t nobs = (size_t)nrecord;
     mf_observable *obs = lua_newuserdatauv(L, (nobs + 1) * sizeof *obs, 0);
+    lua_createtable(L, (int)nobs, 0); /* the result's own copy of the names, as strings */
+    int names = lua_gettop(L);
     for (size_t v = 0; v < nobs; v++) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
@@ -441,7 +470,7 @@ static int l_run(lua_State *L) {
                 "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
                 s ? s : luaL_typename(L, -1), (int)d, (int)d, ls->L->type->obs_help ? ", " : "",
                 ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(&opts[0], d));
-        lua_pop(L, 1);
+        lua_rawseti(L, names, (lua_Integer)v + 1);
     }
     c.obs = obs;
     c.nobs = nobs;
@@ -490,7 +519,7 @@ static int l_run(lua_State *L) {
         return mfl_raise(L, "mf.run", &err);
     }
     if (!batched) {
-        push_info(L, rec, 1);
+        push_info(L, names, 1);
         mfl_pushresult(L, rs[0], -1);
         mfl_landscape_checkcb(L, ls);
         if (rc) return mfl_raise_result(L, "mf.run", &err, -1);
@@ -501,7 +530,7 @@ static int l_run(lua_State *L) {
     int arr = lua_gettop(L);
     for (size_t k = 0; k < K; k++) {
         lua_geti(L, confs_t, (lua_Integer)k + 1);
-        push_info(L, rec, lua_gettop(L));
+        push_info(L, names, lua_gettop(L));
         if (rs[k]->fail_step) {
             lua_pushfstring(L,
                             "mf.run: configuration %d: non-finite value at step %I in trajectory "

@@ -5,6 +5,9 @@
 #include "lbind.h"
 
 lvector *mfl_newvector(lua_State *L, size_t n) {
+    if (n > MFL_MAX_VEC)
+        luaL_error(L, "mf.vec: a vector of %I entries is too large (at most %d)", (lua_Integer)n,
+                   MFL_MAX_VEC);
     lvector *v = lua_newuserdatauv(L, sizeof(lvector) + n * sizeof(double), 0);
     v->n = n;
     memset(v->x, 0, n * sizeof(double));
@@ -21,11 +24,13 @@ void mfl_pushvector(lua_State *L, const double *x, size_t n) {
 static int vec_new(lua_State *L) {
     if (lua_type(L, 1) == LUA_TNUMBER) { /* a length: 1e3 as well as 1000 */
         lua_Integer n = mfl_checkcount(L, 1, 0, "mf.vec", "the length");
+        if (n > MFL_MAX_VEC)
+            return luaL_error(L, "mf.vec: length %I out of range 0..%d", n, MFL_MAX_VEC);
         mfl_newvector(L, (size_t)n);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
-    size_t n = (size_t)luaL_len(L, 1);
+    size_t n = mfl_checklen(L, 1, MFL_MAX_VEC, "mf.vec", "the table");
     lvector *v = mfl_newvector(L, n);
     for (size_t i = 0; i < n; i++) {
         lua_geti(L, 1, (lua_Integer)i + 1);
