@@ -134,6 +134,10 @@ M.entries = {
     math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
+  ["mf.landscape.expr"] = {
+    math = "f given as a string; gradient, Hessian, H v, Tr H and dH[v] are its exact symbolic derivatives (simplified, common subexpressions shared); L:set{name = value} changes parameters, L:params() reads them, L:expr_info() gives {nodes, compiled, compile_seconds}",
+    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)', codim = 1}",
+  },
   ["mf.landscape.linreg_bn"] = {
     math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (doc/math.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
     example = "L = mf.landscape.linreg_bn{}; r = mf.run{landscape = L, optimizer = mf.opt.gd_wd{lr = 0.5, wd = 2e-4}, steps = 20000, record = {'loss', 'test_loss', 'eta_eff', 'spherical_sharpness_p', 'dist_minnorm'}}",

@@ -89,6 +89,44 @@ function M.custom(opts)
   return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
 end
 
+local expr_schema = schema.new("mf.landscape.expr", {
+  { name = "f", kind = "string", required = true, doc = "the loss as an expression over vars and params: numbers, + - * / ^, unary minus, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two)" },
+  { name = "vars", kind = "table", required = true, doc = "names of the variables in order, {\"x\", \"y\"}: z = (x, y)" },
+  { name = "params", kind = "table", default = {}, doc = "parameters with their values, {t = 0.3}; change them between runs with L:set{t = 0.5} (nothing is rebuilt)" },
+  { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
+  { name = "x0", kind = "point", doc = "a default starting point (L.x0) for runs" },
+}, "a landscape from an expression string with exact symbolic gradient, Hessian and third derivatives, compiled in-process (libtcc) or interpreted; thread-parallel like the built-in landscapes")
+
+function M.expr(opts)
+  local o = check(expr_schema, opts)
+  local vars = {}
+  for k, v in pairs(o.vars) do
+    if math.type(k) ~= "integer" or type(v) ~= "string" then
+      error("mf.landscape.expr: option 'vars' must be an array of names, {\"x\", \"y\"} (indexed variables are not supported yet)", 2)
+    end
+  end
+  for i = 1, #o.vars do vars[i] = o.vars[i] end
+  local names, values = {}, {}
+  for k, v in pairs(o.params) do
+    if math.type(k) == "integer" and type(v) == "string" then
+      error(("mf.landscape.expr: option 'params': parameter '%s' has no value (write params = {%s = <number>})"):format(v, v), 2)
+    elseif type(k) ~= "string" then
+      error("mf.landscape.expr: option 'params' must map names to numbers, {t = 0.3}", 2)
+    elseif not finite(v) then
+      error(("mf.landscape.expr: option 'params': parameter '%s' must be a finite number, got %s"):format(k, tostring(v)), 2)
+    end
+    names[#names + 1] = k
+  end
+  table.sort(names)
+  for i, k in ipairs(names) do values[i] = o.params[k] end
+  if o.codim > #vars then
+    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#vars, o.codim), 2)
+  end
+  local ok, L = pcall(core.expr, o.f, vars, names, values, o.codim, o.x0)
+  if not ok then error(L, 2) end
+  return L
+end
+
 schema.kinds.matrix = function(v)
   if type(v) ~= "table" or #v == 0 or type(v[1]) ~= "table" then return false, "a table of rows of numbers" end
   for r = 1, #v do

@@ -232,6 +232,23 @@ typedef struct mf_custom_fns {
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
 
+/* A landscape from an expression string over the variables vars (z_k is vars[k]) and the
+ * parameters pnames with values pvals (expr.h gives the language). Value, gradient, Hessian,
+ * Hessian-vector products, trace and dhess are exact (symbolic derivatives), compiled with
+ * libtcc where the build has it, else interpreted; projection, frames and noise hooks are the
+ * generic ones when codim > 0. x0 (nvar entries) may be NULL. */
+int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvar, const char *const *vars,
+                      size_t npar, const char *const *pnames, const double *pvals, size_t codim,
+                      const double *x0, mf_err *err);
+/* Sets a parameter of an expression landscape (between runs: not while one steps it). */
+int mf_landscape_expr_set(mf_landscape *L, const char *name, double value, mf_err *err);
+/* Its parameters (names and current values); 0 for other landscapes. */
+size_t mf_landscape_expr_params(const mf_landscape *L, const char *const **names,
+                                const double **values);
+/* 1 for an expression landscape, with its DAG's node count, whether all of its programs are
+ * compiled, and the seconds compiling took. */
+int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, double *secs);
+
 /* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
  * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
  * drawn row-major (A then B) from stream (seed, 0). codim = (m + n) r - r^2, r = rank M (0 if

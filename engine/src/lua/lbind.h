@@ -113,6 +113,7 @@ void mfl_progress_call(void *ctx, uint64_t done, uint64_t total);
 
 void mfl_open_vector(lua_State *L);
 void mfl_open_landscape(lua_State *L);
+void mfl_open_expr(lua_State *L); /* core.expr and the parameter methods (lexpr.c) */
 void mfl_open_optim_noise(lua_State *L); /* also opens the optimizers (loptim.c) */
 void mfl_open_optim(lua_State *L);
 /* Reads a learning-rate schedule (number, function or mf.schedule table) at idx. */

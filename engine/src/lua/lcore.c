@@ -224,6 +224,7 @@ int luaopen_mflab_core(lua_State *L) {
     lua_newtable(L);
     mfl_open_vector(L);
     mfl_open_landscape(L);
+    mfl_open_expr(L);
     mfl_open_optim_noise(L);
     mfl_open_run(L);
     mfl_open_manifold(L);

@@ -1,0 +1,150 @@
+/* Expression landscapes for Lua: core.expr(f, vars, pnames, pvals, codim, x0) builds one
+ * (the Lua layer, landscape.lua, has checked the options against the schema), and the
+ * landscape methods L:set{name = value, ...} and L:params() change and read its parameters
+ * between runs, and L:expr_info() tells its node count and whether it runs compiled. */
+#include <math.h>
+#include <string.h>
+
+#include "lbind.h"
+
+#define MFL_EXPR_MAXNAMES 4096
+
+/* Strings of the array at idx into names (pointers into Lua strings kept on the stack by the
+ * table itself). */
+static size_t read_names(lua_State *L, int idx, const char **names, const char *fname,
+                         const char *what) {
+    size_t n = mfl_checklen(L, idx, MFL_EXPR_MAXNAMES, fname, what);
+    for (size_t k = 0; k < n; k++) {
+        lua_geti(L, idx, (lua_Integer)k + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: %s: entry %d must be a string, got %s", fname, what, (int)k + 1,
+                       luaL_typename(L, -1));
+        names[k] = lua_tostring(L, -1);
+        lua_pop(L, 1); /* the table keeps the string alive */
+    }
+    return n;
+}
+
+/* core.expr(f, vars, pnames, pvals, codim, x0|nil) */
+static int l_expr(lua_State *L) {
+    const char *fname = "mf.landscape.expr";
+    const char *f = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    lua_Integer codim = mfl_checkcount(L, 5, 0, fname, "option 'codim'");
+    const char **vars = lua_newuserdatauv(L, sizeof(char *) * 2 * MFL_EXPR_MAXNAMES, 0);
+    const char **pn = vars + MFL_EXPR_MAXNAMES;
+    size_t nvar = read_names(L, 2, vars, fname, "option 'vars'");
+    size_t npar = read_names(L, 3, pn, fname, "option 'params'");
+    if (nvar == 0) return luaL_error(L, "%s: option 'vars' must name at least one variable", fname);
+    double *pv = lua_newuserdatauv(L, sizeof(double) * (npar + nvar + 1), 0), *x0 = NULL;
+    for (size_t k = 0; k < npar; k++) {
+        lua_geti(L, 4, (lua_Integer)k + 1);
+        pv[k] = luaL_checknumber(L, -1);
+        lua_pop(L, 1);
+    }
+    if (!lua_isnoneornil(L, 6)) {
+        x0 = pv + npar;
+        mfl_checkpoint(L, 6, nvar, x0, fname, "option 'x0'");
+    }
+    llandscape *l = lua_newuserdatauv(L, sizeof *l, 1);
+    l->L = NULL;
+    l->cb = NULL;
+    luaL_setmetatable(L, MF_LANDSCAPE);
+    mf_err err;
+    if (mf_landscape_expr(&l->L, f, nvar, vars, npar, pn, pv, (size_t)codim, x0, &err))
+        return luaL_error(L, "%s: option 'f': %s", fname, err.msg);
+    return 1;
+}
+
+static mf_landscape *checkexpr(lua_State *L, const char *fname) {
+    llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
+    if (!l->L || !mf_landscape_expr_info(l->L, NULL, NULL, NULL))
+        luaL_argerror(L, 1,
+                      lua_pushfstring(L,
+                                      "%s: only expression landscapes "
+                                      "(mf.landscape.expr) have parameters",
+                                      fname));
+    return l->L;
+}
+
+/* L:set{name = value, ...}: all checked before any is changed */
+static int land_set(lua_State *L) {
+    const char *fname = "landscape:set";
+    mf_landscape *ls = checkexpr(L, fname);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *const *names;
+    size_t npar = mf_landscape_expr_params(ls, &names, NULL);
+    for (int pass = 0; pass < 2; pass++) {
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_error(L, "%s: keys must be parameter names, got %s", fname,
+                                  luaL_typename(L, -2));
+            const char *k = lua_tostring(L, -2);
+            if (!lua_isnumber(L, -1))
+                return luaL_error(L, "%s: parameter '%s' must be a number, got %s", fname, k,
+                                  luaL_typename(L, -1));
+            mf_err err;
+            if (pass == 0) {
+                size_t j = 0;
+                while (j < npar && strcmp(names[j], k) != 0)
+                    j++;
+                double v = lua_tonumber(L, -1);
+                /* an unknown name or a bad value: the engine refuses it, changing nothing */
+                if ((j == npar || !isfinite(v)) && mf_landscape_expr_set(ls, k, v, &err))
+                    return mfl_raise(L, fname, &err);
+            } else if (mf_landscape_expr_set(ls, k, lua_tonumber(L, -1), &err)) {
+                return mfl_raise(L, fname, &err);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* L:params() -> {name = value, ...} */
+static int land_params(lua_State *L) {
+    mf_landscape *ls = checkexpr(L, "landscape:params");
+    const char *const *names;
+    const double *vals;
+    size_t n = mf_landscape_expr_params(ls, &names, &vals);
+    lua_createtable(L, 0, (int)n);
+    for (size_t k = 0; k < n; k++) {
+        lua_pushnumber(L, vals[k]);
+        lua_setfield(L, -2, names[k]);
+    }
+    return 1;
+}
+
+/* L:expr_info() -> {nodes =, compiled =, compile_seconds =} */
+static int land_expr_info(lua_State *L) {
+    mf_landscape *ls = checkexpr(L, "landscape:expr_info");
+    size_t nodes;
+    int compiled;
+    double secs;
+    mf_landscape_expr_info(ls, &nodes, &compiled, &secs);
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)nodes);
+    lua_setfield(L, -2, "nodes");
+    lua_pushboolean(L, compiled);
+    lua_setfield(L, -2, "compiled");
+    lua_pushnumber(L, secs);
+    lua_setfield(L, -2, "compile_seconds");
+    return 1;
+}
+
+/* Adds core.expr to the table on the top of the stack, and the methods to the landscape
+ * type's method table (mfl_open_landscape has made it). */
+void mfl_open_expr(lua_State *L) {
+    lua_pushcfunction(L, l_expr);
+    lua_setfield(L, -2, "expr");
+    static const luaL_Reg methods[] = {
+        {"set", land_set}, {"params", land_params}, {"expr_info", land_expr_info}, {NULL, NULL}};
+    luaL_getmetatable(L, MF_LANDSCAPE);
+    lua_getfield(L, -1, "methods");
+    luaL_setfuncs(L, methods, 0);
+    lua_pop(L, 2);
+}
