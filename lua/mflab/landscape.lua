@@ -95,6 +95,7 @@ local expr_schema = schema.new("mf.landscape.expr", {
   { name = "params", kind = "table", default = {}, doc = "parameters with their values, {t = 0.3}; change them between runs with L:set{t = 0.5} (nothing is rebuilt)" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
   { name = "x0", kind = "point", doc = "a default starting point (L.x0) for runs" },
+  { name = "compile", kind = "boolean", default = true, doc = "compile to machine code with libtcc where mflab is built with it (L:expr_info().compiled says); false: the interpreter" },
 }, "a landscape from an expression string with exact symbolic gradient, Hessian and third derivatives, compiled in-process (libtcc) or interpreted; thread-parallel like the built-in landscapes")
 
 function M.expr(opts)
@@ -122,7 +123,7 @@ function M.expr(opts)
   if o.codim > #vars then
     error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#vars, o.codim), 2)
   end
-  local ok, L = pcall(core.expr, o.f, vars, names, values, o.codim, o.x0)
+  local ok, L = pcall(core.expr, o.f, vars, names, values, o.codim, o.x0, o.compile)
   if not ok then error(L, 2) end
   return L
 end

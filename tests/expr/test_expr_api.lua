@@ -64,6 +64,10 @@ do -- no noise and full-space isotropic noise: the same operations, the same bit
   local nz = mf.noise.isotropic { sigma = 0.1, space = "full" }
   a, b = run(E, nz, 500, 8), run(V, nz, 500, 8)
   H.check(maxdiff(a, b, 8, "x1") == 0 and maxdiff(a, b, 8, "x2") == 0, "full isotropic noise: bit-identical")
+  local Ei = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, compile = false }
+  H.check(not Ei:expr_info().compiled, "compile = false interprets")
+  local ai = run(Ei, nz, 500, 8)
+  H.check(maxdiff(a, ai, 8, "x1") == 0 and maxdiff(a, ai, 8, "x2") == 0, "interpreted: the same bits")
   local c = run(E, nz, 500, 8, { threads = 2, block = 3 })
   H.check(maxdiff(a, c, 8, "x1") == 0 and maxdiff(a, c, 8, "x2") == 0, "threads 2, block 3: the same bits")
 end

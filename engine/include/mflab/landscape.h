@@ -236,10 +236,11 @@ int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_c
  * parameters pnames with values pvals (expr.h gives the language). Value, gradient, Hessian,
  * Hessian-vector products, trace and dhess are exact (symbolic derivatives), compiled with
  * libtcc where the build has it, else interpreted; projection, frames and noise hooks are the
- * generic ones when codim > 0. x0 (nvar entries) may be NULL. */
+ * generic ones when codim > 0. x0 (nvar entries) may be NULL. compile = 0 keeps the
+ * interpreter even where libtcc is available. */
 int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvar, const char *const *vars,
                       size_t npar, const char *const *pnames, const double *pvals, size_t codim,
-                      const double *x0, mf_err *err);
+                      const double *x0, int compile, mf_err *err);
 /* Sets a parameter of an expression landscape (between runs: not while one steps it). */
 int mf_landscape_expr_set(mf_landscape *L, const char *name, double value, mf_err *err);
 /* Its parameters (names and current values); 0 for other landscapes. */

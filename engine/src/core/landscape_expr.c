@@ -157,7 +157,7 @@ done:
 
 int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvar, const char *const *vars,
                       size_t npar, const char *const *pnames, const double *pvals, size_t codim,
-                      const double *x0, mf_err *err) {
+                      const double *x0, int compile, mf_err *err) {
     *out = NULL;
     if (nvar < 1) return mf_err_set(err, MF_EINVAL, "need at least one variable");
     if (codim > nvar)
@@ -198,8 +198,8 @@ int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvar, const char
     if ((rc = build(e, root, err))) goto fail;
     /* the compiled form where the build has libtcc; the interpreter otherwise */
     mf_expr_prog *progs[] = {&e->value, &e->grad, &e->hess, &e->hvp, &e->trace, &e->dhess};
-    e->compiled = mf_expr_jit_available();
-    for (size_t j = 0; j < sizeof progs / sizeof *progs; j++) {
+    e->compiled = compile && mf_expr_jit_available();
+    for (size_t j = 0; compile && j < sizeof progs / sizeof *progs; j++) {
         double s = 0.0;
         if (progs[j]->nout && mf_expr_jit(progs[j], &s)) e->compiled = 0;
         e->compile_secs += s;

@@ -25,7 +25,7 @@ static size_t read_names(lua_State *L, int idx, const char **names, const char *
     return n;
 }
 
-/* core.expr(f, vars, pnames, pvals, codim, x0|nil) */
+/* core.expr(f, vars, pnames, pvals, codim, x0|nil, compile) */
 static int l_expr(lua_State *L) {
     const char *fname = "mf.landscape.expr";
     const char *f = luaL_checkstring(L, 1);
@@ -53,7 +53,8 @@ static int l_expr(lua_State *L) {
     l->cb = NULL;
     luaL_setmetatable(L, MF_LANDSCAPE);
     mf_err err;
-    if (mf_landscape_expr(&l->L, f, nvar, vars, npar, pn, pv, (size_t)codim, x0, &err))
+    if (mf_landscape_expr(&l->L, f, nvar, vars, npar, pn, pv, (size_t)codim, x0,
+                          lua_toboolean(L, 7), &err))
         return luaL_error(L, "%s: option 'f': %s", fname, err.msg);
     return 1;
 }
