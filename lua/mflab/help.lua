@@ -338,6 +338,18 @@ M.entries = {
     sig = "L:project(z)", desc = "the projection Pz onto the manifold of minima",
     example = "print(L:project{2, 3})  -- valley: {2, 0}",
   },
+  ["landscape:set"] = {
+    sig = "L:set{name = value, ...}", desc = "sets parameters of an expression landscape (mf.landscape.expr) between runs, without rebuilding it; all names and values are checked before any changes; returns L",
+    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(1 + t*x^2) * y^2'}; L:set{t = 0.5}",
+  },
+  ["landscape:params"] = {
+    sig = "L:params()", desc = "the parameters of an expression landscape with their current values, {name = value, ...}",
+    example = "print(L:params().t)",
+  },
+  ["landscape:expr_info"] = {
+    sig = "L:expr_info()", desc = "an expression landscape's build: {nodes = DAG nodes (derivatives included), compiled = true when its programs run as libtcc machine code on single points, compile_seconds}",
+    example = "print(L:expr_info().compiled)",
+  },
   ["landscape:hvp"] = {
     sig = "L:hvp(z, v)", desc = "the Hessian-vector product H_f(z) v, as a table (analytic where the landscape has one)",
     example = "print(L:hvp({2, 3}, {1, 0}))",
