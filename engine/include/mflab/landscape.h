@@ -22,6 +22,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mf_landscape mf_landscape;
 
 typedef struct mf_landscape_type {
@@ -303,5 +307,9 @@ int mf_landscape_matrix_completion_bn(mf_landscape **out, size_t d, size_t rank,
 const double *mf_landscape_matrix_completion_bn_data(const mf_landscape *L, size_t *d,
                                                      size_t *observed, const size_t **rows,
                                                      const size_t **cols);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -23,6 +23,10 @@
 #include "mflab/noise.h"
 #include "mflab/optim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the recorder can store per trajectory (names as mf_observable_parse reads them). */
 enum mf_obs_kind {
     MF_OBS_COORD,     /* "x<k>": coordinate k */
@@ -134,6 +138,11 @@ typedef struct mf_run_config {
      * seconds, and once more at the end; it does not change the results. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* Cancel flag (optional): when *cancel becomes nonzero (set from another thread or a
+     * signal handler, e.g. with __atomic_store_n or C11 atomic_store on an atomic_int) the run
+     * stops at its next safe point with MF_EINTR and the records made so far, as on Ctrl-C;
+     * this run only, unlike the process-wide mf_interrupt_set(). */
+    const int *cancel;
 } mf_run_config;
 
 #define MF_PROGRESS_PERIOD 0.25 /* seconds between progress reports */
@@ -193,5 +202,9 @@ static inline double mf_result_at(const mf_result *r, size_t v, size_t j, size_t
 mf_result *mf_result_new(size_t nobs, const mf_observable *obs, size_t nrec, size_t seeds);
 
 int mf_threads_default(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

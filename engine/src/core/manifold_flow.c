@@ -310,7 +310,7 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                 rc = mf_err_set(err, MF_ENONFINITE,
                                 "manifold flow left the reals at step %llu (seed %zu)",
                                 (unsigned long long)(step + 1), sd + 1);
-            if (!rc && mf_interrupt_pending())
+            if (!rc && mf_cancel_requested(cfg->cancel))
                 rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu",
                                 (unsigned long long)(step + 1));
             if (rc) {

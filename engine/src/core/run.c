@@ -1033,7 +1033,7 @@ steps:
             if (caller) report_progress(J, 0);
         }
         if (ndead == m && !drop) break; /* every configuration here failed: nothing to keep */
-        if (mf_interrupt_pending()) {
+        if (mf_cancel_requested(c->cancel)) {
             out->status = MF_EINTR;
             out->steps_done = k;
             goto done;
