@@ -10,16 +10,25 @@
 -- (the width the paper's C* = 0.17 implies for mu_2 ~ 1), phi = identity, tanh or relu.
 --
 -- Per activation: one mf.sweep over (gamma, eta, C). Each point runs `seeds` trajectories from
--- the same start and fits a e^(-t/T_c) to the seed-mean of |U|^2 + |V|^2 less the level it
--- settles to (the mean over the last quarter of the run: label noise keeps |w|^2 fluctuating at
--- ~eps^2 eta^(1 - gamma)/C per coordinate, which is not small above gamma = 2/3), over the window
--- from the first record where that excess is 20% below its start to the first where it is 10%
--- of it (the paper fits down to |w|^2 < 0.1 n, App. A.1, which above gamma = 2/3 the noise floor
--- never reaches). The horizon is `horizon` times the predicted timescale
--- max(2 tau1, tau2/2) (|w|^2 decays at 2/tau2; the equilibration tau1 = 2/(C eta^gamma) sets a
--- floor). Then per (gamma, C) a power law T_c = T0 eta^(-alpha) over the eta grid (mf.fit.powerlaw,
--- points that failed or diverged skipped and counted), and C is chosen as the paper does: the C
--- of the grid with the least spread (standard deviation) of log T0 over gamma, refined by a
+-- the same start; T_c is the first time the seed-mean of |U|^2 + |V|^2, less the level it
+-- settles to (the mean over the last quarter of the run: label noise keeps |w|^2 fluctuating),
+-- falls to `level` = 5% of its start, interpolated between records, with a bootstrap standard
+-- error over the trajectories. This is the paper's "time until |w|^2 < 0.1 n" (App. A.1) from a
+-- start of |w|^2 ~ 90 (`scale` = 2 times the landscape's random point, projected; tanh: 0.5, as
+-- a larger start saturates it and its drift takes ~170 tau2 at 2, ~4 tau2 at 0.5). It is not a
+-- fit of a e^(-t/T) to the decay's slope: above gamma = 2/3 (tau2 < tau1) |w|^2 first falls fast,
+-- within ~sqrt(tau1 tau2) (the drift builds up over the equilibration time tau1 while it acts on
+-- the faster tau2), then a tail of a few percent of the start lasts ~tau1 (the underdamped
+-- relaxation); a slope fit sees the fast fall and measures alpha ~ 1 - gamma/2, the threshold
+-- time sees the tail and measures gamma. The run is `horizon` = 2 predicted crossing times
+-- max(2.5 tau1, k tau2) long, k measured by a pilot at the cheapest drift-limited point (1.3
+-- for linear, ~4 for tanh from its start), and
+-- run again twice as long, up to `extend` times, when the crossing is not in its first two
+-- thirds. Long runs (small gamma and eta, large C: nearly deterministic) get fewer trajectories,
+-- down to 4 (`budget`). Then per (gamma, C) a power law T_c = T0 eta^(-alpha) over the eta grid
+-- (mf.fit.powerlaw, points that failed or diverged skipped and counted), and C is chosen as the
+-- paper does: the C of the grid with the least spread (standard deviation) of log T0 over the
+-- gammas measured at every eta for every C (gamma = 1 diverges at small C and eta), refined by a
 -- parabola through it and its neighbours in log C; the bracket is those neighbours.
 --
 -- The start: `start = "manifold"` (default) projects the landscape's random point onto the
@@ -65,8 +74,8 @@ end
 -- quarter: label noise keeps |w|^2 fluctuating) is subtracted, and T_c is the first time the
 -- excess falls to `level` of its start, interpolated in log between the two records around it
 -- (the paper's "time until |w|^2 < 0.1 n" from a start of ~n, App. A.1). Returns nil when the
--- excess never gets there, or gets there in the last third of the run (the level is then not
--- settled).
+-- excess never gets there, gets there in the last third of the run, or the level has not
+-- settled (the third quarter's mean more than the threshold above the last quarter's).
 local function crossing(t, y, level)
   local nr, floor, k = #y, 0, 0
   for j = nr - nr // 4, nr do floor, k = floor + y[j], k + 1 end
@@ -74,6 +83,11 @@ local function crossing(t, y, level)
   local z0 = y[1] - floor
   if not (z0 > 0) then return nil, floor end
   local target = level * z0
+  -- settled: the third quarter's mean within the threshold of the last quarter's (a run cut
+  -- off mid-decay has a "level" far above the true one and would cross it early)
+  local q3, k3 = 0, 0
+  for j = nr // 2, nr - nr // 4 - 1 do q3, k3 = q3 + y[j], k3 + 1 end
+  if k3 > 0 and q3 / k3 - floor > target then return nil, floor end
   for j = 2, nr do
     local z = y[j] - floor
     if z <= target then
@@ -149,7 +163,8 @@ local function run(p, ctx)
   for _, act in ipairs(p.acts) do
     local L = mf.landscape.uv { n = p.n, P = p.P, act = act, d = 1, m = 1, seed = p.seed }
     local x0 = {}
-    for i = 1, #L.x0 do x0[i] = p.scale * L.x0[i] end
+    local scale = act == "tanh" and p.tanh_scale or p.scale
+    for i = 1, #L.x0 do x0[i] = scale * L.x0[i] end
     if p.start == "manifold" then x0 = L:project(x0) end
     local mu2 = mf.analysis.uv_mu2(L)
     -- pilot: the activation's own drift time against tau2 at the cheapest drift-limited point
@@ -321,7 +336,8 @@ return mf.experiment {
     { name = "horizon", default = 2, kind = "number", doc = "run length in predicted crossing times max(2.5 tau1, k tau2), k from the activation's pilot" },
     { name = "extend", default = 3, kind = "integer", doc = "times a run whose crossing is not inside its first two thirds is repeated twice as long" },
     { name = "level", default = 0.05, kind = "number", doc = "T_c is the first time |w|^2 less its settled level falls to this fraction of its start" },
-    { name = "scale", default = 2, kind = "number", doc = "the random start is scaled by this before its projection (the start is then ~|w|^2 = 90, far above the noise level)" },
+    { name = "scale", default = 2, kind = "number", doc = "the random start is scaled by this before its projection (linear, relu: |w|^2 ~ 90, far above the noise level)" },
+    { name = "tanh_scale", default = 0.5, kind = "number", doc = "the same for tanh (|w|^2 ~ 4.4: a larger start saturates tanh and drifts far slower, ~170 tau2 to cross at scale 2, ~16 at 1, ~4 at 0.5)" },
     { name = "start", default = "manifold", kind = "string", one_of = { "manifold", "random" }, doc = "start on the zero-loss manifold (the projection of a random point) or at the random point" },
   },
   quick = { acts = { "linear" }, gammas = { 0.2, 2 / 3, 1 }, etas = { 1e-2, 10 ^ -1.5, 1e-1 }, C = { 0.14, 0.2, 0.28 }, seeds = 8 },
