@@ -285,7 +285,7 @@ local function plot(res, p, ctx)
   for ai, a in ipairs(res.acts) do
     local b = a.byC[a.best or 1]
     fig:panel(1 + ai, { title = ("(%s) %s, C = %g (fitted %.3g)"):format(string.char(97 + ai), a.act, b.C, a.C_fit),
-                        xlabel = "gamma", ylabel = "alpha", yrange = { 0, 2 }, key = "top right" })
+                        xlabel = "gamma", ylabel = "alpha", yrange = { 0, 2 }, key = "top center" })
     fig:line(gs, mx, { title = "theory max(gamma, 2 - 2 gamma)" })
     local xs, ys = {}, {}
     for gi, g in ipairs(res.gammas) do xs[gi], ys[gi] = g, b.fits[gi].alpha end
@@ -325,7 +325,7 @@ return mf.experiment {
     { name = "acts", default = { "linear", "tanh", "relu" }, kind = "strings", doc = "activations, one sweep each" },
     { name = "gammas", default = { 0.2, 0.35, 0.5, 2 / 3, 0.8, 1 }, kind = "numbers", doc = "exponents gamma of 1 - beta = C eta^gamma" },
     { name = "etas", default = { 1e-3, 10 ^ -2.5, 1e-2, 10 ^ -1.5, 1e-1 }, kind = "numbers", doc = "learning rates" },
-    { name = "C", default = { 0.07, 0.1, 0.14, 0.2, 0.28 }, kind = "numbers", doc = "grid of C scanned for the least spread of log T0" },
+    { name = "C", default = { 0.14, 0.2, 0.28, 0.4 }, kind = "numbers", doc = "grid of C scanned for the least spread of log T0" },
     { name = "eps", default = 0.5, kind = "number", doc = "label-noise scale epsilon" },
     { name = "n", default = 10, kind = "integer", doc = "width n of the vector UV model" },
     { name = "P", default = 5, kind = "integer", doc = "number of inputs" },
