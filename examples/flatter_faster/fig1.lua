@@ -285,8 +285,8 @@ local function plot(res, p, ctx)
   for ai, a in ipairs(res.acts) do
     local b = a.byC[a.best or 1]
     fig:panel(1 + ai, { title = ("(%s) %s, C = %g (fitted %.3g)"):format(string.char(97 + ai), a.act, b.C, a.C_fit),
-                        xlabel = "gamma", ylabel = "alpha", yrange = { 0, 2 }, key = "top center" })
-    fig:line(gs, mx, { title = "theory max(gamma, 2 - 2 gamma)" })
+                        xlabel = "gamma", ylabel = "alpha", yrange = { 0, 2 }, key = "top right" })
+    fig:line(gs, mx, { title = "theory" })
     local xs, ys = {}, {}
     for gi, g in ipairs(res.gammas) do xs[gi], ys[gi] = g, b.fits[gi].alpha end
     fig:points(xs, ys, { title = "measured", size = 1.2 })
