@@ -9,10 +9,12 @@ extern "C" {
 #endif
 
 /* printf-format checking where the compiler has it (GCC, Clang); nothing elsewhere */
+#ifndef MF_PRINTF_LIKE /* (the FFI declarations are generated with it defined empty) */
 #if defined(__GNUC__) || defined(__clang__)
 #define MF_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #else
 #define MF_PRINTF_LIKE(f, a)
+#endif
 #endif
 
 enum {
