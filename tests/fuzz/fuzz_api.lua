@@ -21,6 +21,7 @@
 local N = math.tointeger(tonumber(arg[1] or os.getenv("MFLAB_FUZZ_CALLS") or "")) or 100000
 local SEED = math.tointeger(tonumber(arg[2] or os.getenv("MFLAB_FUZZ_SEED") or "")) or 15
 local BUDGET = tonumber(os.getenv("MFLAB_FUZZ_BUDGET") or "") or 5 -- seconds per call
+local TRACE = os.getenv("MFLAB_FUZZ_TRACE") -- print each call's target before making it
 local OUT = os.getenv("MFLAB_FUZZ_DIR") or (os.getenv("TMPDIR") or "/tmp") .. "/mflab-fuzz-" .. SEED
 os.execute("mkdir -p '" .. OUT .. "'")
 math.randomseed(SEED)
@@ -32,6 +33,7 @@ local function chance(p) return R() < p end
 
 -- ---- adversarial values ------------------------------------------------------------------
 local MARK = "fuzz-own-error" -- errors the fuzzer raises itself (passed through by mflab)
+local show
 local function own() error(MARK, 0) end
 local function len_proxy(n) return setmetatable({}, { __len = function() return n end }) end
 local proxies = {
@@ -344,13 +346,42 @@ end
 
 local stats = { calls = 0, ok = 0, errors = 0, bad = 0, hangs = 0, slowest = 0, slowest_name = "" }
 local bad_seen, bad_list = {}, {}
-local function bad(kind, t, msg)
+local function bad(kind, t, msg, args)
   stats.bad = stats.bad + 1
   local key = kind .. " " .. t.names[1] .. ": " .. (msg or "?"):gsub("0x%x+", "0x"):gsub("%d+", "N"):sub(1, 160)
   if not bad_seen[key] then
     bad_seen[key] = true
-    bad_list[#bad_list + 1] = key
+    bad_list[#bad_list + 1] = key .. "\n      first with " .. show(args):sub(1, 400)
   end
+end
+
+-- a one-line description of an argument list (for MFLAB_FUZZ_TRACE)
+function show(v, depth)
+  depth = depth or 0
+  local ty = type(v)
+  if ty == "string" then return ("%q"):format(#v > 40 and v:sub(1, 40) .. "..." or v) end
+  if ty ~= "table" then
+    if ty == "userdata" then
+      local ok, d = pcall(tostring, v)
+      return "<" .. (ok and type(d) == "string" and d:gsub("%s+", " "):sub(1, 120) or "userdata") .. ">"
+    end
+    return tostring(v)
+  end
+  if getmetatable(v) then return "<proxy>" end
+  if depth > 2 then return "{...}" end
+  local parts = {}
+  for k, x in next, v do
+    if #parts > 12 then parts[#parts + 1] = "..." break end
+    parts[#parts + 1] = (type(k) == "string" and k .. "=" or "[" .. tostring(k) .. "]=") .. show(x, depth + 1)
+  end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+local function guarded(f, args)
+  core.watchdog(BUDGET)
+  local ok, res = pcall(f, table.unpack(args, 1, 6))
+  core.watchdog(0)
+  return ok, res
 end
 
 local clock = os.clock
@@ -360,10 +391,13 @@ for _ = 1, N do
   local okg, f, args, kind = pcall(t.gen)
   if okg and type(f) == "function" then
     stats.calls = stats.calls + 1
+    if TRACE then io.stderr:write(stats.calls, " ", t.names[1], " ", show(args), "\n") io.stderr:flush() end
     local t0 = clock()
-    core.watchdog(BUDGET)
-    local ok, res = pcall(f, table.unpack(args, 1, 6))
+    -- the watchdog's hook may fire just after the call returned, before it is disarmed: the
+    -- outer pcall catches that too (it counts as a hang)
+    local okw, ok, res = pcall(guarded, f, args)
     core.watchdog(0)
+    if not okw then ok, res = false, ok end
     local dt = clock() - t0
     if dt > stats.slowest then stats.slowest, stats.slowest_name = dt, t.names[1] end
     if ok then
@@ -381,13 +415,13 @@ for _ = 1, N do
       local msg = message(res)
       if msg and msg:find("watchdog", 1, true) or (msg and msg:find("interrupted", 1, true)) then
         stats.hangs = stats.hangs + 1
-        bad("hang", t, msg)
+        bad("hang", t, msg, args)
       elseif not msg then
-        bad("non-string error", t, type(res))
+        bad("non-string error", t, type(res), args)
       elseif not msg:find(MARK, 1, true) then
         local named = false
         for _, n in ipairs(t.names) do if msg:find(n, 1, true) then named = true break end end
-        if not named then bad("message", t, msg) end
+        if not named then bad("message", t, msg, args) end
       end
       -- an error object that carries a partial result: exercise it too
       if type(res) == "table" and getmetatable(res) and getmetatable(res).__name == "mflab.error" and res.result then
@@ -404,7 +438,7 @@ collectgarbage()
 print(("fuzz: seed %d, %d calls (%d returned, %d raised), %d bad, %d hangs, slowest call %.3f s (%s), %d s"):format(
   SEED, stats.calls, stats.ok, stats.errors, stats.bad, stats.hangs, stats.slowest, stats.slowest_name, os.time() - t_start))
 for i, k in ipairs(bad_list) do
-  if i > 60 then print(("... and %d more kinds"):format(#bad_list - 60)) break end
+  if i > (tonumber(os.getenv("MFLAB_FUZZ_SHOW")) or 60) then print(("... and %d more kinds"):format(#bad_list - 60)) break end
   print("  " .. k)
 end
 os.execute("rm -rf '" .. OUT .. "'")
