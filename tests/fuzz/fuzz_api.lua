@@ -111,9 +111,9 @@ local targets = {}
 local function T(names, weight, gen) targets[#targets + 1] = { names = names, weight = weight, gen = gen } end
 
 -- options: a valid small table with mutations
-local function mutate(o)
+local function mutate(o, keep)
   local keys = {}
-  for k in pairs(o) do keys[#keys + 1] = k end
+  for k in pairs(o) do if not (keep and keep[k]) then keys[#keys + 1] = k end end
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
   local m = R(0, 2)
   for _ = 1, m do
@@ -124,7 +124,10 @@ local function mutate(o)
   end
   return o
 end
-local function opts(o) if chance(0.03) then return any(0) end return mutate(o) end
+local function opts(o, keep) if chance(0.03) then return any(0) end return mutate(o, keep) end
+-- sizes a landscape constructor keeps: without them its defaults are the papers' (dimension
+-- 5000 to 20000, seconds per construction and per dense call)
+local SIZES = { m = true, n = true, p = true, d = true, P = true, r = true, rank = true, observed = true }
 
 local coef_f = function(x) return 1 + x * x, 2 * x, 2 end
 local landscape_ctors = {
@@ -146,7 +149,7 @@ local landscape_ctors = {
   { "mf.landscape.matrix_sensing", function() return mf.landscape.matrix_sensing, { d = R(1, 4), r = 1, P = R(1, 8), precision = pick{ "double", "single" } } end },
 }
 for _, c in ipairs(landscape_ctors) do
-  T({ c[1] }, 3, function() local f, o = c[2](); return f, { opts(o) }, "landscape" end)
+  T({ c[1] }, 3, function() local f, o = c[2](); return f, { opts(o, SIZES) }, "landscape" end)
 end
 
 local opt_names = { "sgd", "momentum", "heavy_ball", "adam", "adamw", "rmsprop", "scalar_rmsprop", "gd_wd", "projected_gd" }
@@ -288,7 +291,7 @@ end)
 
 -- plots: rendering runs gnuplot, so these are rare (each costs tens of milliseconds)
 local has_gnuplot = mf.plot.available()
-T({ "mf.plot.new" }, 1, function() return mf.plot.new, { chance(0.9) and mutate{ title = "t", xlabel = "x", logy = chance(0.5) } or any(0) }, "figure" end)
+T({ "mf.plot.new", "mf.plot" }, 1, function() return mf.plot.new, { chance(0.9) and mutate{ title = "t", xlabel = "x", logy = chance(0.5) } or any(0) }, "figure" end)
 T({ "figure:line", "figure:points", "figure:band", "line", "points", "band" }, 2, function()
   local p = from_pool("figure")
   if not p then return nil end
@@ -351,7 +354,7 @@ local function bad(kind, t, msg, args)
   local key = kind .. " " .. t.names[1] .. ": " .. (msg or "?"):gsub("0x%x+", "0x"):gsub("%d+", "N"):sub(1, 160)
   if not bad_seen[key] then
     bad_seen[key] = true
-    bad_list[#bad_list + 1] = key .. "\n      first with " .. show(args):sub(1, 400)
+    bad_list[#bad_list + 1] = key .. "\n      first with " .. show(args):sub(1, 700)
   end
 end
 
@@ -369,6 +372,8 @@ function show(v, depth)
   end
   if getmetatable(v) then return "<proxy>" end
   if depth > 2 then return "{...}" end
+  local n = rawlen(v)
+  if n > 4 and type(rawget(v, 1)) == "number" then return ("{%d numbers, first %s}"):format(n, tostring(rawget(v, 1))) end
   local parts = {}
   for k, x in next, v do
     if #parts > 12 then parts[#parts + 1] = "..." break end
@@ -385,6 +390,8 @@ local function guarded(f, args)
 end
 
 local clock = os.clock
+local ncalls = {}
+local cost = {} -- CPU seconds per target (MFLAB_FUZZ_COST=1 prints the top ten)
 local t_start = os.time()
 for _ = 1, N do
   local t = choose()
@@ -399,6 +406,8 @@ for _ = 1, N do
     core.watchdog(0)
     if not okw then ok, res = false, ok end
     local dt = clock() - t0
+    cost[t.names[1]] = (cost[t.names[1]] or 0) + dt
+    ncalls[t.names[1]] = (ncalls[t.names[1]] or 0) + 1
     if dt > stats.slowest then stats.slowest, stats.slowest_name = dt, t.names[1] end
     if ok then
       stats.ok = stats.ok + 1
@@ -406,7 +415,10 @@ for _ = 1, N do
         local mt = getmetatable(res)
         local want = ({ landscape = "mflab.landscape", optimizer = "mflab.optimizer", result = "mflab.result",
                         flow = "mflab.flow", vector = "mflab.vector", noise = "mflab.noise" })[kind]
-        if (want and type(mt) == "table" and mt.__name == want) or (not want and type(res) == "table") then
+        -- big landscapes (a constructor's defaults after a mutation removed a size) are made
+        -- but not reused: dense paths on them take seconds per call
+        local small = want ~= "mflab.landscape" or res.dim <= 64
+        if small and ((want and type(mt) == "table" and mt.__name == want) or (not want and type(res) == "table")) then
           to_pool(kind, res)
         end
       end
@@ -437,6 +449,12 @@ collectgarbage()
 
 print(("fuzz: seed %d, %d calls (%d returned, %d raised), %d bad, %d hangs, slowest call %.3f s (%s), %d s"):format(
   SEED, stats.calls, stats.ok, stats.errors, stats.bad, stats.hangs, stats.slowest, stats.slowest_name, os.time() - t_start))
+if os.getenv("MFLAB_FUZZ_COST") then
+  local names = {}
+  for k in pairs(cost) do names[#names + 1] = k end
+  table.sort(names, function(a, b) return cost[a] > cost[b] end)
+  for i = 1, math.min(10, #names) do print(("  cost %-36s %.2f s over %d calls"):format(names[i], cost[names[i]], ncalls[names[i]])) end
+end
 for i, k in ipairs(bad_list) do
   if i > (tonumber(os.getenv("MFLAB_FUZZ_SHOW")) or 60) then print(("... and %d more kinds"):format(#bad_list - 60)) break end
   print("  " .. k)
