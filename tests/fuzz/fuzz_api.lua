@@ -137,10 +137,12 @@ local landscape_ctors = {
       return mf.landscape.quadratic_manifold, { k = 1, d = 2, A = pick{ function() return { { 1 } } end, garbage_function(1) } } end },
   { "mf.landscape.sphere3d", function() return mf.landscape.sphere3d, { seed = R(0, 5), rotate = chance(0.5) } end },
   { "mf.landscape.custom", function()
-      local d = R(1, 3)
-      return mf.landscape.custom, { dim = d, codim = R(0, d),
-        f = pick{ function(z) local s = 0 for i = 1, #z do s = s + z[i] ^ 2 end return s end, garbage_function(1) },
-        grad = chance(0.5) and pick{ function(z) local g = {} for i = 1, #z do g[i] = 2 * z[i] end return g end, garbage_function(1) } or nil,
+      -- garbage f or grad with a manifold of minima only rarely: each projection then runs the
+      -- gradient flow to its budget of 2e6 gradients (seconds under the sanitizers)
+      local d, good = R(1, 3), chance(0.5)
+      return mf.landscape.custom, { dim = d, codim = (good or chance(0.05)) and R(0, d) or 0,
+        f = good and function(z) local s = 0 for i = 1, #z do s = s + z[i] ^ 2 end return s end or garbage_function(1),
+        grad = chance(0.5) and (good and function(z) local g = {} for i = 1, #z do g[i] = 2 * z[i] end return g end or garbage_function(1)) or nil,
         hess = chance(0.3) and garbage_function(1) or nil } end },
   { "mf.landscape.matrix_factorization", function() return mf.landscape.matrix_factorization, { m = R(1, 3), n = R(1, 3), p = R(1, 3), seed = R(0, 3) } end },
   { "mf.landscape.uv", function() return mf.landscape.uv, { n = R(1, 3), P = R(1, 3), d = R(1, 2), m = R(1, 2), act = pick{ "linear", "tanh", "relu" } } end },
@@ -182,7 +184,16 @@ local function run_opts(L)
   if chance(0.5) then o.every = R(1, 5) end
   if chance(0.3) then o.threads = R(1, 2) end
   if chance(0.2) then o.block = R(1, 9) end
-  if chance(0.7) then local r = {} for i = 1, R(1, 4) do r[i] = pick(record_names) end o.record = r end
+  if chance(0.7) then
+    local r = {}
+    for i = 1, R(1, 4) do
+      r[i] = pick(record_names)
+      -- observables that project onto the manifold run a gradient flow per point (up to 2e6
+      -- gradients from a diverging point): rare, so that the calls stay within their budget
+      if (r[i] == "dist" or r[i] == "p1" or r[i] == "dist_minnorm") and not chance(0.1) then r[i] = "loss" end
+    end
+    o.record = r
+  end
   if chance(0.05) then o.progress = garbage_function(1) end
   -- large sizes only where the run must refuse before running (never 2^61 steps that run)
   if chance(0.02) then o.seeds, o.steps, o.every = pick{ 1 << 40, 1 << 62, -1 }, R(0, 5), 1 end
@@ -292,7 +303,7 @@ end)
 -- plots: rendering runs gnuplot, so these are rare (each costs tens of milliseconds)
 local has_gnuplot = mf.plot.available()
 T({ "mf.plot.new", "mf.plot" }, 1, function() return mf.plot.new, { chance(0.9) and mutate{ title = "t", xlabel = "x", logy = chance(0.5) } or any(0) }, "figure" end)
-T({ "figure:line", "figure:points", "figure:band", "line", "points", "band" }, 2, function()
+T({ "figure:line", "figure:points", "figure:band", "line", "points", "band", "mf.plot" }, 2, function()
   local p = from_pool("figure")
   if not p then return nil end
   local m = pick{ "line", "points", "band" }
@@ -303,15 +314,15 @@ T({ "figure:line", "figure:points", "figure:band", "line", "points", "band" }, 2
   args[#args + 1] = chance(0.5) and mutate{ title = "s", color = pick{ "red", 3, "#112233" } } or nil
   return p[m], args
 end)
-T({ "figure:heatmap", "heatmap" }, 1, function()
+T({ "figure:heatmap", "heatmap", "mf.plot" }, 1, function()
   local p = from_pool("figure")
   return p and p.heatmap, { p, chance(0.8) and { x = { 1, 2 }, y = { 1, 2 }, z = { { 1, 2 }, { 3, 0 / 0 } } } or any(0), chance(0.5) and mutate{ logz = false } or nil }
 end)
-T({ "figure:contour", "contour" }, 1, function()
+T({ "figure:contour", "contour", "mf.plot" }, 1, function()
   local p = from_pool("figure")
   return p and p.contour, { p, chance(0.8) and function(x, y) return x * y end or any(0), chance(0.8) and { x = { -1, 1 }, y = { -1, 1 }, n = R(2, 6) } or any(0) }
 end)
-T({ "figure:set", "figure:panel", "figure:text", "set", "panel", "text" }, 1, function()
+T({ "figure:set", "figure:panel", "figure:text", "set", "panel", "text", "mf.plot" }, 1, function()
   local p = from_pool("figure")
   if not p then return nil end
   local m = pick{ "set", "panel", "text" }
@@ -321,7 +332,7 @@ T({ "figure:set", "figure:panel", "figure:text", "set", "panel", "text" }, 1, fu
   if m == "panel" then return p.panel, { p, pick{ 1, 2, 0, -1, 1 << 62, any(0) }, chance(0.5) and { title = "x" } or nil } end
   return p.text, { p, chance(0.8) and { cols = R(20, 80), rows = R(10, 30) } or any(0) }
 end)
-T({ "figure:save", "save" }, 1, function()
+T({ "figure:save", "save", "mf.plot" }, 1, function()
   if not has_gnuplot or not chance(0.03) then return nil end
   local p = from_pool("figure")
   return p and p.save, { p, chance(0.9) and (OUT .. "/p" .. R(1, 3) .. pick{ ".png", ".svg", ".pdf", ".txt", "" }) or any(0) }

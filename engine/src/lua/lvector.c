@@ -67,7 +67,12 @@ static int vec_index(lua_State *L) {
 static int vec_newindex(lua_State *L) {
     lvector *v = checkvec(L, 1);
     size_t i = checkindex(L, v);
-    v->x[i] = luaL_checknumber(L, 3);
+    int ok;
+    double x = lua_tonumberx(L, 3, &ok);
+    if (!ok) /* Lua's own message would name 'newindex' */
+        return luaL_error(L, "vector[%d] = value: the value must be a number, got %s", (int)i + 1,
+                          luaL_typename(L, 3));
+    v->x[i] = x;
     return 0;
 }
 
