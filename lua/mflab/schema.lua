@@ -40,7 +40,8 @@ M.kinds = {
   table = function(v) return type(v) == "table", "a table" end,
   point = function(v, name)
     if udname(v) == "mflab.vector" then return true end
-    if type(v) ~= "table" or #v == 0 then return false, "a table of numbers or a vector" end
+    -- plain tables only: a __len or __index (2^61 entries, an endless ipairs) cannot hang a check
+    if type(v) ~= "table" or getmetatable(v) ~= nil or #v == 0 then return false, "a table of numbers or a vector" end
     for i = 1, #v do
       if not finite(v[i]) then
         return false, "a table of finite numbers or a vector", ("%s[%d] = %s"):format(name or "?", i, M.show(v[i]))
@@ -49,7 +50,7 @@ M.kinds = {
     return true
   end,
   coefficients = function(v, name)
-    if type(v) ~= "table" or #v == 0 then return false, "a table of numbers {c0, c1, ...}" end
+    if type(v) ~= "table" or getmetatable(v) ~= nil or #v == 0 then return false, "a table of numbers {c0, c1, ...}" end
     for i = 1, #v do
       if not finite(v[i]) then
         return false, "a table of finite numbers {c0, c1, ...}", ("%s[%d] = %s"):format(name or "?", i, M.show(v[i]))
@@ -58,7 +59,7 @@ M.kinds = {
     return true
   end,
   names = function(v)
-    if type(v) ~= "table" then return false, "a table of names" end
+    if type(v) ~= "table" or getmetatable(v) ~= nil then return false, "a table of names" end
     for i = 1, #v do
       if type(v[i]) ~= "string" then return false, "a table of names (strings)" end
     end

@@ -21,6 +21,7 @@
 local N = math.tointeger(tonumber(arg[1] or os.getenv("MFLAB_FUZZ_CALLS") or "")) or 100000
 local SEED = math.tointeger(tonumber(arg[2] or os.getenv("MFLAB_FUZZ_SEED") or "")) or 15
 local BUDGET = tonumber(os.getenv("MFLAB_FUZZ_BUDGET") or "") or 5 -- seconds per call
+local GRACE = tonumber(os.getenv("MFLAB_FUZZ_GRACE") or "") or 2 -- to stop once interrupted
 local TRACE = os.getenv("MFLAB_FUZZ_TRACE") -- print each call's target before making it
 local OUT = os.getenv("MFLAB_FUZZ_DIR") or (os.getenv("TMPDIR") or "/tmp") .. "/mflab-fuzz-" .. SEED
 os.execute("mkdir -p '" .. OUT .. "'")
@@ -108,7 +109,15 @@ local function small_point(L) return numbers(L and L.dim or 2) end
 local targets = {}
 -- name: what the error message must mention (any of names); fn(): the call, returning the
 -- function and its arguments (so argument generation errors are not blamed on mflab)
-local function T(names, weight, gen) targets[#targets + 1] = { names = names, weight = weight, gen = gen } end
+-- slow: the target drives engine computations whose cost grows with its arguments (a run of
+-- 10^9 trajectories, a projection from a diverged point): stopped by the watchdog it is fine,
+-- if it stops promptly; any other target stopped by the watchdog hangs.
+local SLOW = { ["mf.run"] = true, ["flow:integrate"] = true, ["mf.manifold.flow"] = true }
+local function T(names, weight, gen)
+  local n = names[1]
+  local slow = SLOW[n] or n:find("^landscape") or n:find("^mf%.landscape%.") or n:find("^mf%.analysis%.") or n:find("^figure:")
+  targets[#targets + 1] = { names = names, weight = weight, gen = gen, slow = slow and true or false }
+end
 
 -- options: a valid small table with mutations
 local function mutate(o, keep)
@@ -358,7 +367,8 @@ local function message(e)
   return nil
 end
 
-local stats = { calls = 0, ok = 0, errors = 0, bad = 0, hangs = 0, slowest = 0, slowest_name = "" }
+local stats = { calls = 0, ok = 0, errors = 0, bad = 0, hangs = 0, stopped = 0, slowest = 0, slowest_name = "" }
+local stopped_seen = {}
 local bad_seen, bad_list = {}, {}
 local function bad(kind, t, msg, args)
   stats.bad = stats.bad + 1
@@ -410,13 +420,13 @@ for _ = 1, N do
   if okg and type(f) == "function" then
     stats.calls = stats.calls + 1
     if TRACE then io.stderr:write(stats.calls, " ", t.names[1], " ", show(args), "\n") io.stderr:flush() end
-    local t0 = clock()
+    local t0, w0 = clock(), core.clock()
     -- the watchdog's hook may fire just after the call returned, before it is disarmed: the
     -- outer pcall catches that too (it counts as a hang)
     local okw, ok, res = pcall(guarded, f, args)
     core.watchdog(0)
     if not okw then ok, res = false, ok end
-    local dt = clock() - t0
+    local dt, wall = clock() - t0, core.clock() - w0
     cost[t.names[1]] = (cost[t.names[1]] or 0) + dt
     ncalls[t.names[1]] = (ncalls[t.names[1]] or 0) + 1
     if dt > stats.slowest then stats.slowest, stats.slowest_name = dt, t.names[1] end
@@ -436,9 +446,18 @@ for _ = 1, N do
     else
       stats.errors = stats.errors + 1
       local msg = message(res)
-      if msg and msg:find("watchdog", 1, true) or (msg and msg:find("interrupted", 1, true)) then
+      if wall > BUDGET + GRACE then -- the interrupt did not stop it
         stats.hangs = stats.hangs + 1
-        bad("hang", t, msg, args)
+        bad("deaf", t, ("%.1f s after a budget of %g s: %s"):format(wall, BUDGET, msg or "?"), args)
+      elseif msg and msg:find("watchdog", 1, true) or (msg and msg:find("interrupted", 1, true)) then
+        if t.slow then
+          stats.stopped = stats.stopped + 1
+          local key = t.names[1]
+          if not stopped_seen[key] then stopped_seen[key] = "stopped " .. key .. " (slow, not a fault), first with " .. show(args):sub(1, 300) end
+        else
+          stats.hangs = stats.hangs + 1
+          bad("hang", t, msg, args)
+        end
       elseif not msg then
         bad("non-string error", t, type(res), args)
       elseif not msg:find(MARK, 1, true) then
@@ -458,8 +477,9 @@ for _, p in ipairs(pool.figure) do pcall(p.close, p) end
 pool = nil
 collectgarbage()
 
-print(("fuzz: seed %d, %d calls (%d returned, %d raised), %d bad, %d hangs, slowest call %.3f s (%s), %d s"):format(
-  SEED, stats.calls, stats.ok, stats.errors, stats.bad, stats.hangs, stats.slowest, stats.slowest_name, os.time() - t_start))
+print(("fuzz: seed %d, %d calls (%d returned, %d raised), %d bad, %d hangs, %d slow calls stopped, slowest call %.3f s CPU (%s), %d s"):format(
+  SEED, stats.calls, stats.ok, stats.errors, stats.bad, stats.hangs, stats.stopped, stats.slowest, stats.slowest_name, os.time() - t_start))
+for _, line in pairs(stopped_seen) do print("  " .. line) end
 if os.getenv("MFLAB_FUZZ_COST") then
   local names = {}
   for k in pairs(cost) do names[#names + 1] = k end
