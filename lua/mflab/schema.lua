@@ -41,7 +41,8 @@ M.kinds = {
   point = function(v, name)
     if udname(v) == "mflab.vector" then return true end
     -- plain tables only: a __len or __index (2^61 entries, an endless ipairs) cannot hang a check
-    if type(v) ~= "table" or getmetatable(v) ~= nil or #v == 0 then return false, "a table of numbers or a vector" end
+    if type(v) == "table" and getmetatable(v) ~= nil then return false, "a plain table of numbers (no metatable) or a vector" end
+    if type(v) ~= "table" or #v == 0 then return false, "a table of numbers or a vector" end
     for i = 1, #v do
       if not finite(v[i]) then
         return false, "a table of finite numbers or a vector", ("%s[%d] = %s"):format(name or "?", i, M.show(v[i]))
