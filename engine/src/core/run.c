@@ -940,7 +940,7 @@ static void run_block(run_job *J, size_t b, int caller) {
         goto done;
     }
     if (mf_interrupt_pending()) { /* Ctrl-C: the blocks not begun are skipped whole (each
-                                    * would first evaluate its records at step 0) */
+                                   * would first evaluate its records at step 0) */
         out->status = MF_EINTR, out->steps_done = 0, out->unrecorded = 1;
         goto done;
     }
