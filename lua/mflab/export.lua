@@ -2,6 +2,7 @@
 -- r:save by extension (.csv, .npy, .npz) with the run's metadata as JSON beside the data.
 -- Every file is written to a temporary name and renamed, so it is whole or absent.
 local core = require "mflab.core"
+local schema = require "mflab.schema"
 
 local M = {}
 
@@ -34,6 +35,7 @@ end
 local function encode(v, indent, out, fname, path, where)
   path = path or {}
   where = where or "value"
+  v = schema.array(v) -- a vector is written as the array of its entries
   local t = type(v)
   if t == "nil" then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
@@ -50,7 +52,7 @@ local function encode(v, indent, out, fname, path, where)
     local inner = indent .. "  "
     if is_array(v) then
       local flat = true
-      for i = 1, rawlen(v) do if type(rawget(v, i)) == "table" then flat = false end end
+      for i = 1, rawlen(v) do local x = rawget(v, i) if type(x) == "table" or schema.isvector(x) then flat = false end end
       out[#out + 1] = "["
       for i = 1, rawlen(v) do
         if i > 1 then out[#out + 1] = flat and ", " or "," end
@@ -139,13 +141,14 @@ end
 -- a table of equal-length rows -> shape (rows, cols).
 local function array_spec(v, name, fname, level)
   level = level + 1
+  v = schema.array(v)
   local n = arraylen(v)
   if not n then fail(fname, fmt("'%s' must be an array of numbers or of rows, got %s", name, type(v)), level) end
-  if n > 0 and type(v[1]) == "table" then
+  if n > 0 and (type(v[1]) == "table" or schema.isvector(v[1])) then
     local cols = arraylen(v[1])
     local parts = {}
     for i = 1, n do
-      local row = v[i]
+      local row = schema.array(v[i])
       if arraylen(row) ~= cols then
         fail(fname, fmt("'%s' row %d has %s entries, row 1 has %d", name, i, tostring(arraylen(row)), cols), level)
       end

@@ -14,6 +14,15 @@ local function udname(v)
   return type(mt) == "table" and mt.__name or nil
 end
 
+-- mflab vectors (mf.vec, and what result accessors return) stand wherever an array of numbers
+-- is accepted: isvector tells them apart, array(v) gives a plain table for code that needs one
+-- (table.sort, rawlen, string.pack) and passes anything else through unchanged.
+function M.isvector(v) return udname(v) == "mflab.vector" end
+function M.array(v)
+  if udname(v) == "mflab.vector" then return v:totable() end
+  return v
+end
+
 -- Counts (steps, seeds, every, dimensions, ...): an integer, or a float with an exact integer
 -- value, as Python and Julia users write them (1e6, 1e3). Returns the integer or nil; 1.5,
 -- NaN, +-Inf and floats beyond the 64-bit range give nil. Kinds natural and count use it, and

@@ -45,7 +45,8 @@ local v = mf.vec { 1, 2, 3 }
 H.check(#v == 3 and v[2] == 2, "vector length and index")
 v[2] = 7
 H.check(v:totable()[2] == 7 and tostring(v) == "vec{1, 7, 3}", "vector set/print: " .. tostring(v))
-H.raises({ "out of range" }, function() return v[4] end)
+H.check(v[4] == nil, "reads past the end give nil") -- reads past the end give nil (ipairs stops there)
+H.raises({ "out of range" }, function() v[4] = 1 end)
 
 -- runs and results ------------------------------------------------------------------------
 local opt, nz = mf.opt.sgd { lr = 0.01 }, mf.noise.hessian { sigma = 1 }

@@ -64,12 +64,11 @@ static void push_copy(lua_State *L, int idx) {
 }
 
 static void push_series(lua_State *L, const mf_result *r, size_t v, int what) {
-    lua_createtable(L, (int)r->nrec, 0);
+    lvector *out = mfl_newvector(L, r->nrec);
     for (size_t j = 0; j < r->nrec; j++) {
         double mu, var;
         mf_result_moments(r, v, j, &mu, &var);
-        lua_pushnumber(L, what == 0 ? mu : what == 1 ? var : sqrt(var));
-        lua_seti(L, -2, (lua_Integer)j + 1);
+        out->x[j] = what == 0 ? mu : what == 1 ? var : sqrt(var);
     }
 }
 
@@ -98,11 +97,9 @@ static int res_column(lua_State *L) {
         return luaL_error(
             L, "result:column: seed %d out of range 1..%d%s", (int)s, (int)u->r->seeds,
             u->r->stats ? " (the trajectories kept: option 'keep_trajectories')" : "");
-    lua_createtable(L, (int)u->r->nrec, 0);
-    for (size_t j = 0; j < u->r->nrec; j++) {
-        lua_pushnumber(L, mf_result_at(u->r, v, j, (size_t)s - 1));
-        lua_seti(L, -2, (lua_Integer)j + 1);
-    }
+    lvector *out = mfl_newvector(L, u->r->nrec);
+    for (size_t j = 0; j < u->r->nrec; j++)
+        out->x[j] = mf_result_at(u->r, v, j, (size_t)s - 1);
     return 1;
 }
 
@@ -113,11 +110,9 @@ static int res_at(lua_State *L) {
     lua_Integer j = mfl_checkcount(L, 3, 1, "result:at", "the record index");
     if (j < 1 || (size_t)j > u->r->nrec)
         return luaL_error(L, "result:at: record %d out of range 1..%d", (int)j, (int)u->r->nrec);
-    lua_createtable(L, (int)u->r->seeds, 0);
-    for (size_t i = 0; i < u->r->seeds; i++) {
-        lua_pushnumber(L, mf_result_at(u->r, v, (size_t)j - 1, i));
-        lua_seti(L, -2, (lua_Integer)i + 1);
-    }
+    lvector *out = mfl_newvector(L, u->r->seeds);
+    for (size_t i = 0; i < u->r->seeds; i++)
+        out->x[i] = mf_result_at(u->r, v, (size_t)j - 1, i);
     return 1;
 }
 
@@ -128,11 +123,10 @@ static int res_extreme(lua_State *L, int max, const char *fname) {
     const mf_result *r = u->r;
     if (!r->stats)
         return luaL_error(L, "%s: needs a statistics-only result (keep = \"stats\")", fname);
-    lua_createtable(L, (int)r->nrec, 0);
+    lvector *out = mfl_newvector(L, r->nrec);
     for (size_t j = 0; j < r->nrec; j++) {
         const size_t h = v * r->nrec_alloc + j;
-        lua_pushnumber(L, max ? r->stats->max[h] : r->stats->min[h]);
-        lua_seti(L, -2, (lua_Integer)j + 1);
+        out->x[j] = max ? r->stats->max[h] : r->stats->min[h];
     }
     return 1;
 }
@@ -166,11 +160,9 @@ static int res_quantile(lua_State *L) {
             L, "result:quantile: level %f was not kept (option 'quantiles' of mf.run: %s)", p,
             r->stats->nq ? lua_tostring(L, -1) : "none");
     }
-    lua_createtable(L, (int)r->nrec, 0);
-    for (size_t j = 0; j < r->nrec; j++) {
-        lua_pushnumber(L, r->stats->quant[(v * r->nrec_alloc + j) * r->stats->nq + a]);
-        lua_seti(L, -2, (lua_Integer)j + 1);
-    }
+    lvector *out = mfl_newvector(L, r->nrec);
+    for (size_t j = 0; j < r->nrec; j++)
+        out->x[j] = r->stats->quant[(v * r->nrec_alloc + j) * r->stats->nq + a];
     return 1;
 }
 
@@ -221,12 +213,10 @@ static int res_index(lua_State *L) {
     lresult *u = checkresult(L, 1);
     const char *k = luaL_checkstring(L, 2);
     mf_result *r = u->r;
-    if (strcmp(k, "t") == 0) {
-        lua_createtable(L, (int)r->nrec, 0);
-        for (size_t j = 0; j < r->nrec; j++) {
-            lua_pushinteger(L, (lua_Integer)r->t[j]);
-            lua_seti(L, -2, (lua_Integer)j + 1);
-        }
+    if (strcmp(k, "t") == 0) { /* steps as doubles: exact below 2^53 */
+        lvector *out = mfl_newvector(L, r->nrec);
+        for (size_t j = 0; j < r->nrec; j++)
+            out->x[j] = (double)r->t[j];
     } else if (strcmp(k, "seeds") == 0) {
         lua_pushinteger(L, (lua_Integer)r->ntraj);
     } else if (strcmp(k, "kept") == 0) { /* trajectories stored whole */
