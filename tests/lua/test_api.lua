@@ -34,7 +34,7 @@ local Hs = L:hess { 2, 3 }
 H.check(Hs[1][1] == 2 * 9 and Hs[1][2] == 2 * 4 * 3 and Hs[2][1] == Hs[1][2] and Hs[2][2] == 10, "Hessian at (2, 3)")
 local P = L:project { 2, 3 }
 H.check(P[1] == 2 and P[2] == 0, "projection onto y = 0")
-H.close(mf.landscape.valley { h = { 2, 0, 0, 1 } }:value { 1, 1 }, 3, 0, "polynomial h = 2 + x^3")
+H.close(mf.landscape.valley { h = { 2, 0, 0, 0, 1 } }:value { 1, 1 }, 3, 0, "polynomial h = 2 + x^4") -- (a cubic h is refused: h must stay positive)
 H.check(tostring(L):match("h%(x%) = 1 %+ 1 x%^2"), "valley prints its h: " .. tostring(L))
 H.check(L:value(mf.vec { 2, 3 }) == 45, "a vector works as a point")
 H.raises({ "landscape:value", "z has 3 entries" }, L.value, L, { 1, 2, 3 })

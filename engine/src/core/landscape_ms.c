@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 
 #include "landscape_impl.h"
+#include "mflab/interrupt.h"
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
 
@@ -734,6 +735,10 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     sweep(q, 1, X0, 0, q->y, NULL);
     /* G1 = sum A_a A_a^T, G2 = sum A_a^T A_a (upper triangles, then mirrored) */
     for (size_t a = 0; a < P; a++) {
+        if ((a & 63) == 0 && mf_interrupt_pending()) { /* seconds for the papers' sizes */
+            free_params(q), free(q), free(L), free(X0);
+            return mf_err_set(err, MF_EINTR, "interrupted while building the measurements");
+        }
         get_measurement(q, a, X0);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)d, (int)d, 1.0, X0, (int)d, 1.0,
                     q->G1, (int)d);

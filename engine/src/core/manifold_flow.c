@@ -185,6 +185,12 @@ static int tangent_noise(void *ctx, double t, const double *y, const double *dw,
     mf_flow *fl = ctx;
     (void)t;
     const size_t d = fl->d;
+    /* method 'em' on a deterministic flow is explicit Euler: no noise (the type may have no
+     * noise entry at all) */
+    if (!fl->sde) {
+        memset(out, 0, fl->order * d * sizeof *out);
+        return MF_OK;
+    }
     if (fl->order == 1) return fl->type->noise(fl->state, y, dw, out, err);
     memset(out, 0, d * sizeof *out);
     return fl->type->noise(fl->state, y, dw, out + d, err);

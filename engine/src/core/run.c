@@ -221,6 +221,7 @@ static void sqnorms(size_t d, size_t m, const double *x, double *out) {
 typedef struct block_outcome {
     int status;          /* MF_OK, MF_EINTR, MF_ENOMEM */
     uint64_t steps_done; /* steps completed by every live trajectory of the block */
+    int unrecorded;      /* interrupted before it began: no records at all */
 } block_outcome;
 
 /* The part of a block that belongs to one configuration: lanes [off, off + n) of the block are
@@ -938,6 +939,11 @@ static void run_block(run_job *J, size_t b, int caller) {
         if (sb) free(sb->raw), sb->raw = NULL;
         goto done;
     }
+    if (mf_interrupt_pending()) { /* Ctrl-C: the blocks not begun are skipped whole (each
+                                   * would first evaluate its records at step 0) */
+        out->status = MF_EINTR, out->steps_done = 0, out->unrecorded = 1;
+        goto done;
+    }
     const size_t ns = block_segs(J, lo, m, sg);
     size_t j = 1, ndead = 0;
     uint64_t k0 = 0;
@@ -1084,7 +1090,7 @@ static void work(run_job *J, int caller) {
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
         if (J->bstate && J->bstate[b] == 1) { /* done before the checkpoint it resumes */
-            J->outcome[b] = (block_outcome){MF_OK, J->cfg->steps};
+            J->outcome[b] = (block_outcome){MF_OK, J->cfg->steps, 0};
             continue;
         }
         if (J->pending) { /* statistics: stay within the window of the fold */
@@ -1466,8 +1472,10 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     /* Combine the blocks' outcomes in block order, so the verdict never depends on timing. */
     int status = MF_OK;
     uint64_t done = c->steps;
+    int unrecorded = 0;
     for (size_t b = 0; b < J.nblocks; b++) {
         block_outcome *o = &J.outcome[b];
+        unrecorded |= o->unrecorded;
         if (o->status == MF_ENOMEM) status = MF_ENOMEM;
         if (o->status == MF_EINTR && status == MF_OK) status = MF_EINTR;
         if (o->status == MF_EINTR && o->steps_done < done) done = o->steps_done;
@@ -1494,7 +1502,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
                     r->alive[j] += mf_result_alive(r, i, j);
         r->steps_done = dk;
         size_t keep = 0;
-        while (keep < nrec && r->t[keep] <= dk)
+        while (!unrecorded && keep < nrec && r->t[keep] <= dk)
             keep++;
         r->nrec = keep;
     }
