@@ -158,4 +158,12 @@ for i = 1, 25 do long[i] = i end
 H.check(mf._repr(long) == "{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (25 entries)}", "long arrays are cut")
 H.check(mf._repr(45.0) == "45.0" and mf._repr(L) == tostring(L), "numbers and userdata")
 
+-- dense paths refuse large dimensions before allocating, and name the matrix-free alternative
+do
+  local big = mf.landscape.matrix_factorization { m = 50, n = 50, p = 25 } -- dim 2500
+  local z = {}
+  for i = 1, big.dim do z[i] = 0.1 end
+  H.raises({ "landscape:tangent", "2500", "limit 2000", "L:project" }, big.tangent, big, z)
+  H.raises({ "landscape:hess", "2500", "limit 2000", "L:hvp" }, big.hess, big, z)
+end
 H.finish()

@@ -346,6 +346,12 @@ static int land_project(lua_State *L) {
 static int land_tangent(lua_State *L) {
     llandscape *l = checkland(L, 1);
     size_t d = l->L->dim, c = l->L->codim;
+    if (d > MF_HESS_MAXDIM) /* d x d doubles of frame, and an O(d^3) orthogonalization */
+        return luaL_error(L,
+                          "landscape:tangent: the dense frame of dimension %d is too large (limit "
+                          "%d); use L:project(z) for the projection and L:hvp(z, v) for "
+                          "curvature along chosen directions",
+                          (int)d, MF_HESS_MAXDIM);
     double *z = scratch(L, 2 * d + d * d);
     mfl_checkpoint(L, 2, d, z, "landscape:tangent", "z");
     mf_err err;
