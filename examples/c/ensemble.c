@@ -3,10 +3,10 @@
  * (quasistatic eq. (13)), compared at the end. Build against an installed mflab:
  *   cc ensemble.c $(pkg-config --cflags --libs mflab) -lm -o ensemble
  * or, with libmflab.a and its dependencies (OpenBLAS, LAPACKE, threads):
- *   cc ensemble.c $(pkg-config --static --cflags --libs mflab | sed s/-lmflab/-l:libmflab.a/) -o ensemble
- * or with CMake: find_package(mflab) and target_link_libraries(ensemble PRIVATE mflab::mflab).
- * Prints the mean x of 256 runs and the flow's x after 2000 steps; exits 1 if they differ by
- * more than 5 standard errors of the mean plus 0.2%, or on any error. */
+ *   cc ensemble.c $(pkg-config --static --cflags --libs mflab | sed s/-lmflab/-l:libmflab.a/) -o
+ * ensemble or with CMake: find_package(mflab) and target_link_libraries(ensemble PRIVATE
+ * mflab::mflab). Prints the mean x of 256 runs and the flow's x after 2000 steps; exits 1 if they
+ * differ by more than 5 standard errors of the mean plus 0.2%, or on any error. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,9 +30,17 @@ int main(void) {
     const uint64_t steps = 2000;
     const mf_observable obs[] = {{MF_OBS_COORD, 0}, {MF_OBS_COORD, 1}, {MF_OBS_LOSS, 0}};
     int cancel = 0; /* another thread could stop the run: __atomic_store_n(&cancel, 1, ...) */
-    mf_run_config rc = {.landscape = L, .optim = &sgd, .noise = &noise, .x0 = x0,
-                        .steps = steps, .every = 100, .seeds = 256, .seed = 1,
-                        .obs = obs, .nobs = 3, .cancel = &cancel};
+    mf_run_config rc = {.landscape = L,
+                        .optim = &sgd,
+                        .noise = &noise,
+                        .x0 = x0,
+                        .steps = steps,
+                        .every = 100,
+                        .seeds = 256,
+                        .seed = 1,
+                        .obs = obs,
+                        .nobs = 3,
+                        .cancel = &cancel};
     mf_result *run = NULL;
     if (mf_run(&rc, &run, &err)) goto fail;
     double mean, var;
@@ -40,8 +48,12 @@ int main(void) {
 
     mf_flow *flow = NULL;
     if (mf_flow_new(&flow, L, &sgd, &noise, 1, &err)) goto fail;
-    mf_flow_config fc = {.x0 = x0, .steps = steps, .every = 100, .method = MF_FLOW_DP45,
-                         .rtol = 1e-8, .atol = 1e-10};
+    mf_flow_config fc = {.x0 = x0,
+                         .steps = steps,
+                         .every = 100,
+                         .method = MF_FLOW_DP45,
+                         .rtol = 1e-8,
+                         .atol = 1e-10};
     mf_result *path = NULL;
     if (mf_flow_integrate(flow, &fc, &path, &err)) goto fail;
     double xflow = mf_result_at(path, 0, path->nrec - 1, 0);

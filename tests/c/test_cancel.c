@@ -32,13 +32,22 @@ int main(void) {
     mf_noise_hessian(&nz, 1.0, NULL);
     const double x0[] = {2.0, 0.1};
     int cancel = 1;
-    mf_run_config c = {.landscape = L, .optim = &o, .noise = &nz, .x0 = x0, .steps = 100000,
-                       .every = 1000, .seeds = 64, .seed = 1, .threads = 1, .obs = obs,
-                       .nobs = 2, .cancel = &cancel};
+    mf_run_config c = {.landscape = L,
+                       .optim = &o,
+                       .noise = &nz,
+                       .x0 = x0,
+                       .steps = 100000,
+                       .every = 1000,
+                       .seeds = 64,
+                       .seed = 1,
+                       .threads = 1,
+                       .obs = obs,
+                       .nobs = 2,
+                       .cancel = &cancel};
     mf_result *r = NULL;
     int rc = mf_run(&c, &r, &err);
-    CHECK(rc == MF_EINTR && r && r->nrec <= 2, "a set flag stops the run at once: rc %d, %zu records",
-          rc, r ? r->nrec : 0);
+    CHECK(rc == MF_EINTR && r && r->nrec <= 2,
+          "a set flag stops the run at once: rc %d, %zu records", rc, r ? r->nrec : 0);
     CHECK(!mf_interrupt_pending(), "the process-wide flag stays clear");
     mf_result_free(r);
 
@@ -71,8 +80,8 @@ int main(void) {
     mf_flow *fl;
     CHECK(mf_flow_new(&fl, L, &o, &nz, 1, &err) == MF_OK, "flow");
     cancel = 1;
-    mf_flow_config fc = {.x0 = x0, .steps = 1000, .every = 100, .method = MF_FLOW_RK4,
-                         .cancel = &cancel};
+    mf_flow_config fc = {
+        .x0 = x0, .steps = 1000, .every = 100, .method = MF_FLOW_RK4, .cancel = &cancel};
     r = NULL;
     rc = mf_flow_integrate(fl, &fc, &r, &err);
     CHECK(rc == MF_EINTR, "a set flag stops a flow: rc %d (%s)", rc, err.msg);

@@ -70,6 +70,19 @@ typedef struct mf_observable {
 int mf_observable_parse(const char *name, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out);
 
+/* The observables every run can record, in one table: the recorder's parser, the Lua binding
+ * (its error message and mf.run's option doc), help and README's table are made from or checked
+ * against it. name is what `record` takes ("x<k>": coordinate k, 1..d; "<state><k>": an
+ * optimizer's state array); landscapes add their own (mf_landscape_type.obs_parse/obs_help). */
+typedef struct mf_observable_info {
+    const char *name;
+    enum mf_obs_kind kind;
+    const char *doc; /* one line */
+} mf_observable_info;
+
+/* The table and its length (names with "<k>" are families, parsed by mf_observable_parse). */
+size_t mf_observable_list(const mf_observable_info **out);
+
 /* One configuration of a run: optimizer, noise model (NULL: none) and start. */
 typedef struct mf_run_conf {
     const mf_optim *optim;

@@ -59,28 +59,38 @@ void mf_result_free(mf_result *r) {
     free(r);
 }
 
+/* The one list of observables (run.h); the families come last, in the order they are parsed. */
+static const mf_observable_info observables[] = {
+    {"x<k>", MF_OBS_COORD, "coordinate k of z ('x' in record: all)"},
+    {"loss", MF_OBS_LOSS, "f(z)"},
+    {"trH", MF_OBS_TRACE_H, "Tr H_f(z), the trace of the Hessian"},
+    {"dist", MF_OBS_DIST, "|z - Pz|, the distance to the manifold (landscapes with a projection)"},
+    {"p<k>", MF_OBS_PROJ, "coordinate k of Pz, the projection onto the manifold ('p': all)"},
+    {"wnorm", MF_OBS_WNORM, "|z|"},
+    {"mnorm", MF_OBS_MNORM, "the norm of the optimizer's momentum state"},
+    {"lr", MF_OBS_LR, "the learning rate of the latest step (of step 1 at t = 0)"},
+    {"lr_eff", MF_OBS_LR_EFF, "the optimizer's effective learning rate"},
+    {"eta_eff", MF_OBS_LR_EFF, "another name of lr_eff (the sharpness paper's eta-tilde)"},
+    {"test_loss", MF_OBS_TEST_LOSS, "the landscape's held-out error"},
+    {"lambda1", MF_OBS_LAMBDA1, "lambda_1(H_f(z)), the largest Hessian eigenvalue (Lanczos)"},
+    {"spherical_sharpness", MF_OBS_SSHARP,
+     "|z|^2 lambda_1(H_f(z)) (scale-invariant landscapes only)"},
+    {"lambda1_p", MF_OBS_LAMBDA1_P, "lambda_1 at the projection Pz"},
+    {"spherical_sharpness_p", MF_OBS_SSHARP_P, "spherical sharpness at the projection Pz"},
+    {"h1", MF_OBS_H1, "<z - Pz, v_1(H_f(Pz))>, the displacement along the top eigenvector"},
+    {"<state><k>", MF_OBS_STATE, "coordinate k of an optimizer state array (m1, v2, pi1, ...)"},
+};
+
+size_t mf_observable_list(const mf_observable_info **out) {
+    if (out) *out = observables;
+    return sizeof observables / sizeof observables[0];
+}
+
 int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out) {
-    static const struct {
-        const char *name;
-        enum mf_obs_kind kind;
-    } fixed[] = {{"loss", MF_OBS_LOSS},
-                 {"trH", MF_OBS_TRACE_H},
-                 {"dist", MF_OBS_DIST},
-                 {"wnorm", MF_OBS_WNORM},
-                 {"mnorm", MF_OBS_MNORM},
-                 {"lr", MF_OBS_LR},
-                 {"lr_eff", MF_OBS_LR_EFF},
-                 {"eta_eff", MF_OBS_LR_EFF},
-                 {"test_loss", MF_OBS_TEST_LOSS},
-                 {"lambda1", MF_OBS_LAMBDA1},
-                 {"spherical_sharpness", MF_OBS_SSHARP},
-                 {"lambda1_p", MF_OBS_LAMBDA1_P},
-                 {"spherical_sharpness_p", MF_OBS_SSHARP_P},
-                 {"h1", MF_OBS_H1}};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (strcmp(s, fixed[i].name) == 0) {
-            *out = (mf_observable){fixed[i].kind, 0};
+    for (size_t i = 0; i < sizeof observables / sizeof observables[0]; i++)
+        if (!strchr(observables[i].name, '<') && strcmp(s, observables[i].name) == 0) {
+            *out = (mf_observable){observables[i].kind, 0};
             return 1;
         }
     const size_t d = L->dim;

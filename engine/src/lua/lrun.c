@@ -378,6 +378,47 @@ static const char *state_list(const mf_optim *o, size_t d) {
     return buf[0] ? buf : "none";
 }
 
+/* "x1..x<d>, loss, trH, ..." from core's list of observables (the optimizer's state apart) */
+static void push_known(lua_State *L, size_t d) {
+    const mf_observable_info *info;
+    size_t n = mf_observable_list(&info);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = info[i].name;
+        if (info[i].kind == MF_OBS_STATE) continue;
+        if (i) luaL_addstring(&b, ", ");
+        const char *k = strstr(name, "<k>");
+        if (k) { /* a family: x<k> -> x1..x<d> */
+            luaL_addlstring(&b, name, (size_t)(k - name));
+            luaL_addstring(&b, "1..");
+            luaL_addlstring(&b, name, (size_t)(k - name));
+            char num[24];
+            snprintf(num, sizeof num, "%zu", d);
+            luaL_addstring(&b, num);
+        } else {
+            luaL_addstring(&b, name);
+        }
+    }
+    luaL_pushresult(&b);
+}
+
+/* core.observables() -> {{name =, doc =}, ...}: the recorder's list, for help and README */
+static int l_observables(lua_State *L) {
+    const mf_observable_info *info;
+    size_t n = mf_observable_list(&info);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, info[i].name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, info[i].doc);
+        lua_setfield(L, -2, "doc");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* The info table of a result: names, and meta and metadata from the table at t. */
 static void push_info(lua_State *L, int names, int t) {
     lua_createtable(L, 0, 3);
@@ -451,15 +492,16 @@ static int l_run(lua_State *L) {
     for (size_t v = 0; v < nobs; v++) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
-        if (!s || !mf_observable_parse(s, ls->L, &opts[0], &obs[v]))
+        if (!s || !mf_observable_parse(s, ls->L, &opts[0], &obs[v])) {
+            push_known(L, d); /* the names from core's one list */
             return luaL_error(
                 L,
-                "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
-                "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff (eta_eff), "
-                "test_loss, lambda1, spherical_sharpness, lambda1_p, "
-                "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
-                s ? s : luaL_typename(L, -1), (int)d, (int)d, ls->L->type->obs_help ? ", " : "",
+                "mf.run: option 'record': unknown observable '%s' (known: %s%s%s, and the "
+                "optimizer's state: %s)",
+                s ? s : luaL_typename(L, -2), lua_tostring(L, -1),
+                ls->L->type->obs_help ? ", " : "",
                 ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(&opts[0], d));
+        }
         lua_rawseti(L, names, (lua_Integer)v + 1);
     }
     c.obs = obs;
@@ -555,4 +597,6 @@ void mfl_open_run(lua_State *L) {
     mfl_newtype(L, MF_ERROR, err_meta, NULL);
     lua_pushcfunction(L, l_run);
     lua_setfield(L, -2, "run");
+    lua_pushcfunction(L, l_observables);
+    lua_setfield(L, -2, "observables");
 }

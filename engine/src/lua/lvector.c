@@ -91,8 +91,9 @@ static int vec_newindex(lua_State *L) {
                           lua_tostring(L, 2), (int)v->n);
     int ok;
     double x = lua_tonumberx(L, 3, &ok);
-    if (!ok) return luaL_error(L, "vector[%d] = value: a number expected, got %s", (int)i,
-                               luaL_typename(L, 3));
+    if (!ok)
+        return luaL_error(L, "vector[%d] = value: a number expected, got %s", (int)i,
+                          luaL_typename(L, 3));
     v->x[i - 1] = x;
     return 0;
 }
@@ -159,12 +160,18 @@ static const char *const op_symbol[] = {"+", "-", "*", "/", "^", "%"};
 
 static double apply(int op, double a, double b) {
     switch (op) {
-    case OP_ADD: return a + b;
-    case OP_SUB: return a - b;
-    case OP_MUL: return a * b;
-    case OP_DIV: return a / b;
-    case OP_POW: return pow(a, b);
-    default: return a - floor(a / b) * b; /* Lua's float %: the sign of b */
+    case OP_ADD:
+        return a + b;
+    case OP_SUB:
+        return a - b;
+    case OP_MUL:
+        return a * b;
+    case OP_DIV:
+        return a / b;
+    case OP_POW:
+        return pow(a, b);
+    default:
+        return a - floor(a / b) * b; /* Lua's float %: the sign of b */
     }
 }
 
@@ -183,25 +190,41 @@ static int arith(lua_State *L, int op) {
     double sa = a ? 0 : lua_tonumber(L, 1), sb = b ? 0 : lua_tonumber(L, 2);
     lvector *r = mfl_newvector(L, n);
     if (a && b) {
-        for (size_t i = 0; i < n; i++) r->x[i] = apply(op, a->x[i], b->x[i]);
+        for (size_t i = 0; i < n; i++)
+            r->x[i] = apply(op, a->x[i], b->x[i]);
     } else if (a) {
-        for (size_t i = 0; i < n; i++) r->x[i] = apply(op, a->x[i], sb);
+        for (size_t i = 0; i < n; i++)
+            r->x[i] = apply(op, a->x[i], sb);
     } else {
-        for (size_t i = 0; i < n; i++) r->x[i] = apply(op, sa, b->x[i]);
+        for (size_t i = 0; i < n; i++)
+            r->x[i] = apply(op, sa, b->x[i]);
     }
     return 1;
 }
-static int vec_add(lua_State *L) { return arith(L, OP_ADD); }
-static int vec_sub(lua_State *L) { return arith(L, OP_SUB); }
-static int vec_mul(lua_State *L) { return arith(L, OP_MUL); }
-static int vec_div(lua_State *L) { return arith(L, OP_DIV); }
-static int vec_pow(lua_State *L) { return arith(L, OP_POW); }
-static int vec_mod(lua_State *L) { return arith(L, OP_MOD); }
+static int vec_add(lua_State *L) {
+    return arith(L, OP_ADD);
+}
+static int vec_sub(lua_State *L) {
+    return arith(L, OP_SUB);
+}
+static int vec_mul(lua_State *L) {
+    return arith(L, OP_MUL);
+}
+static int vec_div(lua_State *L) {
+    return arith(L, OP_DIV);
+}
+static int vec_pow(lua_State *L) {
+    return arith(L, OP_POW);
+}
+static int vec_mod(lua_State *L) {
+    return arith(L, OP_MOD);
+}
 
 static int vec_unm(lua_State *L) {
     lvector *a = checkvec(L, 1);
     lvector *r = mfl_newvector(L, a->n);
-    for (size_t i = 0; i < a->n; i++) r->x[i] = -a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        r->x[i] = -a->x[i];
     return 1;
 }
 
@@ -209,7 +232,8 @@ static int vec_unm(lua_State *L) {
 static int vec_eq(lua_State *L) {
     lvector *a = testvec(L, 1), *b = testvec(L, 2);
     int eq = a && b && a->n == b->n;
-    for (size_t i = 0; eq && i < a->n; i++) eq = a->x[i] == b->x[i];
+    for (size_t i = 0; eq && i < a->n; i++)
+        eq = a->x[i] == b->x[i];
     lua_pushboolean(L, eq);
     return 1;
 }
@@ -247,28 +271,51 @@ static int vec_concat(lua_State *L) {
 static int map(lua_State *L, double (*f)(double)) {
     lvector *a = checkvec(L, 1);
     lvector *r = mfl_newvector(L, a->n);
-    for (size_t i = 0; i < a->n; i++) r->x[i] = f(a->x[i]);
+    for (size_t i = 0; i < a->n; i++)
+        r->x[i] = f(a->x[i]);
     return 1;
 }
-static int vec_abs(lua_State *L) { return map(L, fabs); }
-static int vec_sqrt(lua_State *L) { return map(L, sqrt); }
-static int vec_exp(lua_State *L) { return map(L, exp); }
-static int vec_log(lua_State *L) { return map(L, log); }
-static int vec_log10(lua_State *L) { return map(L, log10); }
-static int vec_sin(lua_State *L) { return map(L, sin); }
-static int vec_cos(lua_State *L) { return map(L, cos); }
-static int vec_tan(lua_State *L) { return map(L, tan); }
-static int vec_tanh(lua_State *L) { return map(L, tanh); }
-static int vec_floor(lua_State *L) { return map(L, floor); }
-static int vec_ceil(lua_State *L) { return map(L, ceil); }
+static int vec_abs(lua_State *L) {
+    return map(L, fabs);
+}
+static int vec_sqrt(lua_State *L) {
+    return map(L, sqrt);
+}
+static int vec_exp(lua_State *L) {
+    return map(L, exp);
+}
+static int vec_log(lua_State *L) {
+    return map(L, log);
+}
+static int vec_log10(lua_State *L) {
+    return map(L, log10);
+}
+static int vec_sin(lua_State *L) {
+    return map(L, sin);
+}
+static int vec_cos(lua_State *L) {
+    return map(L, cos);
+}
+static int vec_tan(lua_State *L) {
+    return map(L, tan);
+}
+static int vec_tanh(lua_State *L) {
+    return map(L, tanh);
+}
+static int vec_floor(lua_State *L) {
+    return map(L, floor);
+}
+static int vec_ceil(lua_State *L) {
+    return map(L, ceil);
+}
 
 static int vec_clamp(lua_State *L) {
     lvector *a = checkvec(L, 1);
     double lo = luaL_optnumber(L, 2, -HUGE_VAL), hi = luaL_optnumber(L, 3, HUGE_VAL);
-    if (!(lo <= hi))
-        return luaL_error(L, "vector:clamp: lo (%f) must not exceed hi (%f)", lo, hi);
+    if (!(lo <= hi)) return luaL_error(L, "vector:clamp: lo (%f) must not exceed hi (%f)", lo, hi);
     lvector *r = mfl_newvector(L, a->n);
-    for (size_t i = 0; i < a->n; i++) r->x[i] = a->x[i] < lo ? lo : a->x[i] > hi ? hi : a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        r->x[i] = a->x[i] < lo ? lo : a->x[i] > hi ? hi : a->x[i];
     return 1;
 }
 
@@ -296,7 +343,8 @@ static int vec_map(lua_State *L) {
 static int vec_sum(lua_State *L) {
     lvector *a = checkvec(L, 1);
     double s = 0;
-    for (size_t i = 0; i < a->n; i++) s += a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        s += a->x[i];
     lua_pushnumber(L, s);
     return 1;
 }
@@ -304,7 +352,8 @@ static int vec_sum(lua_State *L) {
 static int vec_mean(lua_State *L) {
     lvector *a = checkvec(L, 1);
     double s = 0;
-    for (size_t i = 0; i < a->n; i++) s += a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        s += a->x[i];
     lua_pushnumber(L, a->n ? s / (double)a->n : NAN);
     return 1;
 }
@@ -315,9 +364,11 @@ static double variance(lua_State *L, const char *fname) {
     lua_Integer ddof = lua_isnoneornil(L, 2) ? 0 : mfl_checkcount(L, 2, 0, fname, "ddof");
     if ((lua_Unsigned)ddof >= a->n) return NAN;
     double m = 0, s = 0;
-    for (size_t i = 0; i < a->n; i++) m += a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        m += a->x[i];
     m /= (double)a->n;
-    for (size_t i = 0; i < a->n; i++) s += (a->x[i] - m) * (a->x[i] - m);
+    for (size_t i = 0; i < a->n; i++)
+        s += (a->x[i] - m) * (a->x[i] - m);
     return s / (double)(a->n - (size_t)ddof);
 }
 static int vec_var(lua_State *L) {
@@ -356,17 +407,26 @@ static int extreme_value(lua_State *L, int greatest, int want_index) {
         lua_pushnumber(L, a->x[k]);
     return 1;
 }
-static int vec_min(lua_State *L) { return extreme_value(L, 0, 0); }
-static int vec_max(lua_State *L) { return extreme_value(L, 1, 0); }
-static int vec_argmin(lua_State *L) { return extreme_value(L, 0, 1); }
-static int vec_argmax(lua_State *L) { return extreme_value(L, 1, 1); }
+static int vec_min(lua_State *L) {
+    return extreme_value(L, 0, 0);
+}
+static int vec_max(lua_State *L) {
+    return extreme_value(L, 1, 0);
+}
+static int vec_argmin(lua_State *L) {
+    return extreme_value(L, 0, 1);
+}
+static int vec_argmax(lua_State *L) {
+    return extreme_value(L, 1, 1);
+}
 
 static int vec_dot(lua_State *L) {
     lvector *a = checkvec(L, 1), *b = checkvec(L, 2);
     if (a->n != b->n)
         return luaL_error(L, "vector:dot: lengths %d and %d differ", (int)a->n, (int)b->n);
     double s = 0;
-    for (size_t i = 0; i < a->n; i++) s += a->x[i] * b->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        s += a->x[i] * b->x[i];
     lua_pushnumber(L, s);
     return 1;
 }
@@ -374,7 +434,8 @@ static int vec_dot(lua_State *L) {
 static int vec_norm(lua_State *L) {
     lvector *a = checkvec(L, 1);
     double s = 0;
-    for (size_t i = 0; i < a->n; i++) s += a->x[i] * a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        s += a->x[i] * a->x[i];
     lua_pushnumber(L, sqrt(s));
     return 1;
 }
@@ -383,7 +444,8 @@ static int vec_cumsum(lua_State *L) {
     lvector *a = checkvec(L, 1);
     lvector *r = mfl_newvector(L, a->n);
     double s = 0;
-    for (size_t i = 0; i < a->n; i++) r->x[i] = s += a->x[i];
+    for (size_t i = 0; i < a->n; i++)
+        r->x[i] = s += a->x[i];
     return 1;
 }
 
@@ -436,10 +498,18 @@ static int compare(lua_State *L, int cmp, const char *fname) {
     }
     return 1;
 }
-static int vec_lt(lua_State *L) { return compare(L, CMP_LT, "vector:lt"); }
-static int vec_le(lua_State *L) { return compare(L, CMP_LE, "vector:le"); }
-static int vec_gt(lua_State *L) { return compare(L, CMP_GT, "vector:gt"); }
-static int vec_ge(lua_State *L) { return compare(L, CMP_GE, "vector:ge"); }
+static int vec_lt(lua_State *L) {
+    return compare(L, CMP_LT, "vector:lt");
+}
+static int vec_le(lua_State *L) {
+    return compare(L, CMP_LE, "vector:le");
+}
+static int vec_gt(lua_State *L) {
+    return compare(L, CMP_GT, "vector:gt");
+}
+static int vec_ge(lua_State *L) {
+    return compare(L, CMP_GE, "vector:ge");
+}
 
 /* v:select(mask): the entries where mask is nonzero (a vector of the same length) */
 static int vec_select(lua_State *L) {
@@ -448,7 +518,8 @@ static int vec_select(lua_State *L) {
         return luaL_error(L, "vector:select: the mask has %d entries, the vector %d", (int)m->n,
                           (int)a->n);
     size_t k = 0;
-    for (size_t i = 0; i < a->n; i++) k += m->x[i] != 0;
+    for (size_t i = 0; i < a->n; i++)
+        k += m->x[i] != 0;
     lvector *r = mfl_newvector(L, k);
     k = 0;
     for (size_t i = 0; i < a->n; i++)
@@ -485,19 +556,23 @@ void mfl_open_vector(lua_State *L) {
         {"__sub", vec_sub},     {"__mul", vec_mul},           {"__div", vec_div},
         {"__pow", vec_pow},     {"__mod", vec_mod},           {"__unm", vec_unm},
         {"__eq", vec_eq},       {"__concat", vec_concat},     {NULL, NULL}};
-    static const luaL_Reg methods[] = {
-        {"totable", vec_totable}, {"copy", vec_copy},     {"slice", vec_slice},
-        {"abs", vec_abs},         {"sqrt", vec_sqrt},     {"exp", vec_exp},
-        {"log", vec_log},         {"log10", vec_log10},   {"sin", vec_sin},
-        {"cos", vec_cos},         {"tan", vec_tan},       {"tanh", vec_tanh},
-        {"floor", vec_floor},     {"ceil", vec_ceil},     {"clamp", vec_clamp},
-        {"map", vec_map},         {"sum", vec_sum},       {"mean", vec_mean},
-        {"var", vec_var},         {"std", vec_std},       {"min", vec_min},
-        {"max", vec_max},         {"argmin", vec_argmin}, {"argmax", vec_argmax},
-        {"dot", vec_dot},         {"norm", vec_norm},     {"cumsum", vec_cumsum},
-        {"lt", vec_lt},           {"le", vec_le},         {"gt", vec_gt},
-        {"ge", vec_ge},           {"select", vec_select}, {"format", vec_format},
-        {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"totable", vec_totable}, {"copy", vec_copy},
+                                       {"slice", vec_slice},     {"abs", vec_abs},
+                                       {"sqrt", vec_sqrt},       {"exp", vec_exp},
+                                       {"log", vec_log},         {"log10", vec_log10},
+                                       {"sin", vec_sin},         {"cos", vec_cos},
+                                       {"tan", vec_tan},         {"tanh", vec_tanh},
+                                       {"floor", vec_floor},     {"ceil", vec_ceil},
+                                       {"clamp", vec_clamp},     {"map", vec_map},
+                                       {"sum", vec_sum},         {"mean", vec_mean},
+                                       {"var", vec_var},         {"std", vec_std},
+                                       {"min", vec_min},         {"max", vec_max},
+                                       {"argmin", vec_argmin},   {"argmax", vec_argmax},
+                                       {"dot", vec_dot},         {"norm", vec_norm},
+                                       {"cumsum", vec_cumsum},   {"lt", vec_lt},
+                                       {"le", vec_le},           {"gt", vec_gt},
+                                       {"ge", vec_ge},           {"select", vec_select},
+                                       {"format", vec_format},   {NULL, NULL}};
     mfl_newtype(L, MF_VECTOR, meta, methods);
     lua_pushcfunction(L, vec_new);
     lua_setfield(L, -2, "vector");
