@@ -165,6 +165,10 @@ int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, 
     return MF_OK;
 }
 
+int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out) {
+    return L->type->field && L->type->field(L, name, out);
+}
+
 void mf_landscape_free(mf_landscape *L) {
     if (!L) return;
     if (L->type->destroy) L->type->destroy(L);

@@ -626,6 +626,23 @@ static void ms_destroy(mf_landscape *L) {
     free_params(L->params);
 }
 
+/* L.Xstar, L.y, L.precision (mf_landscape_type.field) */
+static int ms_field(const mf_landscape *L, const char *k, mf_field *o) {
+    size_t d, P;
+    int single;
+    const double *Xs = mf_landscape_matrix_sensing_target(L, &d, NULL, &P, &single);
+    if (strcmp(k, "Xstar") == 0)
+        *o = (mf_field){.kind = MF_FIELD_MATRIX, .x = Xs, .rows = d, .cols = d};
+    else if (strcmp(k, "y") == 0)
+        *o = (mf_field){
+            .kind = MF_FIELD_VECTOR, .x = mf_landscape_matrix_sensing_labels(L), .rows = P};
+    else if (strcmp(k, "precision") == 0)
+        *o = (mf_field){.kind = MF_FIELD_TEXT, .text = single ? "single" : "double"};
+    else
+        return 0;
+    return 1;
+}
+
 static const mf_landscape_type ms_type = {
     .name = "matrix_sensing",
     .value = ms_value,
@@ -642,6 +659,8 @@ static const mf_landscape_type ms_type = {
     .residuals = ms_residuals,
     .residual_jt_sub = ms_residual_jt_sub,
     .residual_jacobian = ms_residual_jacobian,
+    .field = ms_field,
+    .fields = "Xstar, y, precision",
     .destroy = ms_destroy,
 };
 
