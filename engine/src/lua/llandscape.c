@@ -777,7 +777,8 @@ static int l_expr(lua_State *L) {
     double *x0 = NULL;
     for (size_t i = 0; i < nv + np; i++) {
         lua_geti(L, i < nv ? 2 : 3, (lua_Integer)(i < nv ? i : i - nv) + 1);
-        if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "%s: names must be strings", fname);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "%s: names must be strings", fname);
         names[i] = lua_tostring(L, -1);
         lua_pop(L, 1);
     }
