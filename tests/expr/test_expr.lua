@@ -100,7 +100,7 @@ H.check(wr <= 1e-13, ("rotated valley as expression vs built-in: worst %.2e"):fo
 -- the generic projection is the gradient-flow limit (not the built-in's orthogonal projection):
 -- it lands on the line x sin + y cos = 0
 local pe = RE:project { 1, 2 }
-H.close(pe[1] * math.sin(th) + pe[2] * math.cos(th), 0, 1e-10, "rotated valley: projection on M")
+H.near(pe[1] * math.sin(th) + pe[2] * math.cos(th), 0, 1e-10, "rotated valley: projection on M")
 
 -- ---- runs: SGD without noise bit-identical, isotropic / Hessian noise close ------------------
 local sgd = mf.opt.sgd { lr = 0.01 }
@@ -117,8 +117,8 @@ H.close(r1:mean("x2")[2], r2:mean("x2")[2], 1e-14, "noiseless SGD, 1000 steps: y
 -- sqrt(h(Px))) to ~1e-4.
 for _, c in ipairs { { mf.noise.isotropic { sigma = 1 }, 1e-12 }, { mf.noise.hessian { sigma = 1 }, 1e-3 } } do
   local a, b = run(E, c[1], 500, 64), run(V, c[1], 500, 64)
-  H.close(a:mean("x1")[2], b:mean("x1")[2], c[2], tostring(c[1]) .. ": ensemble mean x")
-  H.close(a:mean("x2")[2], b:mean("x2")[2], c[2], tostring(c[1]) .. ": ensemble mean y")
+  H.near(a:mean("x1")[2], b:mean("x1")[2], c[2], tostring(c[1]) .. ": ensemble mean x (~1.9)")
+  H.near(a:mean("x2")[2], b:mean("x2")[2], c[2], tostring(c[1]) .. ": ensemble mean y")
 end
 
 -- ---- manifold flows: the drift uses the symbolic third derivatives ---------------------------
