@@ -89,6 +89,43 @@ function M.custom(opts)
   return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
 end
 
+local expr_schema = schema.new("mf.landscape.expr", {
+  { name = "f", kind = "string", required = true, doc = "the loss as an expression: numbers, the variables and parameters, + - * / ^, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two), pi; e.g. \"(1 + x^2) * y^2\"" },
+  { name = "vars", kind = "names", required = true, doc = "the variables, in coordinate order, e.g. {\"x\", \"y\"}" },
+  { name = "params", kind = "table", doc = "parameters and their values, e.g. {theta = 0.3}" },
+  { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent, the noise models and the manifold flows" },
+  { name = "x0", kind = "point", doc = "starting point (one number per variable)" },
+}, "a landscape from an expression string: symbolic gradient, Hessian and third derivatives, evaluated natively over blocks of points (README: Expression landscapes)")
+
+function M.expr(opts)
+  local o = check(expr_schema, opts)
+  local pn, pv = {}, {}
+  for k in pairs(o.params or {}) do
+    if type(k) ~= "string" then error("mf.landscape.expr: option 'params' must map names to numbers", 2) end
+    pn[#pn + 1] = k
+  end
+  table.sort(pn)
+  for i, k in ipairs(pn) do
+    local v = o.params[k]
+    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+      error(("mf.landscape.expr: option 'params': parameter '%s' needs a finite number, got %s"):format(k, schema.show(v)), 2)
+    end
+    pv[i] = v
+  end
+  if #o.vars == 0 then error("mf.landscape.expr: option 'vars' needs at least one name", 2) end
+  if o.codim > #o.vars then
+    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#o.vars, o.codim), 2)
+  end
+  local x0
+  if o.x0 then
+    x0 = {}
+    for i = 1, #o.x0 do x0[i] = o.x0[i] end
+  end
+  local ok, L = pcall(core.expr, o.f, o.vars, pn, pv, o.codim, x0)
+  if not ok then error(L, 2) end
+  return L
+end
+
 schema.kinds.matrix = function(v)
   if type(v) ~= "table" or #v == 0 or type(v[1]) ~= "table" then return false, "a table of rows of numbers" end
   for r = 1, #v do

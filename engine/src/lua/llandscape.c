@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/expr.h"
 
 #define MF_HESS_MAXDIM   2000
 #define MFL_MAX_CB_DEPTH 32
@@ -740,6 +741,53 @@ static int l_matrix_sensing(lua_State *L) {
     return 1;
 }
 
+/* core.expr(f, vars, pnames, pvals, codim, x0|nil): vars and pnames arrays of names, pvals
+ * numbers (checked by lua/mflab/landscape.lua) */
+static int l_expr(lua_State *L) {
+    const char *fname = "mf.landscape.expr";
+    const char *f = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    lua_Integer c = mfl_checkcount(L, 5, 0, fname, "option 'codim'");
+    size_t nv = (size_t)luaL_len(L, 2), np = (size_t)luaL_len(L, 3);
+    if (nv < 1 || nv > 1000 || np > 1000)
+        return luaL_error(L, "%s: need 1 to 1000 variables and at most 1000 parameters", fname);
+    /* names stay alive on the stack (in the argument tables) while the engine copies them */
+    const char **names = lua_newuserdatauv(L, (nv + np) * sizeof *names, 0);
+    double *vals = lua_newuserdatauv(L, (np ? np : 1) * sizeof *vals, 0);
+    double *x0 = NULL;
+    for (size_t i = 0; i < nv + np; i++) {
+        lua_geti(L, i < nv ? 2 : 3, (lua_Integer)(i < nv ? i : i - nv) + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "%s: names must be strings", fname);
+        names[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < np; i++) {
+        lua_geti(L, 4, (lua_Integer)i + 1);
+        vals[i] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    if (!lua_isnoneornil(L, 6)) {
+        luaL_checktype(L, 6, LUA_TTABLE);
+        if ((size_t)luaL_len(L, 6) != nv)
+            return luaL_error(L, "%s: option 'x0' needs %d numbers, one per variable", fname,
+                              (int)nv);
+        x0 = lua_newuserdatauv(L, nv * sizeof *x0, 0);
+        for (size_t i = 0; i < nv; i++) {
+            lua_geti(L, 6, (lua_Integer)i + 1);
+            x0[i] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+    }
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_expr(&l->L, f, nv, names, np, names + nv, vals, (size_t)c, x0, &err))
+        return luaL_error(L, "%s", err.msg);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -759,6 +807,7 @@ void mfl_open_landscape(lua_State *L) {
                                      {"quadratic_manifold", l_quadratic_manifold},
                                      {"sphere3d", l_sphere3d},
                                      {"custom", l_custom},
+                                     {"expr", l_expr},
                                      {"matrix_factorization", l_matrix_factorization},
                                      {"uv", l_uv},
                                      {"linreg_bn", l_linreg_bn},

@@ -1,0 +1,84 @@
+/* Expressions: losses written as strings over named variables and parameters, parsed into a
+ * shared DAG (hash-consed: equal subexpressions are one node, so common subexpressions are
+ * evaluated once), differentiated symbolically with simplification, and evaluated by an
+ * interpreter over a block of points.
+ *
+ * Language: numbers, variables, parameters, + - * / ^ (right-associative, binds tighter than
+ * unary minus: -x^2 = -(x^2)), parentheses, and the functions sin cos tan exp log log1p sqrt
+ * tanh sigmoid abs (one argument), min max (two). Errors name the column (1-based). */
+#ifndef MFLAB_EXPR_H
+#define MFLAB_EXPR_H
+
+#include <stddef.h>
+
+#include "mflab/error.h"
+#include "mflab/landscape.h"
+
+typedef struct mf_expr mf_expr;
+
+/* Node operations. CONST, VAR, PARAM are leaves; LT(a, b) is 1 where a < b else 0 and SIGN the
+ * sign (both have derivative 0: used by the derivatives of min, max and abs). */
+enum {
+    MF_X_CONST,
+    MF_X_VAR,
+    MF_X_PARAM,
+    MF_X_ADD,
+    MF_X_SUB,
+    MF_X_MUL,
+    MF_X_DIV,
+    MF_X_POW,
+    MF_X_MIN,
+    MF_X_MAX,
+    MF_X_LT,
+    MF_X_NEG,
+    MF_X_SIN,
+    MF_X_COS,
+    MF_X_TAN,
+    MF_X_EXP,
+    MF_X_LOG,
+    MF_X_LOG1P,
+    MF_X_SQRT,
+    MF_X_TANH,
+    MF_X_SIGMOID,
+    MF_X_ABS,
+    MF_X_SIGN,
+    MF_X_NOPS
+};
+
+/* An empty expression graph over nvars variables and nparams parameters (names copied). */
+int mf_expr_new(mf_expr **out, size_t nvars, const char *const *vars, size_t nparams,
+                const char *const *params, mf_err *err);
+void mf_expr_free(mf_expr *E);
+/* Parses src into the graph; *root = its node. what names the source in messages
+ * ("mf.landscape.expr: option 'f'"). */
+int mf_expr_parse(mf_expr *E, const char *src, const char *what, int *root, mf_err *err);
+/* The node d(node)/d(var k), simplified (x + 0 = x, 1 x = x, constants folded, ...). */
+int mf_expr_diff(mf_expr *E, int node, size_t k);
+/* Number of nodes (each node's children have smaller indices). */
+size_t mf_expr_size(const mf_expr *E);
+/* A node's operation (MF_X_*). */
+int mf_expr_op(const mf_expr *E, int node);
+/* Nonzero after an allocation failure (the nodes made since are invalid). */
+int mf_expr_failed(const mf_expr *E);
+
+/* A program: the nodes needed for the given roots, in evaluation order. */
+typedef struct mf_expr_prog mf_expr_prog;
+mf_expr_prog *mf_expr_prog_new(const mf_expr *E, size_t nroots, const int *roots);
+void mf_expr_prog_free(mf_expr_prog *P);
+/* Evaluates the program at m points (block z, d = nvars rows, leading dimension ld) with
+ * parameter values p: root r at point i goes to out[r * ldo + i]. work holds at least
+ * mf_expr_prog_work(P, m) doubles. */
+size_t mf_expr_prog_work(const mf_expr_prog *P, size_t m);
+void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const double *z, size_t ld,
+                       double *out, size_t ldo, double *work);
+
+/* mf.landscape.expr: f over nvars variables, parameter values pvals; gradient, Hessian and
+ * (for d <= MF_EXPR_MAX_THIRD) the third derivatives symbolically; codim > 0 declares a
+ * manifold of minima (generic gradient-flow projection, frames and noise). x0 (nvars entries)
+ * may be NULL. */
+#define MF_EXPR_MAX_THIRD 12
+int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const char *const *vars,
+                      size_t nparams, const char *const *pnames, const double *pvals, size_t codim,
+                      const double *x0, mf_err *err);
+
+#endif

@@ -1,0 +1,194 @@
+/* mf.landscape.expr: a landscape from an expression string (expr.h). Value, gradient, Hessian
+ * and the third derivatives (for dhess, the manifold flows' derivative of H along v) are
+ * symbolic derivatives of the parsed loss, evaluated by the interpreter over blocks of points;
+ * the manifold (codim > 0) is found by the generic gradient-flow projection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "landscape_impl.h"
+#include "mflab/expr.h"
+
+typedef struct xland {
+    mf_expr *E;
+    size_t d, np;
+    double *p;                       /* parameter values */
+    double *x0;                      /* start or NULL */
+    mf_expr_prog *pv, *pg, *ph, *pt; /* value, gradient, Hessian, third derivatives (or NULL) */
+} xland;
+
+static double *work(const mf_expr_prog *P, size_t m) {
+    return mf_scratch(SCR_MODEL, mf_expr_prog_work(P, m) * sizeof(double));
+}
+
+static void nan_rows(size_t rows, size_t m, double *out, size_t ldo) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < m; i++)
+            out[r * ldo + i] = NAN;
+}
+
+static void x_value(const mf_landscape *L, size_t m, const double *z, size_t ld, double *f) {
+    const xland *x = L->params;
+    double *w = work(x->pv, m);
+    if (!w) return nan_rows(1, m, f, m);
+    mf_expr_prog_eval(x->pv, x->p, m, z, ld, f, m, w);
+}
+
+static void x_grad(const mf_landscape *L, size_t m, const double *z, size_t ld, double *g,
+                   size_t ldg) {
+    const xland *x = L->params;
+    double *w = work(x->pg, m);
+    if (!w) return nan_rows(x->d, m, g, ldg);
+    mf_expr_prog_eval(x->pg, x->p, m, z, ld, g, ldg, w);
+}
+
+static void x_hess(const mf_landscape *L, size_t m, const double *z, size_t ld, double *h,
+                   size_t ldh) {
+    const xland *x = L->params;
+    double *w = work(x->ph, m);
+    if (!w) return nan_rows(x->d * x->d, m, h, ldh);
+    mf_expr_prog_eval(x->ph, x->p, m, z, ld, h, ldh, w);
+}
+
+/* out = sum_m d^3 f / dz_k dz_l dz_m v_m (row-major d x d) */
+static void x_dhess(const mf_landscape *L, const double *z, const double *v, double *out) {
+    const xland *x = L->params;
+    if (!x->pt) return mf_landscape_generic_dhess(L, z, v, out);
+    const size_t d = x->d;
+    double *t = mf_scratch(SCR_FD, d * d * d * sizeof(double));
+    double *w = work(x->pt, 1);
+    if (!t || !w) {
+        for (size_t i = 0; i < d * d; i++)
+            out[i] = NAN;
+        return;
+    }
+    mf_expr_prog_eval(x->pt, x->p, 1, z, 1, t, 1, w);
+    for (size_t kl = 0; kl < d * d; kl++) {
+        double s = 0;
+        for (size_t c = 0; c < d; c++)
+            s += t[kl * d + c] * v[c];
+        out[kl] = s;
+    }
+}
+
+static void x_destroy(mf_landscape *L) {
+    xland *x = L->params;
+    mf_expr_free(x->E);
+    mf_expr_prog_free(x->pv);
+    mf_expr_prog_free(x->pg);
+    mf_expr_prog_free(x->ph);
+    mf_expr_prog_free(x->pt);
+    free(x->p);
+    free(x->x0);
+}
+
+static const mf_landscape_type expr_type = {
+    .name = "expr",
+    .value = x_value,
+    .grad = x_grad,
+    .hess = x_hess,
+    .hvp = mf_landscape_generic_hvp,
+    .trace_hessian = mf_landscape_generic_trace_hessian,
+    .project = mf_landscape_generic_project,
+    .normal_sub = mf_landscape_generic_normal_sub,
+    .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
+    .frame = mf_landscape_generic_frame,
+    .dhess = x_dhess,
+    .destroy = x_destroy,
+};
+
+/* third derivatives only while the graph stays moderate (a large d gets dhess by differences) */
+#define MF_EXPR_MAX_NODES 2000000
+
+int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const char *const *vars,
+                      size_t nparams, const char *const *pnames, const double *pvals, size_t codim,
+                      const double *x0, mf_err *err) {
+    *out = NULL;
+    const char *what = "mf.landscape.expr: option 'f'";
+    if (nvars < 1 || nvars > 1000)
+        return mf_err_set(err, MF_EINVAL, "mf.landscape.expr: need 1 to 1000 variables, got %zu",
+                          nvars);
+    if (codim > nvars)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'codim' must be <= the number of variables "
+                          "%zu, got %zu",
+                          nvars, codim);
+    for (size_t i = 0; i < nvars + nparams; i++) {
+        const char *a = i < nvars ? vars[i] : pnames[i - nvars];
+        for (size_t j = 0; j < i; j++) {
+            const char *b = j < nvars ? vars[j] : pnames[j - nvars];
+            if (!strcmp(a, b))
+                return mf_err_set(err, MF_EINVAL,
+                                  "mf.landscape.expr: name '%s' given twice (variables and "
+                                  "parameters need distinct names)",
+                                  a);
+        }
+    }
+    for (size_t i = 0; i < nparams; i++)
+        if (!isfinite(pvals[i]))
+            return mf_err_set(err, MF_EINVAL,
+                              "mf.landscape.expr: option 'params': parameter '%s' needs a finite "
+                              "value",
+                              pnames[i]);
+    mf_landscape *L = calloc(1, sizeof *L);
+    xland *x = calloc(1, sizeof *x);
+    int *roots = NULL, rc = MF_OK;
+    if (!L || !x) {
+        free(L), free(x);
+        return mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    }
+    L->type = &expr_type;
+    L->params = x;
+    L->dim = nvars;
+    L->codim = codim;
+    x->d = nvars;
+    x->np = nparams;
+    if ((rc = mf_expr_new(&x->E, nvars, vars, nparams, pnames, err))) goto done;
+    x->p = malloc((nparams ? nparams : 1) * sizeof *x->p);
+    if (x0) x->x0 = malloc(nvars * sizeof *x->x0);
+    if (!x->p || (x0 && !x->x0)) goto oom;
+    if (nparams) memcpy(x->p, pvals, nparams * sizeof *x->p);
+    if (x0) memcpy(x->x0, x0, nvars * sizeof *x->x0), L->x0 = x->x0;
+    int root;
+    if ((rc = mf_expr_parse(x->E, f, what, &root, err))) goto done;
+    const size_t d = nvars;
+    roots = malloc(d * d * d * sizeof *roots + sizeof *roots);
+    if (!roots) goto oom;
+    x->pv = mf_expr_prog_new(x->E, 1, &root);
+    for (size_t k = 0; k < d; k++)
+        roots[k] = mf_expr_diff(x->E, root, k);
+    x->pg = mf_expr_prog_new(x->E, d, roots);
+    for (size_t k = 0; k < d; k++) {
+        int g = mf_expr_diff(x->E, root, k);
+        for (size_t l = k; l < d; l++)
+            roots[k * d + l] = roots[l * d + k] = mf_expr_diff(x->E, g, l);
+    }
+    if (mf_expr_failed(x->E)) goto oom;
+    x->ph = mf_expr_prog_new(x->E, d * d, roots);
+    if (!x->pv || !x->pg || !x->ph) goto oom;
+    if (d <= MF_EXPR_MAX_THIRD) {
+        for (size_t k = 0; k < d; k++)
+            for (size_t l = k; l < d; l++) {
+                int h = mf_expr_diff(x->E, mf_expr_diff(x->E, root, k), l);
+                for (size_t c = l; c < d; c++) {
+                    int t = mf_expr_diff(x->E, h, c);
+                    size_t idx[6][3] = {{k, l, c}, {k, c, l}, {l, k, c},
+                                        {l, c, k}, {c, k, l}, {c, l, k}};
+                    for (int s = 0; s < 6; s++)
+                        roots[(idx[s][0] * d + idx[s][1]) * d + idx[s][2]] = t;
+                }
+            }
+        if (!mf_expr_failed(x->E) && mf_expr_size(x->E) < MF_EXPR_MAX_NODES)
+            x->pt = mf_expr_prog_new(x->E, d * d * d, roots);
+    }
+    goto done;
+oom:
+    rc = mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+done:
+    free(roots);
+    if (rc) {
+        mf_landscape_free(L);
+        return rc;
+    }
+    *out = L;
+    return MF_OK;
+}
