@@ -6,7 +6,7 @@
 --
 -- Covered: mf.landscape.valley{a, b | h = {c0, c1, ...}}, mf.opt.sgd/momentum/heavy_ball/adam/
 -- adamw/rmsprop{...} with constant learning rates, mf.noise.none/hessian/isotropic/label,
--- mf.run{landscape, optimizer, noise, steps, every, seeds, seed, x0, threads} recording x1..xd
+-- mf.run{landscape, optimizer, noise, steps, every, seeds, seed, x0, threads, cancel} recording x1..xd
 -- and loss, and results with r:mean, r:std, r:var, r:column, r.t, r.seeds. The full API (plots,
 -- sweeps, flows, analysis) is the mflab executable's or stock Lua 5.4's (require "mflab").
 --
@@ -55,9 +55,35 @@ local M = { C = C, ffi = ffi, landscape = {}, opt = {}, noise = {} }
 M.version = ffi.string(C.mf_version())
 
 local function fail(fname, err) error(fname .. ": " .. ffi.string(err.msg), 3) end
+-- The options each function reads, as the Lua API names them: anything else is an error
+-- naming the function and the option (a misspelt option must not be silently ignored).
+local known = {
+  ["mf.landscape.valley"] = { "a", "b", "h" },
+  ["mf.opt.sgd"] = { "lr", "momentum", "dampening", "weight_decay", "nesterov" },
+  ["mf.opt.momentum"] = { "lr", "mu" },
+  ["mf.opt.heavy_ball"] = { "lr", "beta" },
+  ["mf.opt.adam"] = { "lr", "betas", "eps", "weight_decay" },
+  ["mf.opt.adamw"] = { "lr", "betas", "eps", "weight_decay" },
+  ["mf.opt.rmsprop"] = { "lr", "alpha", "eps", "weight_decay", "momentum", "centered" },
+  ["mf.noise.hessian"] = { "sigma" },
+  ["mf.noise.isotropic"] = { "sigma", "space" },
+  ["mf.noise.label"] = { "eps" },
+  ["mf.run"] = { "landscape", "optimizer", "noise", "x0", "steps", "every", "seeds", "seed",
+                 "threads", "cancel" },
+}
 local function opts(t, fname)
   if t == nil then return {} end
   if type(t) ~= "table" then error(fname .. ": expects an options table {...}", 3) end
+  local names = known[fname]
+  if names then
+    for k in pairs(t) do
+      local ok = false
+      for _, n in ipairs(names) do ok = ok or k == n end
+      if not ok then
+        error(("%s: unknown option '%s' (options: %s)"):format(fname, tostring(k), table.concat(names, ", ")), 3)
+      end
+    end
+  end
   return t
 end
 
@@ -170,6 +196,12 @@ function M.run(o)
     landscape = L, optim = o.optimizer, noise = o.noise, x0 = cx0,
     steps = steps, every = o.every or math.max(1, math.floor(steps / 1000)),
     seeds = o.seeds or 1, seed = o.seed or 0, threads = o.threads or 0, obs = obs, nobs = d + 1 })
+  -- cancel: an ffi.new("int[1]") that another thread (or a signal handler) sets to 1 to stop
+  -- this run alone (mf_run_config.cancel); the run then fails with "interrupted"
+  if o.cancel ~= nil then
+    if not ffi.istype("int[1]", o.cancel) then error("mf.run: option 'cancel' must be an ffi int[1]", 2) end
+    cfg.cancel = o.cancel
+  end
   local out, err = ffi.new("mf_result*[1]"), ffi.new("mf_err")
   local rc = C.mf_run(cfg, out, err)
   if out[0] ~= nil then ffi.gc(out[0], C.mf_result_free) end
