@@ -109,7 +109,7 @@ local function plot(res, p, ctx)
   for _, c in ipairs(res.curves) do fig:line(t, c.trH, { title = ("beta = %g"):format(c.beta) }) end
   local x, te, th = {}, {}, {}
   for k, f in ipairs(res.final) do x[k], te[k], th[k] = 1 - f.beta, f.test, f.trH end
-  fig:panel(3, { title = ("(c) at the projection after %d epochs"):format(p.eval), xlabel = "1 - beta", logx = true,
+  fig:panel(3, { title = ("(c) at the projection after %d epochs"):format(p.eval), xlabel = "1 - beta", logx = true, logy = true,
                  ylabel = "relative to the best", key = "top center" })
   local function rel(v)
     local m = math.huge

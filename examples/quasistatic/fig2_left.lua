@@ -61,10 +61,12 @@ local function plot(res, p, ctx)
 
   local fig = mf.plot { size = { 900, 600 }, title = ("SGDm on (1 + x^2) y^2 with Hessian noise: true x (mean of %d), eq. (17), eq. (19)"):format(res.seeds),
                         xlabel = "iteration", ylabel = "x", key = "bottom left" }
-  for _, c in ipairs(res.cases) do
-    fig:line(t, c.mean, { title = ("mu = %g: true (mean)"):format(c.mu) })
-    fig:line(t, c.eq17, { title = ("mu = %g: eq. (17)"):format(c.mu), dash = "dash" })
-    fig:line(t, c.ode, { title = ("mu = %g: eq. (19)"):format(c.mu), dash = "dot" })
+  -- one colour per momentum, one dash per curve kind: 12 series, every pair distinct
+  for k, c in ipairs(res.cases) do
+    local color = mf.plot.colors[k]
+    fig:line(t, c.mean, { title = ("mu = %g: true (mean)"):format(c.mu), color = color })
+    fig:line(t, c.eq17, { title = ("mu = %g: eq. (17)"):format(c.mu), dash = "dash", color = color })
+    fig:line(t, c.ode, { title = ("mu = %g: eq. (19)"):format(c.mu), dash = "dot", color = color })
   end
   fig:save(ctx:path("fig2_left.png"))
 end

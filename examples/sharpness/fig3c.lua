@@ -5,7 +5,9 @@
 -- GD+WD (S(1)): w <- (1 - lr wd) w - lr grad L(w), lr = 0.5, wd = 0.08, from w0 = (0.3, 1.3, 1.2);
 -- the direction theta = w/|w| is drawn over the loss on the sphere, in longitude and latitude
 -- (the loss depends on the longitude only; Gamma is the meridian at 45 degrees), with the
--- sharpness-reduction flow (S(3), tau = t lr wd) from the same start (projected onto Gamma).
+-- sharpness-reduction flow (S(3), tau = t lr wd) from the same start (projected onto Gamma);
+-- below, Fig. 3a-b: |w_t| against the step, and |grad L(w_t)| against the balance level above
+-- which |w| rises (S(1) with grad L orthogonal to w).
 --
 -- Usage: mflab fig3c.lua [name=value ...] [--quick] [--out DIR] [--replot] (--help lists the
 -- parameters). Writes DIR/fig3c.png and DIR/fig3c.csv, prints the end points' distances to
@@ -75,6 +77,24 @@ local function run(p)
     eos = eos[n],
     theta = theta[n], theta_prev = theta[n - 1], zeta = zeta[n],
   }
+  -- Fig. 3a-b: |w_t| and |grad L(w_t)|. L is scale-invariant, so grad L(w) is orthogonal to w and
+  -- GD+WD gives |w_{t+1}|^2 = (1 - lr wd)^2 |w_t|^2 + lr^2 |grad L(w_t)|^2 exactly (S(1)): |w| falls
+  -- while |grad L| is below the balance |w| sqrt(1 - (1 - lr wd)^2)/lr and rises while it is above
+  local gnorm, balance = {}, {}
+  local q = math.sqrt(1 - (1 - lr * wd) ^ 2) / lr
+  res.rise_steps, res.rise_agree, res.wnorm_min, res.wnorm_min_step = 0, 0, math.huge, 0
+  for j = 1, n do
+    local g = L:grad { r.x1[j], r.x2[j], r.x3[j] }
+    gnorm[j] = math.sqrt(g[1] ^ 2 + g[2] ^ 2 + g[3] ^ 2)
+    balance[j] = q * r.wnorm[j]
+    if r.wnorm[j] < res.wnorm_min then res.wnorm_min, res.wnorm_min_step = r.wnorm[j], t[j] end
+    if j < n then
+      local rises = r.wnorm[j + 1] > r.wnorm[j]
+      if rises then res.rise_steps = res.rise_steps + 1 end
+      if rises == (gnorm[j] > balance[j]) then res.rise_agree = res.rise_agree + 1 end
+    end
+  end
+  res.wnorm0, res.wnorm_end = r.wnorm[1], r.wnorm[n]
   -- sharpness along the flow never rises (S(3) is a gradient flow of log lambda_1)
   res.flow_monotone = true
   for j = 2, n do
@@ -84,7 +104,7 @@ local function run(p)
   res.max_gap = 0
   for j = 6, n do res.max_gap = math.max(res.max_gap, dist(ptheta[j], zeta[j])) end
 
-  local sr = { t = t, loss = r.loss, wnorm = r.wnorm, two_over_lr_eff = eos, sharpness_ptheta = sharp_p, sharpness_zeta = sharp_f }
+  local sr = { t = t, loss = r.loss, wnorm = r.wnorm, gnorm = gnorm, balance = balance, two_over_lr_eff = eos, sharpness_ptheta = sharp_p, sharpness_zeta = sharp_f }
   for k = 1, 3 do sr["theta" .. k], sr["ptheta" .. k], sr["zeta" .. k] = {}, {}, {} end
   for j = 1, n do
     for k = 1, 3 do
@@ -99,7 +119,7 @@ local function plot(res, p, ctx)
   local sr = res.series
   local t, n = sr.t, #sr.t
   local names = { "t", "theta1", "theta2", "theta3", "ptheta1", "ptheta2", "ptheta3", "zeta1", "zeta2", "zeta3", "loss", "wnorm",
-                  "two_over_lr_eff", "sharpness_ptheta", "sharpness_zeta" }
+                  "gnorm", "balance", "two_over_lr_eff", "sharpness_ptheta", "sharpness_zeta" }
   local cols = {}
   for k, name in ipairs(names) do cols[k] = sr[name] end
   mf.write_csv(ctx:path("fig3c.csv"), names, cols,
@@ -116,7 +136,7 @@ local function plot(res, p, ctx)
     local a, b = math.rad(lo), math.rad(la)
     return L:value { math.cos(b) * math.cos(a), math.cos(b) * math.sin(a), math.sin(b) }
   end
-  local fig = mf.plot { size = { 1200, 550 }, layout = { 1, 2 },
+  local fig = mf.plot { size = { 1200, 1000 }, layout = { 2, 2 },
                         title = ("GD+WD (lr %g, wd %g) on the 3-D scale-invariant loss from w0 = (%g, %g, %g)"):format(p.lr, p.wd, p.w0[1], p.w0[2], p.w0[3]) }
   fig:panel(1, { xlabel = "longitude of theta (degrees)", ylabel = "latitude of theta (degrees)", key = "top right",
                  xrange = { 20, 90 }, yrange = { -5, 62 }, title = "theta = w/|w| over the loss on the sphere" })
@@ -131,6 +151,14 @@ local function plot(res, p, ctx)
   fig:line(t, sr.sharpness_ptheta, { title = "lambda_1 at P theta_t (GD+WD)", color = "#1f77b4" })
   fig:line(t, sr.sharpness_zeta, { title = "lambda_1 along the flow", color = "#d62728", dash = "dash" })
   fig:line(t, sr.two_over_lr_eff, { title = "2 / effective lr", color = "#7f7f7f", dash = "dot" })
+  local tmax = math.min(res.steps, 150)
+  fig:panel(3, { xlabel = "step", ylabel = "|w_t|", key = "top right", xrange = { 0, tmax },
+                 title = "(Fig. 3a) the norm |w_t|" })
+  fig:line(t, sr.wnorm, { title = "|w_t| (GD+WD)", color = "#1f77b4" })
+  fig:panel(4, { xlabel = "step", ylabel = "|grad L(w_t)|", key = "top right", xrange = { 0, tmax }, logy = true,
+                 title = "(Fig. 3b) |w| falls while the gradient is below the balance, rises above it" })
+  fig:line(t, sr.gnorm, { title = "|grad L(w_t)|", color = "#d62728" })
+  fig:line(t, sr.balance, { title = "balance |w_t| sqrt(1 - (1 - lr wd)^2)/lr", color = "#7f7f7f", dash = "dash" })
   fig:save(ctx:path("fig3c.png"))
 end
 
@@ -140,6 +168,9 @@ local function report(res)
     .. "theta %.4f; 2/effective lr %.4f; max |P theta - zeta| after step 5: %.4f")
     :format(res.steps, res.d_theta, res.d_mid, res.d_proj, res.d_flow, res.sharp_proj, res.sharp_flow, res.sharp_theta,
       res.eos, res.max_gap))
+  print(("fig3c: |w| %.4f at the start, least %.4f at step %d, %.4f at the end; |w| rises at %d of %d steps, "
+    .. "and rises exactly when |grad L| is above the balance at %d of %d (Fig. 3a-b)")
+    :format(res.wnorm0, res.wnorm_min, res.wnorm_min_step, res.wnorm_end, res.rise_steps, res.steps, res.rise_agree, res.steps))
 end
 
 return mf.experiment {

@@ -443,7 +443,7 @@ local function seeds_of(self, p)
 end
 
 local function is_numbers(v)
-  if type(v) == "userdata" and getmetatable(v) and getmetatable(v).__name == "mflab.vector" then return true end
+  if schema.isvector(v) then return true end
   if type(v) ~= "table" or #v == 0 then return false end
   for i = 1, #v do if type(v[i]) ~= "number" then return false end end
   return true

@@ -2,6 +2,7 @@
 -- r:save by extension (.csv, .npy, .npz) with the run's metadata as JSON beside the data.
 -- Every file is written to a temporary name and renamed, so it is whole or absent.
 local core = require "mflab.core"
+local schema = require "mflab.schema"
 
 local M = {}
 
@@ -20,9 +21,11 @@ local function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(c) return ESC[c] or fmt("\\u%04x", c:byte()) end) .. '"'
 end
 
+-- Raw accesses (rawlen, rawget, next): the text describes the data a table holds, and a
+-- metamethod (a __len of 2^61, an endless __pairs) cannot hang the encoder.
 local function is_array(t)
-  local n = #t
-  for k in pairs(t) do
+  local n = rawlen(t)
+  for k in next, t do
     if math.type(k) ~= "integer" or k < 1 or k > n then return false end
   end
   return true
@@ -32,6 +35,7 @@ end
 local function encode(v, indent, out, fname, path, where)
   path = path or {}
   where = where or "value"
+  v = schema.array(v) -- a vector is written as the array of its entries
   local t = type(v)
   if t == "nil" then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
@@ -48,18 +52,18 @@ local function encode(v, indent, out, fname, path, where)
     local inner = indent .. "  "
     if is_array(v) then
       local flat = true
-      for i = 1, #v do if type(v[i]) == "table" then flat = false end end
+      for i = 1, rawlen(v) do local x = rawget(v, i) if type(x) == "table" or schema.isvector(x) then flat = false end end
       out[#out + 1] = "["
-      for i = 1, #v do
+      for i = 1, rawlen(v) do
         if i > 1 then out[#out + 1] = flat and ", " or "," end
         if not flat then out[#out + 1] = "\n" .. inner end
-        encode(v[i], inner, out, fname, path, where .. "[" .. i .. "]")
+        encode(rawget(v, i), inner, out, fname, path, where .. "[" .. i .. "]")
       end
-      if not flat and #v > 0 then out[#out + 1] = "\n" .. indent end
+      if not flat and rawlen(v) > 0 then out[#out + 1] = "\n" .. indent end
       out[#out + 1] = "]"
     else
       local keys = {}
-      for k in pairs(v) do
+      for k in next, v do
         if type(k) ~= "string" then fail(fname, "JSON object keys must be strings, got " .. type(k), 4) end
         keys[#keys + 1] = k
       end
@@ -67,7 +71,7 @@ local function encode(v, indent, out, fname, path, where)
       out[#out + 1] = "{"
       for i, k in ipairs(keys) do
         out[#out + 1] = (i > 1 and ",\n" or "\n") .. inner .. json_string(k) .. ": "
-        encode(v[k], inner, out, fname, path, where .. "." .. k)
+        encode(rawget(v, k), inner, out, fname, path, where .. "." .. k)
       end
       out[#out + 1] = (#keys > 0 and ("\n" .. indent) or "") .. "}"
     end
@@ -137,13 +141,14 @@ end
 -- a table of equal-length rows -> shape (rows, cols).
 local function array_spec(v, name, fname, level)
   level = level + 1
+  v = schema.array(v)
   local n = arraylen(v)
   if not n then fail(fname, fmt("'%s' must be an array of numbers or of rows, got %s", name, type(v)), level) end
-  if n > 0 and type(v[1]) == "table" then
+  if n > 0 and (type(v[1]) == "table" or schema.isvector(v[1])) then
     local cols = arraylen(v[1])
     local parts = {}
     for i = 1, n do
-      local row = v[i]
+      local row = schema.array(v[i])
       if arraylen(row) ~= cols then
         fail(fname, fmt("'%s' row %d has %s entries, row 1 has %d", name, i, tostring(arraylen(row)), cols), level)
       end

@@ -275,8 +275,8 @@ M.entries = {
   -- functions
   ["mf.vec"] = {
     sig = "mf.vec{x1, x2, ...} | mf.vec(n)",
-    desc = "a vector of doubles from a table, or n zeros",
-    example = "v = mf.vec{5, 0}; print(L:value(v))",
+    desc = "a vector of doubles from a table, or n zeros. Result accessors (r:mean, r:std, r:var, r:column, r:at, r:min, r:max, r:quantile, r.t) return vectors. Arithmetic + - * / ^ % and unary minus work element-wise with numbers and vectors of equal length; v .. w joins; == compares every entry; #v, v[i] (nil past the end, so ipairs works), pairs; methods: help('vector') lists them (math functions, sum mean var std min max argmin argmax dot norm cumsum, slice, masks lt le gt ge with select, map, format, totable)",
+    example = "m = r:mean('loss'); print((m - r:std('loss')):max(), m:slice(-10):mean(), m:argmin())",
   },
   ["mf.write_csv"] = {
     sig = "mf.write_csv(path, names, columns [, meta])",
@@ -431,6 +431,134 @@ M.entries = {
   ["vector:totable"] = {
     sig = "v:totable()", desc = "a plain Lua table with the vector's entries",
     example = "t = mf.vec{1, 2}:totable()",
+  },
+  ["vector:copy"] = {
+    sig = "v:copy()", desc = "a new vector with the same entries",
+    example = "w = v:copy(); w[1] = 0",
+  },
+  ["vector:slice"] = {
+    sig = "v:slice(i [, j])", desc = "entries i..j inclusive as a new vector; negative indices count from the end (-1 is the last), j defaults to the end",
+    example = "tail = r:mean('loss'):slice(-10)",
+  },
+  ["vector:abs"] = {
+    sig = "v:abs()", desc = "element-wise |x| as a new vector",
+    example = "print(v:abs())",
+  },
+  ["vector:sqrt"] = {
+    sig = "v:sqrt()", desc = "element-wise square root",
+    example = "print(r:var('x1'):sqrt())",
+  },
+  ["vector:exp"] = {
+    sig = "v:exp()", desc = "element-wise e^x",
+    example = "print((-r.t / 100):exp())",
+  },
+  ["vector:log"] = {
+    sig = "v:log()", desc = "element-wise natural logarithm (NaN below 0, -inf at 0, as in C)",
+    example = "print(r:mean('loss'):log())",
+  },
+  ["vector:log10"] = {
+    sig = "v:log10()", desc = "element-wise base-10 logarithm",
+    example = "print(r:mean('loss'):log10())",
+  },
+  ["vector:sin"] = {
+    sig = "v:sin()", desc = "element-wise sine",
+    example = "print(v:sin())",
+  },
+  ["vector:cos"] = {
+    sig = "v:cos()", desc = "element-wise cosine",
+    example = "print(v:cos())",
+  },
+  ["vector:tan"] = {
+    sig = "v:tan()", desc = "element-wise tangent",
+    example = "print(v:tan())",
+  },
+  ["vector:tanh"] = {
+    sig = "v:tanh()", desc = "element-wise hyperbolic tangent",
+    example = "print(v:tanh())",
+  },
+  ["vector:floor"] = {
+    sig = "v:floor()", desc = "element-wise floor",
+    example = "print(v:floor())",
+  },
+  ["vector:ceil"] = {
+    sig = "v:ceil()", desc = "element-wise ceiling",
+    example = "print(v:ceil())",
+  },
+  ["vector:clamp"] = {
+    sig = "v:clamp(lo [, hi])", desc = "entries limited to [lo, hi] (either bound may be nil)",
+    example = "print(v:clamp(0, 1))",
+  },
+  ["vector:map"] = {
+    sig = "v:map(f)", desc = "f(x) for every entry as a new vector (one Lua call per entry: use the built-in functions and arithmetic where they do)",
+    example = "print(v:map(function(x) return x > 0 and x or 0 end))",
+  },
+  ["vector:sum"] = {
+    sig = "v:sum()", desc = "the sum of the entries (NaN if any is NaN, as NumPy's sum)",
+    example = "print(v:sum())",
+  },
+  ["vector:mean"] = {
+    sig = "v:mean()", desc = "the mean of the entries (NaN for an empty vector)",
+    example = "print(r:mean('loss'):slice(-10):mean())",
+  },
+  ["vector:var"] = {
+    sig = "v:var([ddof])", desc = "the variance, dividing by n - ddof (ddof = 0 as NumPy's var; 1 for the unbiased estimate)",
+    example = "print(v:var(1))",
+  },
+  ["vector:std"] = {
+    sig = "v:std([ddof])", desc = "the standard deviation, sqrt(v:var(ddof))",
+    example = "print(v:std())",
+  },
+  ["vector:min"] = {
+    sig = "v:min()", desc = "the least entry, NaN skipped (NumPy's nanmin); an error for an empty vector",
+    example = "print(r:mean('loss'):min())",
+  },
+  ["vector:max"] = {
+    sig = "v:max()", desc = "the greatest entry, NaN skipped (NumPy's nanmax)",
+    example = "print(v:max())",
+  },
+  ["vector:argmin"] = {
+    sig = "v:argmin()", desc = "the index (from 1) of the least entry, NaN skipped",
+    example = "j = r:mean('loss'):argmin(); print(r.t[j])",
+  },
+  ["vector:argmax"] = {
+    sig = "v:argmax()", desc = "the index (from 1) of the greatest entry, NaN skipped",
+    example = "print(v:argmax())",
+  },
+  ["vector:dot"] = {
+    sig = "v:dot(w)", desc = "the inner product of two vectors of equal length",
+    example = "print(v:dot(v))",
+  },
+  ["vector:norm"] = {
+    sig = "v:norm()", desc = "the Euclidean norm sqrt(v:dot(v))",
+    example = "print(v:norm())",
+  },
+  ["vector:cumsum"] = {
+    sig = "v:cumsum()", desc = "running sums as a new vector",
+    example = "print(mf.vec{1, 2, 3}:cumsum())  -- vec{1, 3, 6}",
+  },
+  ["vector:lt"] = {
+    sig = "v:lt(x)", desc = "a mask: 1 where v[i] < x (x a number or a vector), else 0; NaN compares false",
+    example = "print(v:select(v:lt(0.5)))",
+  },
+  ["vector:le"] = {
+    sig = "v:le(x)", desc = "a mask: 1 where v[i] <= x, else 0",
+    example = "print(v:le(0):sum())  -- how many entries are <= 0",
+  },
+  ["vector:gt"] = {
+    sig = "v:gt(x)", desc = "a mask: 1 where v[i] > x, else 0",
+    example = "print(v:gt(0):sum())",
+  },
+  ["vector:ge"] = {
+    sig = "v:ge(x)", desc = "a mask: 1 where v[i] >= x, else 0",
+    example = "print(v:ge(1))",
+  },
+  ["vector:select"] = {
+    sig = "v:select(mask)", desc = "the entries where mask (a vector of the same length) is nonzero",
+    example = "late = r:mean('x1'):select(r.t:gt(500))",
+  },
+  ["vector:format"] = {
+    sig = "v:format([fmt])", desc = "every entry through string.format (default '%.17g', exact) as '{a, b, ...}'",
+    example = "print(v:format('%.3e'))",
   },
 
   -- plotting

@@ -39,9 +39,9 @@ mf.fit = mf.analysis.fit
 -- landscape, optimizer and noise by constructor and options).
 do
   local schema = mf._schema
-  local function wrap(t, prefix, record, skip)
+  local function wrap(t, prefix, record, skip, c_too)
     for k, f in pairs(t) do
-      if type(f) == "function" and not (skip and skip[k]) and debug.getinfo(f, "S").what == "Lua" then
+      if type(f) == "function" and not (skip and skip[k]) and (c_too or debug.getinfo(f, "S").what == "Lua") then
         t[k] = schema.public(prefix .. k, f, record)
       end
     end
@@ -57,7 +57,9 @@ do
   wrap(mf.ode, "mf.ode.")
   mf.run = schema.public("mf.run", mf.run)
   mf.write_csv = schema.public("mf.write_csv", mf.write_csv)
-  for tname, methods in pairs(core.methods) do wrap(methods, tname .. ":") end
+  -- methods in C too: called through pcall or a local alias, their errors would name '?'
+  for tname, methods in pairs(core.methods) do wrap(methods, tname .. ":", nil, nil, true) end
+  mf.vec = schema.public("mf.vec", core.vector)
 end
 
 return mf

@@ -32,9 +32,11 @@ function M.number(v)
   return s
 end
 
+-- Raw accesses throughout (rawlen, rawget, next): the text describes the data the table holds,
+-- and a metamethod (a __len of 2^61, an __index or __pairs that never ends) cannot hang it.
 local function is_sequence(t)
-  local n = #t
-  for k in pairs(t) do
+  local n = rawlen(t)
+  for k in next, t do
     if math.type(k) ~= "integer" or k < 1 or k > n then return false end
   end
   return true
@@ -59,18 +61,18 @@ local function encode(v, indent, out, path, seen)
     local inner = indent .. "  "
     if is_sequence(v) then
       local flat = true
-      for i = 1, #v do if type(v[i]) == "table" then flat = false end end
+      for i = 1, rawlen(v) do if type(rawget(v, i)) == "table" then flat = false end end
       out[#out + 1] = "["
-      for i = 1, #v do
+      for i = 1, rawlen(v) do
         if i > 1 then out[#out + 1] = flat and ", " or "," end
         if not flat then out[#out + 1] = "\n" .. inner end
-        encode(v[i], inner, out, path .. "[" .. i .. "]", seen)
+        encode(rawget(v, i), inner, out, path .. "[" .. i .. "]", seen)
       end
-      if not flat and #v > 0 then out[#out + 1] = "\n" .. indent end
+      if not flat and rawlen(v) > 0 then out[#out + 1] = "\n" .. indent end
       out[#out + 1] = "]"
     else
       local keys = {}
-      for k in pairs(v) do
+      for k in next, v do
         if type(k) ~= "string" and math.type(k) ~= "integer" then
           error(fmt("%s has a key of type %s (keys must be strings or integers)", path, type(k)), 0)
         end
@@ -83,7 +85,7 @@ local function encode(v, indent, out, path, seen)
       out[#out + 1] = "{"
       for i, k in ipairs(keys) do
         out[#out + 1] = (i > 1 and ",\n" or "\n") .. inner .. quote(tostring(k)) .. ": "
-        encode(v[k], inner, out, path .. "." .. tostring(k), seen)
+        encode(rawget(v, k), inner, out, path .. "." .. tostring(k), seen)
       end
       out[#out + 1] = (#keys > 0 and ("\n" .. indent) or "") .. "}"
     end

@@ -90,41 +90,44 @@ function M.custom(opts)
 end
 
 local expr_schema = schema.new("mf.landscape.expr", {
-  { name = "f", kind = "string", required = true, doc = "the loss as an expression over vars and params: numbers, + - * / ^, unary minus, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two)" },
-  { name = "vars", kind = "table", required = true, doc = "names of the variables in order, {\"x\", \"y\"}: z = (x, y)" },
-  { name = "params", kind = "table", default = {}, doc = "parameters with their values, {t = 0.3}; change them between runs with L:set{t = 0.5} (nothing is rebuilt)" },
-  { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
-  { name = "x0", kind = "point", doc = "a default starting point (L.x0) for runs" },
-  { name = "compile", kind = "boolean", default = true, doc = "compile to machine code with libtcc where mflab is built with it (L:expr_info().compiled says); false: the interpreter" },
-}, "a landscape from an expression string with exact symbolic gradient, Hessian and third derivatives, compiled in-process (libtcc) or interpreted; thread-parallel like the built-in landscapes")
+  { name = "f", kind = "string", required = true, doc = "the loss as an expression: numbers, the variables and parameters, + - * / ^, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two), pi; e.g. \"(1 + x^2) * y^2\"" },
+  { name = "vars", kind = "names", required = true, doc = "the variables, in coordinate order, e.g. {\"x\", \"y\"}" },
+  { name = "params", kind = "table", doc = "parameters and their values, e.g. {theta = 0.3}" },
+  { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent, the noise models and the manifold flows" },
+  { name = "x0", kind = "point", doc = "starting point (one number per variable)" },
+  { name = "compile", kind = "boolean", default = true, doc = "run single points as machine code compiled with libtcc where mflab has it (the same bits as the interpreter; L:expr_info().compiled says); false: always the interpreter" },
+}, "a landscape from an expression string: symbolic gradient, Hessian and third derivatives, evaluated natively over blocks of points (README: Expression landscapes)")
 
 function M.expr(opts)
   local o = check(expr_schema, opts)
-  local vars = {}
-  for k, v in pairs(o.vars) do
-    if math.type(k) ~= "integer" or type(v) ~= "string" then
-      error("mf.landscape.expr: option 'vars' must be an array of names, {\"x\", \"y\"} (indexed variables are not supported yet)", 2)
-    end
-  end
-  for i = 1, #o.vars do vars[i] = o.vars[i] end
-  local names, values = {}, {}
-  for k, v in pairs(o.params) do
+  local pn, pv = {}, {}
+  for k, v in pairs(o.params or {}) do
     if math.type(k) == "integer" and type(v) == "string" then
       error(("mf.landscape.expr: option 'params': parameter '%s' has no value (write params = {%s = <number>})"):format(v, v), 2)
-    elseif type(k) ~= "string" then
-      error("mf.landscape.expr: option 'params' must map names to numbers, {t = 0.3}", 2)
-    elseif not finite(v) then
-      error(("mf.landscape.expr: option 'params': parameter '%s' must be a finite number, got %s"):format(k, tostring(v)), 2)
     end
-    names[#names + 1] = k
+    if type(k) ~= "string" then error("mf.landscape.expr: option 'params' must map names to numbers", 2) end
+    pn[#pn + 1] = k
   end
-  table.sort(names)
-  for i, k in ipairs(names) do values[i] = o.params[k] end
-  if o.codim > #vars then
-    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#vars, o.codim), 2)
+  table.sort(pn)
+  for i, k in ipairs(pn) do
+    local v = o.params[k]
+    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+      error(("mf.landscape.expr: option 'params': parameter '%s' needs a finite number, got %s"):format(k, schema.show(v)), 2)
+    end
+    pv[i] = v
   end
-  local ok, L = pcall(core.expr, o.f, vars, names, values, o.codim, o.x0, o.compile)
+  if #o.vars == 0 then error("mf.landscape.expr: option 'vars' needs at least one name", 2) end
+  if o.codim > #o.vars then
+    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#o.vars, o.codim), 2)
+  end
+  local x0
+  if o.x0 then
+    x0 = {}
+    for i = 1, #o.x0 do x0[i] = o.x0[i] end
+  end
+  local ok, L = pcall(core.expr, o.f, o.vars, pn, pv, o.codim, x0)
   if not ok then error(L, 2) end
+  if not o.compile then core.expr_interpret(L) end
   return L
 end
 

@@ -51,10 +51,7 @@ end
 -- exact serialization of values: nil, booleans, numbers, strings, mf vectors and tables
 ------------------------------------------------------------------------------
 
-local function vector_name(v)
-  local mt = getmetatable(v)
-  return type(mt) == "table" and mt.__name == "mflab.vector"
-end
+local vector_name = schema.isvector
 
 local function key_before(a, b)
   local ta, tb = type(a), type(b)

@@ -81,6 +81,7 @@
 -- to later panels. They are an escape hatch: they can do anything gnuplot can do.
 
 local proc = require "mflab.plot_proc"
+local schema = require "mflab.schema"
 
 local M = {}
 
@@ -294,7 +295,7 @@ local function result_band(fname, r, name, o, level)
       local fat = get("at")
       local ok, v1 = false, nil
       if type(fat) == "function" then ok, v1 = pcall(fat, r, name, 1) end
-      if not ok or type(v1) ~= "table" or #v1 == 0 then -- (a statistics-only result has no seeds)
+      if not ok or (type(v1) ~= "table" and not schema.isvector(v1)) or #v1 == 0 then -- (a statistics-only result has no seeds)
         error(fmt("%s: option 'quantiles' needs a result with r:quantile or r:at%s", fname,
           qerr and (" (" .. qerr .. ")") or ""), level)
       end

@@ -53,7 +53,7 @@ local function result(r)
   local md = r.metadata or {}
   local t = r.t
   local out = { ("mf result: %d seed%s x %d records (t = %s..%s), %d steps done"):format(r.seeds,
-    r.seeds == 1 and "" or "s", #r, tostring(t[1] or "-"), tostring(t[#t] or "-"), r.steps) }
+    r.seeds == 1 and "" or "s", #r, t[1] and ("%.10g"):format(t[1]) or "-", t[#t] and ("%.10g"):format(t[#t]) or "-", r.steps) }
   local function row(k, v) if v ~= nil then out[#out + 1] = ("  %-10s %s"):format(k, v) end end
   -- structured descriptions ({constructor, options, text}) print as their text
   local function text(v) return type(v) == "table" and (v.text or v.constructor) or v end
@@ -74,7 +74,7 @@ local function result(r)
       last[#last + 1] = r.seeds > 1 and ("%s = %.6g ± %.3g"):format(n, m, r:std(n)[#r]) or ("%s = %.6g"):format(n, m)
       if #last == 6 then break end
     end
-    row("at t=" .. t[#t], table.concat(last, ", ") .. (#r.names > 6 and ", ..." or ""))
+    row(("at t=%.10g"):format(t[#t]), table.concat(last, ", ") .. (#r.names > 6 and ", ..." or ""))
   end
   out[#out + 1] = "  r:mean(name), r:std(name), r:column(name, seed), r:save('run.npz'); help(r)"
   return table.concat(out, "\n")

@@ -6,6 +6,20 @@ local progress = require "mflab.progress"
 
 local M = {}
 
+-- the observables, from the recorder's own list (core: mf_observable_list)
+local function observable_names()
+  local names = {}
+  for _, o in ipairs(core.observables()) do
+    local n = o.name
+    if o.name == "x<k>" then n = "'x1'..'xd' (or 'x' for all)"
+    elseif o.name == "p<k>" then n = "'p1'..'pd' (or 'p')"
+    elseif o.name == "<state><k>" then n = "optimizer state such as 'm1' or 'v'"
+    else n = "'" .. n .. "'" end
+    names[#names + 1] = n
+  end
+  return table.concat(names, ", ")
+end
+
 local run_schema = schema.new("mf.run", {
   { name = "landscape", kind = "landscape", required = true, doc = "the loss landscape" },
   { name = "optimizer", kind = "optimizer", doc = "the optimizer (required unless configs is given)" },
@@ -16,7 +30,7 @@ local run_schema = schema.new("mf.run", {
   { name = "every", kind = "count", doc = "record every this many steps (default: steps/1000, at least 1); the last step is always recorded" },
   { name = "seeds", kind = "count", default = 1, doc = "number of trajectories (each its own random stream)" },
   { name = "seed", kind = "natural", default = 0, doc = "base seed: trajectory i uses stream (seed, i)" },
-  { name = "record", kind = "names", doc = "observables: 'x1'..'xd' (or 'x' for all), 'loss', 'trH', 'dist', 'p1'..'pd' (or 'p'), 'wnorm', 'mnorm', 'lr', 'lr_eff' (also 'eta_eff'), 'test_loss', 'lambda1', 'spherical_sharpness', 'lambda1_p', 'spherical_sharpness_p', 'h1', optimizer state such as 'm1' or 'v', and the landscape's own ('dist_minnorm', 'sv1'..) (README; default: all coordinates and loss)" },
+  { name = "record", kind = "names", doc = "observables: " .. observable_names() .. ", and the landscape's own ('dist_minnorm', 'sv1'..) (README; default: all coordinates and loss)" },
   { name = "threads", kind = "natural", default = 0, doc = "worker threads (0: all processors); results do not depend on it" },
   { name = "block", kind = "count", doc = "trajectories stepped together per block (default: automatic, at most 256); results do not depend on it" },
   { name = "on_nonfinite", kind = "string", default = "error", one_of = { "error", "drop" }, doc = "a trajectory that leaves the reals: 'error' stops its configuration (an error naming step and trajectory), 'drop' freezes and marks it (r.dropped, r:alive()) and the others go on" },

@@ -14,6 +14,15 @@ local function udname(v)
   return type(mt) == "table" and mt.__name or nil
 end
 
+-- mflab vectors (mf.vec, and what result accessors return) stand wherever an array of numbers
+-- is accepted: isvector tells them apart, array(v) gives a plain table for code that needs one
+-- (table.sort, rawlen, string.pack) and passes anything else through unchanged.
+function M.isvector(v) return udname(v) == "mflab.vector" end
+function M.array(v)
+  if udname(v) == "mflab.vector" then return v:totable() end
+  return v
+end
+
 -- Counts (steps, seeds, every, dimensions, ...): an integer, or a float with an exact integer
 -- value, as Python and Julia users write them (1e6, 1e3). Returns the integer or nil; 1.5,
 -- NaN, +-Inf and floats beyond the 64-bit range give nil. Kinds natural and count use it, and
@@ -40,6 +49,8 @@ M.kinds = {
   table = function(v) return type(v) == "table", "a table" end,
   point = function(v, name)
     if udname(v) == "mflab.vector" then return true end
+    -- plain tables only: a __len or __index (2^61 entries, an endless ipairs) cannot hang a check
+    if type(v) == "table" and getmetatable(v) ~= nil then return false, "a plain table of numbers (no metatable) or a vector" end
     if type(v) ~= "table" or #v == 0 then return false, "a table of numbers or a vector" end
     for i = 1, #v do
       if not finite(v[i]) then
@@ -49,7 +60,7 @@ M.kinds = {
     return true
   end,
   coefficients = function(v, name)
-    if type(v) ~= "table" or #v == 0 then return false, "a table of numbers {c0, c1, ...}" end
+    if type(v) ~= "table" or getmetatable(v) ~= nil or #v == 0 then return false, "a table of numbers {c0, c1, ...}" end
     for i = 1, #v do
       if not finite(v[i]) then
         return false, "a table of finite numbers {c0, c1, ...}", ("%s[%d] = %s"):format(name or "?", i, M.show(v[i]))
@@ -58,7 +69,7 @@ M.kinds = {
     return true
   end,
   names = function(v)
-    if type(v) ~= "table" then return false, "a table of names" end
+    if type(v) ~= "table" or getmetatable(v) ~= nil then return false, "a table of names" end
     for i = 1, #v do
       if type(v[i]) ~= "string" then return false, "a table of names (strings)" end
     end
@@ -156,20 +167,31 @@ end
 
 -- Wraps a public function (or method) so that an error raised inside the library — by a schema
 -- check, by the engine's C functions, by a library helper — is reported at the line of the
--- first caller outside the library, as README promises, whatever depth it was raised at. With
--- `record`, the object returned is recorded in M.made with the options its schema checked.
+-- first caller outside the library, as README promises, whatever depth it was raised at, and
+-- names the function: Lua's "bad argument #2 to '?'" (a C function called through pcall has no
+-- name) becomes "bad argument #1 to 'result:mean'", and a message that does not mention the
+-- function gains it as a prefix ("landscape:grad: mf.landscape.custom: option 'f' must ...").
+-- With `record`, the object returned is recorded in M.made with the options its schema checked.
 -- Error objects (tables) and errors already located in the user's code pass unchanged.
-function M.public(fname, f, record)
-  return function(...)
-    local res = table.pack(pcall(f, ...))
-    if res[1] then
-      local obj = res[2]
-      if record and obj ~= nil and M.last and M.last.fname == fname then
-        M.made[obj] = { constructor = fname, options = M.last.options }
-      end
-      return table.unpack(res, 2, res.n)
+local function name_error(fname, msg, is_c)
+  if msg:find("^interrupted") or msg:find("^watchdog") then return msg end -- Ctrl-C says only that
+  local n, rest = msg:match("^bad argument #(%d+) to '[^']*' (.*)$")
+  if n and is_c then -- raised by f itself: its arguments are the caller's
+    n = tonumber(n)
+    if fname:find(":", 1, true) then -- a method: do not count self, as Lua does
+      n = n - 1
+      if n == 0 then return ("calling '%s' on bad self %s"):format(fname, rest) end
     end
-    local e = res[2]
+    return ("bad argument #%d to '%s' %s"):format(n, fname, rest)
+  end
+  local short = fname:match("[%w_]+$")
+  if msg:find(fname, 1, true) or (short and msg:find(short, 1, true)) then return msg end
+  return fname .. ": " .. msg
+end
+
+function M.public(fname, f, record)
+  local is_c = debug.getinfo(f, "S").what == "C"
+  local function fail(e)
     local caller = debug.getinfo(2, "S")
     -- through pcall (a C function) the one who called pcall decides: mf.sweep's pcall is library code
     if caller and caller.what == "C" then caller = debug.getinfo(3, "S") or caller end
@@ -196,8 +218,20 @@ function M.public(fname, f, record)
       if not info or info.what == "C" or not library_source(info.short_src) then break end
       level = level + 1
     end
-    error(e:sub(at), level)
+    error(name_error(fname, e:sub(at), is_c), level)
   end
+  -- tail calls throughout, so that in fail level 2 is the wrapper's caller; no table per call
+  local function finish(ok, ...)
+    if not ok then return fail((...)) end
+    if record then
+      local obj = ...
+      if obj ~= nil and M.last and M.last.fname == fname then
+        M.made[obj] = { constructor = fname, options = M.last.options }
+      end
+    end
+    return ...
+  end
+  return function(...) return finish(pcall(f, ...)) end
 end
 
 -- A JSON-ready description of a value: objects made by constructors as

@@ -138,7 +138,7 @@ local function named_lists(fname, spec)
     if seen[name] then error(fmt("%s: parameter '%s' appears twice", fname, name), 3) end
     seen[name] = true
     if type(list) ~= "table" then list = { list } end
-    if udname(list) == "mflab.vector" then list = list:totable() end
+    list = schema.array(list)
     if #list == 0 then error(fmt("%s: the list of '%s' is empty", fname, name), 3) end
     local vals = {}
     for i = 1, #list do vals[i] = check_value(fname, name, list[i], fmt("value %d", i)) end
@@ -369,7 +369,7 @@ local function template_outputs(S, r, p)
   end
   for k, v in pairs(res) do
     if type(k) ~= "string" then error("mf.sweep: outputs must be named (name = value)", 0) end
-    if udname(v) == "mflab.vector" then v = v:totable() end
+    v = schema.array(v)
     if type(v) == "number" then
       out[k] = { v + 0.0 }
     elseif type(v) == "table" then

@@ -310,7 +310,7 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
     'expect:stack traceback' "$P" 'send:print("alive")\r' 'expect:[\r\n]alive\r\n' \
     "$P" 'send:\x04' 'exit:0' -- "$EXE"
   pty "terminal: after Ctrl-C in a run, the partial result is mf.last, and the message says so" \
-    "$P" 'send:mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, steps = 1e9, seeds = 64, quiet = true}\r' \
+    "$P" 'send:mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, steps = 1e8, every = 1e4, seeds = 64, quiet = true}\r' \
     'sleep:0.8' 'send:\x03' 'expect:records kept \(the partial result is mf\.last\)' "$P" \
     'send:#mf.last > 1, mf.last.seeds\r' 'expect:[\r\n]true\t64\r\n' "$P" 'send:\x04' 'exit:0' -- "$EXE"
   pty "terminal: Ctrl-C at the prompt discards the line (and continuation lines)" \
@@ -323,9 +323,13 @@ if [ -x "$PYTHON" ] && "$PYTHON" -c 'import pty' 2>/dev/null; then
 
   # the progress bar: on a terminal's stderr (delay 0 so that a short run shows it), erased at
   # the end; not with quiet = true; never when stderr is not a terminal
-  RUN='mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, noise = mf.noise.hessian{sigma = 2}, x0 = {5, 0}, steps = 1500000, seeds = 256'
+  # (records every 10^4 steps above: more than one before the Ctrl-C even in the sanitizer
+  # build; that build's quick form, MFLAB_TEST_QUICK, runs a fifth of the steps here)
+  STEPS=1500000
+  [ -n "${MFLAB_TEST_QUICK:-}" ] && STEPS=300000
+  RUN="mf.run{landscape = mf.landscape.valley{}, optimizer = mf.opt.sgd{lr = 1e-3}, noise = mf.noise.hessian{sigma = 2}, x0 = {5, 0}, steps = $STEPS, seeds = 256"
   pty "terminal: a long run shows a progress bar on stderr, erased at the end" \
-    'expect:mf\.run \[#*\.*\] +[0-9]+%  [0-9]+/1500000 steps  [0-9.]+ [kMG]? ?traj-steps/s  [0-9:]+ left' \
+    "expect:mf\\.run \\[#*\\.*\\] +[0-9]+%  [0-9]+/$STEPS steps"'  [0-9.]+ [kMG]? ?traj-steps/s  [0-9:]+ left' \
     'expect:\r\x1b\[Kdone' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN}; print('done')"
   pty "terminal: quiet = true shows no progress bar" \
     'expect:done' 'absent:mf\.run \[' 'exit:0' -- "$EXE" -e "require('mflab.progress').delay = 0; $RUN, quiet = true}; print('done')"

@@ -1,4 +1,11 @@
-# Expression landscapes (issue 17): engine tests in C, API tests in Lua (run by mflab).
+# Expression landscapes (mf.landscape.expr): Lua tests run by the mflab executable.
+file(GLOB MFLAB_EXPR_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/expr/test_*.lua)
+foreach(src ${MFLAB_EXPR_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME expr.${name} COMMAND ${MFLAB_EXE} ${src})
+  set_tests_properties(expr.${name} PROPERTIES LABELS "expr" TIMEOUT 300)
+endforeach()
+# Engine tests in C (compiled against interpreted programs).
 file(GLOB MFLAB_EXPR_C_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/expr/test_*.c)
 foreach(src ${MFLAB_EXPR_C_TESTS})
   get_filename_component(name ${src} NAME_WE)
@@ -8,10 +15,4 @@ foreach(src ${MFLAB_EXPR_C_TESTS})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME expr.${name} COMMAND ${name})
   set_tests_properties(expr.${name} PROPERTIES LABELS "expr" TIMEOUT 300)
-endforeach()
-file(GLOB MFLAB_EXPR_LUA_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/expr/test_*.lua)
-foreach(src ${MFLAB_EXPR_LUA_TESTS})
-  get_filename_component(name ${src} NAME_WE)
-  add_test(NAME expr.lua.${name} COMMAND ${MFLAB_EXE} ${src})
-  set_tests_properties(expr.lua.${name} PROPERTIES LABELS "expr" TIMEOUT 600)
 endforeach()

@@ -15,10 +15,25 @@ end
 
 function H.check(cond, msg) return report(cond and true or false, msg or "check failed") end
 
--- |a - b| <= tol * max(1, |b|)
-function H.close(a, b, tol, msg)
-  local ok = type(a) == "number" and type(b) == "number" and math.abs(a - b) <= tol * math.max(1, math.abs(b))
-  return report(ok, ("%s: %.17g vs %.17g (tol %g)"):format(msg or "close", tonumber(a) or 0 / 0, tonumber(b) or 0 / 0, tol))
+-- Relative: |a - b| <= rtol |b|. (The old form, tol max(1, |b|), let an expected value below 1
+-- pass at any relative error up to tol/|b|: a standard error 0.126 checked +-0.05 was +-40%.)
+-- An expected value of 0, or a statistical check whose scale is a standard error rather than
+-- |b|, uses H.near with the absolute tolerance stated (n standard errors, rounding, ...).
+local AUDIT = os.getenv("MFLAB_HARNESS_AUDIT")
+function H.close(a, b, rtol, msg)
+  local num = type(a) == "number" and type(b) == "number"
+  local ok = num and math.abs(a - b) <= rtol * math.abs(b)
+  if AUDIT and num and not ok and math.abs(a - b) <= rtol * math.max(1, math.abs(b)) then
+    local info = debug.getinfo(2, "Sl")
+    io.stderr:write(("AUDIT %s:%d: %.17g vs %.17g (tol %g) %s\n"):format(info.short_src, info.currentline, a, b, rtol, msg or ""))
+  end
+  return report(ok, ("%s: %.17g vs %.17g (relative tol %g)"):format(msg or "close", tonumber(a) or 0 / 0, tonumber(b) or 0 / 0, rtol))
+end
+
+-- Absolute: |a - b| <= atol (an expected 0, or a bound of n standard errors).
+function H.near(a, b, atol, msg)
+  local ok = type(a) == "number" and type(b) == "number" and math.abs(a - b) <= atol
+  return report(ok, ("%s: %.17g vs %.17g (absolute tol %g)"):format(msg or "near", tonumber(a) or 0 / 0, tonumber(b) or 0 / 0, atol))
 end
 
 -- f(...) must raise an error whose message contains every string in `wants` (plain find)

@@ -34,7 +34,7 @@ local Hs = L:hess { 2, 3 }
 H.check(Hs[1][1] == 2 * 9 and Hs[1][2] == 2 * 4 * 3 and Hs[2][1] == Hs[1][2] and Hs[2][2] == 10, "Hessian at (2, 3)")
 local P = L:project { 2, 3 }
 H.check(P[1] == 2 and P[2] == 0, "projection onto y = 0")
-H.close(mf.landscape.valley { h = { 2, 0, 0, 1 } }:value { 1, 1 }, 3, 0, "polynomial h = 2 + x^3")
+H.close(mf.landscape.valley { h = { 2, 0, 0, 0, 1 } }:value { 1, 1 }, 3, 0, "polynomial h = 2 + x^4") -- (a cubic h is refused: h must stay positive)
 H.check(tostring(L):match("h%(x%) = 1 %+ 1 x%^2"), "valley prints its h: " .. tostring(L))
 H.check(L:value(mf.vec { 2, 3 }) == 45, "a vector works as a point")
 H.raises({ "landscape:value", "z has 3 entries" }, L.value, L, { 1, 2, 3 })
@@ -45,7 +45,8 @@ local v = mf.vec { 1, 2, 3 }
 H.check(#v == 3 and v[2] == 2, "vector length and index")
 v[2] = 7
 H.check(v:totable()[2] == 7 and tostring(v) == "vec{1, 7, 3}", "vector set/print: " .. tostring(v))
-H.raises({ "out of range" }, function() return v[4] end)
+H.check(v[4] == nil, "reads past the end give nil") -- reads past the end give nil (ipairs stops there)
+H.raises({ "out of range" }, function() v[4] = 1 end)
 
 -- runs and results ------------------------------------------------------------------------
 local opt, nz = mf.opt.sgd { lr = 0.01 }, mf.noise.hessian { sigma = 1 }
@@ -157,4 +158,12 @@ for i = 1, 25 do long[i] = i end
 H.check(mf._repr(long) == "{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (25 entries)}", "long arrays are cut")
 H.check(mf._repr(45.0) == "45.0" and mf._repr(L) == tostring(L), "numbers and userdata")
 
+-- dense paths refuse large dimensions before allocating, and name the matrix-free alternative
+do
+  local big = mf.landscape.matrix_factorization { m = 50, n = 50, p = 25 } -- dim 2500
+  local z = {}
+  for i = 1, big.dim do z[i] = 0.1 end
+  H.raises({ "landscape:tangent", "2500", "limit 2000", "L:project" }, big.tangent, big, z)
+  H.raises({ "landscape:hess", "2500", "limit 2000", "L:hvp" }, big.hess, big, z)
+end
 H.finish()

@@ -16,6 +16,12 @@ local r = run_example("--out", dir)
 H.check(r.steps == 400, "full run")
 H.check(r.d_flow < 1e-3, ("flow ends %.3g from zeta* (tolerance 1e-3)"):format(r.d_flow))
 H.check(r.d_proj < 1e-3, ("P theta ends %.3g from zeta* (tolerance 1e-3)"):format(r.d_proj))
+-- Fig. 3a-b: |w_{t+1}|^2 = (1 - lr wd)^2 |w_t|^2 + lr^2 |grad L|^2 exactly, so |w| rises at exactly
+-- the steps where |grad L| is above the balance; it does rise at some (the early oscillation)
+-- and ends below its start
+H.check(r.rise_agree == r.steps, ("|w| rises exactly when |grad L| is above the balance: %d of %d steps"):format(r.rise_agree, r.steps))
+H.check(r.rise_steps >= 5 and r.rise_steps < r.steps / 2, ("|w| rises at %d steps (some, fewer than half)"):format(r.rise_steps))
+H.check(math.abs(r.wnorm_end - 1.1953) < 1e-3 and r.wnorm0 > 1.79, ("|w| from %.4f to %.4f (1.1953)"):format(r.wnorm0, r.wnorm_end))
 H.check(r.d_mid < 1e-3, ("the centre of theta's last oscillation is %.3g from zeta* (tolerance 1e-3)"):format(r.d_mid))
 H.check(r.d_theta > 0.05 and r.d_theta < 0.15, ("theta itself oscillates at %.4f from zeta*"):format(r.d_theta))
 H.check((r.theta[1] - r.theta[2]) * (r.theta_prev[1] - r.theta_prev[2]) < 0, "theta alternates across x = y")
@@ -24,7 +30,7 @@ H.close(r.sharp_proj, 6, 1e-6, "spherical sharpness at P theta")
 H.check(r.flow_monotone, "the flow lowers the spherical sharpness monotonically")
 H.check(r.eos < r.sharp_proj, ("edge of stability: 2/effective lr %.4f below lambda_1"):format(r.eos))
 local w, h = H.png_size(dir .. "/fig3c.png")
-H.check(w == 1200 and h == 550, "a 1200x550 PNG")
+H.check(w == 1200 and h == 1000, "a 1200x1000 PNG")
 local csv = H.read(dir .. "/fig3c.csv") or ""
 H.check(csv:match("^t,theta1,theta2,theta3,ptheta1,ptheta2,ptheta3,zeta1,zeta2,zeta3,loss,wnorm,"), "CSV header")
 

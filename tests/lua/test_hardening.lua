@@ -44,7 +44,8 @@ do
   H.raises({ "mf.vec: the table has length 2305843009213693952" }, mf.vec, len(1 << 61))
   H.raises({ "landscape:value: z has -1 entries" }, L.value, L, len(-1))
   H.raises({ "landscape:grad: z has 2305843009213693952 entries" }, L.grad, L, len(1 << 61))
-  H.raises({ "mf.run: option 'x0' has -1 entries" }, mf.run,
+  -- options are plain data: the schema refuses a proxy before any __len is trusted
+  H.raises({ "mf.run: option 'x0' must be a plain table of numbers (no metatable) or a vector" }, mf.run,
            { landscape = L, optimizer = sgd, x0 = len(-1), steps = 1 })
   H.raises({ "mf.landscape.uv:", "m = 4611686018427387904" }, mf.landscape.uv,
            { m = 1 << 62, n = 2, P = 2, d = 2 })
@@ -118,6 +119,32 @@ do
     return setmetatable({}, { __add = function() error("x") end }), 0, 0
   end }
   H.raises({ "mf.landscape.valley: option 'h' must return three numbers" }, V.value, V, { 1, 1 })
+end
+
+-- a polynomial h must stay positive, as a Lua-function h is checked where evaluated: constant,
+-- odd degree or negative leading coefficient, and a dip below 0 between (the minimum of
+-- 1 - 3x^2 + x^4 is -1.25 at x^2 = 3/2) are refused; 1 - 1.9x^2 + x^4 (minimum 0.0975) is not
+do
+  H.raises({ "mf.landscape.valley: option 'h' must stay positive", "h(0) = -1" }, mf.landscape.valley, { h = { -1 } })
+  H.raises({ "option 'h' must stay positive", "for large |x|" }, mf.landscape.valley, { h = { 1, 1 } })
+  H.raises({ "option 'h' must stay positive", "for large |x|" }, mf.landscape.valley, { h = { 1, 0, -1 } })
+  local _, e = H.raises({ "option 'h' must stay positive", "= -1.25" }, mf.landscape.valley, { h = { 1, 0, -3, 0, 1 } })
+  H.check(tostring(e):find("h(-1.22474487139", 1, true) or tostring(e):find("h(1.22474487139", 1, true), "the dip located: " .. tostring(e))
+  H.check(pcall(mf.landscape.valley, { h = { 1, 0, -1.9, 0, 1 } }), "1 - 1.9x^2 + x^4 > 0 accepted")
+  H.raises({ "mf.landscape.rotated_valley: option 'h' must stay positive" }, mf.landscape.rotated_valley, { theta = 1, h = { -1 } })
+end
+
+-- Hessian noise and normal-space isotropic noise need a normal space: on a landscape of codim 0
+-- a clear error instead of "non-finite value at step 1"
+do
+  local C = mf.landscape.custom { dim = 2, codim = 0, f = function(z) return z[1] ^ 2 + z[2] ^ 2 end }
+  local o = { landscape = C, optimizer = mf.opt.sgd { lr = 0.1 }, x0 = { 1, 1 }, steps = 3, quiet = true }
+  o.noise = mf.noise.hessian { sigma = 1 }
+  H.raises({ "mf.run: Hessian noise", "codim 0", "space = 'full'" }, mf.run, o)
+  o.noise = mf.noise.isotropic { sigma = 1 }
+  H.raises({ "mf.run: isotropic noise in the normal space", "codim 0" }, mf.run, o)
+  o.noise = mf.noise.isotropic { sigma = 1, space = "full" }
+  H.check(pcall(mf.run, o), "full-space isotropic noise runs on codim 0")
 end
 
 H.finish()

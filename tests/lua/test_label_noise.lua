@@ -44,7 +44,7 @@ end
 -- the vector UV model of flatter-faster Fig. 1: n = 10, P = 5, c = 1/P
 local uv = mf.landscape.uv { n = 10, P = 5 }
 local zs = uv:project(uv.x0)
-H.check(H.close(uv:value(zs), 0, 1e-20, "projection is a zero-loss point"))
+H.check(H.near(uv:value(zs), 0, 1e-20, "projection is a zero-loss point"))
 cov_check(uv, zs, 0.5, 1 / 5, 100000, "uv")
 -- the vector model's noise has rank 1 (every residual's gradient is x_a (v, u)/sqrt(n)); a UV
 -- model with m = 2 outputs and d = 3 inputs has a rank-6 covariance, so the entries test more

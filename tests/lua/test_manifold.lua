@@ -28,7 +28,8 @@ local exact = 5 * math.exp(-lr * lr * sigma * sigma * steps / 2)
 local t0 = os.clock()
 local dp = sgd:integrate { x0 = { 5, 0 }, steps = steps, every = 20000, method = "dp45", rtol = 1e-10, atol = 1e-13 }
 local tdp = os.clock() - t0
-H.close(dp.x1[#dp.t], exact, 1e-8, "DP45 end point")
+-- the end value is ~8e-10: DP45 with atol 1e-13 is accurate to a few atol there, not to rtol
+H.near(dp.x1[#dp.t], exact, 1e-12, "DP45 end point (within 10 atol)")
 H.check(#dp.t == 11 and dp.t[11] == steps, "DP45 records on the iteration grid")
 local rk = sgd:integrate { x0 = { 5, 0 }, steps = steps, every = 20000 }
 H.close(rk.x1[#rk.t], exact, 1e-9, "RK4 end point")
@@ -39,12 +40,16 @@ local mu = 0.9
 local mo = mf.opt.momentum { lr = lr, mu = mu }
 local f1 = mf.manifold.flow { landscape = L, optimizer = mo, noise = nz }
 local f2 = mf.manifold.flow { landscape = L, optimizer = mo, noise = nz, order = 2 }
-local a = f1:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "dp45" }
-local b = f2:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "dp45" }
-local c = f2:integrate { x0 = { 3, 0 }, steps = 50000, every = 5000, method = "momentum" }
+-- Compared at t = 100, after the momentum transient (~1/(1 - mu) = 10 iterations) and while x
+-- is O(1). (At 50000 steps, where this compared before, all three are at rounding level,
+-- 1e-13 to 1e-278, which the harness's old max(1, |b|) tolerance let pass. Later on the
+-- second-order flow decays faster than the first-order one: x(1000) 8.6e-6 against 3.9e-5.)
+local a = f1:integrate { x0 = { 3, 0 }, steps = 1000, every = 100, method = "dp45" }
+local b = f2:integrate { x0 = { 3, 0 }, steps = 1000, every = 100, method = "dp45" }
+local c = f2:integrate { x0 = { 3, 0 }, steps = 1000, every = 100, method = "momentum" }
 H.check(b.names[3] == "m1" and #b.names == 4, "order 2 records x1, x2, m1, m2")
-H.close(b.x1[#b.t], a.x1[#a.t], 2e-3, "second order ends on the first-order flow")
-H.close(c.x1[#c.t], b.x1[#b.t], 1e-3, "momentum-like discretization of Q(17) follows the ODE")
+H.close(b.x1[2], a.x1[2], 1e-2, "second order relaxes onto the first-order flow (t = 100, 1%)")
+H.close(c.x1[2], b.x1[2], 1e-2, "momentum-like discretization of Q(17) follows the ODE (t = 100, 1%)")
 
 -- the SDE form: isotropic full noise adds sqrt(lr) sigma dW along x; the mean over paths
 -- follows the drift and the spread grows like sqrt(lr sigma^2 t) at first

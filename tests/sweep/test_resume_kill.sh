@@ -28,10 +28,11 @@ for round in 1 2 3 4 5; do
       ms=$(( 10 + RANDOM % (full_ms > 100 ? full_ms / 3 : 30) ))
       sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     else # once a random number of further points is journaled: between or inside points
-      have=$( [ -f "$d/sweep.journal" ] && grep -c '^P ' "$d/sweep.journal" || echo 0)
+      # (grep -c prints 0 and fails on no match: "|| true", not "|| echo 0", or it reads "0 0")
+      have=$( [ -f "$d/sweep.journal" ] && grep -c '^P ' "$d/sweep.journal" || true); have=${have:-0}
       want=$(( have + 1 + RANDOM % 6 ))
       while kill -0 "$pid" 2>/dev/null; do
-        now=$( [ -f "$d/sweep.journal" ] && grep -c '^P ' "$d/sweep.journal" || echo 0)
+        now=$( [ -f "$d/sweep.journal" ] && grep -c '^P ' "$d/sweep.journal" || true); now=${now:-0}
         [ "$now" -ge "$want" ] && break
         sleep 0.005
       done

@@ -11,6 +11,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* out = A v for a symmetric n x n map A; returns 0 or an MF_E* code (with err set). */
 typedef int (*mf_matvec_fn)(void *ctx, const double *v, double *out, mf_err *err);
 
@@ -73,5 +77,9 @@ double mf_uv_cstar(double eps, double mu2, double n, double P);
  * r = eta / (B (1-mu)). */
 double mf_speed_factor(double eta, double mu, double B);
 double mf_range_factor(double eta, double mu, double B);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,19 @@
 #ifndef MFLAB_ERROR_H
 #define MFLAB_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* printf-format checking where the compiler has it (GCC, Clang); nothing elsewhere */
+#ifndef MF_PRINTF_LIKE /* (the FFI declarations are generated with it defined empty) */
+#if defined(__GNUC__) || defined(__clang__)
+#define MF_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MF_PRINTF_LIKE(f, a)
+#endif
+#endif
+
 enum {
     MF_OK = 0,
     MF_EINVAL = -1,      /* bad argument */
@@ -20,7 +33,7 @@ typedef struct mf_err {
 } mf_err;
 
 /* Records code and a printf-style message in err (if err is not NULL); returns code. */
-int mf_err_set(mf_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int mf_err_set(mf_err *err, int code, const char *fmt, ...) MF_PRINTF_LIKE(3, 4);
 
 /* The memory budget of one request (a run's records and state, a flow's records, a tabulated
  * schedule): MFLAB_MAX_MEMORY bytes if set (a number with an optional k, M or G suffix), else
@@ -29,5 +42,9 @@ int mf_err_set(mf_err *err, int code, const char *fmt, ...) __attribute__((forma
  * <hint>" before anything is allocated (instead of a kill by the out-of-memory killer). */
 double mf_memory_limit(void);
 int mf_budget_check(double bytes, const char *what, const char *hint, mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

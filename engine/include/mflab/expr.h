@@ -1,121 +1,111 @@
-/* Expressions: a loss written as a string over named variables and parameters, parsed into a
- * hash-consed DAG (equal subexpressions are one node, so common subexpressions are shared by
- * construction), differentiated symbolically, simplified while it is built (constant folding,
- * x + 0, x * 1, x * 0, x - x, x^1, x^2 -> x * x) and evaluated over blocks of points by an
- * interpreter (or by C compiled in-process with libtcc, expr_tcc.c, when built with it).
+/* Expressions: losses written as strings over named variables and parameters, parsed into a
+ * shared DAG (hash-consed: equal subexpressions are one node, so common subexpressions are
+ * evaluated once), differentiated symbolically with simplification, and evaluated by an
+ * interpreter over a block of points.
  *
- * Language: numbers (C syntax, 1, 2.5, 1e-3), + - * / ^ (right-associative, binds tighter than
- * unary minus: -x^2 = -(x^2)), unary minus, parentheses, and the functions sin cos tan exp log
- * log1p sqrt tanh sigmoid abs (one argument), min max (two). Names are the variables and the
- * parameters; a parameter's value is an input of the evaluation, so it changes without a
- * rebuild. Run-time domain errors (log of a negative number, division by zero) give NaN or Inf
- * as in C, which a run reports with its non-finite error. */
+ * Language: numbers, variables, parameters, + - * / ^ (right-associative, binds tighter than
+ * unary minus: -x^2 = -(x^2)), parentheses, and the functions sin cos tan exp log log1p sqrt
+ * tanh sigmoid abs (one argument), min max (two). Errors name the column (1-based). */
 #ifndef MFLAB_EXPR_H
 #define MFLAB_EXPR_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "mflab/error.h"
+#include "mflab/landscape.h"
 
+typedef struct mf_expr mf_expr;
+
+/* Node operations. CONST, VAR, PARAM are leaves; LT(a, b) is 1 where a < b else 0 and SIGN the
+ * sign (both have derivative 0: used by the derivatives of min, max and abs). */
 enum {
-    MF_EXPR_CONST,
-    MF_EXPR_VAR,   /* variable k: z_k */
-    MF_EXPR_DIR,   /* direction k: v_k (the third-derivative contraction's direction) */
-    MF_EXPR_PARAM, /* parameter k */
-    MF_EXPR_ADD,
-    MF_EXPR_SUB,
-    MF_EXPR_MUL,
-    MF_EXPR_DIV,
-    MF_EXPR_POW,
-    MF_EXPR_NEG,
-    MF_EXPR_SIN,
-    MF_EXPR_COS,
-    MF_EXPR_TAN,
-    MF_EXPR_EXP,
-    MF_EXPR_LOG,
-    MF_EXPR_LOG1P,
-    MF_EXPR_SQRT,
-    MF_EXPR_TANH,
-    MF_EXPR_SIGMOID, /* 1 / (1 + exp(-a)) */
-    MF_EXPR_ABS,
-    MF_EXPR_MIN,
-    MF_EXPR_MAX,
-    MF_EXPR_SIGN, /* derivative of abs: -1, 0, 1 */
-    MF_EXPR_LE,   /* derivative of min and max: a <= b ? 1 : 0 */
-    MF_EXPR_NOPS
+    MF_X_CONST,
+    MF_X_VAR,
+    MF_X_PARAM,
+    MF_X_ADD,
+    MF_X_SUB,
+    MF_X_MUL,
+    MF_X_DIV,
+    MF_X_POW,
+    MF_X_MIN,
+    MF_X_MAX,
+    MF_X_LT,
+    MF_X_NEG,
+    MF_X_SIN,
+    MF_X_COS,
+    MF_X_TAN,
+    MF_X_EXP,
+    MF_X_LOG,
+    MF_X_LOG1P,
+    MF_X_SQRT,
+    MF_X_TANH,
+    MF_X_SIGMOID,
+    MF_X_ABS,
+    MF_X_SIGN,
+    MF_X_NOPS
 };
 
-typedef struct mf_expr_node {
-    int op;
-    int a, b; /* operands (node indices, smaller than this node's) or -1 */
-    int k;    /* index of a variable, direction or parameter */
-    double c; /* constant */
-    uint64_t hash;
-} mf_expr_node;
+/* An empty expression graph over nvars variables and nparams parameters (names copied). */
+int mf_expr_new(mf_expr **out, size_t nvars, const char *const *vars, size_t nparams,
+                const char *const *params, mf_err *err);
+void mf_expr_free(mf_expr *E);
+/* Parses src into the graph; *root = its node. what names the source in messages
+ * ("mf.landscape.expr: option 'f'"). */
+int mf_expr_parse(mf_expr *E, const char *src, const char *what, int *root, mf_err *err);
+/* The node d(node)/d(var k), simplified (x + 0 = x, 1 x = x, constants folded, ...). */
+int mf_expr_diff(mf_expr *E, int node, size_t k);
+/* Number of nodes (each node's children have smaller indices). */
+size_t mf_expr_size(const mf_expr *E);
+/* A node's operation (MF_X_*). */
+int mf_expr_op(const mf_expr *E, int node);
+/* Nonzero after an allocation failure (the nodes made since are invalid). */
+int mf_expr_failed(const mf_expr *E);
 
-/* The node pool: nodes in creation order, which is a topological order (operands first). */
-typedef struct mf_expr_dag {
-    mf_expr_node *n;
-    size_t len, cap;
-    int *tab; /* open-addressing hash table of node indices (-1 empty) */
-    size_t tabcap;
-} mf_expr_dag;
+/* A program: the nodes needed for the given roots, in evaluation order. */
+typedef struct mf_expr_prog mf_expr_prog;
+mf_expr_prog *mf_expr_prog_new(const mf_expr *E, size_t nroots, const int *roots);
+void mf_expr_prog_free(mf_expr_prog *P);
+/* Evaluates the program at m points (block z, d = nvars rows, leading dimension ld) with
+ * parameter values p: root r at point i goes to out[r * ldo + i]. work holds at least
+ * mf_expr_prog_work(P, m) doubles. */
+size_t mf_expr_prog_work(const mf_expr_prog *P, size_t m);
+void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const double *z, size_t ld,
+                       double *out, size_t ldo, double *work);
 
-void mf_expr_dag_init(mf_expr_dag *g);
-void mf_expr_dag_free(mf_expr_dag *g);
-/* The node op(a, b) (or a constant, variable, ...), simplified and shared; -1 when out of
- * memory. */
-int mf_expr_const(mf_expr_dag *g, double c);
-int mf_expr_leaf(mf_expr_dag *g, int op, int k);
-int mf_expr_unary(mf_expr_dag *g, int op, int a);
-int mf_expr_binary(mf_expr_dag *g, int op, int a, int b);
-/* op applied to numbers (b ignored by unary ops): the one definition of each operation, used
- * by constant folding and the interpreter alike. */
-double mf_expr_apply(int op, double a, double b);
-
-/* Parses src; names of the variables and parameters as given (no name twice, none a function
- * name). Errors say the column (1-based) and, for an unknown identifier, list the names. */
-int mf_expr_parse(mf_expr_dag *g, const char *src, size_t nvar, const char *const *vars,
-                  size_t npar, const char *const *params, int *root, mf_err *err);
-
-/* d root / d z_var, a node of g; -1 when out of memory. */
-int mf_expr_diff(mf_expr_dag *g, int root, int var);
-/* Whether node root depends on variable var. */
-int mf_expr_depends(const mf_expr_dag *g, int root, int var);
-/* 64-bit hash of node root (structure, constants, leaf indices): the compile cache's key. */
-uint64_t mf_expr_hash(const mf_expr_dag *g, int root);
-
-/* A compiled program: the same arguments as mf_expr_prog_eval. */
-typedef void (*mf_expr_kernel)(size_t m, const double *z, size_t ld, const double *v, size_t ldv,
-                               const double *par, double *out, size_t ldo);
-
-/* A straight-line program computing nout output nodes: the nodes they need, in order. */
-typedef struct mf_expr_prog {
-    size_t nins, nout;
-    mf_expr_node *ins;     /* operands renumbered to instruction indices */
-    int *out;              /* instruction of each output */
-    uint64_t hash;         /* of the instruction list */
-    mf_expr_kernel kernel; /* compiled form (expr_tcc.c) or NULL: the interpreter */
-} mf_expr_prog;
-
-int mf_expr_prog_new(mf_expr_prog *p, const mf_expr_dag *g, size_t nout, const int *roots,
-                     mf_err *err);
-void mf_expr_prog_free(mf_expr_prog *p);
-/* For m points: inputs z (variables, SoA with leading dimension ld), v (directions, ldv; may be
- * NULL when the program has none), the parameter values; output j of point i to
- * out[j*ldo + i]. Per-thread scratch; NaN outputs if it cannot be had. */
-void mf_expr_prog_eval(const mf_expr_prog *p, size_t m, const double *z, size_t ld, const double *v,
-                       size_t ldv, const double *par, double *out, size_t ldo);
-/* The same by the interpreter only (the reference for the compiled form). */
-void mf_expr_prog_interp(const mf_expr_prog *p, size_t m, const double *z, size_t ld,
-                         const double *v, size_t ldv, const double *par, double *out, size_t ldo);
-
-/* Compiles p with libtcc (cached by the program's hash): 0 on success, nonzero when the build
- * has no libtcc or compilation failed (the interpreter is then used). Seconds spent compiling
- * in *secs when not NULL. */
-int mf_expr_jit(mf_expr_prog *p, double *secs);
-/* 1 when the build has libtcc. */
+/* Compiling a program to machine code with libtcc (expr_tcc.c; the build option MFLAB_WITH_TCC):
+ * 0 and the program then also has a compiled form, which mf_expr_prog_eval uses for blocks of
+ * at most MF_EXPR_JIT_MAXM points (tcc's code is scalar; the interpreter's chunk loops are
+ * vector code and faster on larger blocks). The compiled code does the interpreter's
+ * operations in its order, so both give the same bits. Compiled programs are cached for the
+ * process by a hash of the program. Nonzero when the build has no libtcc or compiling failed
+ * (the interpreter then runs it). Seconds spent in *secs when not NULL. */
+#define MF_EXPR_JIT_MAXM 4
+int mf_expr_jit(mf_expr_prog *P, double *secs);
 int mf_expr_jit_available(void);
+/* Whether P has a compiled form; mf_expr_prog_eval_interp always interprets. */
+int mf_expr_prog_compiled(const mf_expr_prog *P);
+void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, const double *z,
+                              size_t ld, double *out, size_t ldo, double *work);
+
+/* mf.landscape.expr: f over nvars variables, parameter values pvals; gradient, Hessian and
+ * (for d <= MF_EXPR_MAX_THIRD) the third derivatives symbolically; codim > 0 declares a
+ * manifold of minima (generic gradient-flow projection, frames and noise). x0 (nvars entries)
+ * may be NULL. */
+#define MF_EXPR_MAX_THIRD 12
+int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const char *const *vars,
+                      size_t nparams, const char *const *pnames, const double *pvals, size_t codim,
+                      const double *x0, mf_err *err);
+
+/* Parameters of an expression landscape, changed between runs (not while a run steps it):
+ * _set refuses an unknown name (the message lists the parameters) or a non-finite value and
+ * then changes nothing; _params gives the names and current values (0 for other landscapes). */
+int mf_landscape_expr_set(mf_landscape *L, const char *name, double value, mf_err *err);
+size_t mf_landscape_expr_params(const mf_landscape *L, const char *const **names,
+                                const double **values);
+/* 1 for an expression landscape, with its graph's node count, whether its programs are compiled
+ * (libtcc), and the seconds compiling took; 0 otherwise. */
+int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, double *secs);
+/* Drops the compiled forms: the landscape interprets from now on (the same bits). */
+void mf_landscape_expr_interpret(mf_landscape *L);
 
 #endif

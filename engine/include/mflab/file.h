@@ -9,6 +9,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Appends n bytes to path (created if absent) in one write(2) and fsyncs the file, so the
  * bytes are on disk when it returns. A journal line must be one call. */
 int mf_file_append_sync(const char *path, const char *data, size_t n, mf_err *err);
@@ -16,5 +20,9 @@ int mf_file_append_sync(const char *path, const char *data, size_t n, mf_err *er
 /* Fsyncs the files from[0..n-1], renames each onto to[k] in order, then fsyncs their
  * directories: the last step of writing several files that belong together. */
 int mf_file_commit(const char *const *from, const char *const *to, size_t n, mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

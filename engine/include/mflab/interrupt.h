@@ -4,8 +4,18 @@
 #ifndef MFLAB_INTERRUPT_H
 #define MFLAB_INTERRUPT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void mf_interrupt_set(void); /* async-signal-safe */
 void mf_interrupt_clear(void);
 int mf_interrupt_pending(void);
+/* The process-wide flag or a computation's own cancel flag (NULL: none) is set. */
+int mf_cancel_requested(const int *cancel);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

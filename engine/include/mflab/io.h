@@ -6,6 +6,10 @@
 #include "mflab/error.h"
 #include "mflab/run.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum mf_csv_layout {
     MF_CSV_SUMMARY, /* t, then <name>_mean, <name>_std per observable (or <name> for 1 seed);
                        a statistics-only run adds <name>_min, <name>_max, <name>_q<level>, and a
@@ -65,5 +69,9 @@ int mf_mkdir_p(const char *path, mf_err *err);
  * trajectories alive at record j (mf_result_alive; NaN if none is); a statistics-only run's
  * own statistics. */
 void mf_result_moments(const mf_result *r, size_t v, size_t j, double *mean, double *var);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -22,7 +22,32 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mf_landscape mf_landscape;
+
+/* A landscape's own data by name (L.M, L.X, ... in Lua), as mf_landscape_type.field gives it:
+ * a matrix (rows x cols, row-major), a vector (rows entries), a number, a text, or index pairs
+ * (rows pairs i[k], j[k], 0-based). Pointers are the landscape's own, valid while it lives;
+ * small values computed on demand live in buf. */
+enum mf_field_kind {
+    MF_FIELD_MATRIX,
+    MF_FIELD_VECTOR,
+    MF_FIELD_NUMBER,
+    MF_FIELD_TEXT,
+    MF_FIELD_INDEX_PAIRS
+};
+typedef struct mf_field {
+    enum mf_field_kind kind;
+    const double *x;
+    size_t rows, cols;
+    double number;
+    const char *text;
+    const size_t *i, *j;
+    double buf[9];
+} mf_field;
 
 typedef struct mf_landscape_type {
     const char *name;
@@ -78,6 +103,10 @@ typedef struct mf_landscape_type {
     void (*obs_eval)(const mf_landscape *L, size_t nidx, const size_t *idx, size_t m,
                      const double *z, size_t ld, double *const *out);
     const char *obs_help;
+    /* Optional: the landscape's own data by name (fields lists the names, comma-separated, for
+     * help): fills *out and returns 1 for a name it knows, 0 otherwise. */
+    int (*field)(const mf_landscape *L, const char *name, mf_field *out);
+    const char *fields;
 
     void (*destroy)(mf_landscape *L);
 } mf_landscape_type;
@@ -120,6 +149,8 @@ int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double
 int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, mf_err *err);
 
 void mf_landscape_free(mf_landscape *L);
+/* The landscape's field `name` (mf_landscape_type.field); 0 if it has none of that name. */
+int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
 
 /* ---- generic implementations (vtable entries for landscapes without a closed form) ----
  *
@@ -232,24 +263,6 @@ typedef struct mf_custom_fns {
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
 
-/* A landscape from an expression string over the variables vars (z_k is vars[k]) and the
- * parameters pnames with values pvals (expr.h gives the language). Value, gradient, Hessian,
- * Hessian-vector products, trace and dhess are exact (symbolic derivatives), compiled with
- * libtcc where the build has it, else interpreted; projection, frames and noise hooks are the
- * generic ones when codim > 0. x0 (nvar entries) may be NULL. compile = 0 keeps the
- * interpreter even where libtcc is available. */
-int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvar, const char *const *vars,
-                      size_t npar, const char *const *pnames, const double *pvals, size_t codim,
-                      const double *x0, int compile, mf_err *err);
-/* Sets a parameter of an expression landscape (between runs: not while one steps it). */
-int mf_landscape_expr_set(mf_landscape *L, const char *name, double value, mf_err *err);
-/* Its parameters (names and current values); 0 for other landscapes. */
-size_t mf_landscape_expr_params(const mf_landscape *L, const char *const **names,
-                                const double **values);
-/* 1 for an expression landscape, with its DAG's node count, whether all of its programs are
- * compiled, and the seconds compiling took. */
-int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, double *secs);
-
 /* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
  * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
  * drawn row-major (A then B) from stream (seed, 0). codim = (m + n) r - r^2, r = rank M (0 if
@@ -321,5 +334,9 @@ int mf_landscape_matrix_completion_bn(mf_landscape **out, size_t d, size_t rank,
 const double *mf_landscape_matrix_completion_bn_data(const mf_landscape *L, size_t *d,
                                                      size_t *observed, const size_t **rows,
                                                      const size_t **cols);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Doubles of workspace mf_lyapunov_solve needs for dimension c. */
 size_t mf_lyapunov_worksize(size_t c);
 
@@ -29,5 +33,9 @@ int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, 
 size_t mf_lyapunov_continuous_worksize(size_t n);
 int mf_lyapunov_continuous(size_t n, const double *F, const double *Q, double *S, double *work,
                            mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

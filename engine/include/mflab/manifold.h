@@ -31,6 +31,10 @@
 #include "mflab/optim.h"
 #include "mflab/run.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mf_flow mf_flow;
 
 /* ---- the family of flows ----------------------------------------------------------------
@@ -122,6 +126,7 @@ typedef struct mf_flow_config {
     uint64_t seed;
     uint64_t h; /* MF_FLOW_RK4, MF_FLOW_EM: iterations per step (0 or 1: one); a step never
                    crosses a record time, so the last one before a record may be shorter */
+    const int *cancel; /* optional: nonzero *cancel stops this integration (mf_run_config) */
 } mf_flow_config;
 
 /* Progress reports for mf_flow_integrate, as for mf_run (run.h): progress(ctx, done, total)
@@ -163,5 +168,9 @@ int mf_adam_rv_fast_variance(const mf_adam_rv *a, double h, double *var, mf_err 
 /* The first-order drift dx'/dt (time k lr^2) and the factor Ms of the second-order form. */
 int mf_adam_rv_drift(const mf_adam_rv *a, double h, double hp, double *dxdt, double *m11,
                      mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

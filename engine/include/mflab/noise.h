@@ -12,6 +12,10 @@
 #include "mflab/error.h"
 #include "mflab/landscape.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mf_noise mf_noise;
 
 typedef struct mf_noise_type {
@@ -59,5 +63,9 @@ extern const mf_noise_type mf_noise_none_type, mf_noise_hessian_type, mf_noise_i
     mf_noise_label_type;
 
 int mf_noise_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraws, mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

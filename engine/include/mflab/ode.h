@@ -10,6 +10,10 @@
 #include "mflab/error.h"
 #include "mflab/rng.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* dy/dt = f(t, y) */
 typedef int (*mf_ode_rhs)(void *ctx, double t, const double *y, double *dydt, mf_err *err);
 /* y <- P(y) (may be NULL) */
@@ -62,5 +66,9 @@ typedef int (*mf_sde_noise)(void *ctx, double t, const double *y, const double *
 /* One Euler-Maruyama step y <- P(y + f(t, y) h + G(y) dW), dW ~ N(0, h I_ndw) drawn from r. */
 int mf_sde_em_step(size_t n, size_t ndw, mf_ode_rhs f, mf_sde_noise g, mf_ode_proj proj, void *ctx,
                    double t, double h, double *y, mf_rng *r, double *work, mf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -17,6 +17,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum mf_schedule_kind {
     MF_SCHED_CONSTANT, /* lr */
     MF_SCHED_STEP,     /* lr gamma^floor((k-1)/step_size)                       (torch StepLR) */
@@ -115,5 +119,9 @@ extern const mf_optim_type mf_optim_sgd_type, mf_optim_momentum_type, mf_optim_h
  * the optimizer is one of sgd (dampening 0, no Nesterov, no weight decay), momentum or
  * heavy_ball (returns 1 and sets *mu); 0 otherwise. Plain SGD has mu = 0. */
 int mf_optim_momentum_mu(const mf_optim *o, double *mu);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -17,6 +17,10 @@
 
 #include "mflab/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mf_rng {
     uint64_t s[4];
 } mf_rng;
@@ -40,5 +44,9 @@ void mf_rng_soa_free(mf_rng_soa *b);
 void mf_rng_soa_normals(mf_rng_soa *b, double *out);
 void mf_rng_soa_get(const mf_rng_soa *b, size_t lane, mf_rng *r);
 void mf_rng_soa_set(mf_rng_soa *b, size_t lane, const mf_rng *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

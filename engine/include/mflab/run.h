@@ -23,6 +23,10 @@
 #include "mflab/noise.h"
 #include "mflab/optim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the recorder can store per trajectory (names as mf_observable_parse reads them). */
 enum mf_obs_kind {
     MF_OBS_COORD,     /* "x<k>": coordinate k */
@@ -65,6 +69,19 @@ typedef struct mf_observable {
  * is another name of "lr_eff" (the sharpness paper's effective learning rate). */
 int mf_observable_parse(const char *name, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out);
+
+/* The observables every run can record, in one table: the recorder's parser, the Lua binding
+ * (its error message and mf.run's option doc), help and README's table are made from or checked
+ * against it. name is what `record` takes ("x<k>": coordinate k, 1..d; "<state><k>": an
+ * optimizer's state array); landscapes add their own (mf_landscape_type.obs_parse/obs_help). */
+typedef struct mf_observable_info {
+    const char *name;
+    enum mf_obs_kind kind;
+    const char *doc; /* one line */
+} mf_observable_info;
+
+/* The table and its length (names with "<k>" are families, parsed by mf_observable_parse). */
+size_t mf_observable_list(const mf_observable_info **out);
 
 /* One configuration of a run: optimizer, noise model (NULL: none) and start. */
 typedef struct mf_run_conf {
@@ -134,6 +151,11 @@ typedef struct mf_run_config {
      * seconds, and once more at the end; it does not change the results. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* Cancel flag (optional): when *cancel becomes nonzero (set from another thread or a
+     * signal handler, e.g. with __atomic_store_n or C11 atomic_store on an atomic_int) the run
+     * stops at its next safe point with MF_EINTR and the records made so far, as on Ctrl-C;
+     * this run only, unlike the process-wide mf_interrupt_set(). */
+    const int *cancel;
 } mf_run_config;
 
 #define MF_PROGRESS_PERIOD 0.25 /* seconds between progress reports */
@@ -193,5 +215,9 @@ static inline double mf_result_at(const mf_result *r, size_t v, size_t j, size_t
 mf_result *mf_result_new(size_t nobs, const mf_observable *obs, size_t nrec, size_t seeds);
 
 int mf_threads_default(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

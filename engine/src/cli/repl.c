@@ -595,6 +595,10 @@ static void start_line_editing(struct repl *r) {
     rl_completer_word_break_characters = lua_word_breaks;
     rl_completion_word_break_hook = word_breaks;
     rl_signal_event_hook = after_signal_in_readline;
+    /* A Ctrl-C that readline takes outside its blocking read (while it redraws the prompt)
+     * reaches the handler without interrupting a read, so the hook above is not called: the
+     * idle hook (called about ten times a second while readline waits) catches it. */
+    rl_event_hook = after_signal_in_readline;
     completion_state = r->L;
     using_history();
     stifle_history(HISTORY_SIZE);
@@ -607,6 +611,7 @@ static void stop_line_editing(struct repl *r) {
     free_completion_list();
     completion_state = NULL;
     rl_signal_event_hook = NULL;
+    rl_event_hook = NULL;
     free(r->history_path);
     r->history_path = NULL;
 }

@@ -31,7 +31,10 @@ static void interrupted_hook(lua_State *L, lua_Debug *ar) {
     int reported = lua_getfield(L, LUA_REGISTRYINDEX, "mflab.interrupt_reported") == LUA_TBOOLEAN;
     lua_pop(L, 1);
     if (reported) return;
-    luaL_error(L, "interrupted!");
+    /* no position: luaL_error's would depend on where the signal landed (inside a C function
+     * called from a chunk it gains "(command line):1: ", in the chunk's own code it does not) */
+    lua_pushliteral(L, "interrupted!");
+    lua_error(L);
 }
 
 /* SIGINT while Lua code runs. Installed with SA_RESETHAND, so a second Ctrl-C before the

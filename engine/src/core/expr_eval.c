@@ -1,165 +1,216 @@
-/* Straight-line programs over the expression DAG and their interpreter. The interpreter runs
- * one instruction over a chunk of EVAL_W points at a time, so the dispatch costs once per
- * chunk and the arithmetic loops vectorize. */
+/* The interpreter: a program is the list of nodes the roots need, in index order (children
+ * first), each reading its operands from slots. It runs over a chunk of up to MF_EXPR_CHUNK
+ * points per instruction, so the dispatch costs once per chunk, not once per point. */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "landscape_impl.h"
-#include "mflab/expr.h"
+#include "expr_impl.h"
 
-#define EVAL_W 64
+#define MF_EXPR_CHUNK 32
 
-static uint64_t mix(uint64_t h, uint64_t x) {
-    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-}
-
-int mf_expr_prog_new(mf_expr_prog *p, const mf_expr_dag *g, size_t nout, const int *roots,
-                     mf_err *err) {
-    memset(p, 0, sizeof *p);
-    int top = -1;
-    for (size_t o = 0; o < nout; o++)
-        if (roots[o] > top) top = roots[o];
-    int *idx = malloc(sizeof(int) * ((size_t)top + 1));
-    p->out = malloc(sizeof(int) * (nout ? nout : 1));
-    if (!idx || !p->out) goto oom;
-    for (int i = 0; i <= top; i++)
-        idx[i] = 0;
-    for (size_t o = 0; o < nout; o++)
-        idx[roots[o]] = 1;
-    size_t n = 0;
-    for (int i = top; i >= 0; i--) { /* mark what the outputs need */
-        if (!idx[i]) continue;
-        n++;
-        if (g->n[i].a >= 0) idx[g->n[i].a] = 1;
-        if (g->n[i].b >= 0) idx[g->n[i].b] = 1;
+mf_expr_prog *mf_expr_prog_new(const mf_expr *E, size_t nroots, const int *roots) {
+    size_t n = E->len;
+    int *slot = malloc((n ? n : 1) * sizeof *slot);
+    char *need = calloc(n ? n : 1, 1);
+    mf_expr_prog *P = calloc(1, sizeof *P);
+    if (!slot || !need || !P) goto fail;
+    for (size_t r = 0; r < nroots; r++)
+        need[roots[r]] = 1;
+    for (size_t i = n; i-- > 0;) { /* children have smaller indices */
+        if (!need[i]) continue;
+        const mf_xnode *x = &E->n[i];
+        if (x->op >= MF_X_ADD) need[x->a] = 1;
+        if (x->op >= MF_X_ADD && x->op <= MF_X_LT) need[x->b] = 1;
     }
-    p->ins = malloc(sizeof *p->ins * (n ? n : 1));
-    if (!p->ins) goto oom;
-    uint64_t h = mix(0xbb67ae8584caa73bULL, nout);
-    for (int i = 0; i <= top; i++) {
-        if (!idx[i]) {
-            idx[i] = -1;
-            continue;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++)
+        cnt += need[i];
+    P->ins = malloc((cnt ? cnt : 1) * sizeof *P->ins);
+    P->roots = malloc((nroots ? nroots : 1) * sizeof *P->roots);
+    if (!P->ins || !P->roots) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (!need[i]) continue;
+        const mf_xnode *x = &E->n[i];
+        mf_xins in = {x->op, x->a, x->b, 0, x->c};
+        if (x->op >= MF_X_ADD) in.a = slot[x->a];
+        if (x->op >= MF_X_ADD && x->op <= MF_X_LT) in.b = slot[x->b];
+        if (x->op == MF_X_POW && E->n[x->b].op == MF_X_CONST) {
+            double e = E->n[x->b].c;
+            if (e == floor(e) && fabs(e) <= 64) in.ipow = 1, in.c = e;
         }
-        mf_expr_node x = g->n[i];
-        if (x.a >= 0) x.a = idx[x.a];
-        if (x.b >= 0) x.b = idx[x.b];
-        uint64_t cb;
-        memcpy(&cb, &x.c, sizeof cb);
-        h = mix(
-            mix(mix(mix(mix(h, (uint64_t)x.op), (uint64_t)(int64_t)x.a), (uint64_t)(int64_t)x.b),
-                (uint64_t)(int64_t)x.k),
-            cb);
-        x.hash = 0;
-        idx[i] = (int)p->nins;
-        p->ins[p->nins++] = x;
+        slot[i] = (int)P->nins;
+        P->ins[P->nins++] = in;
     }
-    p->nout = nout;
-    for (size_t o = 0; o < nout; o++) {
-        p->out[o] = idx[roots[o]];
-        h = mix(h, (uint64_t)p->out[o]);
-    }
-    p->hash = h;
-    free(idx);
-    return MF_OK;
-oom:
-    free(idx);
-    mf_expr_prog_free(p);
-    return mf_err_set(err, MF_ENOMEM, "out of memory");
+    for (size_t r = 0; r < nroots; r++)
+        P->roots[r] = slot[roots[r]];
+    P->nroots = nroots;
+    free(slot);
+    free(need);
+    return P;
+fail:
+    free(slot);
+    free(need);
+    mf_expr_prog_free(P);
+    return NULL;
 }
 
-void mf_expr_prog_free(mf_expr_prog *p) {
-    free(p->ins);
-    free(p->out);
-    memset(p, 0, sizeof *p);
+void mf_expr_prog_free(mf_expr_prog *P) {
+    if (!P) return;
+    free(P->ins);
+    free(P->roots);
+    free(P);
 }
 
-void mf_expr_prog_interp(const mf_expr_prog *p, size_t m, const double *z, size_t ld,
-                         const double *v, size_t ldv, const double *par, double *out, size_t ldo) {
-    /* the register file on a 64-byte boundary, so vector loads never straddle cache lines */
-    char *raw = mf_scratch(SCR_MODEL, sizeof(double) * EVAL_W * (p->nins ? p->nins : 1) + 64);
-    double *R = raw ? (double *)(raw + ((64 - (uintptr_t)raw % 64) % 64)) : NULL;
-    if (!R) {
-        for (size_t o = 0; o < p->nout; o++)
-            for (size_t i = 0; i < m; i++)
-                out[o * ldo + i] = NAN;
-        return;
+size_t mf_expr_prog_work(const mf_expr_prog *P, size_t m) {
+    (void)m;
+    return (P->nins ? P->nins : 1) * MF_EXPR_CHUNK;
+}
+
+double mf_expr_powi(double x, int n) {
+    unsigned u = (unsigned)(n < 0 ? -n : n);
+    double r = 1, b = x;
+    int first = 1;
+    while (u) {
+        if (u & 1) r = first ? b : r * b, first = 0;
+        u >>= 1;
+        if (u) b *= b;
     }
-    for (size_t i0 = 0; i0 < m; i0 += EVAL_W) {
-        const size_t w = m - i0 < EVAL_W ? m - i0 : EVAL_W;
-        for (size_t j = 0; j < p->nins; j++) {
-            const mf_expr_node *x = &p->ins[j];
-            double *restrict r = R + j * EVAL_W;
-            const double *restrict a = x->a >= 0 ? R + (size_t)x->a * EVAL_W : NULL;
-            const double *restrict b = x->b >= 0 ? R + (size_t)x->b * EVAL_W : NULL;
-            switch (x->op) {
-            case MF_EXPR_CONST:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = x->c;
+    return n < 0 ? 1 / r : r;
+}
+
+static double sigmoid(double x) {
+    return 1 / (1 + exp(-x));
+}
+
+int mf_expr_prog_compiled(const mf_expr_prog *P) {
+    return P && P->kernel != NULL;
+}
+
+void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const double *z, size_t ld,
+                       double *out, size_t ldo, double *work) {
+    if (P->kernel && m <= MF_EXPR_JIT_MAXM)
+        P->kernel(p, m, z, ld, out, ldo);
+    else
+        mf_expr_prog_eval_interp(P, p, m, z, ld, out, ldo, work);
+}
+
+void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, const double *z,
+                              size_t ld, double *out, size_t ldo, double *work) {
+    enum { B = MF_EXPR_CHUNK };
+    for (size_t i0 = 0; i0 < m; i0 += B) {
+        size_t mb = m - i0 < B ? m - i0 : B;
+        for (size_t j = 0; j < P->nins; j++) {
+            const mf_xins *in = &P->ins[j];
+            double *o = work + j * B;
+            const double *A = work + (size_t)in->a * B, *Bv = work + (size_t)in->b * B;
+            size_t i;
+            switch (in->op) {
+            case MF_X_CONST:
+                for (i = 0; i < mb; i++)
+                    o[i] = in->c;
                 break;
-            case MF_EXPR_VAR:
-                memcpy(r, z + (size_t)x->k * ld + i0, sizeof(double) * w);
+            case MF_X_VAR: {
+                const double *zk = z + (size_t)in->a * ld + i0;
+                for (i = 0; i < mb; i++)
+                    o[i] = zk[i];
                 break;
-            case MF_EXPR_DIR:
-                memcpy(r, v + (size_t)x->k * ldv + i0, sizeof(double) * w);
+            }
+            case MF_X_PARAM:
+                for (i = 0; i < mb; i++)
+                    o[i] = p[in->a];
                 break;
-            case MF_EXPR_PARAM:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = par[x->k];
+            case MF_X_ADD:
+                for (i = 0; i < mb; i++)
+                    o[i] = A[i] + Bv[i];
                 break;
-            case MF_EXPR_ADD:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = a[l] + b[l];
+            case MF_X_SUB:
+                for (i = 0; i < mb; i++)
+                    o[i] = A[i] - Bv[i];
                 break;
-            case MF_EXPR_SUB:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = a[l] - b[l];
+            case MF_X_MUL:
+                for (i = 0; i < mb; i++)
+                    o[i] = A[i] * Bv[i];
                 break;
-            case MF_EXPR_MUL:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = a[l] * b[l];
+            case MF_X_DIV:
+                for (i = 0; i < mb; i++)
+                    o[i] = A[i] / Bv[i];
                 break;
-            case MF_EXPR_DIV:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = a[l] / b[l];
+            case MF_X_POW:
+                if (in->ipow)
+                    for (i = 0; i < mb; i++)
+                        o[i] = mf_expr_powi(A[i], (int)in->c);
+                else
+                    for (i = 0; i < mb; i++)
+                        o[i] = pow(A[i], Bv[i]);
                 break;
-            case MF_EXPR_NEG:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = -a[l];
+            case MF_X_MIN:
+                for (i = 0; i < mb; i++)
+                    o[i] = fmin(A[i], Bv[i]);
                 break;
-            case MF_EXPR_SQRT:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = sqrt(a[l]);
+            case MF_X_MAX:
+                for (i = 0; i < mb; i++)
+                    o[i] = fmax(A[i], Bv[i]);
                 break;
-            case MF_EXPR_ABS:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = fabs(a[l]);
+            case MF_X_LT:
+                for (i = 0; i < mb; i++)
+                    o[i] = A[i] < Bv[i];
                 break;
-            default:
-                for (size_t l = 0; l < w; l++)
-                    r[l] = mf_expr_apply(x->op, a[l], b ? b[l] : 0.0);
+            case MF_X_NEG:
+                for (i = 0; i < mb; i++)
+                    o[i] = -A[i];
+                break;
+            case MF_X_SIN:
+                for (i = 0; i < mb; i++)
+                    o[i] = sin(A[i]);
+                break;
+            case MF_X_COS:
+                for (i = 0; i < mb; i++)
+                    o[i] = cos(A[i]);
+                break;
+            case MF_X_TAN:
+                for (i = 0; i < mb; i++)
+                    o[i] = tan(A[i]);
+                break;
+            case MF_X_EXP:
+                for (i = 0; i < mb; i++)
+                    o[i] = exp(A[i]);
+                break;
+            case MF_X_LOG:
+                for (i = 0; i < mb; i++)
+                    o[i] = log(A[i]);
+                break;
+            case MF_X_LOG1P:
+                for (i = 0; i < mb; i++)
+                    o[i] = log1p(A[i]);
+                break;
+            case MF_X_SQRT:
+                for (i = 0; i < mb; i++)
+                    o[i] = sqrt(A[i]);
+                break;
+            case MF_X_TANH:
+                for (i = 0; i < mb; i++)
+                    o[i] = tanh(A[i]);
+                break;
+            case MF_X_SIGMOID:
+                for (i = 0; i < mb; i++)
+                    o[i] = sigmoid(A[i]);
+                break;
+            case MF_X_ABS:
+                for (i = 0; i < mb; i++)
+                    o[i] = fabs(A[i]);
+                break;
+            case MF_X_SIGN:
+                for (i = 0; i < mb; i++)
+                    o[i] = (A[i] > 0) - (A[i] < 0);
+                break;
             }
         }
-        for (size_t o = 0; o < p->nout; o++)
-            memcpy(out + o * ldo + i0, R + (size_t)p->out[o] * EVAL_W, sizeof(double) * w);
+        for (size_t r = 0; r < P->nroots; r++) {
+            const double *s = work + (size_t)P->roots[r] * B;
+            double *o = out + r * ldo + i0;
+            for (size_t i = 0; i < mb; i++)
+                o[i] = s[i];
+        }
     }
-}
-
-/* The compiled kernel is scalar code (tcc does not vectorize), the interpreter's chunk loops
- * are vector code: measured on the valley (scripts/bench expr-valley, gradients of 4096
- * trajectories), the interpreter is 1.6x faster on blocks, the kernel faster on single points
- * (projections, frames, the manifold flow). Both give the same bits, so choosing by block size
- * changes no result. */
-#define EVAL_JIT_MAXM 4
-
-void mf_expr_prog_eval(const mf_expr_prog *p, size_t m, const double *z, size_t ld, const double *v,
-                       size_t ldv, const double *par, double *out, size_t ldo) {
-    if (p->kernel && m <= EVAL_JIT_MAXM)
-        p->kernel(m, z, ld, v, ldv, par, out, ldo);
-    else
-        mf_expr_prog_interp(p, m, z, ld, v, ldv, par, out, ldo);
 }

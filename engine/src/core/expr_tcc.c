@@ -10,11 +10,12 @@
  * compiles nothing; the cache holds at most JIT_MAXCACHE programs (later ones are
  * interpreted). libtcc keeps global state, so compilation is serialized by a mutex. Without
  * libtcc every program is interpreted (expr_eval.c). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mflab/expr.h"
+#include "expr_impl.h"
 
 #ifdef MFLAB_HAVE_TCC
 #include <libtcc.h>
@@ -27,7 +28,7 @@
 typedef struct jit_entry {
     uint64_t hash;
     size_t nins, nout;
-    mf_expr_node *ins;
+    mf_xins *ins;
     int *out;
     double *k; /* constants, referenced by the compiled code */
     TCCState *s;
@@ -83,60 +84,60 @@ static char *gen(const mf_expr_prog *p) {
     b.s[0] = 0;
     put(&b, "typedef unsigned long size_t;\n"
             "double sin(double), cos(double), tan(double), exp(double), log(double),\n"
-            "  log1p(double), sqrt(double), tanh(double), pow(double, double), fabs(double);\n"
+            "  log1p(double), sqrt(double), tanh(double), pow(double, double), fabs(double),\n"
+            "  fmin(double, double), fmax(double, double), mf_expr_powi(double, int);\n"
             "extern double mf_K[];\n"
-            "void mf_kernel(size_t m, const double *z, size_t ld, const double *v, size_t ldv,\n"
-            "               const double *par, double *out, size_t ldo) {\n"
+            "void mf_kernel(const double *par, size_t m, const double *z, size_t ld, double *out,\n"
+            "               size_t ldo) {\n"
             "  const double *K = mf_K;\n"
             "  for (size_t i = 0; i < m; i++) {\n");
     static const char *bin[] = {
-        [MF_EXPR_ADD] = "+", [MF_EXPR_SUB] = "-", [MF_EXPR_MUL] = "*", [MF_EXPR_DIV] = "/"};
-    static const char *fn1[] = {
-        [MF_EXPR_SIN] = "sin",   [MF_EXPR_COS] = "cos",   [MF_EXPR_TAN] = "tan",
-        [MF_EXPR_EXP] = "exp",   [MF_EXPR_LOG] = "log",   [MF_EXPR_LOG1P] = "log1p",
-        [MF_EXPR_SQRT] = "sqrt", [MF_EXPR_TANH] = "tanh", [MF_EXPR_ABS] = "fabs"};
+        [MF_X_ADD] = "+", [MF_X_SUB] = "-", [MF_X_MUL] = "*", [MF_X_DIV] = "/"};
+    static const char *fn1[] = {[MF_X_SIN] = "sin",   [MF_X_COS] = "cos",   [MF_X_TAN] = "tan",
+                                [MF_X_EXP] = "exp",   [MF_X_LOG] = "log",   [MF_X_LOG1P] = "log1p",
+                                [MF_X_SQRT] = "sqrt", [MF_X_TANH] = "tanh", [MF_X_ABS] = "fabs"};
     for (size_t j = 0; j < p->nins; j++) {
-        const mf_expr_node *x = &p->ins[j];
+        const mf_xins *x = &p->ins[j];
         put(&b, "    double r%zu = ", j);
         switch (x->op) {
-        case MF_EXPR_CONST:
+        case MF_X_CONST:
             put(&b, "K[%zu];\n", j);
             break;
-        case MF_EXPR_VAR:
-            put(&b, "z[%d * ld + i];\n", x->k);
+        case MF_X_VAR:
+            put(&b, "z[%d * ld + i];\n", x->a);
             break;
-        case MF_EXPR_DIR:
-            put(&b, "v[%d * ldv + i];\n", x->k);
+        case MF_X_PARAM:
+            put(&b, "par[%d];\n", x->a);
             break;
-        case MF_EXPR_PARAM:
-            put(&b, "par[%d];\n", x->k);
-            break;
-        case MF_EXPR_ADD:
-        case MF_EXPR_SUB:
-        case MF_EXPR_MUL:
-        case MF_EXPR_DIV:
+        case MF_X_ADD:
+        case MF_X_SUB:
+        case MF_X_MUL:
+        case MF_X_DIV:
             put(&b, "r%d %s r%d;\n", x->a, bin[x->op], x->b);
             break;
-        case MF_EXPR_POW:
-            put(&b, "pow(r%d, r%d);\n", x->a, x->b);
+        case MF_X_POW:
+            if (x->ipow)
+                put(&b, "mf_expr_powi(r%d, %d);\n", x->a, (int)x->c);
+            else
+                put(&b, "pow(r%d, r%d);\n", x->a, x->b);
             break;
-        case MF_EXPR_NEG:
+        case MF_X_MIN:
+            put(&b, "fmin(r%d, r%d);\n", x->a, x->b);
+            break;
+        case MF_X_MAX:
+            put(&b, "fmax(r%d, r%d);\n", x->a, x->b);
+            break;
+        case MF_X_LT:
+            put(&b, "r%d < r%d;\n", x->a, x->b);
+            break;
+        case MF_X_NEG:
             put(&b, "-r%d;\n", x->a);
             break;
-        case MF_EXPR_SIGMOID:
-            put(&b, "1.0 / (1.0 + exp(-r%d));\n", x->a);
+        case MF_X_SIGMOID:
+            put(&b, "1 / (1 + exp(-r%d));\n", x->a);
             break;
-        case MF_EXPR_MIN:
-            put(&b, "r%d <= r%d ? r%d : r%d;\n", x->a, x->b, x->a, x->b);
-            break;
-        case MF_EXPR_MAX:
-            put(&b, "r%d >= r%d ? r%d : r%d;\n", x->a, x->b, x->a, x->b);
-            break;
-        case MF_EXPR_SIGN:
-            put(&b, "r%d > 0 ? 1.0 : r%d < 0 ? -1.0 : 0.0;\n", x->a, x->a);
-            break;
-        case MF_EXPR_LE:
-            put(&b, "r%d <= r%d ? 1.0 : 0.0;\n", x->a, x->b);
+        case MF_X_SIGN:
+            put(&b, "(r%d > 0) - (r%d < 0);\n", x->a, x->a);
             break;
         default:
             if (x->op < (int)(sizeof fn1 / sizeof *fn1) && fn1[x->op])
@@ -145,8 +146,8 @@ static char *gen(const mf_expr_prog *p) {
                 b.failed = 1;
         }
     }
-    for (size_t o = 0; o < p->nout; o++)
-        put(&b, "    out[%zu * ldo + i] = r%d;\n", o, p->out[o]);
+    for (size_t o = 0; o < p->nroots; o++)
+        put(&b, "    out[%zu * ldo + i] = r%d;\n", o, p->roots[o]);
     put(&b, "  }\n}\n");
     if (b.failed) {
         free(b.s);
@@ -157,20 +158,44 @@ static char *gen(const mf_expr_prog *p) {
 
 static void quiet(void *opaque, const char *msg) {
     (void)opaque, (void)msg; /* a failed compile falls back to the interpreter */
+    if (getenv("MFLAB_JIT_DEBUG")) fprintf(stderr, "tcc: %s\n", msg);
 }
 
-static int same_prog(const jit_entry *e, const mf_expr_prog *p) {
-    return e->hash == p->hash && e->nins == p->nins && e->nout == p->nout &&
+static uint64_t mix(uint64_t h, uint64_t x) {
+    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* The cache key: a hash of the instructions and roots (checked against a stored copy). */
+static uint64_t prog_hash(const mf_expr_prog *p) {
+    uint64_t h = mix(0xbb67ae8584caa73bULL, p->nroots);
+    for (size_t j = 0; j < p->nins; j++) {
+        const mf_xins *x = &p->ins[j];
+        uint64_t cb;
+        memcpy(&cb, &x->c, sizeof cb);
+        h = mix(
+            mix(mix(mix(mix(h, (uint64_t)x->op), (uint64_t)(int64_t)x->a), (uint64_t)(int64_t)x->b),
+                (uint64_t)x->ipow),
+            cb);
+    }
+    for (size_t r = 0; r < p->nroots; r++)
+        h = mix(h, (uint64_t)(int64_t)p->roots[r]);
+    return h;
+}
+
+static int same_prog(const jit_entry *e, const mf_expr_prog *p, uint64_t h) {
+    return e->hash == h && e->nins == p->nins && e->nout == p->nroots &&
            memcmp(e->ins, p->ins, sizeof *p->ins * p->nins) == 0 &&
-           memcmp(e->out, p->out, sizeof *p->out * p->nout) == 0;
+           memcmp(e->out, p->roots, sizeof *p->roots * p->nroots) == 0;
 }
 
-static int compile(const mf_expr_prog *p, jit_entry *e) {
+static int compile(const mf_expr_prog *p, uint64_t h, jit_entry *e) {
     memset(e, 0, sizeof *e);
     char *src = gen(p);
     e->k = malloc(sizeof(double) * (p->nins ? p->nins : 1));
     e->ins = malloc(sizeof *p->ins * (p->nins ? p->nins : 1));
-    e->out = malloc(sizeof *p->out * (p->nout ? p->nout : 1));
+    e->out = malloc(sizeof *p->roots * (p->nroots ? p->nroots : 1));
     TCCState *s = src && e->k && e->ins && e->out ? tcc_new() : NULL;
     int ok = 0;
     if (s) {
@@ -182,11 +207,19 @@ static int compile(const mf_expr_prog *p, jit_entry *e) {
         static const struct {
             const char *name;
             const void *fn;
-        } syms[] = {{"sin", (const void *)sin},   {"cos", (const void *)cos},
-                    {"tan", (const void *)tan},   {"exp", (const void *)exp},
-                    {"log", (const void *)log},   {"log1p", (const void *)log1p},
-                    {"sqrt", (const void *)sqrt}, {"tanh", (const void *)tanh},
-                    {"pow", (const void *)pow},   {"fabs", (const void *)fabs}};
+        } syms[] = {{"fmin", (const void *)fmin},
+                    {"fmax", (const void *)fmax},
+                    {"mf_expr_powi", (const void *)mf_expr_powi},
+                    {"sin", (const void *)sin},
+                    {"cos", (const void *)cos},
+                    {"tan", (const void *)tan},
+                    {"exp", (const void *)exp},
+                    {"log", (const void *)log},
+                    {"log1p", (const void *)log1p},
+                    {"sqrt", (const void *)sqrt},
+                    {"tanh", (const void *)tanh},
+                    {"pow", (const void *)pow},
+                    {"fabs", (const void *)fabs}};
         ok = tcc_compile_string(s, src) == 0;
         for (size_t j = 0; ok && j < sizeof syms / sizeof *syms; j++)
             ok = tcc_add_symbol(s, syms[j].name, syms[j].fn) == 0;
@@ -204,8 +237,8 @@ static int compile(const mf_expr_prog *p, jit_entry *e) {
         return -1;
     }
     memcpy(e->ins, p->ins, sizeof *p->ins * p->nins);
-    memcpy(e->out, p->out, sizeof *p->out * p->nout);
-    e->hash = p->hash, e->nins = p->nins, e->nout = p->nout, e->s = s;
+    memcpy(e->out, p->roots, sizeof *p->roots * p->nroots);
+    e->hash = h, e->nins = p->nins, e->nout = p->nroots, e->s = s;
     return 0;
 }
 
@@ -213,14 +246,15 @@ int mf_expr_jit(mf_expr_prog *p, double *secs) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = -1;
+    uint64_t h = prog_hash(p);
     pthread_mutex_lock(&jit_lock);
     for (size_t i = 0; i < jit_len; i++)
-        if (same_prog(&jit_cache[i], p)) {
+        if (same_prog(&jit_cache[i], p, h)) {
             p->kernel = jit_cache[i].fn;
             rc = 0;
             break;
         }
-    if (rc && jit_len < JIT_MAXCACHE && compile(p, &jit_cache[jit_len]) == 0) {
+    if (rc && jit_len < JIT_MAXCACHE && compile(p, h, &jit_cache[jit_len]) == 0) {
         p->kernel = jit_cache[jit_len++].fn;
         rc = 0;
     }

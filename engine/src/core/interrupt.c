@@ -15,6 +15,11 @@ void mf_interrupt_set(void) {
 void mf_interrupt_clear(void) {
     atomic_store_explicit(&interrupt_flag, 0, memory_order_relaxed);
 }
+int mf_cancel_requested(const int *cancel) {
+    /* an atomic read of a plain int: the caller's flag needs no particular type */
+    return mf_interrupt_pending() || (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED) != 0);
+}
+
 int mf_interrupt_pending(void) {
     return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
 }

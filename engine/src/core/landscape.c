@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "landscape_impl.h"
+#include "mflab/interrupt.h"
 
 /* ---- per-thread scratch ------------------------------------------------------------------ */
 
@@ -164,6 +165,10 @@ int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, 
     return MF_OK;
 }
 
+int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out) {
+    return L->type->field && L->type->field(L, name, out);
+}
+
 void mf_landscape_free(mf_landscape *L) {
     if (!L) return;
     if (L->type->destroy) L->type->destroy(L);
@@ -306,6 +311,7 @@ static int polish(const mf_landscape *L, double *x, double *g, double gtol, long
     if (!(lam > 0.0) || !isfinite(lam)) return -1;
     double eta = 0.9 / lam;
     while (evals < MF_PROJECT_MAXEVAL) {
+        if (mf_interrupt_pending()) return -1; /* Ctrl-C: up to 2e6 gradients otherwise */
         memcpy(w, x, sizeof(double) * d);
         for (size_t a = 0; a < d; a++)
             x[a] -= eta * g[a];

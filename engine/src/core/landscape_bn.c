@@ -425,6 +425,25 @@ static void bn_destroy(mf_landscape *L) {
         free(q->var), free(q->M), free(q->oi), free(q->oj), free(q->x0);
 }
 
+/* L.X, L.y, L.w_gt, L.b_gt, L.w_minnorm, L.b_minnorm (mf_landscape_type.field) */
+static int linreg_field(const mf_landscape *L, const char *k, mf_field *o) {
+    size_t n, d;
+    const double *y, *wgt, *wmn;
+    double bgt, bmn;
+    const double *X = mf_landscape_linreg_bn_data(L, &n, &d, &y, &wgt, &bgt, &wmn, &bmn);
+    if (strcmp(k, "X") == 0)
+        *o = (mf_field){.kind = MF_FIELD_MATRIX, .x = X, .rows = n, .cols = d};
+    else if (strcmp(k, "y") == 0)
+        *o = (mf_field){.kind = MF_FIELD_VECTOR, .x = y, .rows = n};
+    else if (strcmp(k, "w_gt") == 0 || strcmp(k, "w_minnorm") == 0)
+        *o = (mf_field){.kind = MF_FIELD_VECTOR, .x = k[2] == 'g' ? wgt : wmn, .rows = d};
+    else if (strcmp(k, "b_gt") == 0 || strcmp(k, "b_minnorm") == 0)
+        *o = (mf_field){.kind = MF_FIELD_NUMBER, .number = k[2] == 'g' ? bgt : bmn};
+    else
+        return 0;
+    return 1;
+}
+
 static const mf_landscape_type linreg_type = {
     .name = "linreg_bn",
     .value = bn_value,
@@ -441,8 +460,24 @@ static const mf_landscape_type linreg_type = {
     .obs_parse = bn_obs_parse,
     .obs_eval = bn_obs_eval,
     .obs_help = "dist_minnorm",
+    .field = linreg_field,
+    .fields = "X, y, w_gt, b_gt, w_minnorm, b_minnorm",
     .destroy = bn_destroy,
 };
+
+/* L.M, L.observed (mf_landscape_type.field) */
+static int completion_field(const mf_landscape *L, const char *k, mf_field *o) {
+    size_t d, N;
+    const size_t *ri, *ci;
+    const double *M = mf_landscape_matrix_completion_bn_data(L, &d, &N, &ri, &ci);
+    if (strcmp(k, "M") == 0)
+        *o = (mf_field){.kind = MF_FIELD_MATRIX, .x = M, .rows = d, .cols = d};
+    else if (strcmp(k, "observed") == 0)
+        *o = (mf_field){.kind = MF_FIELD_INDEX_PAIRS, .i = ri, .j = ci, .rows = N};
+    else
+        return 0;
+    return 1;
+}
 
 static const mf_landscape_type completion_type = {
     .name = "matrix_completion_bn",
@@ -460,6 +495,8 @@ static const mf_landscape_type completion_type = {
     .obs_parse = bn_obs_parse,
     .obs_eval = bn_obs_eval,
     .obs_help = "sv1..svd (singular values of the recovered matrix)",
+    .field = completion_field,
+    .fields = "M, observed",
     .destroy = bn_destroy,
 };
 

@@ -547,6 +547,15 @@ static void mf_destroy(mf_landscape *L) {
     free(q->M), free(q->x0);
 }
 
+/* L.M (mf_landscape_type.field) */
+static int mf_field_of(const mf_landscape *L, const char *k, mf_field *o) {
+    if (strcmp(k, "M") != 0) return 0;
+    size_t m, n, p;
+    o->x = mf_landscape_matrix_factorization_target(L, &m, &n, &p);
+    o->kind = MF_FIELD_MATRIX, o->rows = m, o->cols = n;
+    return 1;
+}
+
 static const mf_landscape_type mf_type = {
     .name = "matrix_factorization",
     .value = mf_value,
@@ -562,6 +571,8 @@ static const mf_landscape_type mf_type = {
     .residuals = mf_residuals,
     .residual_jt_sub = mf_residual_jt_sub,
     .residual_jacobian = mf_residual_jacobian,
+    .field = mf_field_of,
+    .fields = "M",
     .destroy = mf_destroy,
 };
 

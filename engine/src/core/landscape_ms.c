@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 
 #include "landscape_impl.h"
+#include "mflab/interrupt.h"
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
 
@@ -625,6 +626,23 @@ static void ms_destroy(mf_landscape *L) {
     free_params(L->params);
 }
 
+/* L.Xstar, L.y, L.precision (mf_landscape_type.field) */
+static int ms_field(const mf_landscape *L, const char *k, mf_field *o) {
+    size_t d, P;
+    int single;
+    const double *Xs = mf_landscape_matrix_sensing_target(L, &d, NULL, &P, &single);
+    if (strcmp(k, "Xstar") == 0)
+        *o = (mf_field){.kind = MF_FIELD_MATRIX, .x = Xs, .rows = d, .cols = d};
+    else if (strcmp(k, "y") == 0)
+        *o = (mf_field){
+            .kind = MF_FIELD_VECTOR, .x = mf_landscape_matrix_sensing_labels(L), .rows = P};
+    else if (strcmp(k, "precision") == 0)
+        *o = (mf_field){.kind = MF_FIELD_TEXT, .text = single ? "single" : "double"};
+    else
+        return 0;
+    return 1;
+}
+
 static const mf_landscape_type ms_type = {
     .name = "matrix_sensing",
     .value = ms_value,
@@ -641,6 +659,8 @@ static const mf_landscape_type ms_type = {
     .residuals = ms_residuals,
     .residual_jt_sub = ms_residual_jt_sub,
     .residual_jacobian = ms_residual_jacobian,
+    .field = ms_field,
+    .fields = "Xstar, y, precision",
     .destroy = ms_destroy,
 };
 
@@ -734,6 +754,10 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     sweep(q, 1, X0, 0, q->y, NULL);
     /* G1 = sum A_a A_a^T, G2 = sum A_a^T A_a (upper triangles, then mirrored) */
     for (size_t a = 0; a < P; a++) {
+        if ((a & 63) == 0 && mf_interrupt_pending()) { /* seconds for the papers' sizes */
+            free_params(q), free(q), free(L), free(X0);
+            return mf_err_set(err, MF_EINTR, "interrupted while building the measurements");
+        }
         get_measurement(q, a, X0);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)d, (int)d, 1.0, X0, (int)d, 1.0,
                     q->G1, (int)d);

@@ -162,6 +162,15 @@ static void s3_frame(const mf_landscape *L, const double *z, double *T, double *
     memcpy(N, p->n, sizeof p->n);
 }
 
+/* L.U (mf_landscape_type.field) */
+static int sphere3d_field(const mf_landscape *L, const char *k, mf_field *o) {
+    if (strcmp(k, "U") != 0) return 0;
+    *o = (mf_field){.kind = MF_FIELD_MATRIX, .rows = 3, .cols = 3};
+    mf_landscape_sphere3d_u(L, o->buf);
+    o->x = o->buf;
+    return 1;
+}
+
 static const mf_landscape_type sphere3d_type = {
     .name = "sphere3d",
     .value = s3_value,
@@ -174,6 +183,8 @@ static const mf_landscape_type sphere3d_type = {
     .hess_sqrt_sub = s3_hess_sqrt_sub,
     .frame = s3_frame,
     .dhess = mf_landscape_generic_dhess,
+    .field = sphere3d_field,
+    .fields = "U",
 };
 
 int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed, mf_err *err) {

@@ -200,8 +200,8 @@ static void uv_project_gn(const mf_landscape *L, size_t mm, const double *z, siz
                           size_t ldp) {
     const uv *q = L->params;
     const size_t D = q->D, R = q->P * q->m;
-    double *w = mf_scratch(SCR_PROJECT, sizeof(double) * (3 * D + 2 * R + R * D + 2 * R * R +
-                                                          4 * R + 3 * q->n + 1));
+    double *w = mf_scratch(
+        SCR_PROJECT, sizeof(double) * (3 * D + 2 * R + R * D + 2 * R * R + 4 * R + 3 * q->n + 1));
     for (size_t i = 0; i < mm; i++) {
         if (!w) {
             for (size_t k = 0; k < D; k++)
@@ -223,9 +223,9 @@ static void uv_project_gn(const mf_landscape *L, size_t mm, const double *z, siz
                     G[a * R + b] = G[b * R + a] = s;
                 }
             memcpy(E, G, sizeof(double) * R * R);
-            if (LAPACKE_dsyev_work(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)R, E, (lapack_int)R,
-                                   lam, lw, (lapack_int)(2 * R + 1 > 3 * R - 1 ? 2 * R + 1
-                                                                               : 3 * R - 1)) != 0)
+            if (LAPACKE_dsyev_work(
+                    LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)R, E, (lapack_int)R, lam, lw,
+                    (lapack_int)(2 * R + 1 > 3 * R - 1 ? 2 * R + 1 : 3 * R - 1)) != 0)
                 break;
             const double cut = 1e-14 * fabs(lam[R - 1]);
             for (size_t e = 0; e < R; e++) { /* c = (J J^T)^+ r in the eigenbasis */
@@ -287,6 +287,15 @@ static void uv_destroy(mf_landscape *L) {
     free(q->X), free(q->x0);
 }
 
+/* L.X (mf_landscape_type.field) */
+static int uv_field(const mf_landscape *L, const char *k, mf_field *o) {
+    if (strcmp(k, "X") != 0) return 0;
+    size_t P, d;
+    o->x = mf_landscape_uv_data(L, &P, &d);
+    o->kind = MF_FIELD_MATRIX, o->rows = P, o->cols = d;
+    return 1;
+}
+
 static const mf_landscape_type uv_type = {
     .name = "uv",
     .value = uv_value,
@@ -302,6 +311,8 @@ static const mf_landscape_type uv_type = {
     .residuals = uv_residuals,
     .residual_jt_sub = mf_landscape_generic_residual_jt_sub,
     .residual_jacobian = uv_residual_jacobian,
+    .field = uv_field,
+    .fields = "X",
     .destroy = uv_destroy,
 };
 

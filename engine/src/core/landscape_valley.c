@@ -1,6 +1,7 @@
 /* The valley f(x, y) = h(x) y^2 (quasistatic paper, Fig. 1; doc/math.md §1), h a polynomial or a
  * host callback, and the rotated valley of quasistatic eq. (23).
  * Valley: manifold y = 0, tangent e_x, normal e_y; on M, H_f = diag(0, 2h) so A = diag(0, h). */
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,42 @@ static void derive(const double *c, double *d, size_t n) {
         d[k] = k + 1 < n ? (double)(k + 1) * c[k + 1] : 0.0;
 }
 
+/* Whether the polynomial h = sum c[k] x^k stays positive on the whole line (the valley needs
+ * h > 0, as a Lua-function h is checked where it is evaluated). Its minimum is at infinity
+ * unless the degree is even with a positive leading coefficient, and otherwise at a real root
+ * of h': the real eigenvalues of the companion matrix of h' (LAPACK dhseqr). On 0 the
+ * offending x is in *at (HUGE_VAL: h -> -infinity or h is constant <= 0). */
+static int poly_positive(const double *c, size_t n, double *at) {
+    while (n > 1 && c[n - 1] == 0.0)
+        n--;
+    *at = 0.0;
+    if (n == 1) return c[0] > 0.0;
+    if ((n - 1) % 2 != 0 || c[n - 1] < 0.0) {
+        *at = HUGE_VAL;
+        return 0;
+    }
+    /* h' = sum_{k>=1} k c[k] x^(k-1), degree m = n - 2 >= 1: companion matrix, upper Hessenberg */
+    size_t m = n - 2;
+    double H[(MF_VALLEY_MAXCOEF) * (MF_VALLEY_MAXCOEF)] = {0}, wr[MF_VALLEY_MAXCOEF],
+                                   wi[MF_VALLEY_MAXCOEF], z[1];
+    const double lead = (double)(n - 1) * c[n - 1];
+    for (size_t j = 0; j < m; j++) /* first row: -a_{m-1-j}/a_m (column-major) */
+        H[j * m] = -(double)(m - j) * c[m - j] / lead;
+    for (size_t i = 1; i < m; i++)
+        H[(i - 1) * m + i] = 1.0;
+    if (LAPACKE_dhseqr(LAPACK_COL_MAJOR, 'E', 'N', (lapack_int)m, 1, (lapack_int)m, H,
+                       (lapack_int)m, wr, wi, z, 1) != 0)
+        return 1; /* cannot tell: leave it to the evaluations */
+    for (size_t j = 0; j < m; j++) {
+        if (fabs(wi[j]) > 1e-9 * (1.0 + fabs(wr[j]))) continue;
+        if (!(horner(c, n, wr[j]) > 0.0)) {
+            *at = wr[j];
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int valley_new(mf_landscape **out, const mf_landscape_type *type, const double *c,
                       size_t ncoef, mf_hfun fn, void *ud, void (*ud_free)(void *), mf_err *err) {
     *out = NULL;
@@ -364,6 +401,19 @@ static int valley_new(mf_landscape **out, const mf_landscape_type *type, const d
         for (size_t k = 0; k < ncoef; k++)
             if (!isfinite(c[k]))
                 return mf_err_set(err, MF_EINVAL, "coefficient %zu of h is not finite", k);
+        double at, pc[MF_VALLEY_MAXCOEF] = {0}; /* zero-padded, as horner() reads */
+        memcpy(pc, c, ncoef * sizeof *c);
+        if (!poly_positive(pc, ncoef, &at)) {
+            if (at == HUGE_VAL)
+                return mf_err_set(err, MF_EINVAL,
+                                  "option 'h' must stay positive (the valley needs h > 0), but "
+                                  "this polynomial is <= 0 %s",
+                                  ncoef == 1 ? "everywhere" : "for large |x|");
+            return mf_err_set(err, MF_EINVAL,
+                              "option 'h' must stay positive (the valley needs h > 0), but "
+                              "h(%.17g) = %.17g",
+                              at, horner(pc, ncoef, at));
+        }
     }
     mf_landscape *L = calloc(1, sizeof *L);
     valley *v = calloc(1, sizeof *v);

@@ -185,6 +185,12 @@ static int tangent_noise(void *ctx, double t, const double *y, const double *dw,
     mf_flow *fl = ctx;
     (void)t;
     const size_t d = fl->d;
+    /* method 'em' on a deterministic flow is explicit Euler: no noise (the type may have no
+     * noise entry at all) */
+    if (!fl->sde) {
+        memset(out, 0, fl->order * d * sizeof *out);
+        return MF_OK;
+    }
     if (fl->order == 1) return fl->type->noise(fl->state, y, dw, out, err);
     memset(out, 0, d * sizeof *out);
     return fl->type->noise(fl->state, y, dw, out + d, err);
@@ -310,7 +316,7 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
                 rc = mf_err_set(err, MF_ENONFINITE,
                                 "manifold flow left the reals at step %llu (seed %zu)",
                                 (unsigned long long)(step + 1), sd + 1);
-            if (!rc && mf_interrupt_pending())
+            if (!rc && mf_cancel_requested(cfg->cancel))
                 rc = mf_err_set(err, MF_EINTR, "interrupted at step %llu",
                                 (unsigned long long)(step + 1));
             if (rc) {

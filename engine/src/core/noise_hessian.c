@@ -9,6 +9,12 @@ static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraw
                           "Hessian noise needs the landscape's normal-space Hessian square root, "
                           "which '%s' does not provide",
                           L->type->name);
+    if (L->codim == 0) /* no normal space: the noise would be NaN from step 1 */
+        return mf_err_set(err, MF_EINVAL,
+                          "Hessian noise lives on the normal space of the manifold of minima, and "
+                          "landscape '%s' has codim 0 (none known): give its codim, or use "
+                          "isotropic noise with space = 'full'",
+                          L->type->name);
     *ndraws = L->codim;
     return MF_OK;
 }

@@ -13,6 +13,12 @@ static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndr
         return mf_err_set(err, MF_EUNSUPPORTED,
                           "isotropic noise in the %s space is not available on landscape '%s'",
                           nz->space == MF_SPACE_NORMAL ? "normal" : "tangent", L->type->name);
+    if (L->codim == 0) /* no normal space: the noise would be NaN from step 1 */
+        return mf_err_set(err, MF_EINVAL,
+                          "isotropic noise in the normal space needs a manifold of minima, and "
+                          "landscape '%s' has codim 0 (none known): give its codim, or use "
+                          "space = 'full'",
+                          L->type->name);
     *ndraws = L->codim;
     return MF_OK;
 }

@@ -59,28 +59,38 @@ void mf_result_free(mf_result *r) {
     free(r);
 }
 
+/* The one list of observables (run.h); the families come last, in the order they are parsed. */
+static const mf_observable_info observables[] = {
+    {"x<k>", MF_OBS_COORD, "coordinate k of z ('x' in record: all)"},
+    {"loss", MF_OBS_LOSS, "f(z)"},
+    {"trH", MF_OBS_TRACE_H, "Tr H_f(z), the trace of the Hessian"},
+    {"dist", MF_OBS_DIST, "|z - Pz|, the distance to the manifold (landscapes with a projection)"},
+    {"p<k>", MF_OBS_PROJ, "coordinate k of Pz, the projection onto the manifold ('p': all)"},
+    {"wnorm", MF_OBS_WNORM, "|z|"},
+    {"mnorm", MF_OBS_MNORM, "the norm of the optimizer's momentum state"},
+    {"lr", MF_OBS_LR, "the learning rate of the latest step (of step 1 at t = 0)"},
+    {"lr_eff", MF_OBS_LR_EFF, "the optimizer's effective learning rate"},
+    {"eta_eff", MF_OBS_LR_EFF, "another name of lr_eff (the sharpness paper's eta-tilde)"},
+    {"test_loss", MF_OBS_TEST_LOSS, "the landscape's held-out error"},
+    {"lambda1", MF_OBS_LAMBDA1, "lambda_1(H_f(z)), the largest Hessian eigenvalue (Lanczos)"},
+    {"spherical_sharpness", MF_OBS_SSHARP,
+     "|z|^2 lambda_1(H_f(z)) (scale-invariant landscapes only)"},
+    {"lambda1_p", MF_OBS_LAMBDA1_P, "lambda_1 at the projection Pz"},
+    {"spherical_sharpness_p", MF_OBS_SSHARP_P, "spherical sharpness at the projection Pz"},
+    {"h1", MF_OBS_H1, "<z - Pz, v_1(H_f(Pz))>, the displacement along the top eigenvector"},
+    {"<state><k>", MF_OBS_STATE, "coordinate k of an optimizer state array (m1, v2, pi1, ...)"},
+};
+
+size_t mf_observable_list(const mf_observable_info **out) {
+    if (out) *out = observables;
+    return sizeof observables / sizeof observables[0];
+}
+
 int mf_observable_parse(const char *s, const mf_landscape *L, const mf_optim *o,
                         mf_observable *out) {
-    static const struct {
-        const char *name;
-        enum mf_obs_kind kind;
-    } fixed[] = {{"loss", MF_OBS_LOSS},
-                 {"trH", MF_OBS_TRACE_H},
-                 {"dist", MF_OBS_DIST},
-                 {"wnorm", MF_OBS_WNORM},
-                 {"mnorm", MF_OBS_MNORM},
-                 {"lr", MF_OBS_LR},
-                 {"lr_eff", MF_OBS_LR_EFF},
-                 {"eta_eff", MF_OBS_LR_EFF},
-                 {"test_loss", MF_OBS_TEST_LOSS},
-                 {"lambda1", MF_OBS_LAMBDA1},
-                 {"spherical_sharpness", MF_OBS_SSHARP},
-                 {"lambda1_p", MF_OBS_LAMBDA1_P},
-                 {"spherical_sharpness_p", MF_OBS_SSHARP_P},
-                 {"h1", MF_OBS_H1}};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (strcmp(s, fixed[i].name) == 0) {
-            *out = (mf_observable){fixed[i].kind, 0};
+    for (size_t i = 0; i < sizeof observables / sizeof observables[0]; i++)
+        if (!strchr(observables[i].name, '<') && strcmp(s, observables[i].name) == 0) {
+            *out = (mf_observable){observables[i].kind, 0};
             return 1;
         }
     const size_t d = L->dim;
@@ -221,6 +231,7 @@ static void sqnorms(size_t d, size_t m, const double *x, double *out) {
 typedef struct block_outcome {
     int status;          /* MF_OK, MF_EINTR, MF_ENOMEM */
     uint64_t steps_done; /* steps completed by every live trajectory of the block */
+    int unrecorded;      /* interrupted before it began: no records at all */
 } block_outcome;
 
 /* The part of a block that belongs to one configuration: lanes [off, off + n) of the block are
@@ -938,6 +949,11 @@ static void run_block(run_job *J, size_t b, int caller) {
         if (sb) free(sb->raw), sb->raw = NULL;
         goto done;
     }
+    if (mf_interrupt_pending()) { /* Ctrl-C: the blocks not begun are skipped whole (each
+                                   * would first evaluate its records at step 0) */
+        out->status = MF_EINTR, out->steps_done = 0, out->unrecorded = 1;
+        goto done;
+    }
     const size_t ns = block_segs(J, lo, m, sg);
     size_t j = 1, ndead = 0;
     uint64_t k0 = 0;
@@ -1033,7 +1049,7 @@ steps:
             if (caller) report_progress(J, 0);
         }
         if (ndead == m && !drop) break; /* every configuration here failed: nothing to keep */
-        if (mf_interrupt_pending()) {
+        if (mf_cancel_requested(c->cancel)) {
             out->status = MF_EINTR;
             out->steps_done = k;
             goto done;
@@ -1084,7 +1100,7 @@ static void work(run_job *J, int caller) {
         size_t b = atomic_fetch_add(&J->next, 1);
         if (b >= J->nblocks) break;
         if (J->bstate && J->bstate[b] == 1) { /* done before the checkpoint it resumes */
-            J->outcome[b] = (block_outcome){MF_OK, J->cfg->steps};
+            J->outcome[b] = (block_outcome){MF_OK, J->cfg->steps, 0};
             continue;
         }
         if (J->pending) { /* statistics: stay within the window of the fold */
@@ -1466,8 +1482,10 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     /* Combine the blocks' outcomes in block order, so the verdict never depends on timing. */
     int status = MF_OK;
     uint64_t done = c->steps;
+    int unrecorded = 0;
     for (size_t b = 0; b < J.nblocks; b++) {
         block_outcome *o = &J.outcome[b];
+        unrecorded |= o->unrecorded;
         if (o->status == MF_ENOMEM) status = MF_ENOMEM;
         if (o->status == MF_EINTR && status == MF_OK) status = MF_EINTR;
         if (o->status == MF_EINTR && o->steps_done < done) done = o->steps_done;
@@ -1494,7 +1512,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
                     r->alive[j] += mf_result_alive(r, i, j);
         r->steps_done = dk;
         size_t keep = 0;
-        while (keep < nrec && r->t[keep] <= dk)
+        while (!unrecorded && keep < nrec && r->t[keep] <= dk)
             keep++;
         r->nrec = keep;
     }

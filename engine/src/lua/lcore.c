@@ -158,7 +158,8 @@ static lua_State *volatile watched = NULL;
 static void watchdog_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "watchdog: the call exceeded its time budget");
+    lua_pushliteral(L, "watchdog: the call exceeded its time budget"); /* no position */
+    lua_error(L);
 }
 
 static void on_sigalrm(int sig) {

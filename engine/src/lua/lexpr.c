@@ -1,61 +1,18 @@
-/* Expression landscapes for Lua: core.expr(f, vars, pnames, pvals, codim, x0) builds one
- * (the Lua layer, landscape.lua, has checked the options against the schema), and the
- * landscape methods L:set{name = value, ...} and L:params() change and read its parameters
- * between runs, and L:expr_info() tells its node count and whether it runs compiled. */
+/* Expression landscapes for Lua (core.expr, their constructor, is in llandscape.c): the
+ * landscape methods L:set{name = value, ...} and L:params() change and read parameters between
+ * runs, L:expr_info() tells the node count and whether the programs run compiled, and
+ * core.expr_interpret(L) drops the compiled forms (option compile = false). */
 #include <math.h>
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/expr.h"
 
-#define MFL_EXPR_MAXNAMES 4096
-
-/* Strings of the array at idx into names (pointers into Lua strings kept on the stack by the
- * table itself). */
-static size_t read_names(lua_State *L, int idx, const char **names, const char *fname,
-                         const char *what) {
-    size_t n = mfl_checklen(L, idx, MFL_EXPR_MAXNAMES, fname, what);
-    for (size_t k = 0; k < n; k++) {
-        lua_geti(L, idx, (lua_Integer)k + 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: %s: entry %d must be a string, got %s", fname, what, (int)k + 1,
-                       luaL_typename(L, -1));
-        names[k] = lua_tostring(L, -1);
-        lua_pop(L, 1); /* the table keeps the string alive */
-    }
-    return n;
-}
-
-/* core.expr(f, vars, pnames, pvals, codim, x0|nil, compile) */
-static int l_expr(lua_State *L) {
-    const char *fname = "mf.landscape.expr";
-    const char *f = luaL_checkstring(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    luaL_checktype(L, 3, LUA_TTABLE);
-    luaL_checktype(L, 4, LUA_TTABLE);
-    lua_Integer codim = mfl_checkcount(L, 5, 0, fname, "option 'codim'");
-    const char **vars = lua_newuserdatauv(L, sizeof(char *) * 2 * MFL_EXPR_MAXNAMES, 0);
-    const char **pn = vars + MFL_EXPR_MAXNAMES;
-    size_t nvar = read_names(L, 2, vars, fname, "option 'vars'");
-    size_t npar = read_names(L, 3, pn, fname, "option 'params'");
-    if (nvar == 0) return luaL_error(L, "%s: option 'vars' must name at least one variable", fname);
-    double *pv = lua_newuserdatauv(L, sizeof(double) * (npar + nvar + 1), 0), *x0 = NULL;
-    for (size_t k = 0; k < npar; k++) {
-        lua_geti(L, 4, (lua_Integer)k + 1);
-        pv[k] = luaL_checknumber(L, -1);
-        lua_pop(L, 1);
-    }
-    if (!lua_isnoneornil(L, 6)) {
-        x0 = pv + npar;
-        mfl_checkpoint(L, 6, nvar, x0, fname, "option 'x0'");
-    }
-    llandscape *l = lua_newuserdatauv(L, sizeof *l, 1);
-    l->L = NULL;
-    l->cb = NULL;
-    luaL_setmetatable(L, MF_LANDSCAPE);
-    mf_err err;
-    if (mf_landscape_expr(&l->L, f, nvar, vars, npar, pn, pv, (size_t)codim, x0,
-                          lua_toboolean(L, 7), &err))
-        return luaL_error(L, "%s: option 'f': %s", fname, err.msg);
+/* core.expr_interpret(L): the landscape interprets from now on (option compile = false) */
+static int l_expr_interpret(lua_State *L) {
+    llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
+    if (l->L) mf_landscape_expr_interpret(l->L);
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -137,11 +94,11 @@ static int land_expr_info(lua_State *L) {
     return 1;
 }
 
-/* Adds core.expr to the table on the top of the stack, and the methods to the landscape
- * type's method table (mfl_open_landscape has made it). */
+/* Adds core.expr_interpret to the table on the top of the stack, and the methods to the
+ * landscape type's method table (mfl_open_landscape has made it). */
 void mfl_open_expr(lua_State *L) {
-    lua_pushcfunction(L, l_expr);
-    lua_setfield(L, -2, "expr");
+    lua_pushcfunction(L, l_expr_interpret);
+    lua_setfield(L, -2, "expr_interpret");
     static const luaL_Reg methods[] = {
         {"set", land_set}, {"params", land_params}, {"expr_info", land_expr_info}, {NULL, NULL}};
     luaL_getmetatable(L, MF_LANDSCAPE);

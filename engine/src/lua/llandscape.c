@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/expr.h"
 
 #define MF_HESS_MAXDIM   2000
 #define MFL_MAX_CB_DEPTH 32
@@ -346,6 +347,12 @@ static int land_project(lua_State *L) {
 static int land_tangent(lua_State *L) {
     llandscape *l = checkland(L, 1);
     size_t d = l->L->dim, c = l->L->codim;
+    if (d > MF_HESS_MAXDIM) /* d x d doubles of frame, and an O(d^3) orthogonalization */
+        return luaL_error(L,
+                          "landscape:tangent: the dense frame of dimension %d is too large (limit "
+                          "%d); use L:project(z) for the projection and L:hvp(z, v) for "
+                          "curvature along chosen directions",
+                          (int)d, MF_HESS_MAXDIM);
     double *z = scratch(L, 2 * d + d * d);
     mfl_checkpoint(L, 2, d, z, "landscape:tangent", "z");
     mf_err err;
@@ -358,10 +365,41 @@ static int land_tangent(lua_State *L) {
     return 2;
 }
 
+/* A landscape's field (mf_field) as Lua values: rows of numbers, an array, a number, a string,
+ * or {{i, j}, ...} pairs (1-based). */
+static void push_field(lua_State *L, const mf_field *f) {
+    switch (f->kind) {
+    case MF_FIELD_MATRIX:
+        push_rows(L, f->x, f->rows, f->cols);
+        break;
+    case MF_FIELD_VECTOR:
+        mfl_pushtable(L, f->x, f->rows);
+        break;
+    case MF_FIELD_NUMBER:
+        lua_pushnumber(L, f->number);
+        break;
+    case MF_FIELD_TEXT:
+        lua_pushstring(L, f->text);
+        break;
+    case MF_FIELD_INDEX_PAIRS:
+        lua_createtable(L, (int)f->rows, 0);
+        for (size_t e = 0; e < f->rows; e++) {
+            lua_createtable(L, 2, 0);
+            lua_pushinteger(L, (lua_Integer)f->i[e] + 1);
+            lua_seti(L, -2, 1);
+            lua_pushinteger(L, (lua_Integer)f->j[e] + 1);
+            lua_seti(L, -2, 2);
+            lua_seti(L, -2, (lua_Integer)e + 1);
+        }
+        break;
+    }
+}
+
 static int land_index(lua_State *L) {
     llandscape *l = checkland(L, 1);
     mf_landscape *ls = l->L;
     const char *k = luaL_checkstring(L, 2);
+    mf_field field;
     if (strcmp(k, "dim") == 0) {
         lua_pushinteger(L, (lua_Integer)ls->dim);
     } else if (strcmp(k, "codim") == 0) {
@@ -377,65 +415,10 @@ static int land_index(lua_State *L) {
         lua_pushinteger(L, (lua_Integer)ls->nres);
     } else if (strcmp(k, "serial") == 0) {
         lua_pushboolean(L, (ls->flags & MF_LANDSCAPE_SERIAL) != 0);
-    } else if (strcmp(k, "M") == 0 && strcmp(ls->type->name, "matrix_factorization") == 0) {
-        size_t m, n, p;
-        const double *M = mf_landscape_matrix_factorization_target(ls, &m, &n, &p);
-        push_rows(L, M, m, n);
-    } else if (strcmp(k, "X") == 0 && strcmp(ls->type->name, "uv") == 0) {
-        size_t P, d;
-        const double *X = mf_landscape_uv_data(ls, &P, &d);
-        push_rows(L, X, P, d);
-    } else if (strcmp(ls->type->name, "linreg_bn") == 0 &&
-               (strcmp(k, "X") == 0 || strcmp(k, "y") == 0 || strcmp(k, "w_gt") == 0 ||
-                strcmp(k, "b_gt") == 0 || strcmp(k, "w_minnorm") == 0 ||
-                strcmp(k, "b_minnorm") == 0)) {
-        size_t n, d;
-        const double *y, *wgt, *wmn;
-        double bgt, bmn;
-        const double *X = mf_landscape_linreg_bn_data(ls, &n, &d, &y, &wgt, &bgt, &wmn, &bmn);
-        if (k[0] == 'X')
-            push_rows(L, X, n, d);
-        else if (k[0] == 'y')
-            mfl_pushtable(L, y, n);
-        else if (strcmp(k, "w_gt") == 0)
-            mfl_pushtable(L, wgt, d);
-        else if (strcmp(k, "w_minnorm") == 0)
-            mfl_pushtable(L, wmn, d);
-        else
-            lua_pushnumber(L, strcmp(k, "b_gt") == 0 ? bgt : bmn);
-    } else if (strcmp(ls->type->name, "matrix_completion_bn") == 0 &&
-               (strcmp(k, "M") == 0 || strcmp(k, "observed") == 0)) {
-        size_t d, N;
-        const size_t *ri, *ci;
-        const double *M = mf_landscape_matrix_completion_bn_data(ls, &d, &N, &ri, &ci);
-        if (k[0] == 'M') {
-            push_rows(L, M, d, d);
-        } else { /* {{i, j}, ...}, 1-based */
-            lua_createtable(L, (int)N, 0);
-            for (size_t e = 0; e < N; e++) {
-                lua_createtable(L, 2, 0);
-                lua_pushinteger(L, (lua_Integer)ri[e] + 1);
-                lua_seti(L, -2, 1);
-                lua_pushinteger(L, (lua_Integer)ci[e] + 1);
-                lua_seti(L, -2, 2);
-                lua_seti(L, -2, (lua_Integer)e + 1);
-            }
-        }
-    } else if (strcmp(ls->type->name, "matrix_sensing") == 0 &&
-               (strcmp(k, "Xstar") == 0 || strcmp(k, "y") == 0 || strcmp(k, "precision") == 0)) {
-        size_t d, P;
-        int single;
-        const double *Xs = mf_landscape_matrix_sensing_target(ls, &d, NULL, &P, &single);
-        if (k[0] == 'X')
-            push_rows(L, Xs, d, d);
-        else if (k[0] == 'y')
-            mfl_pushtable(L, mf_landscape_matrix_sensing_labels(ls), P);
-        else
-            lua_pushstring(L, single ? "single" : "double");
-    } else if (strcmp(k, "U") == 0 && strcmp(ls->type->name, "sphere3d") == 0) {
-        double U[9];
-        mf_landscape_sphere3d_u(ls, U);
-        push_rows(L, U, 3, 3);
+    } else if (strcmp(k, "fields") == 0) { /* the names of the type's own data */
+        lua_pushstring(L, ls->type->fields ? ls->type->fields : "");
+    } else if (mf_landscape_field(ls, k, &field)) { /* the type's own data: L.M, L.X, ... */
+        push_field(L, &field);
     } else {
         luaL_getmetafield(L, 1, "methods");
         lua_getfield(L, -1, k);
@@ -758,6 +741,53 @@ static int l_matrix_sensing(lua_State *L) {
     return 1;
 }
 
+/* core.expr(f, vars, pnames, pvals, codim, x0|nil): vars and pnames arrays of names, pvals
+ * numbers (checked by lua/mflab/landscape.lua) */
+static int l_expr(lua_State *L) {
+    const char *fname = "mf.landscape.expr";
+    const char *f = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    lua_Integer c = mfl_checkcount(L, 5, 0, fname, "option 'codim'");
+    size_t nv = (size_t)luaL_len(L, 2), np = (size_t)luaL_len(L, 3);
+    if (nv < 1 || nv > 1000 || np > 1000)
+        return luaL_error(L, "%s: need 1 to 1000 variables and at most 1000 parameters", fname);
+    /* names stay alive on the stack (in the argument tables) while the engine copies them */
+    const char **names = lua_newuserdatauv(L, (nv + np) * sizeof *names, 0);
+    double *vals = lua_newuserdatauv(L, (np ? np : 1) * sizeof *vals, 0);
+    double *x0 = NULL;
+    for (size_t i = 0; i < nv + np; i++) {
+        lua_geti(L, i < nv ? 2 : 3, (lua_Integer)(i < nv ? i : i - nv) + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "%s: names must be strings", fname);
+        names[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < np; i++) {
+        lua_geti(L, 4, (lua_Integer)i + 1);
+        vals[i] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    if (!lua_isnoneornil(L, 6)) {
+        luaL_checktype(L, 6, LUA_TTABLE);
+        if ((size_t)luaL_len(L, 6) != nv)
+            return luaL_error(L, "%s: option 'x0' needs %d numbers, one per variable", fname,
+                              (int)nv);
+        x0 = lua_newuserdatauv(L, nv * sizeof *x0, 0);
+        for (size_t i = 0; i < nv; i++) {
+            lua_geti(L, 6, (lua_Integer)i + 1);
+            x0[i] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+    }
+    llandscape *l = newland(L);
+    mf_err err;
+    if (mf_landscape_expr(&l->L, f, nv, names, np, names + nv, vals, (size_t)c, x0, &err))
+        return luaL_error(L, "%s", err.msg);
+    return 1;
+}
+
 void mfl_open_landscape(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__index", land_index}, {"__tostring", land_tostring}, {"__gc", land_gc}, {NULL, NULL}};
@@ -777,6 +807,7 @@ void mfl_open_landscape(lua_State *L) {
                                      {"quadratic_manifold", l_quadratic_manifold},
                                      {"sphere3d", l_sphere3d},
                                      {"custom", l_custom},
+                                     {"expr", l_expr},
                                      {"matrix_factorization", l_matrix_factorization},
                                      {"uv", l_uv},
                                      {"linreg_bn", l_linreg_bn},

@@ -64,12 +64,11 @@ static void push_copy(lua_State *L, int idx) {
 }
 
 static void push_series(lua_State *L, const mf_result *r, size_t v, int what) {
-    lua_createtable(L, (int)r->nrec, 0);
+    lvector *out = mfl_newvector(L, r->nrec);
     for (size_t j = 0; j < r->nrec; j++) {
         double mu, var;
         mf_result_moments(r, v, j, &mu, &var);
-        lua_pushnumber(L, what == 0 ? mu : what == 1 ? var : sqrt(var));
-        lua_seti(L, -2, (lua_Integer)j + 1);
+        out->x[j] = what == 0 ? mu : what == 1 ? var : sqrt(var);
     }
 }
 
@@ -98,11 +97,9 @@ static int res_column(lua_State *L) {
         return luaL_error(
             L, "result:column: seed %d out of range 1..%d%s", (int)s, (int)u->r->seeds,
             u->r->stats ? " (the trajectories kept: option 'keep_trajectories')" : "");
-    lua_createtable(L, (int)u->r->nrec, 0);
-    for (size_t j = 0; j < u->r->nrec; j++) {
-        lua_pushnumber(L, mf_result_at(u->r, v, j, (size_t)s - 1));
-        lua_seti(L, -2, (lua_Integer)j + 1);
-    }
+    lvector *out = mfl_newvector(L, u->r->nrec);
+    for (size_t j = 0; j < u->r->nrec; j++)
+        out->x[j] = mf_result_at(u->r, v, j, (size_t)s - 1);
     return 1;
 }
 
@@ -113,11 +110,9 @@ static int res_at(lua_State *L) {
     lua_Integer j = mfl_checkcount(L, 3, 1, "result:at", "the record index");
     if (j < 1 || (size_t)j > u->r->nrec)
         return luaL_error(L, "result:at: record %d out of range 1..%d", (int)j, (int)u->r->nrec);
-    lua_createtable(L, (int)u->r->seeds, 0);
-    for (size_t i = 0; i < u->r->seeds; i++) {
-        lua_pushnumber(L, mf_result_at(u->r, v, (size_t)j - 1, i));
-        lua_seti(L, -2, (lua_Integer)i + 1);
-    }
+    lvector *out = mfl_newvector(L, u->r->seeds);
+    for (size_t i = 0; i < u->r->seeds; i++)
+        out->x[i] = mf_result_at(u->r, v, (size_t)j - 1, i);
     return 1;
 }
 
@@ -128,11 +123,10 @@ static int res_extreme(lua_State *L, int max, const char *fname) {
     const mf_result *r = u->r;
     if (!r->stats)
         return luaL_error(L, "%s: needs a statistics-only result (keep = \"stats\")", fname);
-    lua_createtable(L, (int)r->nrec, 0);
+    lvector *out = mfl_newvector(L, r->nrec);
     for (size_t j = 0; j < r->nrec; j++) {
         const size_t h = v * r->nrec_alloc + j;
-        lua_pushnumber(L, max ? r->stats->max[h] : r->stats->min[h]);
-        lua_seti(L, -2, (lua_Integer)j + 1);
+        out->x[j] = max ? r->stats->max[h] : r->stats->min[h];
     }
     return 1;
 }
@@ -166,11 +160,9 @@ static int res_quantile(lua_State *L) {
             L, "result:quantile: level %f was not kept (option 'quantiles' of mf.run: %s)", p,
             r->stats->nq ? lua_tostring(L, -1) : "none");
     }
-    lua_createtable(L, (int)r->nrec, 0);
-    for (size_t j = 0; j < r->nrec; j++) {
-        lua_pushnumber(L, r->stats->quant[(v * r->nrec_alloc + j) * r->stats->nq + a]);
-        lua_seti(L, -2, (lua_Integer)j + 1);
-    }
+    lvector *out = mfl_newvector(L, r->nrec);
+    for (size_t j = 0; j < r->nrec; j++)
+        out->x[j] = r->stats->quant[(v * r->nrec_alloc + j) * r->stats->nq + a];
     return 1;
 }
 
@@ -221,12 +213,10 @@ static int res_index(lua_State *L) {
     lresult *u = checkresult(L, 1);
     const char *k = luaL_checkstring(L, 2);
     mf_result *r = u->r;
-    if (strcmp(k, "t") == 0) {
-        lua_createtable(L, (int)r->nrec, 0);
-        for (size_t j = 0; j < r->nrec; j++) {
-            lua_pushinteger(L, (lua_Integer)r->t[j]);
-            lua_seti(L, -2, (lua_Integer)j + 1);
-        }
+    if (strcmp(k, "t") == 0) { /* steps as doubles: exact below 2^53 */
+        lvector *out = mfl_newvector(L, r->nrec);
+        for (size_t j = 0; j < r->nrec; j++)
+            out->x[j] = (double)r->t[j];
     } else if (strcmp(k, "seeds") == 0) {
         lua_pushinteger(L, (lua_Integer)r->ntraj);
     } else if (strcmp(k, "kept") == 0) { /* trajectories stored whole */
@@ -388,6 +378,47 @@ static const char *state_list(const mf_optim *o, size_t d) {
     return buf[0] ? buf : "none";
 }
 
+/* "x1..x<d>, loss, trH, ..." from core's list of observables (the optimizer's state apart) */
+static void push_known(lua_State *L, size_t d) {
+    const mf_observable_info *info;
+    size_t n = mf_observable_list(&info);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = info[i].name;
+        if (info[i].kind == MF_OBS_STATE) continue;
+        if (i) luaL_addstring(&b, ", ");
+        const char *k = strstr(name, "<k>");
+        if (k) { /* a family: x<k> -> x1..x<d> */
+            luaL_addlstring(&b, name, (size_t)(k - name));
+            luaL_addstring(&b, "1..");
+            luaL_addlstring(&b, name, (size_t)(k - name));
+            char num[24];
+            snprintf(num, sizeof num, "%zu", d);
+            luaL_addstring(&b, num);
+        } else {
+            luaL_addstring(&b, name);
+        }
+    }
+    luaL_pushresult(&b);
+}
+
+/* core.observables() -> {{name =, doc =}, ...}: the recorder's list, for help and README */
+static int l_observables(lua_State *L) {
+    const mf_observable_info *info;
+    size_t n = mf_observable_list(&info);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, info[i].name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, info[i].doc);
+        lua_setfield(L, -2, "doc");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* The info table of a result: names, and meta and metadata from the table at t. */
 static void push_info(lua_State *L, int names, int t) {
     lua_createtable(L, 0, 3);
@@ -461,15 +492,16 @@ static int l_run(lua_State *L) {
     for (size_t v = 0; v < nobs; v++) {
         lua_geti(L, rec, (lua_Integer)v + 1);
         const char *s = lua_tostring(L, -1);
-        if (!s || !mf_observable_parse(s, ls->L, &opts[0], &obs[v]))
+        if (!s || !mf_observable_parse(s, ls->L, &opts[0], &obs[v])) {
+            push_known(L, d); /* the names from core's one list */
             return luaL_error(
                 L,
-                "mf.run: option 'record': unknown observable '%s' (known: x1..x%d, "
-                "p1..p%d, loss, trH, dist, wnorm, mnorm, lr, lr_eff (eta_eff), "
-                "test_loss, lambda1, spherical_sharpness, lambda1_p, "
-                "spherical_sharpness_p, h1%s%s, and the optimizer's state: %s)",
-                s ? s : luaL_typename(L, -1), (int)d, (int)d, ls->L->type->obs_help ? ", " : "",
+                "mf.run: option 'record': unknown observable '%s' (known: %s%s%s, and the "
+                "optimizer's state: %s)",
+                s ? s : luaL_typename(L, -2), lua_tostring(L, -1),
+                ls->L->type->obs_help ? ", " : "",
                 ls->L->type->obs_help ? ls->L->type->obs_help : "", state_list(&opts[0], d));
+        }
         lua_rawseti(L, names, (lua_Integer)v + 1);
     }
     c.obs = obs;
@@ -565,4 +597,6 @@ void mfl_open_run(lua_State *L) {
     mfl_newtype(L, MF_ERROR, err_meta, NULL);
     lua_pushcfunction(L, l_run);
     lua_setfield(L, -2, "run");
+    lua_pushcfunction(L, l_observables);
+    lua_setfield(L, -2, "observables");
 }
