@@ -137,7 +137,13 @@ void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, 
                     o[i] = A[i] / Bv[i];
                 break;
             case MF_X_POW:
-                if (in->ipow)
+                if (in->ipow && in->c == 2) /* mf_expr_powi's products, in vector loops */
+                    for (i = 0; i < mb; i++)
+                        o[i] = A[i] * A[i];
+                else if (in->ipow && in->c == 3)
+                    for (i = 0; i < mb; i++)
+                        o[i] = A[i] * (A[i] * A[i]);
+                else if (in->ipow)
                     for (i = 0; i < mb; i++)
                         o[i] = mf_expr_powi(A[i], (int)in->c);
                 else

@@ -8,7 +8,8 @@
  * linked). Compiled programs are cached for the life of the process, keyed by the program's
  * hash and checked against a copy of its instructions, so building the same landscape again
  * compiles nothing; the cache holds at most JIT_MAXCACHE programs (later ones are
- * interpreted). libtcc keeps global state, so compilation is serialized by a mutex. Without
+ * interpreted). libtcc keeps global state, so compilation is serialized by a mutex;
+ * MFLAB_JIT_DEBUG=1 prints why a compilation failed. Without
  * libtcc every program is interpreted (expr_eval.c). */
 #include <stdint.h>
 #include <stdio.h>
