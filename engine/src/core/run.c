@@ -1358,7 +1358,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     for (size_t k = 0; k < K; k++)
         if (!(outs[k] = result_for(c, nrec, err))) goto fail_nomem;
     for (size_t k = 0; k < K; k++)
-        mf_record_times(c->steps, c->every, nrec, outs[k]->t);
+        if ((rc = mf_record_times(c->steps, c->every, nrec, outs[k]->t, c->cancel, err))) goto fail;
     J.t = outs[0]->t;
 
     int nt = c->threads > 0 ? c->threads : mf_threads_default();
