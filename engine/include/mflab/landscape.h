@@ -192,6 +192,14 @@ void mf_landscape_generic_normal_sub(const mf_landscape *L, size_t m, const doub
 void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
                                         double s, const double *xi, size_t ldxi, double *g,
                                         size_t ldg);
+/* Dense paths (a d x d matrix and an O(d^3) factorization: L:hess, L:tangent, the generic
+ * normal-space noise at every trajectory-step) refuse dimensions above this. */
+#define MF_DENSE_MAXDIM 2000
+/* MF_OK, or MF_EINVAL with a message pointing to a matrix-free noise when noise on L's normal
+ * space (hessian: its Hessian square root; else isotropic) would take the generic dense path
+ * at a dimension above MF_DENSE_MAXDIM. `what` names the noise ("Hessian noise"). */
+int mf_landscape_check_dense_noise(const mf_landscape *L, int hessian, const char *what,
+                                   mf_err *err);
 void mf_landscape_generic_dhess(const mf_landscape *L, const double *z, const double *v,
                                 double *out);
 void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, const double *v,

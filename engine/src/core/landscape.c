@@ -479,6 +479,24 @@ void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const d
     generic_noise_sub(L, m, z, ld, s, xi, ldxi, g, ldg, 1);
 }
 
+int mf_landscape_check_dense_noise(const mf_landscape *L, int hessian, const char *what,
+                                   mf_err *err) {
+    const int generic = hessian ? L->type->hess_sqrt_sub == mf_landscape_generic_hess_sqrt_sub
+                                : L->type->normal_sub == mf_landscape_generic_normal_sub;
+    if (!generic || L->dim <= MF_DENSE_MAXDIM) return MF_OK;
+    /* generic_noise_sub: 2 d^2 doubles per thread, an O(d^3) eigensolve per trajectory-step */
+    const int label = L->nres > 0 && L->type->residual_jt_sub;
+    return mf_err_set(err, MF_EINVAL,
+                      "%s on landscape '%s' of dimension %zu takes the dense normal-space path "
+                      "(its %zu x %zu Hessian eigendecomposed every step of every trajectory), "
+                      "which is limited to dimension %d; use %s",
+                      what, L->type->name, L->dim, L->dim, L->dim, MF_DENSE_MAXDIM,
+                      label ? "mf.noise.label{eps = ...} (matrix-free J^T xi; on the zero-loss "
+                              "manifold D D^T = 2 w eps^2 H_f, Hessian noise up to its scale)"
+                            : "isotropic noise with space = 'full' (matrix-free), or a landscape "
+                              "with a closed-form normal space");
+}
+
 void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const double *z,
                                           size_t ld, double s, const double *xi, size_t ldxi,
                                           double *g, size_t ldg) {
