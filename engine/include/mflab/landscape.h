@@ -163,8 +163,11 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
  *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <= 1e-8 max(1, |z|),
  *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
  *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
- *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient
- *   descent is the flow's Euler scheme, whose drift along M there is of second order.)
+ *   gradients, or if either stage stalls: |grad f| not halved and z not moved by 1e-8 |z|
+ *   within MF_PROJECT_STALL gradients (the first stage then hands over to the second; the
+ *   second gives up: from a diverged point, |z| ~ 1e30, rounding is all that is left).
+ *   (Near M an explicit adaptive method stalls at its stability limit; gradient descent is
+ *   the flow's Euler scheme, whose drift along M there is of second order.)
  * frame: eigendecomposition of H_f(z) (LAPACKE dsyevr); the eigenvectors of the codim
  *   largest eigenvalues span the normal space, the others the tangent space. Each vector's
  *   entry of largest magnitude is made positive, so the bases are deterministic.
@@ -177,6 +180,7 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
 #define MF_FD_STEP_DH      2e-3
 #define MF_PROJECT_GTOL    1e-12
 #define MF_PROJECT_MAXEVAL 2000000
+#define MF_PROJECT_STALL   16384
 void mf_landscape_generic_hvp(const mf_landscape *L, size_t m, const double *z, size_t ld,
                               const double *v, size_t ldv, double *out, size_t ldo);
 void mf_landscape_generic_hvp_fd(const mf_landscape *L, size_t m, const double *z, size_t ld,
