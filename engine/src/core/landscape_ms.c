@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/interrupt.h"
 #include "mflab/landscape.h"
@@ -643,7 +644,7 @@ static int ms_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type ms_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_ms_type) = {
     .name = "matrix_sensing",
     .value = ms_value,
     .grad = ms_grad,
@@ -663,6 +664,10 @@ static const mf_landscape_type ms_type = {
     .fields = "Xstar, y, precision",
     .destroy = ms_destroy,
 };
+
+/* ---- constructor (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_ms_type);
 
 /* The measurement matrix is read in long row streams on every evaluation; on 2 MB pages the
  * streams cross no 4 KB page boundaries and need 512x fewer TLB entries (measured: -1.5 ms of
@@ -770,7 +775,7 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     free(X0);
     for (size_t k = 0; k < d; k++) /* U = V = I (F A.2.1) */
         q->x0[k * d + k] = q->x0[n + k * d + k] = 1.0;
-    L->type = &ms_type;
+    L->type = MF_ISA_PICK(mf_ms_type);
     L->dim = 2 * n;
     /* the zero-loss set {A(U V) = y}: (U, V) -> U V is a submersion where U or V is invertible,
      * so the P conditions (at most d^2 independent ones) cut out a codimension min(P, d^2) */
@@ -805,3 +810,4 @@ const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L) {
 void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai) {
     get_measurement(L->params, i, Ai);
 }
+#endif /* MF_ISA_VARIANT */
