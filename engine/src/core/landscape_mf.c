@@ -247,6 +247,28 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  * the path has to be integrated. If Gauss-Newton does not converge (rank-deficient factors) the
  * generic projection is used. */
 #define MF_MF_SWITCH 1e-7
+#ifndef MF_MF_TAIL_SWITCH
+#define MF_MF_TAIL_SWITCH 1e-3 /* DP45 hands over to the exponential tail (below) here */
+#endif
+#ifndef MF_MF_TAIL_THETA
+#define MF_MF_TAIL_THETA 0.05 /* the tail's step, h lambda_min */
+#endif
+#define MF_MF_TAIL_STEPS 400
+#ifndef MF_MF_TAIL_DIST
+#define MF_MF_TAIL_DIST 1e-3 /* ... when z is this close to M (relative to max(1, |z|)) */
+#endif
+#ifndef MF_MF_RTOL
+#define MF_MF_RTOL 1e-10
+#endif
+#ifndef MF_MF_TAIL_K
+#define MF_MF_TAIL_K 1e-2
+#endif
+#ifndef MF_MF_TAIL_TOL
+#define MF_MF_TAIL_TOL 1e-7
+#endif
+#ifndef MF_MF_TAIL_HMAX
+#define MF_MF_TAIL_HMAX 3.0
+#endif
 
 typedef struct mf_gf {
     const mfact *q;
@@ -260,6 +282,9 @@ static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *e
     const mfact *q = g->q;
     const size_t m = q->m, n = q->n, p = q->p;
     const double *U = y, *V = y + m * p;
+#ifdef MF_COUNT
+    MF_COUNT_RHS++;
+#endif
     double *R = g->R, *dU = dy, *dV = dy + m * p;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
@@ -389,10 +414,240 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
     return -1;
 }
 
+/* ---- the tail: an exponential integrator with the linear part H_f at a point of M ----------
+ * Once the fast normal modes have decayed, DP45's step is held by stability (h lambda_max <=
+ * 3.3) while the slowest mode still needs ~10 e-folds: ~300 of its ~520 steps. There the flow
+ * is nearly linear about zeta_h = GN(z_h) (a point of M at distance O(dist)), and H_f(zeta_h)
+ * has its normal eigenpairs in closed form (as the noise hooks below): with
+ * U U^T = P diag(a) P^T, V V^T = Q diag(b) Q^T at zeta_h, the normal eigenvectors are
+ * w_ij = J^T (p_i q_j^T) / s_ij, s_ij = sqrt(a_i + b_j), eigenvalues lambda_ij = 2 s_ij^2, and the
+ * tangent space is null(J). In the coordinates u = z - zeta_h = sum_ij c_ij w_ij + t (t in null J)
+ *     dc/dt = -lambda c + N_c(u),   dt/dt = N_t(u),   N = -grad f(zeta_h + u) + H_f u = O(|u|^2),
+ * and ETDRK4 (Cox & Matthews, J. Comput. Phys. 176 (2002) 430, eq. (26)-(29)) treats the linear
+ * part exactly, so its step is held by the variation of the small N alone (rates ~2 lambda_min),
+ * not by lambda_max. The tangent coordinates get classical RK4 on the tangent drift N_t, whose
+ * integral is the O(dist^2) difference between the flow limit and GN(z_h). */
+typedef struct mf_tail {
+    const mfact *q;
+    double *zh;                   /* zeta_h (D) */
+    double *P, *Q;                /* eigenvectors of U U^T, V V^T at zeta_h, column-major */
+    double *s, *lam;              /* s_ij and lambda_ij (m x n); s = 0: not a normal mode */
+    double *E, *E2, *Qc, *Qb, *P1, *P2, *f1, *f2, *f3; /* ETDRK4 coefficients per mode */
+    double *Y, *T;                /* m x n scratch */
+    double *v, *g;                /* D scratch */
+} mf_tail;
+
+static size_t mf_tail_worksize(const mfact *q) { /* mf_tail's arrays, then the stages */
+    const size_t m = q->m, n = q->n, D = (m + n) * q->p;
+    return 3 * D + m * m + n * n + 13 * m * n + m + n + 7 * (m * n + D);
+}
+
+/* phi_1, phi_2, phi_3 at z <= 0 (phi_k(z) = sum_j z^j / (j + k)!): the series where the closed
+ * forms lose digits to cancellation */
+static void mf_phi123(double z, double *p1, double *p2, double *p3) {
+    if (fabs(z) < 1.0) {
+        double t = 1.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, f = 1.0; /* t = z^j, f = 1/j! */
+        for (int j = 0; j < 22; j++) {
+            s1 += t * f / (double)(j + 1);
+            s2 += t * f / ((double)(j + 1) * (j + 2));
+            s3 += t * f / ((double)(j + 1) * (j + 2) * (j + 3));
+            t *= z, f /= (double)(j + 1);
+        }
+        *p1 = s1, *p2 = s2, *p3 = s3;
+        return;
+    }
+    const double e = exp(z);
+    *p1 = (e - 1.0) / z;
+    *p2 = (e - 1.0 - z) / (z * z);
+    *p3 = (e - 1.0 - z - 0.5 * z * z) / (z * z * z);
+}
+
+/* Y = J v = dU V^T + U dV^T at zeta_h (m x n) */
+static void mf_tail_J(const mf_tail *tl, const double *v, double *Y) {
+    const size_t m = tl->q->m, n = tl->q->n, p = tl->q->p;
+    const double *U = tl->zh, *V = tl->zh + m * p, *dU = v, *dV = v + m * p;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
+            Y[a * n + b] = s;
+        }
+}
+
+/* out += c J^T X = c (X V, X^T U) at zeta_h */
+static void mf_tail_Jt(const mf_tail *tl, double c, const double *X, double *out) {
+    const size_t m = tl->q->m, p = tl->q->p;
+    mulRV(tl->q, c, X, tl->zh + m * p, out);
+    mulRtU(tl->q, c, X, tl->zh, out + m * p);
+}
+
+/* T = P^T Y Q (transpose = 0) or P Y Q^T (transpose = 1); P, Q column-major eigenvectors */
+static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *tmp, int back) {
+    const size_t m = tl->q->m, n = tl->q->n;
+    const double *P = tl->P, *Q = tl->Q;
+    for (size_t i = 0; i < m; i++) /* tmp = P^T Y or P Y */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < m; r++)
+                s += (back ? P[r * m + i] : P[i * m + r]) * Y[r * n + j];
+            tmp[i * n + j] = s;
+        }
+    for (size_t i = 0; i < m; i++) /* T = tmp Q or tmp Q^T */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t c = 0; c < n; c++)
+                s += tmp[i * n + c] * (back ? Q[c * n + j] : Q[j * n + c]);
+            T[i * n + j] = s;
+        }
+}
+
+/* v (D) -> normal coordinates c (m x n) and tangent part t (D; may alias v) */
+static void mf_tail_fwd(const mf_tail *tl, const double *v, double *c, double *t) {
+    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+    mf_tail_J(tl, v, tl->Y);
+    mf_tail_rot(tl, tl->Y, c, tl->T, 0);
+    for (size_t k = 0; k < mn; k++) /* c = X~ / s; Y = X~ / s^2 for the normal part */
+        if (tl->s[k] > 0.0)
+            tl->Y[k] = c[k] / (tl->s[k] * tl->s[k]), c[k] /= tl->s[k];
+        else
+            tl->Y[k] = 0.0, c[k] = 0.0;
+    if (t != v) memcpy(t, v, sizeof(double) * D);
+    mf_tail_rot(tl, tl->Y, tl->Y, tl->T, 1);
+    mf_tail_Jt(tl, -1.0, tl->Y, t);
+}
+
+/* v = zeta_h + sum c_ij w_ij + t */
+static void mf_tail_point(const mf_tail *tl, const double *c, const double *t, double *v) {
+    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+    for (size_t k = 0; k < mn; k++)
+        tl->Y[k] = tl->s[k] > 0.0 ? c[k] / tl->s[k] : 0.0;
+    mf_tail_rot(tl, tl->Y, tl->Y, tl->T, 1);
+    for (size_t k = 0; k < D; k++)
+        v[k] = tl->zh[k] + t[k];
+    mf_tail_Jt(tl, 1.0, tl->Y, v);
+}
+
+/* N at u = (c, t): Nc = lambda c - (grad)_c, Nt = -(grad)_t */
+static void mf_tail_N(const mf_tail *tl, const double *c, const double *t, double *Nc, double *Nt) {
+    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+    mf_gf g = {.q = tl->q, .R = tl->T};
+    mf_tail_point(tl, c, t, tl->v);
+#ifdef MF_COUNT
+    MF_COUNT_TAIL++;
+#endif
+    mf_gf_rhs(&g, 0.0, tl->v, tl->g, NULL); /* -grad f */
+    mf_tail_fwd(tl, tl->g, Nc, Nt);
+    for (size_t k = 0; k < mn; k++)
+        Nc[k] += tl->lam[k] * c[k];
+    (void)D;
+}
+
+/* Integrates the flow from x (already near M: the fast modes have decayed) to its limit and
+ * lands on M by Gauss-Newton; x in place. 0 on success, -1: not done, x is unchanged; -2: the
+ * final Gauss-Newton failed */
+static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, double *w,
+                         double *gnw) {
+    const size_t m = q->m, n = q->n, p = q->p, D = (m + n) * p, mn = m * n;
+    mf_tail tl = {.q = q};
+    double *o = w;
+    tl.zh = o, o += D, tl.P = o, o += m * m, tl.Q = o, o += n * n, tl.s = o, o += mn;
+    tl.lam = o, o += mn, tl.E = o, o += mn, tl.E2 = o, o += mn, tl.Qc = o, o += mn;
+    tl.Qb = o, o += mn, tl.P1 = o, o += mn, tl.P2 = o, o += mn, tl.f1 = o, o += mn, tl.f2 = o, o += mn, tl.f3 = o, o += mn, tl.Y = o, o += mn;
+    tl.T = o, o += mn, tl.v = o, o += D, tl.g = o, o += D;
+    double *a = o, *b = a + m; /* o + m + n: the end of mf_tail_worksize */
+    memcpy(tl.zh, x, sizeof(double) * D);
+    if (mf_gauss_newton(q, tl.zh, gnw)) return -1;
+    double d2 = 0.0; /* the distance to M: the tail needs the flow near-linear */
+    for (size_t k = 0; k < D; k++)
+        d2 += (x[k] - tl.zh[k]) * (x[k] - tl.zh[k]);
+    if (!(sqrt(d2) <= dmax)) return -1;
+    const double *U = tl.zh, *V = tl.zh + m * p;
+    mul_abt(m, m, p, U, U, tl.P);
+    mul_abt(n, n, p, V, V, tl.Q);
+    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, tl.P, (lapack_int)m, a) ||
+        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, tl.Q, (lapack_int)n, b))
+        return -1;
+    const double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
+    double lmin = INFINITY;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            const double s2 = a[i] + b[j];
+            const int normal = s2 > 1e-13 * amax; /* as mf_gauss_newton's cut */
+            tl.s[i * n + j] = normal ? sqrt(s2) : 0.0;
+            tl.lam[i * n + j] = normal ? 2.0 * s2 : 0.0;
+            if (normal) lmin = fmin(lmin, 2.0 * s2);
+        }
+    if (!(lmin > 1e-6 * 2.0 * amax)) return -1; /* too stiff a normal mode: leave it to DP45 */
+    double h = MF_MF_TAIL_THETA / lmin, hc = 0.0;
+    /* state and stages: c, t, and the N's; after the tail's own work */
+    double *c = o + m + n, *t = c + mn, *ca = t + D, *ta = ca + mn, *cb = ta + D, *tb = cb + mn,
+           *Nc0 = tb + D, *Nt0 = Nc0 + mn, *Nca = Nt0 + D, *Nta = Nca + mn, *Ncb = Nta + D,
+           *Ntb = Ncb + mn, *Ncc = Ntb + D, *Ntc = Ncc + mn;
+    for (size_t k = 0; k < D; k++)
+        tl.v[k] = x[k] - tl.zh[k];
+    mf_tail_fwd(&tl, tl.v, c, t);
+    for (int step = 0; step < MF_MF_TAIL_STEPS; step++) {
+        double gn = 0.0;
+        for (size_t k = 0; k < mn; k++)
+            gn += tl.lam[k] * tl.lam[k] * c[k] * c[k];
+        if (sqrt(gn) <= gtol) { /* |grad| ~ |H c| <= gtol: Gauss-Newton finishes it */
+            mf_tail_point(&tl, c, t, x);
+            return mf_gauss_newton(q, x, gnw) ? -2 : 0;
+        }
+        if (h != hc) {
+            hc = h;
+            for (size_t k = 0; k < mn; k++) { /* Cox & Matthews' coefficients; lambda = 0: RK4 */
+                const double z = -h * tl.lam[k];
+                double p1, p2, p3, q1, q2, q3;
+                mf_phi123(z, &p1, &p2, &p3);
+                mf_phi123(0.5 * z, &q1, &q2, &q3);
+                tl.E[k] = exp(z), tl.E2[k] = exp(0.5 * z), tl.Qc[k] = 0.5 * h * q1;
+                tl.Qb[k] = h * q2, tl.P1[k] = h * p1, tl.P2[k] = 2.0 * h * p2;
+                tl.f1[k] = h * (p1 - 3.0 * p2 + 4.0 * p3);
+                tl.f2[k] = h * (p2 - 2.0 * p3);
+                tl.f3[k] = h * (-p2 + 4.0 * p3);
+            }
+        }
+        const double th = 0.5 * h, t1 = h / 6.0, t2 = h / 3.0; /* the tangent (lambda = 0) weights */
+        mf_tail_N(&tl, c, t, Nc0, Nt0); /* a = E2 u + Qc N(u) */
+        for (size_t k = 0; k < mn; k++)
+            ca[k] = tl.E2[k] * c[k] + tl.Qc[k] * Nc0[k];
+        for (size_t k = 0; k < D; k++)
+            ta[k] = t[k] + th * Nt0[k];
+        mf_tail_N(&tl, ca, ta, Nca, Nta); /* b = a + h phi2(z/2) (N(a) - N(u)) */
+        for (size_t k = 0; k < mn; k++)
+            cb[k] = ca[k] + tl.Qb[k] * (Nca[k] - Nc0[k]);
+        for (size_t k = 0; k < D; k++)
+            tb[k] = t[k] + th * Nta[k];
+        mf_tail_N(&tl, cb, tb, Ncb, Ntb); /* c = E u + h phi1 N(u) + 2 h phi2 (N(b) - N(u)) */
+        for (size_t k = 0; k < mn; k++)
+            ca[k] = tl.E[k] * c[k] + tl.P1[k] * Nc0[k] + tl.P2[k] * (Ncb[k] - Nc0[k]);
+        for (size_t k = 0; k < D; k++)
+            ta[k] = t[k] + h * Ntb[k];
+        mf_tail_N(&tl, ca, ta, Ncc, Ntc);
+        for (size_t k = 0; k < mn; k++)
+            c[k] = tl.E[k] * c[k] + tl.f1[k] * Nc0[k] + 2.0 * tl.f2[k] * (Nca[k] + Ncb[k]) +
+                   tl.f3[k] * Ncc[k];
+        double dt2 = 0.0;
+        for (size_t k = 0; k < D; k++) {
+            const double d = t1 * (Nt0[k] + Ntc[k]) + t2 * (Nta[k] + Ntb[k]);
+            t[k] += d, dt2 += d * d;
+        }
+        /* the step's error is ~ K (h lambda_min)^4 |tangent increment| */
+        const double est = MF_MF_TAIL_K * pow(h * lmin, 4) * sqrt(dt2), tol = MF_MF_TAIL_TOL * gtol;
+        double f = est > 0.0 ? pow(tol / est, 0.2) : 2.0;
+        f = fmin(2.0, fmax(0.5, 0.9 * f));
+        h = fmin(h * f, MF_MF_TAIL_HMAX / lmin);
+    }
+    return -1;
+}
+
 /* Phi(x) in place; 0 on success */
 static int mf_flow_limit(const mfact *q, double *x, double *w) {
     const size_t m = q->m, n = q->n, p = q->p, D = (m + n) * p;
-    double *R = w, *ode = R + m * n, *gw = ode + mf_ode_worksize(D);
+    const size_t ow = mf_ode_worksize(D), tw = mf_tail_worksize(q);
+    double *R = w, *ode = R + m * n, *gw = ode + (ow > tw ? ow : tw); /* ode: also the tail's */
     mf_gf_stop st = {.g = {.q = q, .R = R}, .d = D};
     double *g = gw; /* the first gradient, for the scales */
     mf_gf_rhs(&st.g, 0.0, x, g, NULL);
@@ -403,19 +658,29 @@ static int mf_flow_limit(const mfact *q, double *x, double *w) {
     const double sc = nz > 1.0 ? nz : 1.0;
     if (!isfinite(gn)) return -1;
     if (gn <= MF_PROJECT_GTOL * sc) return 0; /* on M already: Phi(x) = x exactly */
-    st.gswitch = MF_MF_SWITCH * sc;
     double h = 1e-3 * sc / gn;
-    if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x, 1e-10,
-                            1e-12 * sc, &h, ode, NULL, NULL))
-        return -1;
-    return mf_gauss_newton(q, x, gw);
+    /* DP45 until the gradient is small, then the exponential tail if the flow is near-linear
+     * there (it declines when it is not: a slow normal mode leaves z far from M at a small
+     * gradient); else on with DP45 to a 10 times smaller gradient, and so on down to
+     * MF_MF_SWITCH, where Gauss-Newton finishes */
+    for (double sw = MF_MF_TAIL_SWITCH;; sw *= 0.1) {
+        const int last = sw <= MF_MF_SWITCH * 1.5;
+        st.gswitch = (last ? MF_MF_SWITCH : sw) * sc;
+        if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x,
+                                MF_MF_RTOL, 1e-2 * MF_MF_RTOL * sc, &h, ode, NULL, NULL))
+            return -1;
+        if (last) return mf_gauss_newton(q, x, gw);
+        const int tail = mf_tail_limit(q, x, MF_MF_SWITCH * sc, MF_MF_TAIL_DIST * sc, ode, gw);
+        if (tail != -1) return tail ? -1 : 0;
+    }
 }
 
 static void mf_project(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *pz,
                        size_t ldp) {
     const mfact *q = L->params;
     const size_t m = q->m, n = q->n, D = L->dim;
-    const size_t need = D + m * n + mf_ode_worksize(D) + 4 * m * n + 3 * (m + n) * (m + n) + D;
+    const size_t ow = mf_ode_worksize(D), tw = mf_tail_worksize(q);
+    const size_t need = D + m * n + (ow > tw ? ow : tw) + 4 * m * n + 3 * (m + n) * (m + n) + D;
     for (size_t i = 0; i < mm; i++) {
         double *x = mf_scratch(SCR_MFPROJ, sizeof(double) * need);
         int ok = x != NULL;
