@@ -230,10 +230,13 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
 }
 
 /* ---- the gradient-flow limit Phi ------------------------------------------------------------
- * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in two stages:
+ * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in three stages:
  * 1. Dormand-Prince 5(4) (ode.c, rtol 1e-10, atol 1e-12 max(1, |z|)) on the flow with a direct
- *    gradient kernel, until |grad f| <= MF_MF_SWITCH max(1, |z|) (1e-7: the finish's O(dist^2)
- *    error is then ~1e-11, and the last decade of the stiff flow is not integrated);
+ *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
+ *    normal modes have decayed and DP45's step would from then on be held by stability;
+ * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= MF_MF_SWITCH max(1, |z|)
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13); where it declines (z not yet close
+ *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
@@ -247,28 +250,22 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  * the path has to be integrated. If Gauss-Newton does not converge (rank-deficient factors) the
  * generic projection is used. */
 #define MF_MF_SWITCH 1e-7
-#ifndef MF_MF_TAIL_SWITCH
-#define MF_MF_TAIL_SWITCH 1e-3 /* DP45 hands over to the exponential tail (below) here */
-#endif
-#ifndef MF_MF_TAIL_THETA
-#define MF_MF_TAIL_THETA 0.05 /* the tail's step, h lambda_min */
-#endif
-#define MF_MF_TAIL_STEPS 400
-#ifndef MF_MF_TAIL_DIST
-#define MF_MF_TAIL_DIST 1e-3 /* ... when z is this close to M (relative to max(1, |z|)) */
-#endif
-#ifndef MF_MF_RTOL
-#define MF_MF_RTOL 1e-10
-#endif
-#ifndef MF_MF_TAIL_K
-#define MF_MF_TAIL_K 1e-2
-#endif
-#ifndef MF_MF_TAIL_TOL
+#define MF_MF_RTOL   1e-10 /* DP45's rtol; 1e-9 is off by up to 5e-10 (tests/c/test_mf_project.c) */
+/* The exponential tail (below) takes over from DP45 at |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|)
+ * if z is within MF_MF_TAIL_DIST max(1, |z|) of M there, and stops at MF_MF_TAIL_STOP, where
+ * Gauss-Newton finishes. Measured on the examples' iterates and on the test's points (errors
+ * against the flow to rtol 1e-13): handing over at 1e-2 or 3e-3 leaves 1e-10 to 5e-10, so does
+ * a first step of 0.2 / lambda_min (MF_MF_TAIL_THETA) or stopping at 1e-6. */
+#define MF_MF_TAIL_SWITCH 1e-3
+#define MF_MF_TAIL_DIST   1e-3
+#define MF_MF_TAIL_STOP   1e-7
+#define MF_MF_TAIL_THETA  0.05
+#define MF_MF_TAIL_HMAX   3.0 /* the largest step, h lambda_min */
+#define MF_MF_TAIL_STEPS  400
+/* step control: the step's error is taken as K (h lambda_min)^4 |tangent increment| (K
+ * calibrated on the runs above) and held near TOL times the stopping gradient */
+#define MF_MF_TAIL_K   1e-2
 #define MF_MF_TAIL_TOL 1e-7
-#endif
-#ifndef MF_MF_TAIL_HMAX
-#define MF_MF_TAIL_HMAX 3.0
-#endif
 
 typedef struct mf_gf {
     const mfact *q;
@@ -282,9 +279,6 @@ static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *e
     const mfact *q = g->q;
     const size_t m = q->m, n = q->n, p = q->p;
     const double *U = y, *V = y + m * p;
-#ifdef MF_COUNT
-    MF_COUNT_RHS++;
-#endif
     double *R = g->R, *dU = dy, *dV = dy + m * p;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
@@ -336,6 +330,70 @@ static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double 
         }
 }
 
+/* Eigen-decomposition of a small symmetric k x k matrix A in place, as LAPACKE_dsyev(COL_MAJOR,
+ * 'V') returns it: ascending eigenvalues in w, eigenvector i in A[i k .. i k + k - 1]. For k <= 16
+ * by cyclic Jacobi (Golub & Van Loan, Matrix Computations, 4th ed., Alg. 8.5.3): LAPACK's call
+ * costs ~3-4 us at k = 5, ten times the arithmetic, and the projection makes ~12 of them. The
+ * basis only serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
+ * rounding. 0 on success. */
+static int mf_small_eig(size_t k, double *A, double *w) {
+    if (k > 16)
+        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
+    double S[256], V[256];
+    memcpy(S, A, sizeof(double) * k * k);
+    for (size_t i = 0; i < k * k; i++)
+        V[i] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        V[i * k + i] = 1.0;
+    double nrm = 0.0;
+    for (size_t i = 0; i < k * k; i++)
+        nrm += S[i] * S[i];
+    if (!isfinite(nrm)) return -1;
+    for (int sweep = 0; sweep < 30; sweep++) {
+        double off = 0.0;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++)
+                off += 2.0 * S[a * k + b] * S[a * k + b];
+        if (off <= 1e-32 * nrm) break;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++) {
+                const double apq = S[a * k + b];
+                if (apq == 0.0) continue;
+                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+                const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+                const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
+                const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
+                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+                    const double x = S[r * k + a], y = S[r * k + b];
+                    S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
+                }
+                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+                    const double x = S[a * k + r], y = S[b * k + r];
+                    S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
+                }
+                for (size_t r = 0; r < k; r++) { /* V <- V J; V[r k + i]: component r of i */
+                    const double x = V[r * k + a], y = V[r * k + b];
+                    V[r * k + a] = c * x - sn * y, V[r * k + b] = sn * x + c * y;
+                }
+            }
+    }
+    size_t order[16];
+    for (size_t i = 0; i < k; i++)
+        order[i] = i;
+    for (size_t i = 1; i < k; i++) /* ascending, by insertion */
+        for (size_t j = i; j > 0 && S[order[j] * k + order[j]] < S[order[j - 1] * k + order[j - 1]];
+             j--) {
+            const size_t tmp = order[j];
+            order[j] = order[j - 1], order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < k; i++) {
+        w[i] = S[order[i] * k + order[i]];
+        for (size_t r = 0; r < k; r++)
+            A[i * k + r] = V[r * k + order[i]];
+    }
+    return 0;
+}
+
 /* Gauss-Newton onto U V^T = M in place; 0 when |R|_F reached rounding level. w: room for
  * 4 m n + 3 (m + n)^2 + (m + n) p doubles. */
 static int mf_gauss_newton(const mfact *q, double *x, double *w) {
@@ -359,9 +417,7 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
         rprev = rn;
         mul_abt(m, m, p, U, U, A); /* U U^T = P diag(a) P^T (P in A's rows after dsyev) */
         mul_abt(n, n, p, V, V, B);
-        if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
-            LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
-            return -1;
+        if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
         /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
         double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
         for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
@@ -429,12 +485,12 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
  * integral is the O(dist^2) difference between the flow limit and GN(z_h). */
 typedef struct mf_tail {
     const mfact *q;
-    double *zh;                   /* zeta_h (D) */
-    double *P, *Q;                /* eigenvectors of U U^T, V V^T at zeta_h, column-major */
-    double *s, *lam;              /* s_ij and lambda_ij (m x n); s = 0: not a normal mode */
+    double *zh;      /* zeta_h (D) */
+    double *P, *Q;   /* eigenvectors of U U^T, V V^T at zeta_h, column-major */
+    double *s, *lam; /* s_ij and lambda_ij (m x n); s = 0: not a normal mode */
     double *E, *E2, *Qc, *Qb, *P1, *P2, *f1, *f2, *f3; /* ETDRK4 coefficients per mode */
-    double *Y, *T;                /* m x n scratch */
-    double *v, *g;                /* D scratch */
+    double *Y, *T;                                     /* m x n scratch */
+    double *v, *g;                                     /* D scratch */
 } mf_tail;
 
 static size_t mf_tail_worksize(const mfact *q) { /* mf_tail's arrays, then the stages */
@@ -442,18 +498,20 @@ static size_t mf_tail_worksize(const mfact *q) { /* mf_tail's arrays, then the s
     return 3 * D + m * m + n * n + 13 * m * n + m + n + 7 * (m * n + D);
 }
 
-/* phi_1, phi_2, phi_3 at z <= 0 (phi_k(z) = sum_j z^j / (j + k)!): the series where the closed
- * forms lose digits to cancellation */
+/* phi_1, phi_2, phi_3 at z <= 0, phi_k(z) = sum_j z^j / (j + k)!: phi_3 by its series (Horner)
+ * where the closed form loses digits to cancellation, then phi_k = 1/k! + z phi_(k+1) */
 static void mf_phi123(double z, double *p1, double *p2, double *p3) {
-    if (fabs(z) < 1.0) {
-        double t = 1.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, f = 1.0; /* t = z^j, f = 1/j! */
-        for (int j = 0; j < 22; j++) {
-            s1 += t * f / (double)(j + 1);
-            s2 += t * f / ((double)(j + 1) * (j + 2));
-            s3 += t * f / ((double)(j + 1) * (j + 2) * (j + 3));
-            t *= z, f /= (double)(j + 1);
+    if (fabs(z) < 0.5) { /* 14 terms: the next is below 0.5^14 / 17! = 2e-19 */
+        double f = 1.0;
+        for (int i = 2; i <= 16; i++)
+            f *= (double)i;
+        f = 1.0 / f; /* 1/16! */
+        double s = f;
+        for (int i = 15; i >= 3; i--) { /* s = sum_{k >= i} z^(k - i) / k! */
+            f *= (double)(i + 1);
+            s = s * z + f;
         }
-        *p1 = s1, *p2 = s2, *p3 = s3;
+        *p3 = s, *p2 = 0.5 + z * s, *p1 = 1.0 + z * (*p2);
         return;
     }
     const double e = exp(z);
@@ -533,9 +591,6 @@ static void mf_tail_N(const mf_tail *tl, const double *c, const double *t, doubl
     const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
     mf_gf g = {.q = tl->q, .R = tl->T};
     mf_tail_point(tl, c, t, tl->v);
-#ifdef MF_COUNT
-    MF_COUNT_TAIL++;
-#endif
     mf_gf_rhs(&g, 0.0, tl->v, tl->g, NULL); /* -grad f */
     mf_tail_fwd(tl, tl->g, Nc, Nt);
     for (size_t k = 0; k < mn; k++)
@@ -553,7 +608,8 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
     double *o = w;
     tl.zh = o, o += D, tl.P = o, o += m * m, tl.Q = o, o += n * n, tl.s = o, o += mn;
     tl.lam = o, o += mn, tl.E = o, o += mn, tl.E2 = o, o += mn, tl.Qc = o, o += mn;
-    tl.Qb = o, o += mn, tl.P1 = o, o += mn, tl.P2 = o, o += mn, tl.f1 = o, o += mn, tl.f2 = o, o += mn, tl.f3 = o, o += mn, tl.Y = o, o += mn;
+    tl.Qb = o, o += mn, tl.P1 = o, o += mn, tl.P2 = o, o += mn, tl.f1 = o, o += mn, tl.f2 = o,
+    o += mn, tl.f3 = o, o += mn, tl.Y = o, o += mn;
     tl.T = o, o += mn, tl.v = o, o += D, tl.g = o, o += D;
     double *a = o, *b = a + m; /* o + m + n: the end of mf_tail_worksize */
     memcpy(tl.zh, x, sizeof(double) * D);
@@ -565,9 +621,7 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
     const double *U = tl.zh, *V = tl.zh + m * p;
     mul_abt(m, m, p, U, U, tl.P);
     mul_abt(n, n, p, V, V, tl.Q);
-    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, tl.P, (lapack_int)m, a) ||
-        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, tl.Q, (lapack_int)n, b))
-        return -1;
+    if (mf_small_eig(m, tl.P, a) || mf_small_eig(n, tl.Q, b)) return -1;
     const double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
     double lmin = INFINITY;
     for (size_t i = 0; i < m; i++)
@@ -609,7 +663,8 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
                 tl.f3[k] = h * (-p2 + 4.0 * p3);
             }
         }
-        const double th = 0.5 * h, t1 = h / 6.0, t2 = h / 3.0; /* the tangent (lambda = 0) weights */
+        const double th = 0.5 * h, t1 = h / 6.0,
+                     t2 = h / 3.0;      /* the tangent (lambda = 0) weights */
         mf_tail_N(&tl, c, t, Nc0, Nt0); /* a = E2 u + Qc N(u) */
         for (size_t k = 0; k < mn; k++)
             ca[k] = tl.E2[k] * c[k] + tl.Qc[k] * Nc0[k];
@@ -666,11 +721,11 @@ static int mf_flow_limit(const mfact *q, double *x, double *w) {
     for (double sw = MF_MF_TAIL_SWITCH;; sw *= 0.1) {
         const int last = sw <= MF_MF_SWITCH * 1.5;
         st.gswitch = (last ? MF_MF_SWITCH : sw) * sc;
-        if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x,
-                                MF_MF_RTOL, 1e-2 * MF_MF_RTOL * sc, &h, ode, NULL, NULL))
+        if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x, MF_MF_RTOL,
+                                1e-2 * MF_MF_RTOL * sc, &h, ode, NULL, NULL))
             return -1;
         if (last) return mf_gauss_newton(q, x, gw);
-        const int tail = mf_tail_limit(q, x, MF_MF_SWITCH * sc, MF_MF_TAIL_DIST * sc, ode, gw);
+        const int tail = mf_tail_limit(q, x, MF_MF_TAIL_STOP * sc, MF_MF_TAIL_DIST * sc, ode, gw);
         if (tail != -1) return tail ? -1 : 0;
     }
 }
