@@ -333,9 +333,10 @@ static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double 
 /* Eigen-decomposition of a small symmetric k x k matrix A in place, as LAPACKE_dsyev(COL_MAJOR,
  * 'V') returns it: ascending eigenvalues in w, eigenvector i in A[i k .. i k + k - 1]. For k <= 16
  * by cyclic Jacobi (Golub & Van Loan, Matrix Computations, 4th ed., Alg. 8.5.3): LAPACK's call
- * costs ~3-4 us at k = 5, ten times the arithmetic, and the projection makes ~12 of them. The
- * basis only serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
- * rounding. 0 on success. */
+ * costs 3-4 us at k = 5, ten times the arithmetic, and a run step makes ~12 of them. The basis
+ * serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
+ * rounding, and the noise hooks' pairs, whose signs they fix and whose degenerate cases they
+ * leave to the generic hooks. 0 on success. */
 static int mf_small_eig(size_t k, double *A, double *w) {
     if (k > 16)
         return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
@@ -490,12 +491,12 @@ typedef struct mf_tail {
     double *s, *lam; /* s_ij and lambda_ij (m x n); s = 0: not a normal mode */
     double *E, *E2, *Qc, *Qb, *P1, *P2, *f1, *f2, *f3; /* ETDRK4 coefficients per mode */
     double *Y, *T;                                     /* m x n scratch */
-    double *v, *g;                                     /* D scratch */
+    double *v;                                         /* D scratch */
 } mf_tail;
 
 static size_t mf_tail_worksize(const mfact *q) { /* mf_tail's arrays, then the stages */
     const size_t m = q->m, n = q->n, D = (m + n) * q->p;
-    return 3 * D + m * m + n * n + 13 * m * n + m + n + 7 * (m * n + D);
+    return 2 * D + m * m + n * n + 13 * m * n + m + n + 7 * D + 9 * m * n;
 }
 
 /* phi_1, phi_2, phi_3 at z <= 0, phi_k(z) = sum_j z^j / (j + k)!: phi_3 by its series (Horner)
@@ -560,42 +561,36 @@ static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *t
         }
 }
 
-/* v (D) -> normal coordinates c (m x n) and tangent part t (D; may alias v) */
-static void mf_tail_fwd(const mf_tail *tl, const double *v, double *c, double *t) {
-    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+/* c = W^T v: the normal coordinates c_ij = (P^T (J v) Q)_ij / s_ij of v (D) */
+static void mf_tail_Wt(const mf_tail *tl, const double *v, double *c) {
+    const size_t mn = tl->q->m * tl->q->n;
     mf_tail_J(tl, v, tl->Y);
     mf_tail_rot(tl, tl->Y, c, tl->T, 0);
-    for (size_t k = 0; k < mn; k++) /* c = X~ / s; Y = X~ / s^2 for the normal part */
-        if (tl->s[k] > 0.0)
-            tl->Y[k] = c[k] / (tl->s[k] * tl->s[k]), c[k] /= tl->s[k];
-        else
-            tl->Y[k] = 0.0, c[k] = 0.0;
-    if (t != v) memcpy(t, v, sizeof(double) * D);
-    mf_tail_rot(tl, tl->Y, tl->Y, tl->T, 1);
-    mf_tail_Jt(tl, -1.0, tl->Y, t);
+    for (size_t k = 0; k < mn; k++)
+        c[k] = tl->s[k] > 0.0 ? c[k] / tl->s[k] : 0.0;
 }
 
-/* v = zeta_h + sum c_ij w_ij + t */
-static void mf_tail_point(const mf_tail *tl, const double *c, const double *t, double *v) {
-    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+/* v += W c = sum c_ij w_ij = J^T (P [c_ij / s_ij] Q^T) */
+static void mf_tail_Wadd(const mf_tail *tl, const double *c, double *v) {
+    const size_t mn = tl->q->m * tl->q->n;
     for (size_t k = 0; k < mn; k++)
         tl->Y[k] = tl->s[k] > 0.0 ? c[k] / tl->s[k] : 0.0;
     mf_tail_rot(tl, tl->Y, tl->Y, tl->T, 1);
-    for (size_t k = 0; k < D; k++)
-        v[k] = tl->zh[k] + t[k];
     mf_tail_Jt(tl, 1.0, tl->Y, v);
 }
 
-/* N at u = (c, t): Nc = lambda c - (grad)_c, Nt = -(grad)_t */
-static void mf_tail_N(const mf_tail *tl, const double *c, const double *t, double *Nc, double *Nt) {
+/* at the stage point y (c = W^T y): G = -grad f(zeta_h + y), gh = W^T G, and the remainder's
+ * normal coordinates Nc = gh + lambda c (its tangent part is G's) */
+static void mf_tail_stage(const mf_tail *tl, const double *y, const double *c, double *G,
+                          double *gh, double *Nc) {
     const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
     mf_gf g = {.q = tl->q, .R = tl->T};
-    mf_tail_point(tl, c, t, tl->v);
-    mf_gf_rhs(&g, 0.0, tl->v, tl->g, NULL); /* -grad f */
-    mf_tail_fwd(tl, tl->g, Nc, Nt);
+    for (size_t k = 0; k < D; k++)
+        tl->v[k] = tl->zh[k] + y[k];
+    mf_gf_rhs(&g, 0.0, tl->v, G, NULL);
+    mf_tail_Wt(tl, G, gh);
     for (size_t k = 0; k < mn; k++)
-        Nc[k] += tl->lam[k] * c[k];
-    (void)D;
+        Nc[k] = gh[k] + tl->lam[k] * c[k];
 }
 
 /* Integrates the flow from x (already near M: the fast modes have decayed) to its limit and
@@ -610,7 +605,7 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
     tl.lam = o, o += mn, tl.E = o, o += mn, tl.E2 = o, o += mn, tl.Qc = o, o += mn;
     tl.Qb = o, o += mn, tl.P1 = o, o += mn, tl.P2 = o, o += mn, tl.f1 = o, o += mn, tl.f2 = o,
     o += mn, tl.f3 = o, o += mn, tl.Y = o, o += mn;
-    tl.T = o, o += mn, tl.v = o, o += D, tl.g = o, o += D;
+    tl.T = o, o += mn, tl.v = o, o += D;
     double *a = o, *b = a + m; /* o + m + n: the end of mf_tail_worksize */
     memcpy(tl.zh, x, sizeof(double) * D);
     if (mf_gauss_newton(q, tl.zh, gnw)) return -1;
@@ -634,24 +629,29 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
         }
     if (!(lmin > 1e-6 * 2.0 * amax)) return -1; /* too stiff a normal mode: leave it to DP45 */
     double h = MF_MF_TAIL_THETA / lmin, hc = 0.0;
-    /* state and stages: c, t, and the N's; after the tail's own work */
-    double *c = o + m + n, *t = c + mn, *ca = t + D, *ta = ca + mn, *cb = ta + D, *tb = cb + mn,
-           *Nc0 = tb + D, *Nt0 = Nc0 + mn, *Nca = Nt0 + D, *Nta = Nca + mn, *Ncb = Nta + D,
-           *Ntb = Ncb + mn, *Ncc = Ntb + D, *Ntc = Ncc + mn;
+    /* The state is y = z - zeta_h (D) with its normal coordinates c = W^T y. Each stage point
+     * is the tangent scheme's (RK4's) combination y + sum_k alpha_k G_k in full space, moved
+     * along the normal modes to the ETDRK4 coordinates: + W (c_stage - (c + sum alpha_k gh_k)),
+     * so a stage costs a gradient and two transforms (W^T G and W of the correction). */
+    double *y = o + m + n, *ya = y + D, *yb = ya + D, *G0 = yb + D, *Ga = G0 + D, *Gb = Ga + D,
+           *Gc = Gb + D, *c = Gc + D, *ca = c + mn, *cb = ca + mn, *g0 = cb + mn, *ga = g0 + mn,
+           *gb = ga + mn, *gc = gb + mn, *N0 = gc + mn, *Na = N0 + mn, *Nb = Na + mn, *Nc = Nb + mn,
+           *dc = Nc + mn;
     for (size_t k = 0; k < D; k++)
-        tl.v[k] = x[k] - tl.zh[k];
-    mf_tail_fwd(&tl, tl.v, c, t);
+        y[k] = x[k] - tl.zh[k];
+    mf_tail_Wt(&tl, y, c);
     for (int step = 0; step < MF_MF_TAIL_STEPS; step++) {
         double gn = 0.0;
         for (size_t k = 0; k < mn; k++)
             gn += tl.lam[k] * tl.lam[k] * c[k] * c[k];
         if (sqrt(gn) <= gtol) { /* |grad| ~ |H c| <= gtol: Gauss-Newton finishes it */
-            mf_tail_point(&tl, c, t, x);
+            for (size_t k = 0; k < D; k++)
+                x[k] = tl.zh[k] + y[k];
             return mf_gauss_newton(q, x, gnw) ? -2 : 0;
         }
         if (h != hc) {
             hc = h;
-            for (size_t k = 0; k < mn; k++) { /* Cox & Matthews' coefficients; lambda = 0: RK4 */
+            for (size_t k = 0; k < mn; k++) { /* Krogstad's coefficients; lambda = 0: RK4 */
                 const double z = -h * tl.lam[k];
                 double p1, p2, p3, q1, q2, q3;
                 mf_phi123(z, &p1, &p2, &p3);
@@ -663,34 +663,47 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
                 tl.f3[k] = h * (-p2 + 4.0 * p3);
             }
         }
-        const double th = 0.5 * h, t1 = h / 6.0,
-                     t2 = h / 3.0;      /* the tangent (lambda = 0) weights */
-        mf_tail_N(&tl, c, t, Nc0, Nt0); /* a = E2 u + Qc N(u) */
+        const double th = 0.5 * h, t1 = h / 6.0, t2 = h / 3.0; /* RK4's weights (lambda = 0) */
+        mf_tail_stage(&tl, y, c, G0, g0, N0);
+        /* a = E2 u + (h/2) phi1(z/2) N(u) */
         for (size_t k = 0; k < mn; k++)
-            ca[k] = tl.E2[k] * c[k] + tl.Qc[k] * Nc0[k];
+            ca[k] = tl.E2[k] * c[k] + tl.Qc[k] * N0[k], dc[k] = ca[k] - (c[k] + th * g0[k]);
         for (size_t k = 0; k < D; k++)
-            ta[k] = t[k] + th * Nt0[k];
-        mf_tail_N(&tl, ca, ta, Nca, Nta); /* b = a + h phi2(z/2) (N(a) - N(u)) */
+            ya[k] = y[k] + th * G0[k];
+        mf_tail_Wadd(&tl, dc, ya);
+        mf_tail_stage(&tl, ya, ca, Ga, ga, Na);
+        /* b = a + h phi2(z/2) (N(a) - N(u)) */
         for (size_t k = 0; k < mn; k++)
-            cb[k] = ca[k] + tl.Qb[k] * (Nca[k] - Nc0[k]);
+            cb[k] = ca[k] + tl.Qb[k] * (Na[k] - N0[k]), dc[k] = cb[k] - (c[k] + th * ga[k]);
         for (size_t k = 0; k < D; k++)
-            tb[k] = t[k] + th * Nta[k];
-        mf_tail_N(&tl, cb, tb, Ncb, Ntb); /* c = E u + h phi1 N(u) + 2 h phi2 (N(b) - N(u)) */
+            yb[k] = y[k] + th * Ga[k];
+        mf_tail_Wadd(&tl, dc, yb);
+        mf_tail_stage(&tl, yb, cb, Gb, gb, Nb);
+        /* c = E u + h phi1 N(u) + 2 h phi2 (N(b) - N(u)) (into ya, ca) */
         for (size_t k = 0; k < mn; k++)
-            ca[k] = tl.E[k] * c[k] + tl.P1[k] * Nc0[k] + tl.P2[k] * (Ncb[k] - Nc0[k]);
+            ca[k] = tl.E[k] * c[k] + tl.P1[k] * N0[k] + tl.P2[k] * (Nb[k] - N0[k]),
+            dc[k] = ca[k] - (c[k] + h * gb[k]);
         for (size_t k = 0; k < D; k++)
-            ta[k] = t[k] + h * Ntb[k];
-        mf_tail_N(&tl, ca, ta, Ncc, Ntc);
-        for (size_t k = 0; k < mn; k++)
-            c[k] = tl.E[k] * c[k] + tl.f1[k] * Nc0[k] + 2.0 * tl.f2[k] * (Nca[k] + Ncb[k]) +
-                   tl.f3[k] * Ncc[k];
-        double dt2 = 0.0;
-        for (size_t k = 0; k < D; k++) {
-            const double d = t1 * (Nt0[k] + Ntc[k]) + t2 * (Nta[k] + Ntb[k]);
-            t[k] += d, dt2 += d * d;
+            ya[k] = y[k] + h * Gb[k];
+        mf_tail_Wadd(&tl, dc, ya);
+        mf_tail_stage(&tl, ya, ca, Gc, gc, Nc);
+        /* u+ = E u + h (phi1 - 3 phi2 + 4 phi3) N(u) + h (2 phi2 - 4 phi3) (N(a) + N(b))
+         *      + h (4 phi3 - phi2) N(c) */
+        double inc2 = 0.0, ninc2 = 0.0; /* |increment|^2 in full space and along the normals */
+        for (size_t k = 0; k < mn; k++) {
+            const double cn = tl.E[k] * c[k] + tl.f1[k] * N0[k] + 2.0 * tl.f2[k] * (Na[k] + Nb[k]) +
+                              tl.f3[k] * Nc[k];
+            const double lin = t1 * (g0[k] + gc[k]) + t2 * (ga[k] + gb[k]);
+            dc[k] = cn - (c[k] + lin), c[k] = cn, ninc2 += lin * lin;
         }
+        for (size_t k = 0; k < D; k++) {
+            const double d = t1 * (G0[k] + Gc[k]) + t2 * (Ga[k] + Gb[k]);
+            y[k] += d, inc2 += d * d;
+        }
+        mf_tail_Wadd(&tl, dc, y);
         /* the step's error is ~ K (h lambda_min)^4 |tangent increment| */
-        const double est = MF_MF_TAIL_K * pow(h * lmin, 4) * sqrt(dt2), tol = MF_MF_TAIL_TOL * gtol;
+        const double dt = sqrt(fmax(inc2 - ninc2, 0.0));
+        const double est = MF_MF_TAIL_K * pow(h * lmin, 4) * dt, tol = MF_MF_TAIL_TOL * gtol;
         double f = est > 0.0 ? pow(tol / est, 0.2) : 2.0;
         f = fmin(2.0, fmax(0.5, 0.9 * f));
         h = fmin(h * f, MF_MF_TAIL_HMAX / lmin);
@@ -781,9 +794,7 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
     mf_pair *pr = (mf_pair *)(vec + D);
     mul_abt(m, m, p, U, U, A);
     mul_abt(n, n, p, V, V, B);
-    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
-        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
-        return -1;
+    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
     size_t np = 0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)
