@@ -160,7 +160,8 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
  *   from rounding; the cube root of the machine epsilon balances the two).
  * trace_hessian: the diagonal of the dense Hessian.
  * project: the gradient-flow limit Phi(z) = lim z(t), dz/dt = -grad f, by an adaptive
- *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <= 1e-8 max(1, |z|),
+ *   Dormand-Prince 5(4) integrator (tolerance 1e-10 relative and 1e-11 max(1, |z|) absolute)
+ *   until |grad f| <= 1e-8 max(1, |z|),
  *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
  *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
  *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient

@@ -355,10 +355,15 @@ static int gf_done(void *ctx, double t, const double *y, const double *dy) {
     return mf_norm2(c->d, dy) <= c->gswitch || c->evals >= MF_PROJECT_MAXEVAL;
 }
 
-/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince (ode.c, rtol 1e-10) until
- * |grad f| is small (1e-8 max(1, |z|)), then gradient descent to |grad f| <= MF_PROJECT_GTOL
- * max(1, |z|): an explicit adaptive method alone stalls near M, where it hovers at its
- * stability limit and its error estimate sees only rounding. */
+/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince (ode.c, rtol 1e-10, atol
+ * 1e-11 max(1, |z|)) until |grad f| is small (1e-8 max(1, |z|)), then gradient descent to
+ * |grad f| <= MF_PROJECT_GTOL max(1, |z|): an explicit adaptive method alone stalls near M,
+ * where it hovers at its stability limit and its error estimate sees only rounding.
+ * What must be accurate is the limit; the normal coordinates, decaying to 0, are held only to
+ * the absolute tolerance. atol 1e-12 max(1, |z|) took ~1.4x the gradients on the valley (the
+ * limit stays within 1e-12 of the exact one, tests/expr/test_expr_project.lua); 1e-10 max(1, |z|)
+ * let the step reach the stability limit early on matrix factorization, where the flow then
+ * stalled. */
 static int gradient_flow(const mf_landscape *L, double *x) {
     const size_t d = L->dim;
     double *w = mf_scratch(SCR_PROJECT, sizeof(double) * mf_ode_worksize(d));
@@ -371,7 +376,7 @@ static int gradient_flow(const mf_landscape *L, double *x) {
     if (gn <= gtol) return 0;
     gf_ctx c = {.L = L, .d = d, .gswitch = 1e-8 * sc, .evals = 1};
     double h = 1e-3 * sc / gn;
-    if (mf_ode_dopri5_until(d, gf_rhs, NULL, gf_done, &c, 0.0, INFINITY, x, 1e-10, 1e-12 * sc, &h,
+    if (mf_ode_dopri5_until(d, gf_rhs, NULL, gf_done, &c, 0.0, INFINITY, x, 1e-10, 1e-11 * sc, &h,
                             w, NULL, NULL) ||
         c.evals >= MF_PROJECT_MAXEVAL)
         return -1;
