@@ -95,6 +95,7 @@ local expr_schema = schema.new("mf.landscape.expr", {
   { name = "params", kind = "table", doc = "parameters and their values, e.g. {theta = 0.3}" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent, the noise models and the manifold flows" },
   { name = "x0", kind = "point", doc = "starting point (one number per variable)" },
+  { name = "project", kind = "table", doc = "the projection onto the manifold of minima in closed form, one expression per variable, e.g. {\"x\", \"0\"}: replaces the gradient-flow limit (needs codim > 0; checked at the first projection of a run with normal-space noise)" },
   { name = "compile", kind = "boolean", default = true, doc = "run single points as machine code compiled with libtcc where mflab has it (the same bits as the interpreter; L:expr_info().compiled says); false: always the interpreter" },
 }, "a landscape from an expression string: symbolic gradient, Hessian and third derivatives, evaluated natively over blocks of points (README: Expression landscapes)")
 
@@ -127,6 +128,10 @@ function M.expr(opts)
   end
   local ok, L = pcall(core.expr, o.f, o.vars, pn, pv, o.codim, x0)
   if not ok then error(L, 2) end
+  if o.project then
+    ok, L = pcall(core.expr_project, L, o.project)
+    if not ok then error(L, 2) end
+  end
   if not o.compile then core.expr_interpret(L) end
   return L
 end

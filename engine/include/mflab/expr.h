@@ -107,5 +107,13 @@ size_t mf_landscape_expr_params(const mf_landscape *L, const char *const **names
 int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, double *secs);
 /* Drops the compiled forms: the landscape interprets from now on (the same bits). */
 void mf_landscape_expr_interpret(mf_landscape *L);
+/* Option project: P z in closed form, one expression per variable (over the variables and
+ * parameters), replacing the gradient-flow limit for projections, frames and noise. Needs
+ * codim > 0. Nothing checks here that it is a projection onto the minima: runs with noise in
+ * the normal space check it at the first projection (mf_landscape_check_manifold). */
+int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *const *exprs,
+                                     mf_err *err);
+/* 1 for an expression landscape with a closed-form projection. */
+int mf_landscape_expr_has_projection(const mf_landscape *L);
 
 #endif

@@ -121,7 +121,10 @@ enum {
     MF_LANDSCAPE_SCALE_INVARIANT = 2,
     /* f = h(x') y'^2 in coordinates (x', y') rotated by a fixed angle from (x, y) (valley,
      * rotated_valley): the setting of Adam's quasistatic flow (manifold.h, mf_adam_rv). */
-    MF_LANDSCAPE_VALLEY = 4
+    MF_LANDSCAPE_VALLEY = 4,
+    /* The manifold is the user's claim (codim of an expression or callback landscape, a
+     * projection given as expressions): mf_landscape_check_manifold verifies it. */
+    MF_LANDSCAPE_CHECK_MANIFOLD = 8
 };
 
 struct mf_landscape {
@@ -144,6 +147,12 @@ void mf_landscape_hvp(const mf_landscape *L, const double *z, const double *v, d
 double mf_landscape_trace_hessian(const mf_landscape *L, const double *z);
 /* Fails when the landscape knows no manifold or the gradient flow did not converge. */
 int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_err *err);
+/* For a landscape flagged MF_LANDSCAPE_CHECK_MANIFOLD (MF_OK for the others): whether P z is a
+ * minimum whose normal space has dimension codim: P z finite, P(P z) = P z (to 1e-8 max(1, |Pz|)),
+ * |grad f(Pz)| <= 1e-6 lambda_max max(1, |Pz|), and exactly codim eigenvalues of H_f(Pz) above
+ * 1e-6 lambda_max, none below -1e-6 lambda_max. The error says which and what codim the Hessian
+ * suggests. Runs call it on x0 before the first step when the noise lives in the normal space. */
+int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err);
 /* T and N at the manifold point z (call project first); fails if codim is 0. */
 int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err);
 int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, mf_err *err);

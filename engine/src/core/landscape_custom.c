@@ -196,7 +196,7 @@ int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_c
     p->d = dim, p->fns = *fns;
     L->type = fns->hess ? &custom_type : &custom_fdh_type;
     L->dim = dim, L->codim = codim, L->params = p;
-    L->flags = fns->serial ? MF_LANDSCAPE_SERIAL : 0;
+    L->flags = (fns->serial ? MF_LANDSCAPE_SERIAL : 0) | MF_LANDSCAPE_CHECK_MANIFOLD;
     *out = L;
     return MF_OK;
 }

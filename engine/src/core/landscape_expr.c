@@ -17,6 +17,7 @@ typedef struct xland {
     double *p;                       /* parameter values */
     double *x0;                      /* start or NULL */
     mf_expr_prog *pv, *pg, *ph, *pt; /* value, gradient, Hessian, third derivatives (or NULL) */
+    mf_expr_prog *pp;                /* the closed-form projection (option project) or NULL */
     int compiled;                    /* every program has a compiled form (libtcc) */
     double compile_secs;
 } xland;
@@ -75,8 +76,24 @@ static void x_dhess(const mf_landscape *L, const double *z, const double *v, dou
     }
 }
 
+/* P z: the closed form given as expressions (option project), else the gradient-flow limit.
+ * Evaluated into scratch first: pz may be z, and a compiled kernel may interleave reads and
+ * writes. */
+static void x_project(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,
+                      size_t ldp) {
+    const xland *x = L->params;
+    if (!x->pp) return mf_landscape_generic_project(L, m, z, ld, pz, ldp);
+    double *o = mf_scratch(SCR_LANE, x->d * m * sizeof(double)), *w = work(x->pp, m);
+    if (!o || !w) return nan_rows(x->d, m, pz, ldp);
+    mf_expr_prog_eval(x->pp, x->p, m, z, ld, o, m, w);
+    for (size_t r = 0; r < x->d; r++)
+        for (size_t i = 0; i < m; i++)
+            pz[r * ldp + i] = o[r * m + i];
+}
+
 static void x_destroy(mf_landscape *L) {
     xland *x = L->params;
+    mf_expr_prog_free(x->pp);
     mf_expr_free(x->E);
     mf_expr_prog_free(x->pv);
     mf_expr_prog_free(x->pg);
@@ -93,7 +110,7 @@ static const mf_landscape_type expr_type = {
     .hess = x_hess,
     .hvp = mf_landscape_generic_hvp,
     .trace_hessian = mf_landscape_generic_trace_hessian,
-    .project = mf_landscape_generic_project,
+    .project = x_project,
     .normal_sub = mf_landscape_generic_normal_sub,
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
@@ -143,6 +160,7 @@ int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const cha
     }
     L->type = &expr_type;
     L->params = x;
+    L->flags = MF_LANDSCAPE_CHECK_MANIFOLD;
     L->dim = nvars;
     L->codim = codim;
     x->d = nvars;
@@ -254,8 +272,49 @@ int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, 
 void mf_landscape_expr_interpret(mf_landscape *L) {
     xland *x = as_expr(L);
     if (!x) return;
-    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt};
+    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt, x->pp};
     for (size_t j = 0; j < sizeof progs / sizeof *progs; j++)
         if (progs[j]) progs[j]->kernel = NULL; /* the cache keeps the code */
     x->compiled = 0;
+}
+
+/* ---- the manifold: a closed-form projection ----------------------------------------------- */
+
+int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *const *exprs,
+                                     mf_err *err) {
+    xland *x = as_expr(L);
+    if (!x) return mf_err_set(err, MF_EINVAL, "not an expression landscape");
+    if (L->codim == 0)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'project' needs codim > 0 (the codimension "
+                          "of the manifold it projects onto)");
+    if (n != x->d)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'project' needs one expression per variable "
+                          "(%zu), got %zu",
+                          x->d, n);
+    int *roots = malloc(n * sizeof *roots);
+    if (!roots) return mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    int rc = MF_OK;
+    for (size_t k = 0; k < n && rc == MF_OK; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "mf.landscape.expr: option 'project'[%zu]", k + 1);
+        rc = mf_expr_parse(x->E, exprs[k], what, &roots[k], err);
+    }
+    mf_expr_prog *P = NULL;
+    if (rc == MF_OK && (mf_expr_failed(x->E) || !(P = mf_expr_prog_new(x->E, n, roots))))
+        rc = mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    free(roots);
+    if (rc) return rc;
+    double secs = 0;
+    if (x->compiled && mf_expr_jit(P, &secs)) x->compiled = 0;
+    x->compile_secs += secs;
+    mf_expr_prog_free(x->pp);
+    x->pp = P;
+    return MF_OK;
+}
+
+int mf_landscape_expr_has_projection(const mf_landscape *L) {
+    const xland *x = as_expr(L);
+    return x && x->pp;
 }

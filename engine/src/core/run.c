@@ -1346,6 +1346,10 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
             size_t nd;
             if ((rc = mf_noise_bind(c->confs[k].noise, c->landscape, &nd, err))) return rc;
             J.ndraws = nd; /* one noise type: the same count for all */
+            /* a user's codim or projection, checked at the first projection (issue 17) */
+            if (c->confs[k].noise->space == MF_SPACE_NORMAL &&
+                (rc = mf_landscape_check_manifold(c->landscape, c->confs[k].x0, err)))
+                return rc;
         }
     }
     const uint64_t nrec64 = mf_record_count(c->steps, c->every);

@@ -16,6 +16,28 @@ static int l_expr_interpret(lua_State *L) {
     return 1;
 }
 
+/* core.expr_project(L, {expr, ...}): the closed-form projection (option project) */
+static int l_expr_project(lua_State *L) {
+    llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 2);
+    const char **ex = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ex, 0); /* freed by the GC */
+    for (size_t k = 0; k < n; k++) {
+        lua_geti(L, 2, (lua_Integer)k + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "mf.landscape.expr: option 'project'[%d] must be a string, got %s",
+                              (int)k + 1, luaL_typename(L, -1));
+        ex[k] = lua_tostring(L, -1); /* kept alive by the table at index 2 */
+        lua_pop(L, 1);
+    }
+    mf_err err;
+    if (!l->L) return luaL_error(L, "mf.landscape.expr: the landscape was freed");
+    if (mf_landscape_expr_set_projection(l->L, n, ex, &err)) /* the message names the option */
+        return luaL_error(L, "%s", err.msg);
+    lua_settop(L, 1);
+    return 1;
+}
+
 static mf_landscape *checkexpr(lua_State *L, const char *fname) {
     llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
     if (!l->L || !mf_landscape_expr_info(l->L, NULL, NULL, NULL))
@@ -99,6 +121,8 @@ static int land_expr_info(lua_State *L) {
 void mfl_open_expr(lua_State *L) {
     lua_pushcfunction(L, l_expr_interpret);
     lua_setfield(L, -2, "expr_interpret");
+    lua_pushcfunction(L, l_expr_project);
+    lua_setfield(L, -2, "expr_project");
     static const luaL_Reg methods[] = {
         {"set", land_set}, {"params", land_params}, {"expr_info", land_expr_info}, {NULL, NULL}};
     luaL_getmetatable(L, MF_LANDSCAPE);
