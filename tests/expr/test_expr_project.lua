@@ -27,4 +27,105 @@ for _, x in ipairs { 0.3, 1, 2, 5 } do
   end
 end
 H.check(worst <= 1e-10, ("generic projection vs the exact flow limit: worst %.2e"):format(worst))
+print(("generic projection: %.2e from the exact flow limit, idempotent to %.2e"):format(worst, widem))
 H.check(widem <= 1e-12, ("generic projection is idempotent: worst %.2e"):format(widem))
+
+-- ---- the closed-form projection given as expressions -------------------------------------------
+local sgd, hn = mf.opt.sgd { lr = 0.01 }, mf.noise.hessian { sigma = 1 }
+local function run(L, x0, steps, seeds, threads, block, noise)
+  return mf.run { landscape = L, optimizer = sgd, noise = noise or hn, x0 = x0, steps = steps,
+                  every = steps // 10, seeds = seeds, threads = threads, block = block, record = { "x1", "x2" } }
+end
+local function diff(a, b, seeds) -- worst |a - b| over every record and whether all bits agree
+  local w, same = 0, true
+  for _, n in ipairs { "x1", "x2" } do
+    for i = 1, seeds do
+      local ca, cb = a:column(n, i), b:column(n, i)
+      for j = 1, #ca do
+        w = math.max(w, math.abs(ca[j] - cb[j]))
+        same = same and ca[j] == cb[j]
+      end
+    end
+  end
+  return w, same
+end
+
+-- the flat valley: P z = (x, 0) as the built-in valley's, so the same operations and the same bits
+local V = mf.landscape.valley { h = { 1, 0, 1 } }
+local EP = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x", "0" } }
+local pv, pe = V:project { 1.5, -0.3 }, EP:project { 1.5, -0.3 }
+H.check(pv[1] == pe[1] and pv[2] == pe[2], "project {x, 0} equals the built-in valley's projection")
+local _, same = diff(run(V, { 1, 0.1 }, 1000, 64, 1), run(EP, { 1, 0.1 }, 1000, 64, 2, 5), 64)
+H.check(same, "Hessian noise: the valley with project = {x, 0} runs bit-identical to the built-in valley")
+
+-- the rotated valley: the orthogonal projection onto the line x sin t + y cos t = 0 as expressions;
+-- the Hessian's normal eigenpair comes from the 2 x 2 closed form (off-diagonal entries), the
+-- built-in valley's from its formula: the same to rounding over 1000 steps
+local ROT = "(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)"
+local PROJ = { "x - (x*sin(t) + y*cos(t))*sin(t)", "y - (x*sin(t) + y*cos(t))*cos(t)" }
+local RV = mf.landscape.rotated_valley { theta = 0.3, h = { 1, 0, 1 } }
+local RP = mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, codim = 1, project = PROJ }
+local x0r = { 2 * math.cos(0.3), -2 * math.sin(0.3) } -- u = 2 on M
+local wr = diff(run(RV, x0r, 1000, 32, 1), run(RP, x0r, 1000, 32, 1), 32)
+H.check(wr <= 1e-12, ("rotated valley with a closed-form projection vs built-in, 1000 steps: %.2e"):format(wr))
+local wn = diff(run(RV, x0r, 1000, 32, 1, nil, mf.noise.isotropic { sigma = 0.3 }),
+  run(RP, x0r, 1000, 32, 1, nil, mf.noise.isotropic { sigma = 0.3 }), 32)
+H.check(wn <= 1e-12, ("normal-space isotropic noise, the same: %.2e"):format(wn))
+-- the same loss in 3 variables (w ignored, P w = w): the normal eigenpair from LAPACK (dsyevr)
+local RP3 = mf.landscape.expr { vars = { "x", "y", "w" }, params = { t = 0.3 }, f = ROT, codim = 1,
+  project = { PROJ[1], PROJ[2], "w" } }
+local a3 = run(RP3, { x0r[1], x0r[2], 0.7 }, 1000, 32, 1)
+local w3 = diff(run(RP, x0r, 1000, 32, 1), a3, 32)
+print(("closed-form projection runs vs built-in rotated valley: Hessian noise %.2e, isotropic %.2e; 2x2 vs dsyevr %.2e"):format(wr, wn, w3))
+H.check(w3 <= 1e-12, ("2 x 2 closed-form eigenpairs vs dsyevr's, 1000 steps: %.2e"):format(w3))
+
+-- ---- the generic projection in runs: the same bits whatever the threads and blocks ------------
+local EG = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1 }
+local CG = mf.landscape.custom { dim = 2, codim = 1,
+  f = function(z) return (1 + z[1] * z[1]) * (z[2] * z[2]) end,
+  grad = function(z) return { 2 * z[1] * z[2] * z[2], 2 * (1 + z[1] * z[1]) * z[2] } end }
+for _, L in ipairs { EG, CG } do
+  local ref = run(L, { 1, 0.1 }, 30, 6, 1, 6)
+  for _, tb in ipairs { { 2, 1 }, { 2, 4 }, { 1, 5 } } do
+    local _, s = diff(ref, run(L, { 1, 0.1 }, 30, 6, tb[1], tb[2]), 6)
+    H.check(s, ("%s: generic projection, threads %d block %d: the same bits"):format(L.name, tb[1], tb[2]))
+  end
+end
+-- and the flow limit stays close to the closed form's orthogonal projection here (the noise at
+-- Pz differs by O(|y|^2) in x): the ensembles' means agree to a few standard errors
+local rg, rc = run(EG, { 1, 0.1 }, 200, 256, 2), run(EP, { 1, 0.1 }, 200, 256, 2)
+local mg, mc, se = rg:mean("x1")[#rg.t], rc:mean("x1")[#rc.t], rc:std("x1")[#rc.t] / math.sqrt(256)
+H.check(math.abs(mg - mc) <= 4 * se + 1e-3, ("flow-limit vs orthogonal projection: mean x1 %.6f vs %.6f (se %.1e)"):format(mg, mc, se))
+
+-- ---- bad input ----------------------------------------------------------------------------------
+H.raises({ "mf.landscape.expr", "option 'project' needs one expression per variable (2), got 1" },
+  mf.landscape.expr, { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x" } })
+H.raises({ "option 'project'[2]", "at column 4" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x", "0 +* q" } })
+H.raises({ "option 'project'[1]", "unknown identifier 'q'" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "q", "0" } })
+H.raises({ "option 'project' needs codim > 0" }, mf.landscape.expr, { vars = { "x", "y" }, f = VALLEY, project = { "x", "0" } })
+H.raises({ "option 'project'[2] must be a string" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x", 0 } })
+H.raises({ "option 'project'", "a table" }, mf.landscape.expr, { vars = { "x", "y" }, f = VALLEY, codim = 1, project = "x" })
+
+-- the manifold checked at a run's first projection
+local function bad(L, x0, wants)
+  H.raises(wants, mf.run, { landscape = L, optimizer = sgd, noise = hn, x0 = x0, steps = 5, seeds = 2 })
+end
+bad(mf.landscape.expr { vars = { "x", "y", "w" }, f = VALLEY, codim = 2 }, { 1, 0.1, 0 },
+  { "mf.run", "codim 2 is inconsistent with the minima", "1 eigenvalue(s)", "codim 1 there" })
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 2 }, { 1, 0.1 },
+  { "codim 2 is inconsistent", "codim 1 there" })
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "y", "x" } }, { 1, 0.1 },
+  { "the projection is not a projection", "P(P x0) differs from P x0 by 0.9" })
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x", "0.001" } }, { 1, 0.1 },
+  { "the projection of x0 is not a minimum", "|grad f| = 0.004" })
+bad(mf.landscape.custom { dim = 3, codim = 2, f = function(z) return (1 + z[1] * z[1]) * (z[2] * z[2]) end },
+  { 1, 0.1, 0 }, { "codim 2 is inconsistent", "codim 1 there" })
+-- a consistent one passes, and noise in all directions needs no manifold
+H.check(pcall(mf.run, { landscape = EP, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "consistent: runs")
+H.check(pcall(mf.run, { landscape = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "y", "x" } },
+  optimizer = sgd, noise = mf.noise.isotropic { sigma = 0.1, space = "full" }, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }),
+  "full-space noise does not project: no check")
+H.finish()

@@ -16,3 +16,4 @@ for _, c in ipairs(calls) do if c[1] > 0 and c[1] < c[2] then mid = mid + 1 end 
 H.check(#calls >= 2 and mid >= 1, ("a 1.5 s custom run reports progress before its end (%d reports, %d in between)"):format(#calls, mid))
 H.check(calls[#calls][1] == 150 and calls[#calls][2] == 150, "the last report is done == total")
 H.check(#r.t == 2, "the run completes")
+H.finish()
