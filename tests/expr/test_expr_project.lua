@@ -123,6 +123,26 @@ bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { 
   { "the projection of x0 is not a minimum", "|grad f| = 0.004" })
 bad(mf.landscape.custom { dim = 3, codim = 2, f = function(z) return (1 + z[1] * z[1]) * (z[2] * z[2]) end },
   { 1, 0.1, 0 }, { "codim 2 is inconsistent", "codim 1 there" })
+-- constraints (option manifold): codim from their number, checked at the first projection
+local EM = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y" } }
+H.check(EM.codim == 1, "option manifold sets codim")
+H.check(pcall(mf.run, { landscape = EM, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "constraint y: runs")
+local RM = mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "x*sin(t) + y*cos(t)" }, project = PROJ }
+H.check(pcall(mf.run, { landscape = RM, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "rotated constraint with its projection: runs")
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y - 0.01" } }, { 1, 0.1 },
+  { "constraint 1 of the manifold is -0.01, not 0" })
+-- x = Phi(1, 0.1)_x holds at P x0 only, and runs along M
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { ("x - %.17g"):format(phi(1, 0.1)) } }, { 1, 0.1 },
+  { "constraint 1 of the manifold does not cut across the minima", "its gradient has 1 of 1 along M" })
+bad(mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "y" } }, { 1, 0.1 },
+  { "constraint 1 of the manifold is", "not 0" })
+H.raises({ "option 'manifold' gives 1 constraint(s)", "but option 'codim' is 2" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, manifold = { "y" }, codim = 2 })
+H.raises({ "option 'manifold' needs 1 to 2 constraints", "got 3" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, manifold = { "y", "x", "x" } })
+H.raises({ "option 'manifold' needs 1 to 2 constraints", "got 0" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, manifold = {} })
+H.raises({ "option 'manifold'[1]", "at column 4" }, mf.landscape.expr, { vars = { "x", "y" }, f = VALLEY, manifold = { "y +" } })
 -- a consistent one passes, and noise in all directions needs no manifold
 H.check(pcall(mf.run, { landscape = EP, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "consistent: runs")
 H.check(pcall(mf.run, { landscape = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "y", "x" } },

@@ -107,6 +107,10 @@ typedef struct mf_landscape_type {
      * help): fills *out and returns 1 for a name it knows, 0 otherwise. */
     int (*field)(const mf_landscape *L, const char *name, mf_field *out);
     const char *fields;
+    /* Optional: constraints c(z) = 0 the user says M satisfies (mf.landscape.expr's option
+     * manifold): at one point, c (returned count n <= dim entries) and, when J is not NULL,
+     * their Jacobian (n x d, row-major). mf_landscape_check_manifold checks them. */
+    size_t (*constraints)(const mf_landscape *L, const double *z, double *c, double *J);
 
     void (*destroy)(mf_landscape *L);
 } mf_landscape_type;
@@ -151,7 +155,9 @@ int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_
  * minimum whose normal space has dimension codim: P z finite, P(P z) = P z (to 1e-8 max(1, |Pz|)),
  * |grad f(Pz)| <= 1e-6 lambda_max max(1, |Pz|), and exactly codim eigenvalues of H_f(Pz) above
  * 1e-6 lambda_max, none below -1e-6 lambda_max. The error says which and what codim the Hessian
- * suggests. Runs call it on x0 before the first step when the noise lives in the normal space. */
+ * suggests. With constraints (mf_landscape_type.constraints): also |c_j(Pz)| <= 1e-8 (1 +
+ * |grad c_j| |Pz|) and each grad c_j(Pz) in the Hessian's normal space (to 1e-6 relative).
+ * Runs call it on x0 before the first step when the noise lives in the normal space. */
 int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err);
 /* T and N at the manifold point z (call project first); fails if codim is 0. */
 int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err);

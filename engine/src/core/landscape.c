@@ -145,6 +145,44 @@ int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_
     return MF_OK;
 }
 
+/* The user's constraints at the manifold point pz (V: H_f(pz)'s eigenvectors, ascending, so
+ * the normal space is spanned by the last codim columns): c(pz) = 0, and every grad c_j lies
+ * in the normal space (a constraint that M does not satisfy to first order, or one along M). */
+static int check_constraints(const mf_landscape *L, const double *pz, const double *V,
+                             mf_err *err) {
+    const size_t d = L->dim, c = L->codim;
+    double *w = malloc(sizeof(double) * (d * d + d));
+    if (!w) return mf_err_set(err, MF_ENOMEM, "out of memory checking the manifold");
+    double *cv = w, *J = w + d;
+    const size_t n = L->type->constraints(L, pz, cv, J);
+    const double sc = mf_norm2(d, pz);
+    int rc = MF_OK;
+    for (size_t j = 0; j < n && rc == MF_OK; j++) {
+        const double *Jj = J + j * d, gj = mf_norm2(d, Jj);
+        double tang = 0.0; /* |T^T grad c_j|: the part along M */
+        for (size_t k = 0; k + c < d; k++) {
+            double t = 0.0;
+            for (size_t a = 0; a < d; a++)
+                t += V[k * d + a] * Jj[a];
+            tang += t * t;
+        }
+        tang = sqrt(tang);
+        if (!(fabs(cv[j]) <= 1e-8 * (1.0 + gj * sc)))
+            rc = mf_err_set(err, MF_EINVAL,
+                            "constraint %zu of the manifold is %.3g, not 0, at the projection of "
+                            "x0: the minima there are not on it",
+                            j + 1, cv[j]);
+        else if (!(gj > 0.0) || !(tang <= 1e-6 * gj))
+            rc = mf_err_set(err, MF_EINVAL,
+                            "constraint %zu of the manifold does not cut across the minima at the "
+                            "projection of x0: its gradient has %.3g of %.3g along M (the "
+                            "Hessian's flat directions)",
+                            j + 1, tang, gj);
+    }
+    free(w);
+    return rc;
+}
+
 /* Issue 17: codim (and an expression projection) are the user's claims; a wrong one showed
  * only as NaN noise or a run that drifts off M. Thresholds are relative (1e-6): Hessians of
  * callback landscapes may be differences, accurate to ~1e-8. */
@@ -198,6 +236,7 @@ int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *
                         "so M has codim %zu there",
                         c, pos, top, pos);
     }
+    if (rc == MF_OK && L->type->constraints) rc = check_constraints(L, pz, V, err);
 out:
     free(w);
     return rc;

@@ -18,6 +18,8 @@ typedef struct xland {
     double *x0;                      /* start or NULL */
     mf_expr_prog *pv, *pg, *ph, *pt; /* value, gradient, Hessian, third derivatives (or NULL) */
     mf_expr_prog *pp;                /* the closed-form projection (option project) or NULL */
+    mf_expr_prog *pc;                /* constraints and their Jacobian (option manifold) or NULL */
+    size_t nc;                       /* number of constraints */
     int compiled;                    /* every program has a compiled form (libtcc) */
     double compile_secs;
 } xland;
@@ -91,9 +93,29 @@ static void x_project(const mf_landscape *L, size_t m, const double *z, size_t l
             pz[r * ldp + i] = o[r * m + i];
 }
 
+/* c (nc entries) then, when J is not NULL, the Jacobian (nc x d) at one point */
+static size_t x_constraints(const mf_landscape *L, const double *z, double *c, double *J) {
+    const xland *x = L->params;
+    if (!x->pc) return 0;
+    const size_t n = x->nc, d = x->d;
+    double *o = mf_scratch(SCR_LANE, n * (d + 1) * sizeof(double)), *w = work(x->pc, 1);
+    if (!o || !w) {
+        for (size_t k = 0; k < n; k++)
+            c[k] = NAN;
+        for (size_t k = 0; J && k < n * d; k++)
+            J[k] = NAN;
+        return n;
+    }
+    mf_expr_prog_eval(x->pc, x->p, 1, z, 1, o, 1, w);
+    memcpy(c, o, n * sizeof(double));
+    if (J) memcpy(J, o + n, n * d * sizeof(double));
+    return n;
+}
+
 static void x_destroy(mf_landscape *L) {
     xland *x = L->params;
     mf_expr_prog_free(x->pp);
+    mf_expr_prog_free(x->pc);
     mf_expr_free(x->E);
     mf_expr_prog_free(x->pv);
     mf_expr_prog_free(x->pg);
@@ -115,6 +137,7 @@ static const mf_landscape_type expr_type = {
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
     .dhess = x_dhess,
+    .constraints = x_constraints,
     .destroy = x_destroy,
 };
 
@@ -272,7 +295,7 @@ int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, 
 void mf_landscape_expr_interpret(mf_landscape *L) {
     xland *x = as_expr(L);
     if (!x) return;
-    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt, x->pp};
+    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt, x->pp, x->pc};
     for (size_t j = 0; j < sizeof progs / sizeof *progs; j++)
         if (progs[j]) progs[j]->kernel = NULL; /* the cache keeps the code */
     x->compiled = 0;
@@ -317,4 +340,44 @@ int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *cons
 int mf_landscape_expr_has_projection(const mf_landscape *L) {
     const xland *x = as_expr(L);
     return x && x->pp;
+}
+
+int mf_landscape_expr_set_manifold(mf_landscape *L, size_t n, const char *const *exprs,
+                                   mf_err *err) {
+    xland *x = as_expr(L);
+    if (!x) return mf_err_set(err, MF_EINVAL, "not an expression landscape");
+    const size_t d = x->d;
+    if (n < 1 || n > d)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'manifold' needs 1 to %zu constraints (one "
+                          "per normal direction), got %zu",
+                          d, n);
+    if (L->codim != 0 && L->codim != n)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'manifold' gives %zu constraint(s), so the "
+                          "manifold has codim %zu, but option 'codim' is %zu",
+                          n, n, L->codim);
+    int *roots = malloc(n * (d + 1) * sizeof *roots);
+    if (!roots) return mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    int rc = MF_OK;
+    for (size_t j = 0; j < n && rc == MF_OK; j++) {
+        char what[64];
+        snprintf(what, sizeof what, "mf.landscape.expr: option 'manifold'[%zu]", j + 1);
+        rc = mf_expr_parse(x->E, exprs[j], what, &roots[j], err);
+    }
+    for (size_t j = 0; j < n && rc == MF_OK; j++)
+        for (size_t k = 0; k < d; k++)
+            roots[n + j * d + k] = mf_expr_diff(x->E, roots[j], k);
+    mf_expr_prog *P = NULL;
+    if (rc == MF_OK && (mf_expr_failed(x->E) || !(P = mf_expr_prog_new(x->E, n * (d + 1), roots))))
+        rc = mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    free(roots);
+    if (rc) return rc;
+    double secs = 0;
+    if (x->compiled && mf_expr_jit(P, &secs)) x->compiled = 0;
+    x->compile_secs += secs;
+    mf_expr_prog_free(x->pc);
+    x->pc = P, x->nc = n;
+    L->codim = n;
+    return MF_OK;
 }
