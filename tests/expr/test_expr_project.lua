@@ -79,6 +79,35 @@ local w3 = diff(run(RP, x0r, 1000, 32, 1), a3, 32)
 print(("closed-form projection runs vs built-in rotated valley: Hessian noise %.2e, isotropic %.2e; 2x2 vs dsyevr %.2e"):format(wr, wn, w3))
 H.check(w3 <= 1e-12, ("2 x 2 closed-form eigenpairs vs dsyevr's, 1000 steps: %.2e"):format(w3))
 
+-- constraints without project: P z is the nearest point of {c = 0} (Gauss-Newton)
+local EM1 = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y" } }
+local _, sm = diff(run(V, { 1, 0.1 }, 1000, 64, 1), run(EM1, { 1, 0.1 }, 1000, 64, 2, 5), 64)
+H.check(sm, "Hessian noise: the valley with manifold = {y} runs bit-identical to the built-in valley")
+local RC = mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "x*sin(t) + y*cos(t)" } }
+local wc = diff(run(RV, x0r, 1000, 32, 1), run(RC, x0r, 1000, 32, 1), 32)
+H.check(wc <= 1e-12, ("rotated valley with its line as the constraint vs built-in, 1000 steps: %.2e"):format(wc))
+-- a curved manifold: the unit circle; the nearest point is z/|z|; two constraints in 3-D: a circle
+-- in the plane w = 0.5
+local CI = mf.landscape.expr { vars = { "x", "y" }, f = "(x^2 + y^2 - 1)^2", manifold = { "x^2 + y^2 - 1" } }
+local wci = 0
+for _, z in ipairs { { 1.3, 0.4 }, { -0.2, 0.7 }, { 0.05, -1.6 }, { 1, 0 } } do
+  local p, r = CI:project(z), math.sqrt(z[1] ^ 2 + z[2] ^ 2)
+  wci = math.max(wci, math.abs(p[1] - z[1] / r), math.abs(p[2] - z[2] / r))
+end
+H.check(wci <= 1e-15, ("circle: nearest point z/|z| to %.1e"):format(wci))
+local C3 = mf.landscape.expr { vars = { "x", "y", "w" }, f = "(x^2 + y^2 - 1)^2 + (w - 0.5)^2",
+  manifold = { "x^2 + y^2 - 1", "w - 0.5" } }
+local p3 = C3:project { 0.6, 0.6, 0.9 }
+H.near(p3[1], math.sqrt(0.5), 1e-15, "codim 2: x")
+H.near(p3[2], math.sqrt(0.5), 1e-15, "codim 2: y")
+H.check(p3[3] == 0.5, "codim 2: w")
+H.raises({ "landscape:project", "not defined" }, CI.project, CI, { 0, 0 }) -- the centre: J = 0
+local ref = run(CI, { 1, 0 }, 50, 6, 1, 6)
+for _, tb in ipairs { { 2, 1 }, { 2, 4 }, { 1, 5 } } do
+  local _, s = diff(ref, run(CI, { 1, 0 }, 50, 6, tb[1], tb[2]), 6)
+  H.check(s, ("circle: Gauss-Newton projection, threads %d block %d: the same bits"):format(tb[1], tb[2]))
+end
+
 -- ---- the generic projection in runs: the same bits whatever the threads and blocks ------------
 local EG = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1 }
 local CG = mf.landscape.custom { dim = 2, codim = 1,
@@ -123,18 +152,23 @@ bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { 
   { "the projection of x0 is not a minimum", "|grad f| = 0.004" })
 bad(mf.landscape.custom { dim = 3, codim = 2, f = function(z) return (1 + z[1] * z[1]) * (z[2] * z[2]) end },
   { 1, 0.1, 0 }, { "codim 2 is inconsistent", "codim 1 there" })
--- constraints (option manifold): codim from their number, checked at the first projection
+-- constraints (option manifold): codim from their number, checked at the first projection (with
+-- a project that is not their nearest point, so that the constraints' own check speaks)
 local EM = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y" } }
 H.check(EM.codim == 1, "option manifold sets codim")
 H.check(pcall(mf.run, { landscape = EM, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "constraint y: runs")
 local RM = mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "x*sin(t) + y*cos(t)" }, project = PROJ }
 H.check(pcall(mf.run, { landscape = RM, optimizer = sgd, noise = hn, x0 = { 1, 0.1 }, steps = 5, seeds = 2 }), "rotated constraint with its projection: runs")
-bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y - 0.01" } }, { 1, 0.1 },
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y - 0.01" }, project = { "x", "0" } }, { 1, 0.1 },
   { "constraint 1 of the manifold is -0.01, not 0" })
+-- without project the nearest point of {y = 0.01} is no minimum
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "y - 0.01" } }, { 1, 0.1 },
+  { "the projection of x0 is not a minimum" })
 -- x = Phi(1, 0.1)_x holds at P x0 only, and runs along M
-bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { ("x - %.17g"):format(phi(1, 0.1)) } }, { 1, 0.1 },
+local px = ("%.17g"):format(phi(1, 0.1))
+bad(mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, manifold = { "x - " .. px }, project = { px, "0" } }, { 1, 0.1 },
   { "constraint 1 of the manifold does not cut across the minima", "its gradient has 1 of 1 along M" })
-bad(mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "y" } }, { 1, 0.1 },
+bad(mf.landscape.expr { vars = { "x", "y" }, params = { t = 0.3 }, f = ROT, manifold = { "y" }, project = PROJ }, { 1, 0.1 },
   { "constraint 1 of the manifold is", "not 0" })
 H.raises({ "option 'manifold' gives 1 constraint(s)", "but option 'codim' is 2" }, mf.landscape.expr,
   { vars = { "x", "y" }, f = VALLEY, manifold = { "y" }, codim = 2 })

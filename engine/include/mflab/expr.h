@@ -114,11 +114,12 @@ void mf_landscape_expr_interpret(mf_landscape *L);
 int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *const *exprs,
                                      mf_err *err);
 /* Option manifold: n constraints c_j(z) = 0 (expressions) whose zero set is the manifold of
- * minima; codim becomes n (an error if codim was given otherwise). They are checked, not used
- * to project: at the first projection of a run with normal-space noise, c(Pz) = 0 and each
- * grad c_j must lie in the Hessian's normal space (mf_landscape_check_manifold). The
- * projection stays the gradient-flow limit or the closed form of option project: Newton onto
- * {c = 0} would give the nearest point of M, not the point the dynamics goes to. */
+ * minima; codim becomes n (an error if codim was given otherwise). Without option project, P z
+ * is then the nearest point of {c = 0} (Gauss-Newton from z: one step for affine constraints),
+ * the orthogonal projection the built-in valleys use, not the gradient-flow limit (they differ
+ * at second order in the distance to M). At the first projection of a run with normal-space
+ * noise, c(Pz) = 0 and each grad c_j must lie in the Hessian's normal space
+ * (mf_landscape_check_manifold). */
 int mf_landscape_expr_set_manifold(mf_landscape *L, size_t n, const char *const *exprs,
                                    mf_err *err);
 /* 1 for an expression landscape with a closed-form projection. */
