@@ -108,6 +108,11 @@ for _, tb in ipairs { { 2, 1 }, { 2, 4 }, { 1, 5 } } do
   H.check(s, ("circle: Gauss-Newton projection, threads %d block %d: the same bits"):format(tb[1], tb[2]))
 end
 
+-- the manifold flow on the constrained valley follows the built-in valley's
+local fa = mf.manifold.flow { landscape = V, optimizer = sgd, noise = hn }:integrate { x0 = { 2, 0 }, steps = 2000 }
+local fb = mf.manifold.flow { landscape = EM1, optimizer = sgd, noise = hn }:integrate { x0 = { 2, 0 }, steps = 2000 }
+H.close(fb:column("x1")[#fb.t], fa:column("x1")[#fa.t], 1e-12, "manifold flow: valley with manifold = {y} vs built-in")
+
 -- ---- the generic projection in runs: the same bits whatever the threads and blocks ------------
 local EG = mf.landscape.expr { vars = { "x", "y" }, f = VALLEY, codim = 1 }
 local CG = mf.landscape.custom { dim = 2, codim = 1,
@@ -137,6 +142,10 @@ H.raises({ "option 'project' needs codim > 0" }, mf.landscape.expr, { vars = { "
 H.raises({ "option 'project'[2] must be a string" }, mf.landscape.expr,
   { vars = { "x", "y" }, f = VALLEY, codim = 1, project = { "x", 0 } })
 H.raises({ "option 'project'", "a table" }, mf.landscape.expr, { vars = { "x", "y" }, f = VALLEY, codim = 1, project = "x" })
+
+local proxy = setmetatable({}, { __len = function() return 2 ^ 61 end, __index = function() return "x" end })
+H.raises({ "option 'project' needs one expression per variable (2), got 0" }, mf.landscape.expr,
+  { vars = { "x", "y" }, f = VALLEY, codim = 1, project = proxy })
 
 -- the manifold checked at a run's first projection
 local function bad(L, x0, wants)

@@ -22,10 +22,13 @@ static int expr_strings(lua_State *L, const char *opt,
                         int (*set)(mf_landscape *, size_t, const char *const *, mf_err *)) {
     llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
     luaL_checktype(L, 2, LUA_TTABLE);
-    size_t n = (size_t)luaL_len(L, 2);
+    size_t n = (size_t)lua_rawlen(L, 2); /* raw: a __len or __index proxy cannot hang this */
+    if (n > 1000)
+        return luaL_error(L, "mf.landscape.expr: option '%s' has %d entries, at most 1000", opt,
+                          (int)(n > 1000000 ? 1000000 : n));
     const char **ex = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ex, 0); /* freed by the GC */
     for (size_t k = 0; k < n; k++) {
-        lua_geti(L, 2, (lua_Integer)k + 1);
+        lua_rawgeti(L, 2, (lua_Integer)k + 1);
         if (lua_type(L, -1) != LUA_TSTRING)
             return luaL_error(L, "mf.landscape.expr: option '%s'[%d] must be a string, got %s", opt,
                               (int)k + 1, luaL_typename(L, -1));
