@@ -6,8 +6,9 @@
 # gradient-flow projection for the others) and with full isotropic noise (gradients only).
 # The check compares the ensembles' mean x1 (expression and callbacks against the built-in).
 # Targets (issue 17): expression within 1.5x of the built-in and >= 10x the Lua callbacks with
-# Hessian noise (needs a closed-form or warm-started projection: not built yet, reported as
-# measured), within 20x of the built-in without a closed-form projection.
+# Hessian noise, within 20x of the built-in without a built-in projection: the column 'project'
+# is the expression with its projection given (project = {"x", "0"}); 'expr' uses the generic
+# gradient-flow projection, whose cost README "Manifolds of expression landscapes" explains.
 
 # shellcheck disable=SC2317  # called by name from scripts/bench
 case_expr_valley() {
