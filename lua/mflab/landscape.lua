@@ -79,6 +79,7 @@ local custom_schema = schema.new("mf.landscape.custom", {
   { name = "grad", kind = "function", doc = "z -> gradient (a table of d numbers); default: central differences of f, step cbrt(eps) max(1, |z_k|)" },
   { name = "hess", kind = "function", doc = "z -> Hessian (a table of d rows); default: central differences of grad (or second differences of f, step eps^(1/4) max(1, |z_k|))" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
+  { name = "project", kind = "function", doc = "z -> P z (a table of d numbers), the projection onto the manifold of minima in closed form instead of the gradient-flow limit (needs codim > 0; checked at the first projection of a run with normal-space noise)" },
 }, "a landscape from Lua functions, for prototyping; runs single-threaded")
 
 function M.custom(opts)
@@ -86,7 +87,7 @@ function M.custom(opts)
   if o.codim > o.dim then
     error(("mf.landscape.custom: option 'codim' must be <= dim = %d, got %d"):format(o.dim, o.codim), 2)
   end
-  return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
+  return core.custom(o.dim, o.codim, o.f, o.grad, o.hess, o.project)
 end
 
 local expr_schema = schema.new("mf.landscape.expr", {

@@ -278,6 +278,9 @@ typedef struct mf_custom_fns {
 } mf_custom_fns;
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
+/* P z in closed form from the host (out = d entries, called with the landscape's ud) instead
+ * of the gradient-flow limit; needs codim > 0. */
+int mf_landscape_custom_set_project(mf_landscape *L, mf_pointfun project, mf_err *err);
 
 /* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
  * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
