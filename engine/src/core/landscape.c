@@ -546,7 +546,7 @@ void mf_landscape_generic_frame(const mf_landscape *L, const double *z, double *
  * mf_sym_eig_top gives them (ascending, largest-magnitude entry of each vector positive), in
  * closed form: LAPACK's call costs more than the rest of a noise step of a 2-D landscape.
  * Diagonal matrices (b = 0, the flat valley) come out exact, as from dsyevr. */
-static void sym2_eig_top(size_t c, const double *H, double *vals, double *vecs) {
+void mf_sym2_eig_top(size_t c, const double *H, double *vals, double *vecs) {
     const double a = H[0], b = 0.5 * (H[1] + H[2]), e = H[3];
     double l0, l1, v[2]; /* l0 <= l1; v the unit eigenvector of l1 */
     if (b == 0.0) {
@@ -600,7 +600,7 @@ static void generic_noise_sub(const mf_landscape *L, size_t m, const double *z, 
             if (ok) {
                 lane_get(Hb, n, d * d, i - i0, H);
                 if (d == 2 && c <= 2)
-                    sym2_eig_top(c, H, lam, V);
+                    mf_sym2_eig_top(c, H, lam, V);
                 else
                     ok = mf_sym_eig_top(d, c, H, lam, V) == 0;
             }
