@@ -1,6 +1,7 @@
 -- Prints the exact bits (%a) of runs that go through every per-instruction-set kernel
 -- (mflab/isa.h): the valley family, matrix sensing's sweeps (double and single storage), each
--- optimizer's update and the RNG's normals, at several thread counts and block sizes.
+-- optimizer's update and the RNG's normals, the batch-norm, uv and sphere3d landscapes, at
+-- several thread counts and block sizes.
 -- test_isa.sh runs it once per path (MFLAB_ISA) and compares the outputs byte for byte.
 local mf = require "mflab"
 local function dump(tag, r)
@@ -50,5 +51,23 @@ for _, prec in ipairs{"double", "single"} do
                      threads = tb[1], block = tb[2] > 0 and tb[2] or nil,
                      record = {"loss", "x1", "x121", "x242"}}
     dump("matrix_sensing " .. prec .. " t" .. tb[1] .. " b" .. tb[2], r)
+  end
+end
+-- the other landscapes with per-path kernels: batch-norm (linear regression, matrix
+-- completion), uv with each activation, sphere3d
+local others = {
+  mf.landscape.linreg_bn{d = 13, n = 7, seed = 2},
+  mf.landscape.matrix_completion_bn{d = 9, rank = 2, observed = 40, seed = 2},
+  mf.landscape.uv{n = 6, P = 5, act = "tanh", d = 3, m = 2, seed = 1},
+  mf.landscape.uv{n = 6, P = 5, act = "relu", d = 3, m = 2, seed = 1},
+  mf.landscape.sphere3d{seed = 4},
+}
+for _, L in ipairs(others) do
+  for _, tb in ipairs{{1, 0}, {2, 5}} do
+    local r = mf.run{landscape = L, optimizer = mf.opt.sgd{lr = 0.01, momentum = 0.5},
+                     noise = mf.noise.isotropic{sigma = 0.01, space = "full"}, steps = 50,
+                     every = 50, seeds = 11, seed = 5, threads = tb[1],
+                     block = tb[2] > 0 and tb[2] or nil, record = {"loss", "x1", "x2"}}
+    dump(L.name .. " t" .. tb[1] .. " b" .. tb[2], r)
   end
 end
