@@ -28,6 +28,7 @@ check "baseline is always available" '[[ " $paths " == *" baseline "* ]]'
 for p in $paths; do
   check "MFLAB_ISA=$p is the path in use" \
     'MFLAB_ISA=$p "$MFLAB" -v | grep -q "^kernels: $p "'
+  check "mf.isa is $p under MFLAB_ISA=$p" '[ "$(MFLAB_ISA=$p "$MFLAB" -e "print(mf.isa)")" = "$p" ]'
   MFLAB_ISA=$p "$MFLAB" "$here/isa_bits.lua" >"$tmp/$p.txt" 2>"$tmp/$p.err"
   check "isa_bits.lua runs on $p" '[ $? -eq 0 ] && [ "$(wc -l <"$tmp/$p.txt")" -eq 160 ]'
 done
