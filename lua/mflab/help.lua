@@ -135,8 +135,8 @@ M.entries = {
     example = "L = mf.landscape.valley{a = 1, b = 1}",
   },
   ["mf.landscape.expr"] = {
-    math = "f given as a string; gradient, Hessian, H v, Tr H and dH[v] are its exact symbolic derivatives (simplified, common subexpressions shared); L:set{name = value} changes parameters, L:params() reads them, L:expr_info() gives {nodes, compiled, compile_seconds}",
-    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)', codim = 1}",
+    math = "f given as a string; gradient, Hessian, H v, Tr H and dH[v] are its exact symbolic derivatives (simplified, common subexpressions shared); L:set{name = value} changes parameters, L:params() reads them, L:expr_info() gives {nodes, compiled, compile_seconds}. Manifold: codim > 0 projects by the gradient-flow limit; project = {...} gives P z in closed form (one expression per variable); manifold = {...} constraints c(z) = 0 set codim and, without project, P z = the nearest point of {c = 0} (Gauss-Newton); a run with normal-space noise checks codim, P and the constraints at P x0 first (README: Manifolds of expression landscapes)",
+    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)', codim = 1}; V = mf.landscape.expr{vars = {'x', 'y'}, f = '(1 + x^2) * y^2', manifold = {'y'}, project = {'x', '0'}}",
   },
   ["mf.landscape.linreg_bn"] = {
     math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (doc/math.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",
