@@ -10,6 +10,14 @@ typedef struct mf_xnode {
     double c; /* value of a constant */
 } mf_xnode;
 
+/* An indexed variable: the variables first .. first + hi - lo, named base[lo] .. base[hi] in
+ * consecutive order (mf_expr_new finds them among the names). */
+typedef struct mf_xgroup {
+    char *base;
+    size_t first;
+    long long lo, hi;
+} mf_xgroup;
+
 struct mf_expr {
     mf_xnode *n;
     size_t len, cap;
@@ -19,6 +27,8 @@ struct mf_expr {
     size_t dmemo_len;
     size_t nvars, nparams;
     char **vars, **params;
+    mf_xgroup *groups; /* indexed variables */
+    size_t ngroups;
     int failed;
 };
 
