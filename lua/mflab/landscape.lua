@@ -19,15 +19,23 @@ local M = {}
 
 local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
 
-schema.kinds.coefficients_or_function = function(v)
-  if type(v) == "function" then return true end
-  return schema.kinds.coefficients(v)
+schema.kinds.coefficients_or_function = function(v, name)
+  if type(v) == "function" or type(v) == "string" then return true end
+  local ok, _, detail = schema.kinds.coefficients(v, name)
+  if ok then return true end
+  return false, "polynomial coefficients {c0, c1, ...}, an expression string in x, or a function", detail
+end
+schema.kinds.coefficients_or_string = function(v, name)
+  if type(v) == "string" then return true end
+  local ok, _, detail = schema.kinds.coefficients(v, name)
+  if ok then return true end
+  return false, "polynomial coefficients {c0, c1, ...} or an expression string in x", detail
 end
 
 local valley_schema = schema.new("mf.landscape.valley", {
   { name = "a", kind = "positive", default = 1, doc = "h(x) = a + b x^2: the curvature scale at x = 0" },
   { name = "b", kind = "nonnegative", default = 1, doc = "h(x) = a + b x^2: how fast the valley sharpens" },
-  { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
+  { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), an expression in x such as \"1 + x^2 + 0.1*x^4\" (mf.landscape.expr's language; h', h'', h''' symbolic, native speed), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
 }, "f(x, y) = h(x) y^2, manifold of minima y = 0 (doc/math.md §1; quasistatic paper Fig. 1); start (5, 0)")
 
 function M.valley(opts)
@@ -36,16 +44,26 @@ function M.valley(opts)
     error("mf.landscape.valley: give either option 'h' or options 'a'/'b', not both", 2)
   end
   if type(o.h) == "function" then return core.valley_fn(o.h) end
+  if type(o.h) == "string" then
+    local ok, L = pcall(core.valley_expr, o.h, false)
+    if not ok then error(L, 2) end
+    return L
+  end
   return core.valley(o.h or { o.a, 0, o.b })
 end
 
 local rotated_schema = schema.new("mf.landscape.rotated_valley", {
   { name = "theta", kind = "number", default = 0, doc = "rotation angle (radians); theta = 0 is the valley" },
-  { name = "h", kind = "coefficients", default = { 1, 0, 1 }, doc = "h as polynomial coefficients {c0, c1, ...} (default 1 + u^2)" },
+  { name = "h", kind = "coefficients_or_string", default = { 1, 0, 1 }, doc = "h as polynomial coefficients {c0, c1, ...} (default 1 + u^2), or an expression in x such as \"1 + x^2 + 0.1*x^4\" (h evaluated at x = u; derivatives symbolic)" },
 }, "f = (x sin(theta) + y cos(theta))^2 h(x cos(theta) - y sin(theta)) (quasistatic eq. 23); manifold the line x sin + y cos = 0; start: u = 5 on the manifold")
 
 function M.rotated_valley(opts)
   local o = check(rotated_schema, opts)
+  if type(o.h) == "string" then
+    local ok, L = pcall(core.valley_expr, o.h, true, o.theta)
+    if not ok then error(L, 2) end
+    return L
+  end
   return core.rotated_valley(o.theta, o.h)
 end
 

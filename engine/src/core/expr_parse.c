@@ -356,17 +356,31 @@ static void skip(parser *P) {
         P->p++;
 }
 
-/* The first error wins: "<what>: <message> at column <c>". */
-static int failf(parser *P, const char *at, const char *fmt, ...) {
+/* The first error wins: "<what>: <message> at column <c><tail>" (the column before a tail of
+ * details: a message has at most 255 characters). */
+static int vfailt(parser *P, const char *at, const char *tail, const char *fmt, va_list ap) {
     if (!P->bad) {
-        char msg[768];
-        va_list ap;
-        va_start(ap, fmt);
+        char msg[256];
         vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
         P->bad = 1;
-        mf_err_set(P->err, MF_EINVAL, "%s: %s at column %d", P->what, msg, col(P, at));
+        mf_err_set(P->err, MF_EINVAL, "%s: %s at column %d%s", P->what, msg, col(P, at), tail);
     }
+    return -1;
+}
+
+static int failf(parser *P, const char *at, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfailt(P, at, "", fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int failt(parser *P, const char *at, const char *tail, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfailt(P, at, tail, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -505,18 +519,24 @@ static void list_names(char *buf, size_t n, char **names, size_t count) {
     if (!count) snprintf(buf, n, "none");
 }
 
+/* the column before the lists: a message has at most 255 characters */
 static int unknown(parser *P, const char *at, const char *name) {
-    char vl[400], pl[300], il[200] = "";
+    char vl[100], pl[60], il[60] = "";
     list_vars(P->E, vl, sizeof vl);
     list_names(pl, sizeof pl, P->E->params, P->E->nparams);
     if (P->nidx) {
         size_t len = (size_t)snprintf(il, sizeof il, "; sum indices:");
-        for (int j = 0; j < P->nidx && len + 70 < sizeof il; j++)
+        for (int j = 0; j < P->nidx && len + 20 < sizeof il; j++)
             len +=
                 (size_t)snprintf(il + len, sizeof il - len, " %.*s", (int)P->ilen[j], P->iname[j]);
     }
-    return failf(P, at, "unknown identifier '%s' (variables: %s; parameters: %s%s)", name, vl, pl,
-                 il);
+    if (!P->bad) {
+        P->bad = 1;
+        mf_err_set(P->err, MF_EINVAL,
+                   "%s: unknown identifier '%s' at column %d (variables: %s; parameters: %s%s)",
+                   P->what, name, col(P, at), vl, pl, il);
+    }
+    return -1;
 }
 
 /* " (i = 3, j = 4)": the enclosing sums' indices, for messages about indices */
@@ -659,8 +679,8 @@ static int parse_indexed(parser *P, const char *at, const char *name, int depth)
         char b[200];
         bindings(P, b, sizeof b);
         long long n = group_count(P->E, name, &first);
-        return failf(P, iat, "index %lld of '%s' out of range %lld..%lld%s", k, name, first->lo,
-                     first->lo + n - 1, b);
+        return failt(P, iat, b, "index %lld of '%s' out of range %lld..%lld", k, name, first->lo,
+                     first->lo + n - 1);
     }
     if (find_name(P->E->vars, P->E->nvars, name) >= 0)
         return failf(P, at,
