@@ -135,6 +135,14 @@ for k = 1, 100 do x0[k] = 1.1 end
 local r = mf.run { landscape = B, optimizer = mf.opt.sgd { lr = 0.01 }, x0 = x0, steps = 200, every = 200, seeds = 2, record = { "loss" } }
 H.check(r:mean("loss")[2] < r:mean("loss")[1], "a run on the 100-coordinate model lowers the loss")
 
+-- a sum of 100 000 terms is a chain 100 000 nodes deep: derivatives without recursion on the C
+-- stack, and a program too large to compile (its stack frame) runs interpreted
+local D = mf.landscape.expr { vars = { x = 5 }, f = "sum(i, 1, 100000, x[i % 5 + 1] * i)" }
+H.check(D:value { 1, 1, 1, 1, 1 } == 100000 * 100001 / 2, "sum of 100 000 terms: value")
+-- d/dx[1] = sum of the i with i % 5 = 0: 5 (1 + ... + 20000)
+H.check(D:grad { 1, 1, 1, 1, 1 }[1] == 5 * 20000 * 20001 / 2, "sum of 100 000 terms: gradient")
+H.check(D:expr_info().compiled == false, "a program of > 32768 instructions is not compiled")
+
 -- ---- errors --------------------------------------------------------------------------------
 local function make(f, vars)
   return mf.landscape.expr { vars = vars or { "a", x = 5 }, params = { t = 1 }, f = f }

@@ -88,6 +88,9 @@ void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const d
  * process by a hash of the program. Nonzero when the build has no libtcc or compiling failed
  * (the interpreter then runs it). Seconds spent in *secs when not NULL. */
 #define MF_EXPR_JIT_MAXM 4
+/* Larger programs are not compiled: tcc keeps every instruction's value in the kernel's stack
+ * frame (8 bytes each), which must fit the stack of a worker thread. */
+#define MF_EXPR_JIT_MAXINS 32768
 int mf_expr_jit(mf_expr_prog *P, double *secs);
 int mf_expr_jit_available(void);
 /* Whether P has a compiled form; mf_expr_prog_eval_interp always interprets. */

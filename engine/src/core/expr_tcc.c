@@ -247,6 +247,10 @@ int mf_expr_jit(mf_expr_prog *p, double *secs) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = -1;
+    if (p->nins > MF_EXPR_JIT_MAXINS) { /* every slot is a local of the kernel's stack frame */
+        if (secs) *secs = 0.0;
+        return -1;
+    }
     uint64_t h = prog_hash(p);
     pthread_mutex_lock(&jit_lock);
     for (size_t i = 0; i < jit_len; i++)
