@@ -48,6 +48,11 @@ struct mf_expr_prog {
     size_t nins;
     int *roots; /* slot of each root */
     size_t nroots;
+    /* the interpreter's work rows: instruction j writes row wrow[3j] from rows wrow[3j + 1],
+     * wrow[3j + 2] (its operands'); a row is reused once its value is dead, so a long chain
+     * needs few rows; root r ends in row wroot[r] */
+    int *wrow, *wroot;
+    size_t nrows;
     mf_expr_kernel kernel; /* compiled form (expr_tcc.c) or NULL */
 };
 
