@@ -131,7 +131,10 @@ local function expr_coords(vars)
     if seen[name] then error(("mf.landscape.expr: option 'vars': '%s' given twice"):format(name), 4) end
     seen[name] = true
     if not n then out[#out + 1] = name return end
-    if n < 1 or #out + n > 1000 then
+    if n < 1 then
+      error(("mf.landscape.expr: option 'vars': indexed variable '%s' needs a count >= 1, got %d"):format(name, n), 4)
+    end
+    if #out + n > 1000 then
       error(("mf.landscape.expr: option 'vars': at most 1000 coordinates in all (%s = %d)"):format(name, n), 4)
     end
     for i = 1, n do out[#out + 1] = ("%s[%d]"):format(name, i) end

@@ -170,6 +170,7 @@ H.raises({ "sums expand to more than 1000000 terms" }, make, "sum(i, 1, 2000, su
 H.raises({ "option 'vars'", "'x y' is not a name" }, mf.landscape.expr, { vars = { "x y" }, f = "1" })
 H.raises({ "option 'vars'", "'x' given twice" }, mf.landscape.expr, { vars = { "x", x = 2 }, f = "1" })
 H.raises({ "option 'vars'", "count a positive integer" }, mf.landscape.expr, { vars = { x = 0 }, f = "1" })
+H.raises({ "option 'vars'", "indexed variable 'x' needs a count >= 1, got 0" }, mf.landscape.expr, { vars = { "x[0]" }, f = "1" })
 H.raises({ "option 'vars'", "at most 1000 coordinates" }, mf.landscape.expr, { vars = { x = 1001 }, f = "1" })
 H.raises({ "option 'x0' needs 5 numbers" }, mf.landscape.expr, { vars = { x = 5 }, f = "x[1]", x0 = { 1, 2 } })
 -- the issue's bad-input items: unknown identifiers list variables and parameters, wrong arity,
