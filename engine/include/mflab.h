@@ -12,6 +12,7 @@
 #include "mflab/file.h"
 #include "mflab/interrupt.h"
 #include "mflab/io.h"
+#include "mflab/isa.h"
 #include "mflab/landscape.h"
 #include "mflab/lyapunov.h"
 #include "mflab/manifold.h"

@@ -3,14 +3,20 @@
  * of K points costs 2K multiply-adds per measurement entry, whatever the memory does).
  *   fma_peak REPEATS
  * Prints "rate <FMAs per second>" per timing and "gflops <G FMAs per second>" of the best.
- * Twelve independent chains of 8-wide vector multiply-adds (GCC/Clang vector extensions,
+ * Twelve independent chains of FMA_W-wide vector multiply-adds (GCC/Clang vector extensions,
  * contracted to FMA instructions by -ffp-contract=fast) hide the FMA latency, so the
- * throughput of the FMA units sets the time. */
+ * throughput of the FMA units sets the time. FMA_W is the width of the kernels' path
+ * (scripts/bench compiles this per path: 8 for AVX-512, 4 for AVX2, 2 for baseline x86-64, which
+ * has no FMA and measures a multiply and an add): 12 chains of 8-wide vectors on AVX2 would
+ * need 24 of its 16 registers, spill, and measure the load ports instead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-typedef double v8d __attribute__((vector_size(64)));
+#ifndef FMA_W
+#define FMA_W 8
+#endif
+typedef double v8d __attribute__((vector_size(8 * FMA_W)));
 #define CHAINS 12
 
 static double now(void) {
@@ -40,9 +46,9 @@ int main(int argc, char **argv) {
         }
         double dt = now() - t0;
         if (dt < best) best = dt;
-        printf("rate %.6e\n", (double)iters * CHAINS * 8 / dt);
+        printf("rate %.6e\n", (double)iters * CHAINS * FMA_W / dt);
     }
-    printf("gflops %.3f\n", (double)iters * CHAINS * 8 / best / 1e9);
+    printf("gflops %.3f\n", (double)iters * CHAINS * FMA_W / best / 1e9);
     const v8d s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
     fprintf(stderr, "checksum %g\n", s[0]);
     return 0;

@@ -17,7 +17,7 @@ static int inits;
 static int decay_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
                         mf_err *why) {
     (void)order, (void)nz;
-    if (o->type != &mf_optim_rmsprop_type) return 0;
+    if (!mf_optim_is(o, &mf_optim_rmsprop_type)) return 0;
     if (!(L->flags & MF_LANDSCAPE_VALLEY))
         return mf_err_set(why, MF_EUNSUPPORTED, "the decay flow is for the valley"), -1;
     return 1;

@@ -55,8 +55,10 @@ has_err() { case $err in *"$1"*) return 0 ;; esac; return 1; }
 
 # ---- options ----------------------------------------------------------------------------
 run "$EXE" --version
-if [ $rc -eq 0 ] && [ -z "$err" ] && [[ $out =~ ^mflab\ [0-9A-Za-z.+~-]+\ \(Lua\ 5\.4\.[0-9]+\)$ ]]; then
-  pass "--version prints 'mflab <version> (Lua 5.4.x)'"
+first=${out%%$'\n'*} second=${out#*$'\n'}
+if [ $rc -eq 0 ] && [ -z "$err" ] && [[ $first =~ ^mflab\ [0-9A-Za-z.+~-]+\ \(Lua\ 5\.4\.[0-9]+\)$ ]] &&
+   [[ $second =~ ^kernels:\ (avx512|avx2|baseline|native)\ \(this\ CPU\ and\ build:\ [a-z0-9\ ]+\)\;\ cpu:\ .+$ ]]; then
+  pass "--version prints 'mflab <version> (Lua 5.4.x)' and the kernels' path with the CPU"
 else fail "--version" "$(details)"; fi
 
 run "$EXE" --help

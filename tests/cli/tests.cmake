@@ -4,3 +4,6 @@ set_tests_properties(cli PROPERTIES LABELS "cli" TIMEOUT 300)
 # mf.experiment through the executable: the command line, the output folder, require paths.
 add_test(NAME cli.experiment COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_experiment.sh ${MFLAB_EXE})
 set_tests_properties(cli.experiment PROPERTIES LABELS "cli" TIMEOUT 300)
+# Runtime instruction-set dispatch: the same bits on every path the CPU can run, MFLAB_ISA.
+add_test(NAME cli.isa COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_isa.sh ${MFLAB_EXE})
+set_tests_properties(cli.isa PROPERTIES LABELS "cli" TIMEOUT 300)

@@ -110,6 +110,10 @@ int mf_optim_make(mf_optim *o, const char *name, const mf_optim_params *p, const
 /* Plain SGD with a constant learning rate: z <- z - lr g. */
 int mf_optim_sgd(mf_optim *o, double lr, mf_err *err);
 
+/* Whether o is an optimizer of type t (one of the vtables below), on whichever
+ * instruction-set path mf_optim_make gave it (mflab/isa.h): compare types with this, not ==. */
+int mf_optim_is(const mf_optim *o, const mf_optim_type *t);
+
 /* The vtables, for mf_optim_make and introspection. */
 extern const mf_optim_type mf_optim_sgd_type, mf_optim_momentum_type, mf_optim_heavy_ball_type,
     mf_optim_adam_type, mf_optim_adamw_type, mf_optim_rmsprop_type, mf_optim_scalar_rmsprop_type,

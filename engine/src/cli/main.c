@@ -12,6 +12,7 @@
 
 #include "../lua/mflab_lua.h"
 #include "cli.h"
+#include "mflab/isa.h"
 
 #ifdef MFLAB_WITH_MPI
 #include <dlfcn.h>
@@ -87,6 +88,9 @@ static void print_usage(FILE *out) {
         "  DISPLAY        with a display, p:show() opens a gnuplot window (qt, x11 or wxt)\n"
         "  MFLAB_MPI      1: initialize MPI without a launcher (a singleton); under mpirun or\n"
         "                 srun MPI starts by itself (README: Across machines (MPI))\n"
+        "  MFLAB_ISA      avx512, avx2 or baseline: run the kernels on that instruction set\n"
+        "                 instead of the best one the CPU has (the same bits on every path;\n"
+        "                 `mflab --version` prints the path in use)\n"
         "\n"
         "Exit status: 0 success; 1 a Lua error (in the script, -e code, -l module or the\n"
         "mflab library); 2 a usage error or an unreadable script; 130 a script stopped\n"
@@ -109,6 +113,29 @@ struct cli_args {
 };
 
 enum { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
+
+/* The second line of --version: the kernels' instruction-set path and the CPU, so that every
+ * timing can be quoted with both. */
+static void print_kernels(void) {
+    char cpu[128] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "model name", 10) == 0) {
+                const char *v = strchr(line, ':');
+                if (v) {
+                    v += strspn(v + 1, " \t") + 1;
+                    snprintf(cpu, sizeof cpu, "%.*s", (int)strcspn(v, "\n"), v);
+                }
+                break;
+            }
+        fclose(f);
+    }
+    printf("kernels: %s (this CPU and build: %s); cpu: %s\n", mf_isa_name(), mf_isa_available(),
+           cpu);
+    if (*mf_isa_note()) printf("note: %s\n", mf_isa_note());
+}
 
 /* Takes an option's argument, attached (-eCODE) or the next word (-e CODE). */
 static const char *option_argument(char **argv, int *i) {
@@ -536,6 +563,7 @@ int main(int argc, char **argv) {
         return CLI_EXIT_OK;
     case PARSE_VERSION:
         printf("%s %s (%s)\n", CLI_PROGNAME, MFLAB_VERSION, LUA_RELEASE);
+        print_kernels();
         return CLI_EXIT_OK;
     case PARSE_ERROR:
         print_options(stderr);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
@@ -444,7 +445,7 @@ static int linreg_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type linreg_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_bn_linreg_type) = {
     .name = "linreg_bn",
     .value = bn_value,
     .grad = bn_grad,
@@ -479,7 +480,7 @@ static int completion_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type completion_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_bn_completion_type) = {
     .name = "matrix_completion_bn",
     .value = bn_value,
     .grad = bn_grad,
@@ -500,6 +501,11 @@ static const mf_landscape_type completion_type = {
     .destroy = bn_destroy,
 };
 
+/* ---- constructors (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_bn_linreg_type);
+MF_ISA_DECLARE(const mf_landscape_type, mf_bn_completion_type);
+
 /* ---- constructors ------------------------------------------------------------------------------
  */
 
@@ -516,7 +522,7 @@ static int bn_new(mf_landscape **out, bn **qp, mf_err *err) {
 
 static int bn_fail(mf_landscape *L, bn *q, int rc, mf_err *err, const char *what) {
     L->params = q;
-    L->type = &linreg_type; /* any: both destroy the same way */
+    L->type = MF_ISA_PICK(mf_bn_linreg_type); /* any: both destroy the same way */
     mf_landscape_free(L);
     return mf_err_set(err, rc, "%s", what);
 }
@@ -643,7 +649,7 @@ int mf_landscape_linreg_bn(mf_landscape **out, size_t d, size_t n, unsigned long
     double n0 = mf_norm2(d, q->x0);
     for (size_t k = 0; k < d; k++)
         q->x0[k] /= n0;
-    L->type = &linreg_type;
+    L->type = MF_ISA_PICK(mf_bn_linreg_type);
     L->dim = d;
     /* zero loss: Xc w parallel to yc (rank(Xc) - 1 conditions on w) */
     L->codim = rank - 1;
@@ -732,7 +738,7 @@ int mf_landscape_matrix_completion_bn(mf_landscape **out, size_t d, size_t rank,
     mf_rng_seed(&r, seed, 1);
     for (size_t k = 0; k < 2 * nu; k++)
         q->x0[k] = init_scale * mf_rng_normal(&r);
-    L->type = &completion_type;
+    L->type = MF_ISA_PICK(mf_bn_completion_type);
     L->dim = 2 * nu;
     /* zero loss: the observed entries of U V^T parallel to M's (N - 1 conditions where
      * (U, V) -> U V^T is a submersion, i.e. U or V invertible) */
@@ -768,3 +774,4 @@ const double *mf_landscape_matrix_completion_bn_data(const mf_landscape *L, size
     if (cols) *cols = q->oj;
     return q->M;
 }
+#endif /* MF_ISA_VARIANT */

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/interrupt.h"
 #include "mflab/landscape.h"
@@ -75,8 +76,20 @@ typedef struct ms {
 #elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-typedef double v8d __attribute__((vector_size(64)));
-typedef float v8f __attribute__((vector_size(32)));
+/* The arithmetic has 8 lanes on every path (the sums above); a path holds those 8 lanes in
+ * MS_NV native vectors of MS_VW doubles: one on AVX-512, two on AVX2, four with SSE2. GCC keeps
+ * 64-byte generic vectors in memory where they are not a register type, so the kernels work on
+ * native vectors and write the 8 lanes out as MS_NV of them. */
+#if defined(__AVX512F__)
+#define MS_VW 8
+#elif defined(__AVX2__)
+#define MS_VW 4
+#else
+#define MS_VW 2
+#endif
+#define MS_NV (8 / MS_VW)
+typedef double vd __attribute__((vector_size(8 * MS_VW)));
+typedef float vf __attribute__((vector_size(4 * MS_VW)));
 #define MS_INLINE static inline __attribute__((always_inline))
 
 /* the measurements: exactly one of d (double storage) and f (single storage) is set */
@@ -85,50 +98,63 @@ typedef struct ms_rows {
     const float *f;
 } ms_rows;
 
-MS_INLINE v8d vload(const double *p) {
-    v8d x;
+MS_INLINE vd vload(const double *p) {
+    vd x;
     memcpy(&x, p, sizeof x);
     return x;
 }
-MS_INLINE void vstore(double *p, v8d x) {
+MS_INLINE void vstore(double *p, vd x) {
     memcpy(p, &x, sizeof x);
 }
-/* eight measurement entries from offset k, as doubles (single: widened, exact) */
-MS_INLINE v8d row_load(ms_rows a, int single, size_t k) {
+/* MS_VW measurement entries from offset k, as doubles (single: widened, exact) */
+MS_INLINE vd row_load(ms_rows a, int single, size_t k) {
     if (!single) return vload(a.d + k);
-    v8f x;
+    vf x;
     memcpy(&x, a.f + k, sizeof x);
-    return __builtin_convertvector(x, v8d);
+    return __builtin_convertvector(x, vd);
 }
-/* the last m < 8 entries from offset k, zero-padded */
-MS_INLINE v8d row_load_part(ms_rows a, int single, size_t k, size_t m) {
+/* the last m < 8 entries from offset k, zero-padded to 8, as MS_NV vectors */
+MS_INLINE void row_load_part(ms_rows a, int single, size_t k, size_t m, vd *x) {
     double t[8] = {0};
     for (size_t l = 0; l < m; l++)
         t[l] = single ? (double)a.f[k + l] : a.d[k + l];
-    return vload(t);
+    for (int h = 0; h < MS_NV; h++)
+        x[h] = vload(t + h * MS_VW);
 }
 MS_INLINE double row_entry(ms_rows a, int single, size_t k) {
     return single ? (double)a.f[k] : a.d[k];
 }
 /* x in every lane (not 0 + x, which the compiler must evaluate: it turns -0 into +0) */
-MS_INLINE v8d bcast(double x) {
-    return (v8d){x, x, x, x, x, x, x, x};
+MS_INLINE vd bcast(double x) {
+    vd v;
+    for (int l = 0; l < MS_VW; l++)
+        v[l] = x;
+    return v;
 }
 #if defined(__AVX512F__)
 #include <immintrin.h>
 /* a b + c, rounded once */
-MS_INLINE v8d vfma(v8d a, v8d b, v8d c) {
-    return (v8d)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+MS_INLINE vd vfma(vd a, vd b, vd c) {
+    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
+#elif defined(__FMA__)
+#include <immintrin.h>
+MS_INLINE vd vfma(vd a, vd b, vd c) {
+    return (vd)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
 }
 #else
-MS_INLINE v8d vfma(v8d a, v8d b, v8d c) {
-    v8d r;
-    for (int l = 0; l < 8; l++)
+MS_INLINE vd vfma(vd a, vd b, vd c) { /* no FMA unit: the C library's fma, exact and slow */
+    vd r;
+    for (int l = 0; l < MS_VW; l++)
         r[l] = fma(a[l], b[l], c[l]);
     return r;
 }
 #endif
-MS_INLINE double lanes_sum(v8d a) {
+/* ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) over the 8 lanes held in MS_NV vectors */
+MS_INLINE double lanes_sum(const vd *acc) {
+    double a[8];
+    for (int h = 0; h < MS_NV; h++)
+        vstore(a + h * MS_VW, acc[h]);
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
@@ -150,38 +176,59 @@ MS_INLINE double lanes_sum(v8d a) {
 #define MS_OPAQUE(p) ((void)(p))
 #endif
 
+/* Register blocking per instruction-set pass (isa_impl.h); only how many rows and columns are
+ * in flight changes between paths, which changes no sum's order. AVX-512 has 32 registers of 8
+ * doubles: 4 x 4 accumulators + 4 rows. AVX2 has 16 of 4 doubles: 2 x 2 accumulators of 8 lanes
+ * (8 registers) + 2 rows (4) + a column vector; pass 2 keeps 8 rows' vectors. The AVX-512
+ * shapes compiled for AVX2, in 64-byte generic vectors, spilled: 43 ms per gradient against
+ * 11 ms now (d = 100, P = 2500, one core of a Zen 5 forced onto the AVX2 path). */
+#if defined(__AVX512F__)
 #define MS_RB 4 /* rows per pass-1 kernel */
 #define MS_JC 4 /* columns per pass-1 kernel: MS_RB x MS_JC accumulators in registers */
 #define MS_UG 8 /* rows per group; pass 2 adds the group's rows to S in one sweep over S */
+#elif defined(__AVX2__)
+#define MS_RB 2
+#define MS_JC 2
+#define MS_UG 8
+#else
+#define MS_RB 1
+#define MS_JC 2
+#define MS_UG 2
+#endif
 
 /* pass 1: out[b * MS_JC + j] = <a_b, W_j> for rows b < rb (row b at offset o + b n), j < jc */
 MS_INLINE void dots_kernel(ms_rows a, int single, size_t o, size_t n, const double *restrict W,
                            size_t rb, size_t jc, double *restrict out) {
-    v8d acc[MS_RB][MS_JC];
+    vd acc[MS_RB][MS_JC][MS_NV];
     for (size_t b = 0; b < rb; b++)
         for (size_t j = 0; j < jc; j++)
-            acc[b][j] = (v8d){0};
+            for (int h = 0; h < MS_NV; h++)
+                acc[b][j][h] = (vd){0};
     size_t k = 0;
     for (; k + 8 <= n; k += 8) {
-        v8d x[MS_RB];
-        for (size_t b = 0; b < rb; b++) {
-            x[b] = row_load(a, single, o + b * n + k);
-            MS_KEEP(x[b]);
-        }
-        for (size_t j = 0; j < jc; j++) {
-            v8d w = vload(W + j * n + k);
-            MS_KEEP(w);
-            for (size_t b = 0; b < rb; b++)
-                acc[b][j] = vfma(x[b], w, acc[b][j]);
-        }
+        vd x[MS_RB][MS_NV];
+        for (size_t b = 0; b < rb; b++)
+            for (int h = 0; h < MS_NV; h++) {
+                x[b][h] = row_load(a, single, o + b * n + k + (size_t)h * MS_VW);
+                MS_KEEP(x[b][h]);
+            }
+        for (size_t j = 0; j < jc; j++)
+            for (int h = 0; h < MS_NV; h++) {
+                vd w = vload(W + j * n + k + (size_t)h * MS_VW);
+                MS_KEEP(w);
+                for (size_t b = 0; b < rb; b++)
+                    acc[b][j][h] = vfma(x[b][h], w, acc[b][j][h]);
+            }
     }
     if (k < n) {
         double tw[8] = {0};
         for (size_t b = 0; b < rb; b++) {
-            const v8d x = row_load_part(a, single, o + b * n + k, n - k);
+            vd x[MS_NV];
+            row_load_part(a, single, o + b * n + k, n - k, x);
             for (size_t j = 0; j < jc; j++) {
                 memcpy(tw, W + j * n + k, sizeof(double) * (n - k));
-                acc[b][j] = vfma(x, vload(tw), acc[b][j]);
+                for (int h = 0; h < MS_NV; h++)
+                    acc[b][j][h] = vfma(x[h], vload(tw + h * MS_VW), acc[b][j][h]);
             }
         }
     }
@@ -192,17 +239,22 @@ MS_INLINE void dots_kernel(ms_rows a, int single, size_t o, size_t n, const doub
 
 MS_INLINE void dots_shaped(ms_rows a, int single, size_t o, size_t rb, size_t n, const double *W,
                            size_t jc, double *out) {
+    /* jc < MS_JC only for the last columns of a block (cases up to MS_JC - 1 exist) */
     if (rb == MS_RB) {
         switch (jc) {
         case 1:
             dots_kernel(a, single, o, n, W, MS_RB, 1, out);
             return;
+#if MS_JC > 2
         case 2:
             dots_kernel(a, single, o, n, W, MS_RB, 2, out);
             return;
+#endif
+#if MS_JC > 3
         case 3:
             dots_kernel(a, single, o, n, W, MS_RB, 3, out);
             return;
+#endif
         default:
             dots_kernel(a, single, o, n, W, MS_RB, MS_JC, out);
             return;
@@ -213,12 +265,16 @@ MS_INLINE void dots_shaped(ms_rows a, int single, size_t o, size_t rb, size_t n,
         case 1:
             dots_kernel(a, single, o, n, W, 1, 1, out);
             break;
+#if MS_JC > 2
         case 2:
             dots_kernel(a, single, o, n, W, 1, 2, out);
             break;
+#endif
+#if MS_JC > 3
         case 3:
             dots_kernel(a, single, o, n, W, 1, 3, out);
             break;
+#endif
         default:
             dots_kernel(a, single, o, n, W, 1, MS_JC, out);
             break;
@@ -239,8 +295,8 @@ static void dots(ms_rows a, size_t o, size_t rb, size_t n, const double *W, size
 MS_INLINE void update_kernel(ms_rows a, int single, size_t o, size_t n, size_t rb,
                              const double *restrict r, size_t K, double *restrict S) {
     size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        v8d x[MS_UG];
+    for (; k + MS_VW <= n; k += MS_VW) {
+        vd x[MS_UG];
         for (size_t b = 0; b < rb; b++) {
             x[b] = row_load(a, single, o + b * n + k);
             MS_KEEP(x[b]);
@@ -249,7 +305,7 @@ MS_INLINE void update_kernel(ms_rows a, int single, size_t o, size_t n, size_t r
         MS_OPAQUE(rk);
         for (size_t j = 0; j < K; j++) {
             double *s = S + j * n + k;
-            v8d t = vload(s);
+            vd t = vload(s);
             for (size_t b = 0; b < rb; b++)
                 t = vfma(x[b], bcast(rk[j * MS_UG + b]), t);
             vstore(s, t);
@@ -643,7 +699,7 @@ static int ms_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type ms_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_ms_type) = {
     .name = "matrix_sensing",
     .value = ms_value,
     .grad = ms_grad,
@@ -663,6 +719,10 @@ static const mf_landscape_type ms_type = {
     .fields = "Xstar, y, precision",
     .destroy = ms_destroy,
 };
+
+/* ---- constructor (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_ms_type);
 
 /* The measurement matrix is read in long row streams on every evaluation; on 2 MB pages the
  * streams cross no 4 KB page boundaries and need 512x fewer TLB entries (measured: -1.5 ms of
@@ -770,7 +830,7 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     free(X0);
     for (size_t k = 0; k < d; k++) /* U = V = I (F A.2.1) */
         q->x0[k * d + k] = q->x0[n + k * d + k] = 1.0;
-    L->type = &ms_type;
+    L->type = MF_ISA_PICK(mf_ms_type);
     L->dim = 2 * n;
     /* the zero-loss set {A(U V) = y}: (U, V) -> U V is a submersion where U or V is invertible,
      * so the P conditions (at most d^2 independent ones) cut out a codimension min(P, d^2) */
@@ -805,3 +865,4 @@ const double *mf_landscape_matrix_sensing_labels(const mf_landscape *L) {
 void mf_landscape_matrix_sensing_measurement(const mf_landscape *L, size_t i, double *Ai) {
     get_measurement(L->params, i, Ai);
 }
+#endif /* MF_ISA_VARIANT */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
@@ -171,7 +172,7 @@ static int sphere3d_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type sphere3d_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_s3_sphere3d_type) = {
     .name = "sphere3d",
     .value = s3_value,
     .grad = s3_grad,
@@ -186,6 +187,10 @@ static const mf_landscape_type sphere3d_type = {
     .field = sphere3d_field,
     .fields = "U",
 };
+
+/* ---- constructors (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_s3_sphere3d_type);
 
 int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed, mf_err *err) {
     *out = NULL;
@@ -220,7 +225,7 @@ int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed
     const double nu[3] = {sqrt(0.5), -sqrt(0.5), 0.0}, u0[3] = {0.3, 1.3, 1.2};
     mulUt(p->U, nu, p->n);
     mulUt(p->U, u0, p->x0); /* S Fig. 3c: w0 = (0.3, 1.3, 1.2) in the domain of F */
-    L->type = &sphere3d_type;
+    L->type = MF_ISA_PICK(mf_s3_sphere3d_type);
     L->dim = 3, L->codim = 1, L->params = p, L->x0 = p->x0;
     L->flags = MF_LANDSCAPE_SCALE_INVARIANT;
     *out = L;
@@ -230,3 +235,4 @@ int mf_landscape_sphere3d(mf_landscape **out, int use_u, unsigned long long seed
 void mf_landscape_sphere3d_u(const mf_landscape *L, double *U) {
     memcpy(U, ((const sphere3d *)L->params)->U, 9 * sizeof(double));
 }
+#endif /* MF_ISA_VARIANT */

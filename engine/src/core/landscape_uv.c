@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 #include "mflab/rng.h"
@@ -296,7 +297,7 @@ static int uv_field(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type uv_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_uv_uv_type) = {
     .name = "uv",
     .value = uv_value,
     .grad = uv_grad,
@@ -315,6 +316,10 @@ static const mf_landscape_type uv_type = {
     .fields = "X",
     .destroy = uv_destroy,
 };
+
+/* ---- constructors (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_uv_uv_type);
 
 /* The codimension of the largest component of the zero-loss set {U phi(V X) = 0}, which is a
  * union of strata, X = (x_1 .. x_P) of rank r = min(d, P):
@@ -396,7 +401,7 @@ int mf_landscape_uv(mf_landscape **out, size_t n, size_t P, int activation, size
     for (size_t k = 0; k < D; k++)
         x0[k] = mf_rng_normal(&r);
     q->n = n, q->P = P, q->d = d, q->m = m, q->D = D, q->act = activation, q->X = X, q->x0 = x0;
-    L->type = &uv_type;
+    L->type = MF_ISA_PICK(mf_uv_uv_type);
     L->dim = D;
     L->codim = uv_codim(n, P, activation, d, m);
     L->params = q;
@@ -429,3 +434,4 @@ const double *mf_landscape_uv_data(const mf_landscape *L, size_t *P, size_t *d) 
     if (d) *d = q->d;
     return q->X;
 }
+#endif /* MF_ISA_VARIANT */

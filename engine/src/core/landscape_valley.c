@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 
@@ -207,7 +208,7 @@ static void valley_destroy(mf_landscape *L) {
     if (v->ud_free) v->ud_free(v->ud);
 }
 
-static const mf_landscape_type valley_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_valley_type) = {
     .name = "valley",
     .value = valley_value,
     .grad = valley_grad,
@@ -342,7 +343,7 @@ static void rv_dhess(const mf_landscape *L, const double *z, const double *w, do
             out[k * 2 + l] = a * n[k] * n[l] + b * (n[k] * t[l] + t[k] * n[l]) + c * t[k] * t[l];
 }
 
-static const mf_landscape_type rotated_valley_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_rotated_valley_type) = {
     .name = "rotated_valley",
     .value = rv_value,
     .grad = rv_grad,
@@ -357,7 +358,10 @@ static const mf_landscape_type rotated_valley_type = {
     .destroy = valley_destroy,
 };
 
-/* ---- constructors -------------------------------------------------------------------------- */
+/* ---- constructors (the baseline pass only: isa_impl.h) ----------------------------------- */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_valley_type);
+MF_ISA_DECLARE(const mf_landscape_type, mf_rotated_valley_type);
 
 static void derive(const double *c, double *d, size_t n) {
     for (size_t k = 0; k < n; k++)
@@ -454,12 +458,12 @@ static int valley_new(mf_landscape **out, const mf_landscape_type *type, const d
 }
 
 int mf_landscape_valley(mf_landscape **out, const double *c, size_t ncoef, mf_err *err) {
-    return valley_new(out, &valley_type, c, ncoef, NULL, NULL, NULL, err);
+    return valley_new(out, MF_ISA_PICK(mf_valley_type), c, ncoef, NULL, NULL, NULL, err);
 }
 
 int mf_landscape_valley_fn(mf_landscape **out, mf_hfun h, void *ud, void (*ud_free)(void *),
                            mf_err *err) {
-    return valley_new(out, &valley_type, NULL, 0, h, ud, ud_free, err);
+    return valley_new(out, MF_ISA_PICK(mf_valley_type), NULL, 0, h, ud, ud_free, err);
 }
 
 int mf_landscape_rotated_valley(mf_landscape **out, double theta, const double *c, size_t ncoef,
@@ -468,7 +472,7 @@ int mf_landscape_rotated_valley(mf_landscape **out, double theta, const double *
         *out = NULL;
         return mf_err_set(err, MF_EINVAL, "theta must be finite");
     }
-    int rc = valley_new(out, &rotated_valley_type, c, ncoef, NULL, NULL, NULL, err);
+    int rc = valley_new(out, MF_ISA_PICK(mf_rotated_valley_type), c, ncoef, NULL, NULL, NULL, err);
     if (rc) return rc;
     valley *v = (*out)->params;
     v->cs = cos(theta), v->sn = sin(theta);
@@ -496,3 +500,4 @@ size_t mf_landscape_valley_coefs(const mf_landscape *L, double *c) {
     if (c) memcpy(c, v->c, v->n * sizeof *c);
     return v->n;
 }
+#endif /* MF_ISA_VARIANT */

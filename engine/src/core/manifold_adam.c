@@ -70,7 +70,7 @@ typedef struct adam_flow {
 static int adam_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
                        mf_err *why) {
     (void)order;
-    if (o->type != &mf_optim_adam_type) return 0;
+    if (!mf_optim_is(o, &mf_optim_adam_type)) return 0;
     if (!nz || nz->type == &mf_noise_none_type)
         return mf_err_set(why, MF_EUNSUPPORTED, "without noise there is no manifold drift"), -1;
     if (o->sched.kind != MF_SCHED_CONSTANT || o->sched.warmup)

@@ -16,9 +16,8 @@ typedef struct momentum_flow {
 
 static int momentum_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
                            mf_err *why) {
-    const mf_optim_type *t = o->type;
-    if (!(t == &mf_optim_momentum_type || t == &mf_optim_heavy_ball_type ||
-          (t == &mf_optim_sgd_type && o->p.momentum > 0)))
+    if (!(mf_optim_is(o, &mf_optim_momentum_type) || mf_optim_is(o, &mf_optim_heavy_ball_type) ||
+          (mf_optim_is(o, &mf_optim_sgd_type) && o->p.momentum > 0)))
         return 0;
     double mu;
     if (!mf_optim_momentum_mu(o, &mu))
@@ -28,7 +27,7 @@ static int momentum_claims(const mf_landscape *L, const mf_optim *o, const mf_no
     int rc = mf_flow_force_claims(L, o, nz, why);
     if (rc != 1) return rc;
     if (!(mu >= 0 && mu < 1))
-        return mf_err_set(why, MF_EUNSUPPORTED, "optimizer '%s': momentum outside [0, 1)", t->name),
+        return mf_err_set(why, MF_EUNSUPPORTED, "optimizer '%s': momentum outside [0, 1)", o->type->name),
                -1;
     if (order == 1 && nz->type == &mf_noise_isotropic_type && nz->space == MF_SPACE_FULL)
         return mf_err_set(why, MF_EUNSUPPORTED,

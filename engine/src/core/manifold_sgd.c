@@ -4,7 +4,7 @@
 
 static int sgd_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
                       mf_err *why) {
-    if (o->type != &mf_optim_sgd_type || o->p.momentum > 0) return 0; /* momentum: its flow */
+    if (!mf_optim_is(o, &mf_optim_sgd_type) || o->p.momentum > 0) return 0; /* momentum: its flow */
     if (o->p.weight_decay != 0 || o->p.nesterov)
         return mf_err_set(why, MF_EUNSUPPORTED,
                           "sgd with weight decay or Nesterov has no manifold flow here"),

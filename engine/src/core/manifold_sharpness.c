@@ -17,7 +17,7 @@ typedef struct sharp_flow {
 static int sharpness_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz, int order,
                             mf_err *why) {
     (void)L;
-    if (o->type != &mf_optim_gd_wd_type) return 0;
+    if (!mf_optim_is(o, &mf_optim_gd_wd_type)) return 0;
     if (nz && nz->type != &mf_noise_none_type)
         return mf_err_set(why, MF_EUNSUPPORTED,
                           "gd_wd's sharpness-reduction flow is for noiseless GD+WD"),

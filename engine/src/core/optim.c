@@ -1,6 +1,8 @@
 /* Optimizer construction, parameter checks and learning-rate schedules (doc/math.md §3). */
 #include "mflab/optim.h"
 
+#include "isa_impl.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -61,21 +63,44 @@ double mf_schedule_at(const mf_schedule *s, uint64_t k) {
     return lr;
 }
 
-static const mf_optim_type *const all_types[] = {&mf_optim_sgd_type,
-                                                 &mf_optim_momentum_type,
-                                                 &mf_optim_heavy_ball_type,
-                                                 &mf_optim_adam_type,
-                                                 &mf_optim_adamw_type,
-                                                 &mf_optim_rmsprop_type,
-                                                 &mf_optim_scalar_rmsprop_type,
-                                                 &mf_optim_gd_wd_type,
-                                                 &mf_optim_projected_gd_type};
+/* Every optimizer type, with its copies per instruction-set path (isa_impl.h): mf_optim_make
+ * gives an optimizer the copy of the path in use. */
+#define MF_OPTIM_TYPES(X)                                                                          \
+    X(mf_optim_sgd_type)                                                                           \
+    X(mf_optim_momentum_type)                                                                      \
+    X(mf_optim_heavy_ball_type)                                                                    \
+    X(mf_optim_adam_type)                                                                          \
+    X(mf_optim_adamw_type)                                                                         \
+    X(mf_optim_rmsprop_type)                                                                       \
+    X(mf_optim_scalar_rmsprop_type)                                                                \
+    X(mf_optim_gd_wd_type)                                                                         \
+    X(mf_optim_projected_gd_type)
+#define DECLARE(t) MF_ISA_DECLARE(const mf_optim_type, t);
+MF_OPTIM_TYPES(DECLARE)
+#undef DECLARE
+#if defined(MF_ISA_DISPATCH)
+#define ROW(t) {&t, &t##_avx2, &t##_avx512},
+#else
+#define ROW(t) {&t, &t, &t},
+#endif
+static const mf_optim_type *const all_types[][MF_ISA_NPATHS] = {MF_OPTIM_TYPES(ROW)};
+#undef ROW
+#define NTYPES (sizeof all_types / sizeof all_types[0])
+
+int mf_optim_is(const mf_optim *o, const mf_optim_type *t) {
+    if (o->type == t) return 1;
+    for (size_t i = 0; i < NTYPES; i++)
+        if (all_types[i][0] == t)
+            for (int p = 0; p < MF_ISA_NPATHS; p++)
+                if (all_types[i][p] == o->type) return 1;
+    return 0;
+}
 
 int mf_optim_make(mf_optim *o, const char *name, const mf_optim_params *p, const mf_schedule *lr,
                   mf_err *err) {
     const mf_optim_type *t = NULL;
-    for (size_t i = 0; i < sizeof all_types / sizeof all_types[0]; i++)
-        if (strcmp(all_types[i]->name, name) == 0) t = all_types[i];
+    for (size_t i = 0; i < NTYPES; i++)
+        if (strcmp(all_types[i][0]->name, name) == 0) t = all_types[i][mf_isa_index()];
     if (!t) return mf_err_set(err, MF_EINVAL, "unknown optimizer '%s'", name);
     int rc = mf_schedule_check(lr, err);
     if (rc) return rc;
@@ -94,9 +119,8 @@ int mf_optim_sgd(mf_optim *o, double lr, mf_err *err) {
 }
 
 int mf_optim_momentum_mu(const mf_optim *o, double *mu) {
-    const mf_optim_type *t = o->type;
-    if (t == &mf_optim_momentum_type || t == &mf_optim_heavy_ball_type ||
-        (t == &mf_optim_sgd_type && o->p.dampening == 0.0 && !o->p.nesterov &&
+    if (mf_optim_is(o, &mf_optim_momentum_type) || mf_optim_is(o, &mf_optim_heavy_ball_type) ||
+        (mf_optim_is(o, &mf_optim_sgd_type) && o->p.dampening == 0.0 && !o->p.nesterov &&
          o->p.weight_decay == 0.0)) {
         *mu = o->p.momentum;
         return 1;

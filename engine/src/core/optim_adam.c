@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "isa_impl.h"
 #include "optim_check.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
@@ -239,7 +240,7 @@ static int adam_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *e
     return MF_OK;
 }
 
-const mf_optim_type mf_optim_adam_type = {.name = "adam",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_adam_type) = {.name = "adam",
                                           .check = adam_check,
                                           .nstate = 2,
                                           .state_names = {"m", "v"},
@@ -247,7 +248,7 @@ const mf_optim_type mf_optim_adam_type = {.name = "adam",
                                           .step = adam_step,
                                           .lr_eff = adam_lr_eff};
 
-const mf_optim_type mf_optim_adamw_type = {.name = "adamw",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_adamw_type) = {.name = "adamw",
                                            .check = adam_check,
                                            .nstate = 2,
                                            .state_names = {"m", "v"},

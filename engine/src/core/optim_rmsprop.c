@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "isa_impl.h"
 #include "optim_check.h"
 
 /* torch.optim.RMSprop: g <- g + wd z; v <- alpha v + (1-alpha) g^2; centered: a <- alpha a +
@@ -65,7 +66,7 @@ static int rmsprop_check(const mf_optim_params *p, const mf_schedule *lr, mf_err
     return MF_OK;
 }
 
-const mf_optim_type mf_optim_rmsprop_type = {.name = "rmsprop",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_rmsprop_type) = {.name = "rmsprop",
                                              .check = rmsprop_check,
                                              .nstate = 3,
                                              .state_names = {"v", "buf", "gavg"},
@@ -113,7 +114,7 @@ static int scalar_rmsprop_check(const mf_optim_params *p, const mf_schedule *lr,
     return MF_OK;
 }
 
-const mf_optim_type mf_optim_scalar_rmsprop_type = {.name = "scalar_rmsprop",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_scalar_rmsprop_type) = {.name = "scalar_rmsprop",
                                                     .check = scalar_rmsprop_check,
                                                     .nstate = 2, /* v, and scratch */
                                                     .state_names = {"v"},

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "isa_impl.h"
 #include "optim_check.h"
 
 static int sgd_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *err) {
@@ -59,7 +60,7 @@ static void sgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld
     }
 }
 
-const mf_optim_type mf_optim_sgd_type = {.name = "sgd",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_sgd_type) = {.name = "sgd",
                                          .nstate = 1,
                                          .state_names = {"buf"},
                                          .momentum_state = 0,
@@ -82,7 +83,7 @@ static void momentum_step(const mf_optim *o, size_t d, size_t m, double *z, size
     }
 }
 
-const mf_optim_type mf_optim_momentum_type = {.name = "momentum",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_momentum_type) = {.name = "momentum",
                                               .check = momentum_check,
                                               .nstate = 1,
                                               .state_names = {"m"},
@@ -105,7 +106,7 @@ static void heavy_ball_step(const mf_optim *o, size_t d, size_t m, double *z, si
     }
 }
 
-const mf_optim_type mf_optim_heavy_ball_type = {.name = "heavy_ball",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_heavy_ball_type) = {.name = "heavy_ball",
                                                 .check = heavy_ball_check,
                                                 .nstate = 1,
                                                 .state_names = {"pi"},

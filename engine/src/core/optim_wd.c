@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "mflab/optim.h"
+#include "isa_impl.h"
 #include "optim_check.h"
 
 /* Sharpness eq. (1): w <- (1 - lr wd) w - lr g. */
@@ -42,7 +43,7 @@ static int gd_wd_check(const mf_optim_params *p, const mf_schedule *lr, mf_err *
     return MF_OK;
 }
 
-const mf_optim_type mf_optim_gd_wd_type = {.name = "gd_wd",
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_gd_wd_type) = {.name = "gd_wd",
                                            .momentum_state = -1,
                                            .step = gd_wd_step,
                                            .lr_eff = gd_wd_lr_eff,
@@ -74,5 +75,5 @@ static void pgd_step(const mf_optim *o, size_t d, size_t m, double *z, size_t ld
     }
 }
 
-const mf_optim_type mf_optim_projected_gd_type = {
+MF_ISA_VARIANT_HIDDEN const mf_optim_type MF_ISA_NAME(mf_optim_projected_gd_type) = {
     .name = "projected_gd", .nstate = 1, .momentum_state = -1, .step = pgd_step};

@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "rng_impl.h"
+
 /* splitmix64 (Steele, Lea & Flood 2014): turns (seed, stream) into well-mixed state words. */
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -147,38 +149,12 @@ void mf_rng_soa_set(mf_rng_soa *b, size_t lane, const mf_rng *r) {
         b->s[(size_t)k * b->n + lane] = r->s[k];
 }
 
-/* Fast path for every lane, in one branch-free loop the compiler vectorizes (the restrict
- * parameters, rather than restrict locals, are what lets gcc prove the arrays disjoint). */
-static uint64_t soa_fast(size_t n, uint64_t *restrict s0, uint64_t *restrict s1,
-                         uint64_t *restrict s2, uint64_t *restrict s3, uint64_t *restrict w,
-                         uint64_t *restrict flag, double *restrict out) {
-    uint64_t rejected = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t a = s0[i], c = s1[i], e = s2[i], g = s3[i];
-        uint64_t word = rotl(a + g, 23) + a; /* xoshiro256++, as mf_rng_u64 */
-        uint64_t t = c << 17;
-        e ^= a;
-        g ^= c;
-        c ^= e;
-        a ^= g;
-        e ^= t;
-        g = rotl(g, 45);
-        s0[i] = a, s1[i] = c, s2[i] = e, s3[i] = g;
-        uint64_t l = zig_layer(word);
-        double u = zig_u(word);
-        out[i] = u * zig_x[l];
-        uint64_t bad = !(fabs(u) < zig_k[l]);
-        w[i] = word;
-        flag[i] = bad;
-        rejected |= bad;
-    }
-    return rejected;
-}
-
 void mf_rng_soa_normals(mf_rng_soa *b, double *restrict out) {
     const size_t n = b->n;
     uint64_t *w = b->w, *flag = b->flag;
-    uint64_t rejected = soa_fast(n, b->s, b->s + n, b->s + 2 * n, b->s + 3 * n, w, flag, out);
+    mf_rng_fast_fn *fast = MF_ISA_PICK(mf_rng_soa_fast); /* rng_kern.c, per instruction set */
+    uint64_t rejected =
+        fast(n, b->s, b->s + n, b->s + 2 * n, b->s + 3 * n, w, flag, out, zig_x, zig_k);
     if (!rejected) return;
     /* About 1% of lanes: finish them one by one, continuing their own streams. */
     for (size_t i = 0; i < n; i++) {
