@@ -3,7 +3,8 @@
  * to differentiate (gradient and Hessian), to make the programs and to compile them (libtcc);
  * the graph's size grows linearly in n (hash-consing shares the terms' derivatives), the
  * Hessian's nonzero pattern is the tridiagonal one, and compiled and interpreted programs
- * agree bit for bit over a block of points. Timings are printed (loose bounds: the machine is
+ * agree bit for bit over a block of points (programs of more than MF_EXPR_JIT_MAXOUT outputs,
+ * here n = 300, are not compiled). Timings are printed (loose bounds: the machine is
  * shared). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,9 @@ int main(void) {
         CHECK(P != NULL && !mf_expr_failed(E), "program");
         double t3 = now(), secs = 0;
         int jit = mf_expr_jit_available() ? mf_expr_jit(P, &secs) : 1;
+        if (mf_expr_jit_available())
+            CHECK((jit != 0) == (n + n * n > MF_EXPR_JIT_MAXOUT),
+                  "n = %zu: compiled up to %d outputs", n, MF_EXPR_JIT_MAXOUT);
         double t4 = now();
         nodes_per[s] = mf_expr_size(E) / n;
         /* Hessian pattern: |k - l| <= 1 nonzero, the rest the constant 0 */
@@ -85,7 +89,9 @@ int main(void) {
         printf("n = %3zu: %6zu nodes (loss %zu); parse %.1f ms, gradient + Hessian %.1f ms, "
                "programs %.1f ms, compile %s %.1f ms\n",
                n, mf_expr_size(E), nf, 1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t2),
-               jit ? "(no libtcc)" : "", 1e3 * (t4 - t3));
+               jit ? (mf_expr_jit_available() ? "(too many outputs: interpreted)" : "(no libtcc)")
+                   : "",
+               1e3 * (t4 - t3));
         if (n == 100)
             CHECK(t4 - t0 < 2.0, "n = 100 builds in %.3f s (a loose bound; ~0.05 s measured)",
                   t4 - t0);

@@ -91,6 +91,9 @@ void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const d
 /* Larger programs are not compiled: tcc keeps every instruction's value in the kernel's stack
  * frame (8 bytes each), which must fit the stack of a worker thread. */
 #define MF_EXPR_JIT_MAXINS 32768
+/* nor programs of more outputs (a Hessian beyond 256 coordinates): compiling a million stores
+ * takes seconds and gains little over the interpreter. */
+#define MF_EXPR_JIT_MAXOUT 65536
 int mf_expr_jit(mf_expr_prog *P, double *secs);
 int mf_expr_jit_available(void);
 /* Whether P has a compiled form; mf_expr_prog_eval_interp always interprets. */

@@ -34,6 +34,12 @@ static int known(const mf_expr *E, int i, size_t k) {
     return at < E->dmemo_len ? E->dmemo[at] : 0;
 }
 
+/* Whether node i depends on no variable k: its derivative is the constant 0 (what the rules
+ * would simplify it to), without a look at its subgraph. */
+static int indep(const mf_expr *E, int i, size_t k) {
+    return (long long)k < E->n[i].lo || (long long)k > E->n[i].hi;
+}
+
 /* Whether node op's derivative needs its first / second child's (LT and SIGN are piecewise
  * constant: derivative 0). */
 static int unary_child(int op) {
@@ -47,8 +53,8 @@ static int binary_child(int op) {
 static int rule(mf_expr *E, int i, size_t k) {
     mf_xnode x = E->n[i]; /* a copy: making nodes may move E->n */
     int a = x.a, b = x.b, r = -1;
-    int da = unary_child(x.op) ? known(E, a, k) - 1 : -1;
-    int db = binary_child(x.op) ? known(E, b, k) - 1 : -1;
+    int da = !unary_child(x.op) ? -1 : indep(E, a, k) ? C(E, 0) : known(E, a, k) - 1;
+    int db = !binary_child(x.op) ? -1 : indep(E, b, k) ? C(E, 0) : known(E, b, k) - 1;
     switch (x.op) {
     case MF_X_CONST:
     case MF_X_PARAM:
@@ -133,6 +139,7 @@ static int rule(mf_expr *E, int i, size_t k) {
  * million terms is a chain a million nodes deep, too deep for recursion on the C stack. */
 int mf_expr_diff(mf_expr *E, int i, size_t k) {
     if (E->failed || i < 0) return -1;
+    if (indep(E, i, k)) return C(E, 0);
     if (known(E, i, k)) return known(E, i, k) - 1;
     size_t n = 0, cap = 64;
     int *st = malloc(cap * sizeof *st);
@@ -145,8 +152,9 @@ int mf_expr_diff(mf_expr *E, int i, size_t k) {
             continue;
         }
         int op = E->n[j].op, kids[2], nk = 0;
-        if (unary_child(op) && !known(E, E->n[j].a, k)) kids[nk++] = E->n[j].a;
-        if (binary_child(op) && !known(E, E->n[j].b, k)) kids[nk++] = E->n[j].b;
+        int a = E->n[j].a, b = E->n[j].b;
+        if (unary_child(op) && !indep(E, a, k) && !known(E, a, k)) kids[nk++] = a;
+        if (binary_child(op) && !indep(E, b, k) && !known(E, b, k)) kids[nk++] = b;
         if (nk) {
             if (n + 2 > cap) {
                 int *s2 = realloc(st, 2 * cap * sizeof *st);

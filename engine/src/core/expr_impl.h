@@ -6,8 +6,10 @@
 
 typedef struct mf_xnode {
     int op;
-    int a, b; /* children (or the variable / parameter index of a leaf) */
-    double c; /* value of a constant */
+    int a, b;   /* children (or the variable / parameter index of a leaf) */
+    double c;   /* value of a constant */
+    int lo, hi; /* the variables it depends on lie in lo..hi (lo > hi: none): the derivative
+                 * along any other is 0 without a look (a sum's terms, a sparse Hessian) */
 } mf_xnode;
 
 /* An indexed variable: the variables first .. first + hi - lo, named base[lo] .. base[hi] in

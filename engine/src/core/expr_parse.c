@@ -1,5 +1,6 @@
 /* Expression graph construction (hash-consing with simplification) and the parser. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -168,7 +169,14 @@ static int intern(mf_expr *E, int op, int a, int b, double c) {
         E->n = n;
         E->cap = cap;
     }
-    E->n[E->len] = (mf_xnode){op, a, b, c};
+    int lo = INT_MAX, hi = -1; /* constants and parameters depend on no variable */
+    if (op == MF_X_VAR) lo = hi = a;
+    if (op >= MF_X_ADD) lo = E->n[a].lo, hi = E->n[a].hi;
+    if (op >= MF_X_ADD && op <= MF_X_LT) {
+        lo = E->n[b].lo < lo ? E->n[b].lo : lo;
+        hi = E->n[b].hi > hi ? E->n[b].hi : hi;
+    }
+    E->n[E->len] = (mf_xnode){op, a, b, c, lo, hi};
     E->hash[j] = (int)E->len + 1;
     return (int)E->len++;
 fail:

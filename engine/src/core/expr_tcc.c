@@ -247,7 +247,9 @@ int mf_expr_jit(mf_expr_prog *p, double *secs) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = -1;
-    if (p->nins > MF_EXPR_JIT_MAXINS) { /* every slot is a local of the kernel's stack frame */
+    /* every value is a local of the kernel's stack frame; and a million outputs (the Hessian of
+     * 1000 coordinates) take seconds to compile for little gain over the interpreter */
+    if (p->nins > MF_EXPR_JIT_MAXINS || p->nroots > MF_EXPR_JIT_MAXOUT) {
         if (secs) *secs = 0.0;
         return -1;
     }
