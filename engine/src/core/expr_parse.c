@@ -608,8 +608,10 @@ static int iprimary(parser *P, int depth, long long *v) {
     }
     if (ident(P, name, sizeof name)) {
         if (find_index(P, name, v)) return 0;
+        const mf_xgroup *g;
         const char *kind = find_name(P->E->params, P->E->nparams, name) >= 0 ? "parameter"
                            : find_name(P->E->vars, P->E->nvars, name) >= 0   ? "variable"
+                           : group_count(P->E, name, &g)                     ? "indexed variable"
                                                                              : NULL;
         if (kind)
             return failf(P, at,
