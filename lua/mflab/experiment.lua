@@ -541,7 +541,8 @@ function Experiment:run_point(pt)
 
   local meta = {
     experiment = self.name, params = p, quick = flags.quick or false, set = flags.set, given = flags.given or {},
-    mflab_version = core.version, lua = _VERSION, host = core.hostname(), seeds = seeds_of(self, p),
+    mflab_version = core.version, lua = _VERSION, host = core.hostname(), cpu = core.cpu,
+    kernels = core.isa, seeds = seeds_of(self, p),
     command = flags.command, source = self.source and self.source:gsub("^@", ""), start_time = now(),
     state = "running", files = ctx.files, extra = ctx.meta,
   }

@@ -8,6 +8,8 @@ local core = require "mflab.core"
 
 local mf = {
   version = core.version,
+  isa = core.isa, -- the kernels' instruction-set path: "avx512", "avx2", "baseline" or "native"
+  cpu = core.cpu, -- the CPU's model name
   -- internals, kept out of the public namespace (help, completion): the C module and the
   -- option checker; the library's own modules require them as mflab.core, mflab.schema
   _core = core,

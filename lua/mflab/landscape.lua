@@ -97,6 +97,7 @@ local custom_schema = schema.new("mf.landscape.custom", {
   { name = "grad", kind = "function", doc = "z -> gradient (a table of d numbers); default: central differences of f, step cbrt(eps) max(1, |z_k|)" },
   { name = "hess", kind = "function", doc = "z -> Hessian (a table of d rows); default: central differences of grad (or second differences of f, step eps^(1/4) max(1, |z_k|))" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent and the noise models" },
+  { name = "project", kind = "function", doc = "z -> P z (a table of d numbers), the projection onto the manifold of minima in closed form instead of the gradient-flow limit (needs codim > 0; checked at the first projection of a run with normal-space noise)" },
 }, "a landscape from Lua functions, for prototyping; runs single-threaded")
 
 function M.custom(opts)
@@ -104,7 +105,7 @@ function M.custom(opts)
   if o.codim > o.dim then
     error(("mf.landscape.custom: option 'codim' must be <= dim = %d, got %d"):format(o.dim, o.codim), 2)
   end
-  return core.custom(o.dim, o.codim, o.f, o.grad, o.hess)
+  return core.custom(o.dim, o.codim, o.f, o.grad, o.hess, o.project)
 end
 
 -- vars of an expression: {"a", "b", x = 40, "w[3]"}: names and indexed variables
@@ -156,6 +157,8 @@ local expr_schema = schema.new("mf.landscape.expr", {
   { name = "params", kind = "table", doc = "parameters and their values, e.g. {theta = 0.3}" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent, the noise models and the manifold flows" },
   { name = "x0", kind = "point", doc = "starting point (one number per variable)" },
+  { name = "manifold", kind = "table", doc = "constraints whose zero set is the manifold of minima, one expression per normal direction, e.g. {\"y\"}: sets codim to their number; without project, P z is the nearest point of {c = 0} (Gauss-Newton; the built-in valleys' orthogonal projection, not the gradient-flow limit); checked (c = 0 and grad c normal to M at P x0) at the first projection of a run with normal-space noise" },
+  { name = "project", kind = "table", doc = "the projection onto the manifold of minima in closed form, one expression per variable, e.g. {\"x\", \"0\"}: replaces the gradient-flow limit (needs codim > 0; checked at the first projection of a run with normal-space noise)" },
   { name = "compile", kind = "boolean", default = true, doc = "run single points as machine code compiled with libtcc where mflab has it (the same bits as the interpreter; L:expr_info().compiled says); false: always the interpreter" },
 }, "a landscape from an expression string: symbolic gradient, Hessian and third derivatives, evaluated natively over blocks of points (README: Expression landscapes)")
 
@@ -179,6 +182,10 @@ function M.expr(opts)
   end
   local coords = expr_coords(o.vars)
   if #coords == 0 then error("mf.landscape.expr: option 'vars' needs at least one name", 2) end
+  if o.manifold and #o.manifold > #coords then
+    error(("mf.landscape.expr: option 'manifold' needs 1 to %d constraints (one per normal direction), got %d"):format(#coords, #o.manifold), 2)
+  end
+  if o.manifold and o.codim == 0 then o.codim = #o.manifold end
   if o.codim > #coords then
     error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#coords, o.codim), 2)
   end
@@ -192,6 +199,14 @@ function M.expr(opts)
   end
   local ok, L = pcall(core.expr, o.f, coords, pn, pv, o.codim, x0)
   if not ok then error(L, 2) end
+  if o.manifold then
+    ok, L = pcall(core.expr_manifold, L, o.manifold)
+    if not ok then error(L, 2) end
+  end
+  if o.project then
+    ok, L = pcall(core.expr_project, L, o.project)
+    if not ok then error(L, 2) end
+  end
   if not o.compile then core.expr_interpret(L) end
   return L
 end

@@ -112,7 +112,7 @@ function M.run(opts)
     t.meta = ("mflab %s; landscape: %s; optimizer: %s; noise: %s; steps=%d every=%d seeds=%d seed=%d x0={%s}")
         :format(core.version, tostring(o.landscape), tostring(t.optimizer), describe(t.noise), o.steps,
           o.every, o.seeds, o.seed, table.concat(x0, ", "))
-    t.metadata = { mflab = core.version, made_by = "mf.run", landscape = schema.describe(o.landscape),
+    t.metadata = { mflab = core.version, kernels = core.isa, cpu = core.cpu, made_by = "mf.run", landscape = schema.describe(o.landscape),
       optimizer = schema.describe(t.optimizer), noise = t.noise and schema.describe(t.noise) or "none", x0 = x0, steps = o.steps,
       every = o.every, seeds = o.seeds, seed = o.seed, record = names }
     if o.keep == "stats" then

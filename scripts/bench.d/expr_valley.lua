@@ -5,7 +5,7 @@
 -- noise in all directions, sigma 0.1: gradients only), 4096
 -- trajectories in lockstep on one thread, as IMPL: 'builtin' (mf.landscape.valley), 'expr'
 -- (mf.landscape.expr, compiled where mflab has libtcc), 'interp' (mf.landscape.expr with
--- compile = false) or 'custom' (mf.landscape.custom with Lua functions f, grad, hess).
+-- compile = false), 'project' (mf.landscape.expr with project = {"x", "0"}) or 'custom' (mf.landscape.custom with Lua functions f, grad, hess).
 -- Prints one "rate <trajectory-steps per second>" line per run, then
 -- "check <CHECK> <mean x1> <standard error>" after CHECK steps (default STEPS).
 local impl, nname = arg[1], arg[2]
@@ -14,7 +14,7 @@ local repeats = math.tointeger(tonumber(arg[4] or "1"))
 local check = math.tointeger(tonumber(arg[5] or "")) or steps
 assert(steps and steps > 0 and repeats and repeats > 0 and check and check > 0 and
        (nname == "hessian" or nname == "full"),
-       "usage: mflab expr_valley.lua builtin|expr|interp|custom hessian|full STEPS [REPEATS [CHECK]]")
+       "usage: mflab expr_valley.lua builtin|expr|interp|project|custom hessian|full STEPS [REPEATS [CHECK]]")
 
 local SEEDS = 4096
 local L
@@ -22,6 +22,8 @@ if impl == "builtin" then
   L = mf.landscape.valley { a = 1, b = 1 }
 elseif impl == "expr" or impl == "interp" then
   L = mf.landscape.expr { vars = { "x", "y" }, f = "(1 + x^2) * y^2", codim = 1, compile = impl == "expr" }
+elseif impl == "project" then -- the expression with its projection in closed form (option project)
+  L = mf.landscape.expr { vars = { "x", "y" }, f = "(1 + x^2) * y^2", codim = 1, project = { "x", "0" } }
 elseif impl == "custom" then
   L = mf.landscape.custom { dim = 2, codim = 1,
     f = function(z) return (1 + z[1] * z[1]) * (z[2] * z[2]) end,
@@ -31,7 +33,7 @@ elseif impl == "custom" then
       return { { 2 * y * y, 4 * x * y }, { 4 * x * y, 2 * (1 + x * x) } }
     end }
 else
-  error("expr_valley.lua: IMPL must be builtin, expr, interp or custom, got " .. tostring(impl))
+  error("expr_valley.lua: IMPL must be builtin, expr, interp, project or custom, got " .. tostring(impl))
 end
 local opt = mf.opt.sgd { lr = 0.01 }
 local noise = nname == "hessian" and mf.noise.hessian { sigma = 1 }

@@ -28,12 +28,13 @@ check "baseline is always available" '[[ " $paths " == *" baseline "* ]]'
 for p in $paths; do
   check "MFLAB_ISA=$p is the path in use" \
     'MFLAB_ISA=$p "$MFLAB" -v | grep -q "^kernels: $p "'
+  check "mf.isa is $p under MFLAB_ISA=$p" '[ "$(MFLAB_ISA=$p "$MFLAB" -e "print(mf.isa)")" = "$p" ]'
   MFLAB_ISA=$p "$MFLAB" "$here/isa_bits.lua" >"$tmp/$p.txt" 2>"$tmp/$p.err"
-  check "isa_bits.lua runs on $p" '[ $? -eq 0 ] && [ "$(wc -l <"$tmp/$p.txt")" -eq 160 ]'
+  check "isa_bits.lua runs on $p" '[ $? -eq 0 ] && [ "$(wc -l <"$tmp/$p.txt")" -eq 163 ]'
 done
 for p in $paths; do
   [ "$p" = baseline ] && continue
-  check "$p gives the same bits as baseline (160 runs)" 'cmp -s "$tmp/$p.txt" "$tmp/baseline.txt"'
+  check "$p gives the same bits as baseline (163 runs)" 'cmp -s "$tmp/$p.txt" "$tmp/baseline.txt"'
 done
 
 out=$(MFLAB_ISA=sse9 "$MFLAB" -v)

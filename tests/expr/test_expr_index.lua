@@ -143,6 +143,17 @@ H.check(D:value { 1, 1, 1, 1, 1 } == 100000 * 100001 / 2, "sum of 100 000 terms:
 H.check(D:grad { 1, 1, 1, 1, 1 }[1] == 5 * 20000 * 20001 / 2, "sum of 100 000 terms: gradient")
 H.check(D:expr_info().compiled == false, "a program of > 32768 instructions is not compiled")
 
+-- indexed variables in manifold and project expressions: the valley as x[1], x[2] runs the
+-- built-in valley's bits with Hessian noise
+local IV = mf.landscape.expr { vars = { x = 2 }, f = "(1 + x[1]^2) * x[2]^2", manifold = { "x[2]" }, project = { "x[1]", "0" } }
+local function hrun(L)
+  return mf.run { landscape = L, optimizer = mf.opt.sgd { lr = 0.01 }, noise = mf.noise.hessian { sigma = 1 },
+                  x0 = { 2, 0.5 }, steps = 500, every = 500, seeds = 16, record = { "x1", "x2" } }
+end
+local ra, rb = hrun(IV), hrun(mf.landscape.valley {})
+H.check(ra:mean("x1")[2] == rb:mean("x1")[2] and ra:mean("x2")[2] == rb:mean("x2")[2],
+  "indexed valley with manifold/project: Hessian-noise ensemble the same bits as the built-in")
+
 -- ---- errors --------------------------------------------------------------------------------
 local function make(f, vars)
   return mf.landscape.expr { vars = vars or { "a", x = 5 }, params = { t = 1 }, f = f }

@@ -128,5 +128,22 @@ size_t mf_landscape_expr_params(const mf_landscape *L, const char *const **names
 int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, double *secs);
 /* Drops the compiled forms: the landscape interprets from now on (the same bits). */
 void mf_landscape_expr_interpret(mf_landscape *L);
+/* Option project: P z in closed form, one expression per variable (over the variables and
+ * parameters), replacing the gradient-flow limit for projections, frames and noise. Needs
+ * codim > 0. Nothing checks here that it is a projection onto the minima: runs with noise in
+ * the normal space check it at the first projection (mf_landscape_check_manifold). */
+int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *const *exprs,
+                                     mf_err *err);
+/* Option manifold: n constraints c_j(z) = 0 (expressions) whose zero set is the manifold of
+ * minima; codim becomes n (an error if codim was given otherwise). Without option project, P z
+ * is then the nearest point of {c = 0} (Gauss-Newton from z: one step for affine constraints),
+ * the orthogonal projection the built-in valleys use, not the gradient-flow limit (they differ
+ * at second order in the distance to M). At the first projection of a run with normal-space
+ * noise, c(Pz) = 0 and each grad c_j must lie in the Hessian's normal space
+ * (mf_landscape_check_manifold). */
+int mf_landscape_expr_set_manifold(mf_landscape *L, size_t n, const char *const *exprs,
+                                   mf_err *err);
+/* 1 for an expression landscape with a closed-form projection. */
+int mf_landscape_expr_has_projection(const mf_landscape *L);
 
 #endif

@@ -24,6 +24,9 @@ const char *mf_isa_available(void);
  * lacks), or "" when it does not. */
 const char *mf_isa_note(void);
 
+/* The CPU's model name (/proc/cpuinfo), or "unknown": to quote beside every timing. */
+const char *mf_isa_cpu(void);
+
 #ifdef __cplusplus
 }
 #endif

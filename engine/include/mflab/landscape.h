@@ -107,6 +107,10 @@ typedef struct mf_landscape_type {
      * help): fills *out and returns 1 for a name it knows, 0 otherwise. */
     int (*field)(const mf_landscape *L, const char *name, mf_field *out);
     const char *fields;
+    /* Optional: constraints c(z) = 0 the user says M satisfies (mf.landscape.expr's option
+     * manifold): at one point, c (returned count n <= dim entries) and, when J is not NULL,
+     * their Jacobian (n x d, row-major). mf_landscape_check_manifold checks them. */
+    size_t (*constraints)(const mf_landscape *L, const double *z, double *c, double *J);
 
     void (*destroy)(mf_landscape *L);
 } mf_landscape_type;
@@ -121,7 +125,10 @@ enum {
     MF_LANDSCAPE_SCALE_INVARIANT = 2,
     /* f = h(x') y'^2 in coordinates (x', y') rotated by a fixed angle from (x, y) (valley,
      * rotated_valley): the setting of Adam's quasistatic flow (manifold.h, mf_adam_rv). */
-    MF_LANDSCAPE_VALLEY = 4
+    MF_LANDSCAPE_VALLEY = 4,
+    /* The manifold is the user's claim (codim of an expression or callback landscape, a
+     * projection given as expressions): mf_landscape_check_manifold verifies it. */
+    MF_LANDSCAPE_CHECK_MANIFOLD = 8
 };
 
 struct mf_landscape {
@@ -144,6 +151,14 @@ void mf_landscape_hvp(const mf_landscape *L, const double *z, const double *v, d
 double mf_landscape_trace_hessian(const mf_landscape *L, const double *z);
 /* Fails when the landscape knows no manifold or the gradient flow did not converge. */
 int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_err *err);
+/* For a landscape flagged MF_LANDSCAPE_CHECK_MANIFOLD (MF_OK for the others): whether P z is a
+ * minimum whose normal space has dimension codim: P z finite, P(P z) = P z (to 1e-8 max(1, |Pz|)),
+ * |grad f(Pz)| <= 1e-6 lambda_max max(1, |Pz|), and exactly codim eigenvalues of H_f(Pz) above
+ * 1e-6 lambda_max, none below -1e-6 lambda_max. The error says which and what codim the Hessian
+ * suggests. With constraints (mf_landscape_type.constraints): also |c_j(Pz)| <= 1e-8 (1 +
+ * |grad c_j| |Pz|) and each grad c_j(Pz) in the Hessian's normal space (to 1e-6 relative).
+ * Runs call it on x0 before the first step when the noise lives in the normal space. */
+int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err);
 /* T and N at the manifold point z (call project first); fails if codim is 0. */
 int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err);
 int mf_landscape_test_loss(const mf_landscape *L, const double *z, double *out, mf_err *err);
@@ -160,7 +175,8 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
  *   from rounding; the cube root of the machine epsilon balances the two).
  * trace_hessian: the diagonal of the dense Hessian.
  * project: the gradient-flow limit Phi(z) = lim z(t), dz/dt = -grad f, by an adaptive
- *   Dormand-Prince 5(4) integrator (relative tolerance 1e-10) until |grad f| <= 1e-8 max(1, |z|),
+ *   Dormand-Prince 5(4) integrator (tolerance 1e-10 relative and 1e-11 max(1, |z|) absolute)
+ *   until |grad f| <= 1e-8 max(1, |z|),
  *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
  *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
  *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient
@@ -270,6 +286,9 @@ typedef struct mf_custom_fns {
 } mf_custom_fns;
 int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_custom_fns *fns,
                         mf_err *err);
+/* P z in closed form from the host (out = d entries, called with the landscape's ud) instead
+ * of the gradient-flow limit; needs codim > 0. */
+int mf_landscape_custom_set_project(mf_landscape *L, mf_pointfun project, mf_err *err);
 
 /* Quasistatic §3: f(U, V) = |U V^T - M|_F^2, U m x p, V n x p, z = (U, V) row-major. M given
  * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,

@@ -117,23 +117,8 @@ enum { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
 /* The second line of --version: the kernels' instruction-set path and the CPU, so that every
  * timing can be quoted with both. */
 static void print_kernels(void) {
-    char cpu[128] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "model name", 10) == 0) {
-                const char *v = strchr(line, ':');
-                if (v) {
-                    v += strspn(v + 1, " \t") + 1;
-                    snprintf(cpu, sizeof cpu, "%.*s", (int)strcspn(v, "\n"), v);
-                }
-                break;
-            }
-        fclose(f);
-    }
     printf("kernels: %s (this CPU and build: %s); cpu: %s\n", mf_isa_name(), mf_isa_available(),
-           cpu);
+           mf_isa_cpu());
     if (*mf_isa_note()) printf("note: %s\n", mf_isa_note());
 }
 

@@ -10,7 +10,24 @@ static const char *const path_names[MF_ISA_NPATHS] = {"baseline", "avx2", "avx51
 static int chosen = MF_ISA_BASELINE;
 static char note[160];
 static char available[64];
+static char cpu_model[128] = "unknown";
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void read_cpu_model(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            const char *v = strchr(line, ':');
+            if (v) {
+                v += 1 + strspn(v + 1, " \t");
+                snprintf(cpu_model, sizeof cpu_model, "%.*s", (int)strcspn(v, "\n"), v);
+            }
+            break;
+        }
+    fclose(f);
+}
 
 #if defined(MF_ISA_DISPATCH)
 /* x86-64-v3: AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE; x86-64-v4 adds AVX-512 F, BW, CD, DQ and VL.
@@ -28,6 +45,7 @@ static int cpu_has(int path) {
 #endif
 
 static void choose(void) {
+    read_cpu_model();
     for (int p = MF_ISA_NPATHS - 1; p >= 0; p--)
         if (cpu_has(p)) {
             size_t len = strlen(available);
@@ -85,4 +103,9 @@ const char *mf_isa_available(void) {
 const char *mf_isa_note(void) {
     pthread_once(&once, choose);
     return note;
+}
+
+const char *mf_isa_cpu(void) {
+    pthread_once(&once, choose);
+    return cpu_model;
 }

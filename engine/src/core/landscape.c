@@ -145,6 +145,103 @@ int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_
     return MF_OK;
 }
 
+/* The user's constraints at the manifold point pz (V: H_f(pz)'s eigenvectors, ascending, so
+ * the normal space is spanned by the last codim columns): c(pz) = 0, and every grad c_j lies
+ * in the normal space (a constraint that M does not satisfy to first order, or one along M). */
+static int check_constraints(const mf_landscape *L, const double *pz, const double *V,
+                             mf_err *err) {
+    const size_t d = L->dim, c = L->codim;
+    double *w = malloc(sizeof(double) * (d * d + d));
+    if (!w) return mf_err_set(err, MF_ENOMEM, "out of memory checking the manifold");
+    double *cv = w, *J = w + d;
+    const size_t n = L->type->constraints(L, pz, cv, J);
+    const double sc = mf_norm2(d, pz);
+    int rc = MF_OK;
+    for (size_t j = 0; j < n && rc == MF_OK; j++) {
+        const double *Jj = J + j * d, gj = mf_norm2(d, Jj);
+        double tang = 0.0; /* |T^T grad c_j|: the part along M */
+        for (size_t k = 0; k + c < d; k++) {
+            double t = 0.0;
+            for (size_t a = 0; a < d; a++)
+                t += V[k * d + a] * Jj[a];
+            tang += t * t;
+        }
+        tang = sqrt(tang);
+        if (!(fabs(cv[j]) <= 1e-8 * (1.0 + gj * sc)))
+            rc = mf_err_set(err, MF_EINVAL,
+                            "constraint %zu of the manifold is %.3g, not 0, at the projection of "
+                            "x0: the minima there are not on it",
+                            j + 1, cv[j]);
+        else if (!(gj > 0.0) || !(tang <= 1e-6 * gj))
+            rc = mf_err_set(err, MF_EINVAL,
+                            "constraint %zu of the manifold does not cut across the minima at the "
+                            "projection of x0: its gradient has %.3g of %.3g along M (the "
+                            "Hessian's flat directions)",
+                            j + 1, tang, gj);
+    }
+    free(w);
+    return rc;
+}
+
+/* Issue 17: codim (and an expression projection) are the user's claims; a wrong one showed
+ * only as NaN noise or a run that drifts off M. Thresholds are relative (1e-6): Hessians of
+ * callback landscapes may be differences, accurate to ~1e-8. */
+int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err) {
+    if (!(L->flags & MF_LANDSCAPE_CHECK_MANIFOLD) || L->codim == 0) return MF_OK;
+    const size_t d = L->dim, c = L->codim;
+    double *w = malloc(sizeof(double) * (2 * d * d + 4 * d));
+    if (!w) return mf_err_set(err, MF_ENOMEM, "out of memory checking the manifold");
+    double *H = w, *V = H + d * d, *pz = V + d * d, *pp = pz + d, *g = pp + d, *lam = g + d;
+    int rc = mf_landscape_project(L, z, pz, err);
+    if (rc) goto out;
+    const double sc = fmax(1.0, mf_norm2(d, pz));
+    L->type->project(L, 1, pz, 1, pp, 1);
+    double moved = 0.0;
+    for (size_t k = 0; k < d; k++)
+        moved = fmax(moved, fabs(pp[k] - pz[k]));
+    if (!(moved <= 1e-8 * sc)) {
+        rc = mf_err_set(err, MF_EINVAL,
+                        "the projection is not a projection: at x0, P(P x0) differs from P x0 "
+                        "by %.3g",
+                        moved);
+        goto out;
+    }
+    mf_landscape_grad(L, pz, g);
+    mf_landscape_hess(L, pz, H);
+    if (mf_sym_eig_top(d, d, H, lam, V)) {
+        rc = mf_err_set(err, MF_ENONFINITE,
+                        "the Hessian at the projection of x0 has no eigendecomposition (not "
+                        "finite?)");
+        goto out;
+    }
+    const double top = fmax(fabs(lam[0]), fabs(lam[d - 1])), tol = 1e-6 * top;
+    size_t pos = 0, neg = 0;
+    for (size_t k = 0; k < d; k++)
+        pos += lam[k] > tol, neg += lam[k] < -tol;
+    const double gn = mf_norm2(d, g);
+    if (!(gn <= tol * sc) || top == 0.0) {
+        rc = mf_err_set(err, MF_EINVAL,
+                        "the projection of x0 is not a minimum: |grad f| = %.3g there (the "
+                        "Hessian's largest eigenvalue %.3g)%s",
+                        gn, top, top == 0.0 ? ": it vanishes, codim cannot be checked" : "");
+    } else if (neg > 0) {
+        rc = mf_err_set(err, MF_EINVAL,
+                        "the projection of x0 is not a minimum: the Hessian there has %zu "
+                        "negative eigenvalue(s) (smallest %.3g)",
+                        neg, lam[0]);
+    } else if (pos != c) {
+        rc = mf_err_set(err, MF_EINVAL,
+                        "codim %zu is inconsistent with the minima: the Hessian at the "
+                        "projection of x0 has %zu eigenvalue(s) above 1e-6 of its largest (%.3g), "
+                        "so M has codim %zu there",
+                        c, pos, top, pos);
+    }
+    if (rc == MF_OK && L->type->constraints) rc = check_constraints(L, pz, V, err);
+out:
+    free(w);
+    return rc;
+}
+
 int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err) {
     if (L->codim == 0 || !L->type->frame)
         return mf_err_set(err, MF_EUNSUPPORTED, "landscape '%s' knows no manifold of minima",
@@ -355,10 +452,15 @@ static int gf_done(void *ctx, double t, const double *y, const double *dy) {
     return mf_norm2(c->d, dy) <= c->gswitch || c->evals >= MF_PROJECT_MAXEVAL;
 }
 
-/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince (ode.c, rtol 1e-10) until
- * |grad f| is small (1e-8 max(1, |z|)), then gradient descent to |grad f| <= MF_PROJECT_GTOL
- * max(1, |z|): an explicit adaptive method alone stalls near M, where it hovers at its
- * stability limit and its error estimate sees only rounding. */
+/* x (in place) -> Phi(x); 0 on success. Adaptive Dormand-Prince (ode.c, rtol 1e-10, atol
+ * 1e-11 max(1, |z|)) until |grad f| is small (1e-8 max(1, |z|)), then gradient descent to
+ * |grad f| <= MF_PROJECT_GTOL max(1, |z|): an explicit adaptive method alone stalls near M,
+ * where it hovers at its stability limit and its error estimate sees only rounding.
+ * What must be accurate is the limit; the normal coordinates, decaying to 0, are held only to
+ * the absolute tolerance. atol 1e-12 max(1, |z|) took ~1.4x the gradients on the valley (the
+ * limit stays within 1e-12 of the exact one, tests/expr/test_expr_project.lua); 1e-10 max(1, |z|)
+ * let the step reach the stability limit early on matrix factorization, where the flow then
+ * stalled. */
 static int gradient_flow(const mf_landscape *L, double *x) {
     const size_t d = L->dim;
     double *w = mf_scratch(SCR_PROJECT, sizeof(double) * mf_ode_worksize(d));
@@ -371,7 +473,7 @@ static int gradient_flow(const mf_landscape *L, double *x) {
     if (gn <= gtol) return 0;
     gf_ctx c = {.L = L, .d = d, .gswitch = 1e-8 * sc, .evals = 1};
     double h = 1e-3 * sc / gn;
-    if (mf_ode_dopri5_until(d, gf_rhs, NULL, gf_done, &c, 0.0, INFINITY, x, 1e-10, 1e-12 * sc, &h,
+    if (mf_ode_dopri5_until(d, gf_rhs, NULL, gf_done, &c, 0.0, INFINITY, x, 1e-10, 1e-11 * sc, &h,
                             w, NULL, NULL) ||
         c.evals >= MF_PROJECT_MAXEVAL)
         return -1;
@@ -440,30 +542,78 @@ void mf_landscape_generic_frame(const mf_landscape *L, const double *z, double *
     memcpy(N, V + d * (d - c), sizeof(double) * d * c);
 }
 
-/* Lane by lane: N and the normal eigenvalues of H_f at Pz, then g -= s N diag(q) xi with
- * q = 1 (normal noise) or sqrt(lambda/2) (Hessian noise, A = H_f/2). */
+/* The c (1 or 2) largest eigenpairs of the symmetric 2 x 2 matrix (a b; b e) as
+ * mf_sym_eig_top gives them (ascending, largest-magnitude entry of each vector positive), in
+ * closed form: LAPACK's call costs more than the rest of a noise step of a 2-D landscape.
+ * Diagonal matrices (b = 0, the flat valley) come out exact, as from dsyevr. */
+void mf_sym2_eig_top(size_t c, const double *H, double *vals, double *vecs) {
+    const double a = H[0], b = 0.5 * (H[1] + H[2]), e = H[3];
+    double l0, l1, v[2]; /* l0 <= l1; v the unit eigenvector of l1 */
+    if (b == 0.0) {
+        int xbig = a > e;
+        l1 = xbig ? a : e, l0 = xbig ? e : a;
+        v[0] = xbig, v[1] = !xbig;
+    } else {
+        const double t = 0.5 * (a - e), r = hypot(t, b), mid = 0.5 * (a + e);
+        l1 = mid + r;
+        l0 = mid - r;
+        if (fabs(l1) > fabs(l0) && l1 != 0.0) l0 = (a * e - b * b) / l1; /* no cancellation */
+        /* (l1 - e, b) and (b, l1 - a) are both eigenvectors: take the longer, r + |t| >= r */
+        if (t >= 0.0)
+            v[0] = t + r, v[1] = b;
+        else
+            v[0] = b, v[1] = r - t;
+        const double n = hypot(v[0], v[1]);
+        v[0] /= n, v[1] /= n;
+        if (fabs(v[1]) > fabs(v[0]) ? v[1] < 0.0 : v[0] < 0.0) v[0] = -v[0], v[1] = -v[1];
+    }
+    if (c == 1) {
+        vals[0] = l1, vecs[0] = v[0], vecs[1] = v[1];
+        return;
+    }
+    double u[2] = {-v[1], v[0]}; /* the eigenvector of l0 */
+    if (fabs(u[1]) > fabs(u[0]) ? u[1] < 0.0 : u[0] < 0.0) u[0] = -u[0], u[1] = -u[1];
+    vals[0] = l0, vals[1] = l1;
+    vecs[0] = u[0], vecs[1] = u[1], vecs[2] = v[0], vecs[3] = v[1];
+}
+
+/* N and the normal eigenvalues of H_f at Pz, then g -= s N diag(q) xi with q = 1 (normal
+ * noise) or sqrt(lambda/2) (Hessian noise, A = H_f/2). Projections and Hessians go in chunks
+ * of NOISE_CHUNK lanes where the Hessians are small (a closed-form projection and the
+ * Hessian then run as block code); block and point evaluations agree bit for bit, so the
+ * chunking changes no result. */
+#define NOISE_CHUNK 64
 static void generic_noise_sub(const mf_landscape *L, size_t m, const double *z, size_t ld, double s,
                               const double *xi, size_t ldxi, double *g, size_t ldg, int hessian) {
-    const size_t d = L->dim, c = L->codim;
-    double *w = mf_scratch(SCR_NOISE, sizeof(double) * (2 * d * d + 2 * d + c));
-    for (size_t i = 0; i < m; i++) {
-        double *H = w, *V = w + d * d, *x = V + d * d, *px = x + d, *lam = px + d;
-        int ok = w != NULL && c > 0;
-        if (ok) {
-            lane_get(z, ld, d, i, x);
-            L->type->project(L, 1, x, 1, px, 1);
-            mf_landscape_hess(L, px, H);
-            ok = mf_sym_eig_top(d, c, H, lam, V) == 0;
+    const size_t d = L->dim, c = L->codim, ch = d <= 16 ? NOISE_CHUNK : 1;
+    double *w = mf_scratch(SCR_NOISE, sizeof(double) * ((d * d + d) * ch + 2 * d * d + d + c));
+    for (size_t i0 = 0; i0 < m; i0 += ch) {
+        const size_t n = m - i0 < ch ? m - i0 : ch;
+        double *Hb = w, *px = Hb + d * d * ch, *H = px + d * ch, *V = H + d * d, *lam = V + d * d;
+        int okb = w != NULL && c > 0;
+        if (okb) {
+            L->type->project(L, n, z + i0, ld, px, n);
+            L->type->hess(L, n, px, n, Hb, n);
         }
-        for (size_t j = 0; ok && j < c; j++) {
-            double q = hessian ? sqrt(fmax(lam[j], 0.0) / 2.0) : 1.0;
-            double coef = s * q * xi[j * ldxi + i];
-            for (size_t a = 0; a < d; a++)
-                g[a * ldg + i] -= coef * V[j * d + a];
+        for (size_t i = i0; i < i0 + n; i++) {
+            int ok = okb;
+            if (ok) {
+                lane_get(Hb, n, d * d, i - i0, H);
+                if (d == 2 && c <= 2)
+                    mf_sym2_eig_top(c, H, lam, V);
+                else
+                    ok = mf_sym_eig_top(d, c, H, lam, V) == 0;
+            }
+            for (size_t j = 0; ok && j < c; j++) {
+                double q = hessian ? sqrt(fmax(lam[j], 0.0) / 2.0) : 1.0;
+                double coef = s * q * xi[j * ldxi + i];
+                for (size_t a = 0; a < d; a++)
+                    g[a * ldg + i] -= coef * V[j * d + a];
+            }
+            if (!ok)
+                for (size_t a = 0; a < d; a++)
+                    g[a * ldg + i] = NAN;
         }
-        if (!ok)
-            for (size_t a = 0; a < d; a++)
-                g[a * ldg + i] = NAN;
     }
 }
 

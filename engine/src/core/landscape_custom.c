@@ -12,6 +12,7 @@
 typedef struct custom {
     size_t d;
     mf_custom_fns fns;
+    mf_pointfun project; /* closed-form P z, or NULL: the gradient-flow limit */
 } custom;
 
 static double stepk(double zk, double base) {
@@ -140,6 +141,21 @@ static void custom_hess(const mf_landscape *L, size_t m, const double *z, size_t
     mf_lanes_map(p, custom_hess_point, m, z, ld, p->d, h, ldh, p->d * p->d);
 }
 
+/* P z: the host's closed form (one call per lane), else the gradient-flow limit */
+static void custom_project_point(const void *vp, const double *x, double *out) {
+    const custom *p = vp;
+    if (mf_host_call(p->project, p->fns.ud, x, out))
+        for (size_t k = 0; k < p->d; k++)
+            out[k] = NAN;
+}
+
+static void custom_project(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,
+                           size_t ldp) {
+    const custom *p = L->params;
+    if (!p->project) return mf_landscape_generic_project(L, m, z, ld, pz, ldp);
+    mf_lanes_map(p, custom_project_point, m, z, ld, p->d, pz, ldp, p->d);
+}
+
 static void custom_destroy(mf_landscape *L) {
     custom *p = L->params;
     if (p->fns.ud_free) p->fns.ud_free(p->fns.ud);
@@ -152,7 +168,7 @@ static const mf_landscape_type custom_type = {
     .hess = custom_hess,
     .hvp = mf_landscape_generic_hvp,
     .trace_hessian = mf_landscape_generic_trace_hessian,
-    .project = mf_landscape_generic_project,
+    .project = custom_project,
     .normal_sub = mf_landscape_generic_normal_sub,
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
@@ -167,7 +183,7 @@ static const mf_landscape_type custom_fdh_type = {
     .hess = custom_hess,
     .hvp = mf_landscape_generic_hvp,
     .trace_hessian = mf_landscape_generic_trace_hessian,
-    .project = mf_landscape_generic_project,
+    .project = custom_project,
     .normal_sub = mf_landscape_generic_normal_sub,
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
@@ -196,8 +212,19 @@ int mf_landscape_custom(mf_landscape **out, size_t dim, size_t codim, const mf_c
     p->d = dim, p->fns = *fns;
     L->type = fns->hess ? &custom_type : &custom_fdh_type;
     L->dim = dim, L->codim = codim, L->params = p;
-    L->flags = fns->serial ? MF_LANDSCAPE_SERIAL : 0;
+    L->flags = (fns->serial ? MF_LANDSCAPE_SERIAL : 0) | MF_LANDSCAPE_CHECK_MANIFOLD;
     *out = L;
+    return MF_OK;
+}
+
+int mf_landscape_custom_set_project(mf_landscape *L, mf_pointfun project, mf_err *err) {
+    if (L->type != &custom_type && L->type != &custom_fdh_type)
+        return mf_err_set(err, MF_EINVAL, "not a custom landscape");
+    if (L->codim == 0)
+        return mf_err_set(err, MF_EINVAL,
+                          "option 'project' needs codim > 0 (the codimension of the manifold it "
+                          "projects onto)");
+    ((custom *)L->params)->project = project;
     return MF_OK;
 }
 

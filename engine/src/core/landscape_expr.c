@@ -17,6 +17,10 @@ typedef struct xland {
     double *p;                       /* parameter values */
     double *x0;                      /* start or NULL */
     mf_expr_prog *pv, *pg, *ph, *pt; /* value, gradient, Hessian, third derivatives (or NULL) */
+    mf_expr_prog *pp;                /* the closed-form projection (option project) or NULL */
+    mf_expr_prog *pc;                /* constraints and their Jacobian (option manifold) or NULL */
+    size_t nc;                       /* number of constraints */
+    int affine;                      /* their Jacobian depends on no variable */
     int compiled;                    /* every program has a compiled form (libtcc) */
     double compile_secs;
 } xland;
@@ -75,8 +79,133 @@ static void x_dhess(const mf_landscape *L, const double *z, const double *v, dou
     }
 }
 
+/* The nearest point of {c = 0} to each lane of z (option manifold without project), by
+ * Gauss-Newton from p = z: linearizing c at p, the nearest point of {c(p) + J (q - p) = 0} to z
+ * is q = z - J^T (J J^T)^-1 (c(p) + J (z - p)). Its fixed points have c = 0 and z - q in the
+ * row space of J (normal to M): the orthogonal projection, as the built-in valleys' P. The
+ * convergence is linear with rate ~ curvature x distance (one step for flat constraints).
+ * Lanes iterate together (one block evaluation of c and J per sweep) but each stops by its
+ * own test and then stays put, so a lane's bits do not depend on the block. */
+#define NEAREST_MAXIT 60
+static void nearest_point(const xland *x, size_t m, const double *z, size_t ld, double *q) {
+    const size_t d = x->d, n = x->nc, nr = n * (d + 1);
+    double *cj = mf_scratch(SCR_FD2, nr * m * sizeof(double)), *w = work(x->pc, m);
+    double *a = mf_scratch(SCR_FD, (n * n + 2 * n + 2 * d) * m * sizeof(double));
+    unsigned char *done = (unsigned char *)(a ? a + (n * n + 2 * n) * m : NULL);
+    if (!cj || !w || !a) return nan_rows(d, m, q, m);
+    for (size_t r = 0; r < d; r++)
+        for (size_t i = 0; i < m; i++)
+            q[r * m + i] = z[r * ld + i];
+    memset(done, 0, m);
+    size_t left = m;
+    for (int it = 0; it < NEAREST_MAXIT && left > 0; it++) {
+        mf_expr_prog_eval(x->pc, x->p, m, q, m, cj, m, w);
+        for (size_t i = 0; i < m; i++) {
+            if (done[i]) continue;
+            double *G = a + i * (n * n + 2 * n), *r = G + n * n, *u = r + n; /* J J^T, rhs, sol */
+            const double *c = cj + i, *J = cj + n * m + i; /* row j of J: J[(j d + k) m] */
+            for (size_t j = 0; j < n; j++) {
+                double s = c[j * m]; /* c(p) + J (z - p) */
+                for (size_t k = 0; k < d; k++)
+                    s += J[(j * d + k) * m] * (z[k * ld + i] - q[k * m + i]);
+                r[j] = s;
+                for (size_t l = 0; l <= j; l++) {
+                    double g = 0.0;
+                    for (size_t k = 0; k < d; k++)
+                        g += J[(j * d + k) * m] * J[(l * d + k) * m];
+                    G[j * n + l] = g;
+                }
+            }
+            int ok = 1; /* Cholesky of J J^T, then u = (J J^T)^-1 r */
+            for (size_t j = 0; j < n && ok; j++) {
+                for (size_t l = 0; l <= j; l++) {
+                    double s = G[j * n + l];
+                    for (size_t k = 0; k < l; k++)
+                        s -= G[j * n + k] * G[l * n + k];
+                    if (l < j)
+                        G[j * n + l] = s / G[l * n + l];
+                    else if (s > 0.0)
+                        G[j * n + j] = sqrt(s);
+                    else
+                        ok = 0; /* constraints dependent here */
+                }
+            }
+            for (size_t j = 0; ok && j < n; j++) {
+                double s = r[j];
+                for (size_t k = 0; k < j; k++)
+                    s -= G[j * n + k] * u[k];
+                u[j] = s / G[j * n + j];
+            }
+            for (size_t j = n; ok && j-- > 0;) {
+                double s = u[j];
+                for (size_t k = j + 1; k < n; k++)
+                    s -= G[k * n + j] * u[k];
+                u[j] = s / G[j * n + j];
+            }
+            double step = 0.0, nz = 0.0;
+            for (size_t k = 0; ok && k < d; k++) {
+                double v = z[k * ld + i];
+                for (size_t j = 0; j < n; j++)
+                    v -= J[(j * d + k) * m] * u[j];
+                step = fmax(step, fabs(v - q[k * m + i]));
+                nz = fmax(nz, fabs(v));
+                q[k * m + i] = v;
+            }
+            if (ok && (x->affine || step <= 1e-14 * fmax(1.0, nz))) { /* affine: exact at once */
+                done[i] = 1, left--;
+            } else if (!ok || it + 1 == NEAREST_MAXIT) { /* dependent constraints, or no limit */
+                for (size_t k = 0; k < d; k++)
+                    q[k * m + i] = NAN;
+                done[i] = 1, left--;
+            }
+        }
+    }
+}
+
+/* P z: the closed form given as expressions (option project); else with constraints (option
+ * manifold) the nearest point of their zero set; else the gradient-flow limit. Evaluated into
+ * scratch first: pz may be z, and a compiled kernel may interleave reads and writes. */
+static void x_project(const mf_landscape *L, size_t m, const double *z, size_t ld, double *pz,
+                      size_t ldp) {
+    const xland *x = L->params;
+    if (!x->pp && !x->pc) return mf_landscape_generic_project(L, m, z, ld, pz, ldp);
+    double *o = mf_scratch(SCR_LANE, x->d * m * sizeof(double));
+    if (!o) return nan_rows(x->d, m, pz, ldp);
+    if (x->pp) {
+        double *w = work(x->pp, m);
+        if (!w) return nan_rows(x->d, m, pz, ldp);
+        mf_expr_prog_eval(x->pp, x->p, m, z, ld, o, m, w);
+    } else {
+        nearest_point(x, m, z, ld, o);
+    }
+    for (size_t r = 0; r < x->d; r++)
+        for (size_t i = 0; i < m; i++)
+            pz[r * ldp + i] = o[r * m + i];
+}
+
+/* c (nc entries) then, when J is not NULL, the Jacobian (nc x d) at one point */
+static size_t x_constraints(const mf_landscape *L, const double *z, double *c, double *J) {
+    const xland *x = L->params;
+    if (!x->pc) return 0;
+    const size_t n = x->nc, d = x->d;
+    double *o = mf_scratch(SCR_LANE, n * (d + 1) * sizeof(double)), *w = work(x->pc, 1);
+    if (!o || !w) {
+        for (size_t k = 0; k < n; k++)
+            c[k] = NAN;
+        for (size_t k = 0; J && k < n * d; k++)
+            J[k] = NAN;
+        return n;
+    }
+    mf_expr_prog_eval(x->pc, x->p, 1, z, 1, o, 1, w);
+    memcpy(c, o, n * sizeof(double));
+    if (J) memcpy(J, o + n, n * d * sizeof(double));
+    return n;
+}
+
 static void x_destroy(mf_landscape *L) {
     xland *x = L->params;
+    mf_expr_prog_free(x->pp);
+    mf_expr_prog_free(x->pc);
     mf_expr_free(x->E);
     mf_expr_prog_free(x->pv);
     mf_expr_prog_free(x->pg);
@@ -93,11 +222,12 @@ static const mf_landscape_type expr_type = {
     .hess = x_hess,
     .hvp = mf_landscape_generic_hvp,
     .trace_hessian = mf_landscape_generic_trace_hessian,
-    .project = mf_landscape_generic_project,
+    .project = x_project,
     .normal_sub = mf_landscape_generic_normal_sub,
     .hess_sqrt_sub = mf_landscape_generic_hess_sqrt_sub,
     .frame = mf_landscape_generic_frame,
     .dhess = x_dhess,
+    .constraints = x_constraints,
     .destroy = x_destroy,
 };
 
@@ -143,6 +273,7 @@ int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const cha
     }
     L->type = &expr_type;
     L->params = x;
+    L->flags = MF_LANDSCAPE_CHECK_MANIFOLD;
     L->dim = nvars;
     L->codim = codim;
     x->d = nvars;
@@ -254,8 +385,106 @@ int mf_landscape_expr_info(const mf_landscape *L, size_t *nodes, int *compiled, 
 void mf_landscape_expr_interpret(mf_landscape *L) {
     xland *x = as_expr(L);
     if (!x) return;
-    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt};
+    mf_expr_prog *progs[] = {x->pv, x->pg, x->ph, x->pt, x->pp, x->pc};
     for (size_t j = 0; j < sizeof progs / sizeof *progs; j++)
         if (progs[j]) progs[j]->kernel = NULL; /* the cache keeps the code */
     x->compiled = 0;
+}
+
+/* ---- the manifold: a closed-form projection ----------------------------------------------- */
+
+int mf_landscape_expr_set_projection(mf_landscape *L, size_t n, const char *const *exprs,
+                                     mf_err *err) {
+    xland *x = as_expr(L);
+    if (!x) return mf_err_set(err, MF_EINVAL, "not an expression landscape");
+    if (L->codim == 0)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'project' needs codim > 0 (the codimension "
+                          "of the manifold it projects onto)");
+    if (n != x->d)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'project' needs one expression per variable "
+                          "(%zu), got %zu",
+                          x->d, n);
+    int *roots = malloc(n * sizeof *roots);
+    if (!roots) return mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    int rc = MF_OK;
+    for (size_t k = 0; k < n && rc == MF_OK; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "mf.landscape.expr: option 'project'[%zu]", k + 1);
+        rc = mf_expr_parse(x->E, exprs[k], what, &roots[k], err);
+    }
+    mf_expr_prog *P = NULL;
+    if (rc == MF_OK && (mf_expr_failed(x->E) || !(P = mf_expr_prog_new(x->E, n, roots))))
+        rc = mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    free(roots);
+    if (rc) return rc;
+    double secs = 0;
+    if (x->compiled && mf_expr_jit(P, &secs)) x->compiled = 0;
+    x->compile_secs += secs;
+    mf_expr_prog_free(x->pp);
+    x->pp = P;
+    return MF_OK;
+}
+
+int mf_landscape_expr_has_projection(const mf_landscape *L) {
+    const xland *x = as_expr(L);
+    return x && x->pp;
+}
+
+int mf_landscape_expr_set_manifold(mf_landscape *L, size_t n, const char *const *exprs,
+                                   mf_err *err) {
+    xland *x = as_expr(L);
+    if (!x) return mf_err_set(err, MF_EINVAL, "not an expression landscape");
+    const size_t d = x->d;
+    if (n < 1 || n > d)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'manifold' needs 1 to %zu constraints (one "
+                          "per normal direction), got %zu",
+                          d, n);
+    if (L->codim != 0 && L->codim != n)
+        return mf_err_set(err, MF_EINVAL,
+                          "mf.landscape.expr: option 'manifold' gives %zu constraint(s), so the "
+                          "manifold has codim %zu, but option 'codim' is %zu",
+                          n, n, L->codim);
+    int *roots = malloc(n * (d + 1) * sizeof *roots);
+    if (!roots) return mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    int rc = MF_OK;
+    for (size_t j = 0; j < n && rc == MF_OK; j++) {
+        char what[64];
+        snprintf(what, sizeof what, "mf.landscape.expr: option 'manifold'[%zu]", j + 1);
+        rc = mf_expr_parse(x->E, exprs[j], what, &roots[j], err);
+    }
+    for (size_t j = 0; j < n && rc == MF_OK; j++)
+        for (size_t k = 0; k < d; k++)
+            roots[n + j * d + k] = mf_expr_diff(x->E, roots[j], k);
+    mf_expr_prog *P = NULL;
+    if (rc == MF_OK && (mf_expr_failed(x->E) || !(P = mf_expr_prog_new(x->E, n * (d + 1), roots))))
+        rc = mf_err_set(err, MF_ENOMEM, "mf.landscape.expr: out of memory");
+    /* affine constraints (a Jacobian of constants and parameters): one Gauss-Newton step */
+    const size_t nn = mf_expr_size(x->E);
+    unsigned char *dep = rc == MF_OK ? malloc(nn + 1) : NULL;
+    int affine = dep != NULL;
+    for (size_t i = 0; dep && i < nn; i++) {
+        const mf_xnode *q = &x->E->n[i];
+        if (q->op == MF_X_CONST || q->op == MF_X_PARAM)
+            dep[i] = 0;
+        else if (q->op == MF_X_VAR)
+            dep[i] = 1;
+        else /* children have smaller indices; an unused b only makes this conservative */
+            dep[i] = (q->a >= 0 && (size_t)q->a < i && dep[q->a]) ||
+                     (q->b >= 0 && (size_t)q->b < i && dep[q->b]);
+    }
+    for (size_t j = n; dep && j < n * (d + 1); j++)
+        if (dep[roots[j]]) affine = 0;
+    free(dep);
+    free(roots);
+    if (rc) return rc;
+    double secs = 0;
+    if (x->compiled && mf_expr_jit(P, &secs)) x->compiled = 0;
+    x->compile_secs += secs;
+    mf_expr_prog_free(x->pc);
+    x->pc = P, x->nc = n, x->affine = affine;
+    L->codim = n;
+    return MF_OK;
 }

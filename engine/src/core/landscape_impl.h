@@ -68,6 +68,10 @@ void mf_lanes_map(const void *ctx, mf_point_map fn, size_t m, const double *z, s
  * Returns 0, a LAPACK info, or -1 when out of memory. */
 int mf_sym_eig_top(size_t d, size_t c, double *H, double *vals, double *vecs);
 
+/* The same for a 2 x 2 matrix H (row-major, not destroyed; c = 1 or 2) in closed form, as the
+ * generic noise hooks use it (landscape.c): agrees with mf_sym_eig_top to rounding. */
+void mf_sym2_eig_top(size_t c, const double *H, double *vals, double *vecs);
+
 double mf_norm2(size_t n, const double *x);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 #include "mflab/ode.h"
@@ -230,10 +231,13 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
 }
 
 /* ---- the gradient-flow limit Phi ------------------------------------------------------------
- * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in two stages:
+ * Phi(z) = lim z(t), dz/dt = -grad f, as the generic projection defines it, in three stages:
  * 1. Dormand-Prince 5(4) (ode.c, rtol 1e-10, atol 1e-12 max(1, |z|)) on the flow with a direct
- *    gradient kernel, until |grad f| <= MF_MF_SWITCH max(1, |z|) (1e-7: the finish's O(dist^2)
- *    error is then ~1e-11, and the last decade of the stiff flow is not integrated);
+ *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
+ *    normal modes have decayed and DP45's step would from then on be held by stability;
+ * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= MF_MF_SWITCH max(1, |z|)
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13); where it declines (z not yet close
+ *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
@@ -247,6 +251,22 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  * the path has to be integrated. If Gauss-Newton does not converge (rank-deficient factors) the
  * generic projection is used. */
 #define MF_MF_SWITCH 1e-7
+#define MF_MF_RTOL   1e-10 /* DP45's rtol; 1e-9 is off by up to 5e-10 (tests/c/test_mf_project.c) */
+/* The exponential tail (below) takes over from DP45 at |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|)
+ * if z is within MF_MF_TAIL_DIST max(1, |z|) of M there, and stops at MF_MF_TAIL_STOP, where
+ * Gauss-Newton finishes. Measured on the examples' iterates and on the test's points (errors
+ * against the flow to rtol 1e-13): handing over at 1e-2 or 3e-3 leaves 1e-10 to 5e-10, so does
+ * a first step of 0.2 / lambda_min (MF_MF_TAIL_THETA) or stopping at 1e-6. */
+#define MF_MF_TAIL_SWITCH 1e-3
+#define MF_MF_TAIL_DIST   1e-3
+#define MF_MF_TAIL_STOP   1e-7
+#define MF_MF_TAIL_THETA  0.05
+#define MF_MF_TAIL_HMAX   3.0 /* the largest step, h lambda_min */
+#define MF_MF_TAIL_STEPS  400
+/* step control: the step's error is taken as K (h lambda_min)^4 |tangent increment| (K
+ * calibrated on the runs above) and held near TOL times the stopping gradient */
+#define MF_MF_TAIL_K   1e-2
+#define MF_MF_TAIL_TOL 1e-7
 
 typedef struct mf_gf {
     const mfact *q;
@@ -311,6 +331,71 @@ static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double 
         }
 }
 
+/* Eigen-decomposition of a small symmetric k x k matrix A in place, as LAPACKE_dsyev(COL_MAJOR,
+ * 'V') returns it: ascending eigenvalues in w, eigenvector i in A[i k .. i k + k - 1]. For k <= 16
+ * by cyclic Jacobi (Golub & Van Loan, Matrix Computations, 4th ed., Alg. 8.5.3): LAPACK's call
+ * costs 3-4 us at k = 5, ten times the arithmetic, and a run step makes ~12 of them. The basis
+ * serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
+ * rounding, and the noise hooks' pairs, whose signs they fix and whose degenerate cases they
+ * leave to the generic hooks. 0 on success. */
+static int mf_small_eig(size_t k, double *A, double *w) {
+    if (k > 16)
+        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
+    double S[256], V[256];
+    memcpy(S, A, sizeof(double) * k * k);
+    for (size_t i = 0; i < k * k; i++)
+        V[i] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        V[i * k + i] = 1.0;
+    double nrm = 0.0;
+    for (size_t i = 0; i < k * k; i++)
+        nrm += S[i] * S[i];
+    if (!isfinite(nrm)) return -1;
+    for (int sweep = 0; sweep < 30; sweep++) {
+        double off = 0.0;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++)
+                off += 2.0 * S[a * k + b] * S[a * k + b];
+        if (off <= 1e-32 * nrm) break;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++) {
+                const double apq = S[a * k + b];
+                if (apq == 0.0) continue;
+                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+                const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+                const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
+                const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
+                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+                    const double x = S[r * k + a], y = S[r * k + b];
+                    S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
+                }
+                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+                    const double x = S[a * k + r], y = S[b * k + r];
+                    S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
+                }
+                for (size_t r = 0; r < k; r++) { /* V <- V J; V[r k + i]: component r of i */
+                    const double x = V[r * k + a], y = V[r * k + b];
+                    V[r * k + a] = c * x - sn * y, V[r * k + b] = sn * x + c * y;
+                }
+            }
+    }
+    size_t order[16];
+    for (size_t i = 0; i < k; i++)
+        order[i] = i;
+    for (size_t i = 1; i < k; i++) /* ascending, by insertion */
+        for (size_t j = i; j > 0 && S[order[j] * k + order[j]] < S[order[j - 1] * k + order[j - 1]];
+             j--) {
+            const size_t tmp = order[j];
+            order[j] = order[j - 1], order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < k; i++) {
+        w[i] = S[order[i] * k + order[i]];
+        for (size_t r = 0; r < k; r++)
+            A[i * k + r] = V[r * k + order[i]];
+    }
+    return 0;
+}
+
 /* Gauss-Newton onto U V^T = M in place; 0 when |R|_F reached rounding level. w: room for
  * 4 m n + 3 (m + n)^2 + (m + n) p doubles. */
 static int mf_gauss_newton(const mfact *q, double *x, double *w) {
@@ -334,9 +419,7 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
         rprev = rn;
         mul_abt(m, m, p, U, U, A); /* U U^T = P diag(a) P^T (P in A's rows after dsyev) */
         mul_abt(n, n, p, V, V, B);
-        if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
-            LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
-            return -1;
+        if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
         /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
         double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
         for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
@@ -389,10 +472,251 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
     return -1;
 }
 
+/* ---- the tail: an exponential integrator with the linear part H_f at a point of M ----------
+ * Once the fast normal modes have decayed, DP45's step is held by stability (h lambda_max <=
+ * 3.3) while the slowest mode still needs ~10 e-folds: ~300 of its ~520 steps. There the flow
+ * is nearly linear about zeta_h = GN(z_h) (a point of M at distance O(dist)), and H_f(zeta_h)
+ * has its normal eigenpairs in closed form (as the noise hooks below): with
+ * U U^T = P diag(a) P^T, V V^T = Q diag(b) Q^T at zeta_h, the normal eigenvectors are
+ * w_ij = J^T (p_i q_j^T) / s_ij, s_ij = sqrt(a_i + b_j), eigenvalues lambda_ij = 2 s_ij^2, and the
+ * tangent space is null(J). In the coordinates u = z - zeta_h = sum_ij c_ij w_ij + t (t in null J)
+ *     dc/dt = -lambda c + N_c(u),   dt/dt = N_t(u),   N = -grad f(zeta_h + u) + H_f u = O(|u|^2),
+ * and ETDRK4 (Cox & Matthews, J. Comput. Phys. 176 (2002) 430, eq. (26)-(29)) treats the linear
+ * part exactly, so its step is held by the variation of the small N alone (rates ~2 lambda_min),
+ * not by lambda_max. The tangent coordinates get classical RK4 on the tangent drift N_t, whose
+ * integral is the O(dist^2) difference between the flow limit and GN(z_h). */
+typedef struct mf_tail {
+    const mfact *q;
+    double *zh;      /* zeta_h (D) */
+    double *P, *Q;   /* eigenvectors of U U^T, V V^T at zeta_h, column-major */
+    double *s, *lam; /* s_ij and lambda_ij (m x n); s = 0: not a normal mode */
+    double *E, *E2, *Qc, *Qb, *P1, *P2, *f1, *f2, *f3; /* ETDRK4 coefficients per mode */
+    double *Y, *T;                                     /* m x n scratch */
+    double *v;                                         /* D scratch */
+} mf_tail;
+
+static size_t mf_tail_worksize(const mfact *q) { /* mf_tail's arrays, then the stages */
+    const size_t m = q->m, n = q->n, D = (m + n) * q->p;
+    return 2 * D + m * m + n * n + 13 * m * n + m + n + 7 * D + 9 * m * n;
+}
+
+/* phi_1, phi_2, phi_3 at z <= 0, phi_k(z) = sum_j z^j / (j + k)!: phi_3 by its series (Horner)
+ * where the closed form loses digits to cancellation, then phi_k = 1/k! + z phi_(k+1) */
+static void mf_phi123(double z, double *p1, double *p2, double *p3) {
+    if (fabs(z) < 0.5) { /* 14 terms: the next is below 0.5^14 / 17! = 2e-19 */
+        double f = 1.0;
+        for (int i = 2; i <= 16; i++)
+            f *= (double)i;
+        f = 1.0 / f; /* 1/16! */
+        double s = f;
+        for (int i = 15; i >= 3; i--) { /* s = sum_{k >= i} z^(k - i) / k! */
+            f *= (double)(i + 1);
+            s = s * z + f;
+        }
+        *p3 = s, *p2 = 0.5 + z * s, *p1 = 1.0 + z * (*p2);
+        return;
+    }
+    const double e = exp(z);
+    *p1 = (e - 1.0) / z;
+    *p2 = (e - 1.0 - z) / (z * z);
+    *p3 = (e - 1.0 - z - 0.5 * z * z) / (z * z * z);
+}
+
+/* Y = J v = dU V^T + U dV^T at zeta_h (m x n) */
+static void mf_tail_J(const mf_tail *tl, const double *v, double *Y) {
+    const size_t m = tl->q->m, n = tl->q->n, p = tl->q->p;
+    const double *U = tl->zh, *V = tl->zh + m * p, *dU = v, *dV = v + m * p;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
+            Y[a * n + b] = s;
+        }
+}
+
+/* out += c J^T X = c (X V, X^T U) at zeta_h */
+static void mf_tail_Jt(const mf_tail *tl, double c, const double *X, double *out) {
+    const size_t m = tl->q->m, p = tl->q->p;
+    mulRV(tl->q, c, X, tl->zh + m * p, out);
+    mulRtU(tl->q, c, X, tl->zh, out + m * p);
+}
+
+/* T = P^T Y Q (transpose = 0) or P Y Q^T (transpose = 1); P, Q column-major eigenvectors */
+static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *tmp, int back) {
+    const size_t m = tl->q->m, n = tl->q->n;
+    const double *P = tl->P, *Q = tl->Q;
+    for (size_t i = 0; i < m; i++) /* tmp = P^T Y or P Y */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t r = 0; r < m; r++)
+                s += (back ? P[r * m + i] : P[i * m + r]) * Y[r * n + j];
+            tmp[i * n + j] = s;
+        }
+    for (size_t i = 0; i < m; i++) /* T = tmp Q or tmp Q^T */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t c = 0; c < n; c++)
+                s += tmp[i * n + c] * (back ? Q[c * n + j] : Q[j * n + c]);
+            T[i * n + j] = s;
+        }
+}
+
+/* c = W^T v: the normal coordinates c_ij = (P^T (J v) Q)_ij / s_ij of v (D) */
+static void mf_tail_Wt(const mf_tail *tl, const double *v, double *c) {
+    const size_t mn = tl->q->m * tl->q->n;
+    mf_tail_J(tl, v, tl->Y);
+    mf_tail_rot(tl, tl->Y, c, tl->T, 0);
+    for (size_t k = 0; k < mn; k++)
+        c[k] = tl->s[k] > 0.0 ? c[k] / tl->s[k] : 0.0;
+}
+
+/* v += W c = sum c_ij w_ij = J^T (P [c_ij / s_ij] Q^T) */
+static void mf_tail_Wadd(const mf_tail *tl, const double *c, double *v) {
+    const size_t mn = tl->q->m * tl->q->n;
+    for (size_t k = 0; k < mn; k++)
+        tl->Y[k] = tl->s[k] > 0.0 ? c[k] / tl->s[k] : 0.0;
+    mf_tail_rot(tl, tl->Y, tl->Y, tl->T, 1);
+    mf_tail_Jt(tl, 1.0, tl->Y, v);
+}
+
+/* at the stage point y (c = W^T y): G = -grad f(zeta_h + y), gh = W^T G, and the remainder's
+ * normal coordinates Nc = gh + lambda c (its tangent part is G's) */
+static void mf_tail_stage(const mf_tail *tl, const double *y, const double *c, double *G,
+                          double *gh, double *Nc) {
+    const size_t mn = tl->q->m * tl->q->n, D = (tl->q->m + tl->q->n) * tl->q->p;
+    mf_gf g = {.q = tl->q, .R = tl->T};
+    for (size_t k = 0; k < D; k++)
+        tl->v[k] = tl->zh[k] + y[k];
+    mf_gf_rhs(&g, 0.0, tl->v, G, NULL);
+    mf_tail_Wt(tl, G, gh);
+    for (size_t k = 0; k < mn; k++)
+        Nc[k] = gh[k] + tl->lam[k] * c[k];
+}
+
+/* Integrates the flow from x (already near M: the fast modes have decayed) to its limit and
+ * lands on M by Gauss-Newton; x in place. 0 on success, -1: not done, x is unchanged; -2: the
+ * final Gauss-Newton failed */
+static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, double *w,
+                         double *gnw) {
+    const size_t m = q->m, n = q->n, p = q->p, D = (m + n) * p, mn = m * n;
+    mf_tail tl = {.q = q};
+    double *o = w;
+    tl.zh = o, o += D, tl.P = o, o += m * m, tl.Q = o, o += n * n, tl.s = o, o += mn;
+    tl.lam = o, o += mn, tl.E = o, o += mn, tl.E2 = o, o += mn, tl.Qc = o, o += mn;
+    tl.Qb = o, o += mn, tl.P1 = o, o += mn, tl.P2 = o, o += mn, tl.f1 = o, o += mn, tl.f2 = o,
+    o += mn, tl.f3 = o, o += mn, tl.Y = o, o += mn;
+    tl.T = o, o += mn, tl.v = o, o += D;
+    double *a = o, *b = a + m; /* o + m + n: the end of mf_tail_worksize */
+    memcpy(tl.zh, x, sizeof(double) * D);
+    if (mf_gauss_newton(q, tl.zh, gnw)) return -1;
+    double d2 = 0.0; /* the distance to M: the tail needs the flow near-linear */
+    for (size_t k = 0; k < D; k++)
+        d2 += (x[k] - tl.zh[k]) * (x[k] - tl.zh[k]);
+    if (!(sqrt(d2) <= dmax)) return -1;
+    const double *U = tl.zh, *V = tl.zh + m * p;
+    mul_abt(m, m, p, U, U, tl.P);
+    mul_abt(n, n, p, V, V, tl.Q);
+    if (mf_small_eig(m, tl.P, a) || mf_small_eig(n, tl.Q, b)) return -1;
+    const double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
+    double lmin = INFINITY;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            const double s2 = a[i] + b[j];
+            const int normal = s2 > 1e-13 * amax; /* as mf_gauss_newton's cut */
+            tl.s[i * n + j] = normal ? sqrt(s2) : 0.0;
+            tl.lam[i * n + j] = normal ? 2.0 * s2 : 0.0;
+            if (normal) lmin = fmin(lmin, 2.0 * s2);
+        }
+    if (!(lmin > 1e-6 * 2.0 * amax)) return -1; /* too stiff a normal mode: leave it to DP45 */
+    double h = MF_MF_TAIL_THETA / lmin, hc = 0.0;
+    /* The state is y = z - zeta_h (D) with its normal coordinates c = W^T y. Each stage point
+     * is the tangent scheme's (RK4's) combination y + sum_k alpha_k G_k in full space, moved
+     * along the normal modes to the ETDRK4 coordinates: + W (c_stage - (c + sum alpha_k gh_k)),
+     * so a stage costs a gradient and two transforms (W^T G and W of the correction). */
+    double *y = o + m + n, *ya = y + D, *yb = ya + D, *G0 = yb + D, *Ga = G0 + D, *Gb = Ga + D,
+           *Gc = Gb + D, *c = Gc + D, *ca = c + mn, *cb = ca + mn, *g0 = cb + mn, *ga = g0 + mn,
+           *gb = ga + mn, *gc = gb + mn, *N0 = gc + mn, *Na = N0 + mn, *Nb = Na + mn, *Nc = Nb + mn,
+           *dc = Nc + mn;
+    for (size_t k = 0; k < D; k++)
+        y[k] = x[k] - tl.zh[k];
+    mf_tail_Wt(&tl, y, c);
+    for (int step = 0; step < MF_MF_TAIL_STEPS; step++) {
+        double gn = 0.0;
+        for (size_t k = 0; k < mn; k++)
+            gn += tl.lam[k] * tl.lam[k] * c[k] * c[k];
+        if (sqrt(gn) <= gtol) { /* |grad| ~ |H c| <= gtol: Gauss-Newton finishes it */
+            for (size_t k = 0; k < D; k++)
+                x[k] = tl.zh[k] + y[k];
+            return mf_gauss_newton(q, x, gnw) ? -2 : 0;
+        }
+        if (h != hc) {
+            hc = h;
+            for (size_t k = 0; k < mn; k++) { /* Krogstad's coefficients; lambda = 0: RK4 */
+                const double z = -h * tl.lam[k];
+                double p1, p2, p3, q1, q2, q3;
+                mf_phi123(z, &p1, &p2, &p3);
+                mf_phi123(0.5 * z, &q1, &q2, &q3);
+                tl.E[k] = exp(z), tl.E2[k] = exp(0.5 * z), tl.Qc[k] = 0.5 * h * q1;
+                tl.Qb[k] = h * q2, tl.P1[k] = h * p1, tl.P2[k] = 2.0 * h * p2;
+                tl.f1[k] = h * (p1 - 3.0 * p2 + 4.0 * p3);
+                tl.f2[k] = h * (p2 - 2.0 * p3);
+                tl.f3[k] = h * (-p2 + 4.0 * p3);
+            }
+        }
+        const double th = 0.5 * h, t1 = h / 6.0, t2 = h / 3.0; /* RK4's weights (lambda = 0) */
+        mf_tail_stage(&tl, y, c, G0, g0, N0);
+        /* a = E2 u + (h/2) phi1(z/2) N(u) */
+        for (size_t k = 0; k < mn; k++)
+            ca[k] = tl.E2[k] * c[k] + tl.Qc[k] * N0[k], dc[k] = ca[k] - (c[k] + th * g0[k]);
+        for (size_t k = 0; k < D; k++)
+            ya[k] = y[k] + th * G0[k];
+        mf_tail_Wadd(&tl, dc, ya);
+        mf_tail_stage(&tl, ya, ca, Ga, ga, Na);
+        /* b = a + h phi2(z/2) (N(a) - N(u)) */
+        for (size_t k = 0; k < mn; k++)
+            cb[k] = ca[k] + tl.Qb[k] * (Na[k] - N0[k]), dc[k] = cb[k] - (c[k] + th * ga[k]);
+        for (size_t k = 0; k < D; k++)
+            yb[k] = y[k] + th * Ga[k];
+        mf_tail_Wadd(&tl, dc, yb);
+        mf_tail_stage(&tl, yb, cb, Gb, gb, Nb);
+        /* c = E u + h phi1 N(u) + 2 h phi2 (N(b) - N(u)) (into ya, ca) */
+        for (size_t k = 0; k < mn; k++)
+            ca[k] = tl.E[k] * c[k] + tl.P1[k] * N0[k] + tl.P2[k] * (Nb[k] - N0[k]),
+            dc[k] = ca[k] - (c[k] + h * gb[k]);
+        for (size_t k = 0; k < D; k++)
+            ya[k] = y[k] + h * Gb[k];
+        mf_tail_Wadd(&tl, dc, ya);
+        mf_tail_stage(&tl, ya, ca, Gc, gc, Nc);
+        /* u+ = E u + h (phi1 - 3 phi2 + 4 phi3) N(u) + h (2 phi2 - 4 phi3) (N(a) + N(b))
+         *      + h (4 phi3 - phi2) N(c) */
+        double inc2 = 0.0, ninc2 = 0.0; /* |increment|^2 in full space and along the normals */
+        for (size_t k = 0; k < mn; k++) {
+            const double cn = tl.E[k] * c[k] + tl.f1[k] * N0[k] + 2.0 * tl.f2[k] * (Na[k] + Nb[k]) +
+                              tl.f3[k] * Nc[k];
+            const double lin = t1 * (g0[k] + gc[k]) + t2 * (ga[k] + gb[k]);
+            dc[k] = cn - (c[k] + lin), c[k] = cn, ninc2 += lin * lin;
+        }
+        for (size_t k = 0; k < D; k++) {
+            const double d = t1 * (G0[k] + Gc[k]) + t2 * (Ga[k] + Gb[k]);
+            y[k] += d, inc2 += d * d;
+        }
+        mf_tail_Wadd(&tl, dc, y);
+        /* the step's error is ~ K (h lambda_min)^4 |tangent increment| */
+        const double dt = sqrt(fmax(inc2 - ninc2, 0.0));
+        const double est = MF_MF_TAIL_K * pow(h * lmin, 4) * dt, tol = MF_MF_TAIL_TOL * gtol;
+        double f = est > 0.0 ? pow(tol / est, 0.2) : 2.0;
+        f = fmin(2.0, fmax(0.5, 0.9 * f));
+        h = fmin(h * f, MF_MF_TAIL_HMAX / lmin);
+    }
+    return -1;
+}
+
 /* Phi(x) in place; 0 on success */
 static int mf_flow_limit(const mfact *q, double *x, double *w) {
     const size_t m = q->m, n = q->n, p = q->p, D = (m + n) * p;
-    double *R = w, *ode = R + m * n, *gw = ode + mf_ode_worksize(D);
+    const size_t ow = mf_ode_worksize(D), tw = mf_tail_worksize(q);
+    double *R = w, *ode = R + m * n, *gw = ode + (ow > tw ? ow : tw); /* ode: also the tail's */
     mf_gf_stop st = {.g = {.q = q, .R = R}, .d = D};
     double *g = gw; /* the first gradient, for the scales */
     mf_gf_rhs(&st.g, 0.0, x, g, NULL);
@@ -403,19 +727,29 @@ static int mf_flow_limit(const mfact *q, double *x, double *w) {
     const double sc = nz > 1.0 ? nz : 1.0;
     if (!isfinite(gn)) return -1;
     if (gn <= MF_PROJECT_GTOL * sc) return 0; /* on M already: Phi(x) = x exactly */
-    st.gswitch = MF_MF_SWITCH * sc;
     double h = 1e-3 * sc / gn;
-    if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x, 1e-10,
-                            1e-12 * sc, &h, ode, NULL, NULL))
-        return -1;
-    return mf_gauss_newton(q, x, gw);
+    /* DP45 until the gradient is small, then the exponential tail if the flow is near-linear
+     * there (it declines when it is not: a slow normal mode leaves z far from M at a small
+     * gradient); else on with DP45 to a 10 times smaller gradient, and so on down to
+     * MF_MF_SWITCH, where Gauss-Newton finishes */
+    for (double sw = MF_MF_TAIL_SWITCH;; sw *= 0.1) {
+        const int last = sw <= MF_MF_SWITCH * 1.5;
+        st.gswitch = (last ? MF_MF_SWITCH : sw) * sc;
+        if (mf_ode_dopri5_until(D, mf_gf_rhs, NULL, mf_gf_done, &st, 0.0, INFINITY, x, MF_MF_RTOL,
+                                1e-2 * MF_MF_RTOL * sc, &h, ode, NULL, NULL))
+            return -1;
+        if (last) return mf_gauss_newton(q, x, gw);
+        const int tail = mf_tail_limit(q, x, MF_MF_TAIL_STOP * sc, MF_MF_TAIL_DIST * sc, ode, gw);
+        if (tail != -1) return tail ? -1 : 0;
+    }
 }
 
 static void mf_project(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *pz,
                        size_t ldp) {
     const mfact *q = L->params;
     const size_t m = q->m, n = q->n, D = L->dim;
-    const size_t need = D + m * n + mf_ode_worksize(D) + 4 * m * n + 3 * (m + n) * (m + n) + D;
+    const size_t ow = mf_ode_worksize(D), tw = mf_tail_worksize(q);
+    const size_t need = D + m * n + (ow > tw ? ow : tw) + 4 * m * n + 3 * (m + n) * (m + n) + D;
     for (size_t i = 0; i < mm; i++) {
         double *x = mf_scratch(SCR_MFPROJ, sizeof(double) * need);
         int ok = x != NULL;
@@ -461,9 +795,7 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
     mf_pair *pr = (mf_pair *)(vec + D);
     mul_abt(m, m, p, U, U, A);
     mul_abt(n, n, p, V, V, B);
-    if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)m, A, (lapack_int)m, a) ||
-        LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, B, (lapack_int)n, b))
-        return -1;
+    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
     size_t np = 0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)
@@ -556,7 +888,7 @@ static int mf_field_of(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type mf_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_mfact_mf_type) = {
     .name = "matrix_factorization",
     .value = mf_value,
     .grad = mf_grad,
@@ -575,6 +907,10 @@ static const mf_landscape_type mf_type = {
     .fields = "M",
     .destroy = mf_destroy,
 };
+
+/* ---- constructors (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_mfact_mf_type);
 
 /* numerical rank of M (m x n) by its singular values, relative tolerance 1e-10 */
 static size_t rank_of(const double *M, size_t m, size_t n) {
@@ -648,7 +984,7 @@ int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, si
     }
     q->m = m, q->n = n, q->p = p, q->M = Mc;
     size_t r = rank_of(Mc, m, n);
-    L->type = &mf_type;
+    L->type = MF_ISA_PICK(mf_mfact_mf_type);
     L->dim = (m + n) * p;
     /* the fibre {U V^T = M} at full-rank factors: codimension (m + n) r - r^2 */
     L->codim = r <= p ? (m + n) * r - r * r : 0;
@@ -673,3 +1009,4 @@ const double *mf_landscape_matrix_factorization_target(const mf_landscape *L, si
     if (p) *p = q->p;
     return q->M;
 }
+#endif /* MF_ISA_VARIANT */

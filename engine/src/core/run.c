@@ -287,9 +287,19 @@ typedef struct run_job {
     atomic_uint_fast64_t done;
     atomic_int running;
     double last_report;
+    uint64_t pstride; /* steps between progress counts: PROGRESS_STRIDE, or 1 (slow steps) */
 } run_job;
 
 #define PROGRESS_STRIDE 4096 /* steps between progress counts (a power of 2) */
+
+/* A step of host callbacks (Lua) or of noise at the generic projection (a gradient flow per
+ * trajectory) takes micro- to milliseconds: 4096 of them between counts made such a run look
+ * hung (issue 17). Counting every step costs one atomic add per block-step there. */
+static uint64_t progress_stride(const mf_landscape *L, const mf_run_conf *c0) {
+    const int slow_noise = c0->noise && c0->noise->space == MF_SPACE_NORMAL &&
+                           L->type->project == mf_landscape_generic_project;
+    return (L->flags & MF_LANDSCAPE_SERIAL) || slow_noise ? 1 : PROGRESS_STRIDE;
+}
 
 /* Reports progress if a period has passed since the last report; calling thread only. */
 static void report_progress(run_job *J, int force) {
@@ -1044,8 +1054,8 @@ steps:
             observe(J, k, m, sg, ns, z, st, &w, ob);
             store(J, j++, m, sg, ns, ob, dead, stats ? sb->raw : NULL);
         }
-        if (c->progress && (k & (PROGRESS_STRIDE - 1)) == 0) {
-            atomic_fetch_add(&J->done, (uint64_t)PROGRESS_STRIDE * m);
+        if (c->progress && (k & (J->pstride - 1)) == 0) {
+            atomic_fetch_add(&J->done, J->pstride * m);
             if (caller) report_progress(J, 0);
         }
         if (ndead == m && !drop) break; /* every configuration here failed: nothing to keep */
@@ -1070,7 +1080,7 @@ steps:
         J->snap[b] = NULL;
         pthread_mutex_unlock(&J->lock);
     }
-    if (c->progress) atomic_fetch_add(&J->done, (c->steps % PROGRESS_STRIDE) * m);
+    if (c->progress) atomic_fetch_add(&J->done, (c->steps % J->pstride) * m);
 done:
     mf_rng_soa_free(&rng);
     free(z), free(g), free(xi), free(st), free(ob), free(sg);
@@ -1336,6 +1346,10 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
             size_t nd;
             if ((rc = mf_noise_bind(c->confs[k].noise, c->landscape, &nd, err))) return rc;
             J.ndraws = nd; /* one noise type: the same count for all */
+            /* a user's codim or projection, checked at the first projection (issue 17) */
+            if (c->confs[k].noise->space == MF_SPACE_NORMAL &&
+                (rc = mf_landscape_check_manifold(c->landscape, c->confs[k].x0, err)))
+                return rc;
         }
     }
     const uint64_t nrec64 = mf_record_count(c->steps, c->every);
@@ -1451,6 +1465,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     atomic_init(&J.ck_req, 0);
     atomic_init(&J.ck_done, 0);
     J.last_report = J.ck_last = mf_clock();
+    J.pstride = progress_stride(c->landscape, &c->confs[0]);
     J.nactive = (size_t)nt;
     pthread_t tid[256];
     int started = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lbind.h"
+#include "mflab/isa.h"
 #include "mflab/interrupt.h"
 #include "mflab_lua.h"
 
@@ -248,6 +249,10 @@ int luaopen_mflab_core(lua_State *L) {
     lua_setfield(L, -2, "methods");
     lua_pushstring(L, MFLAB_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushstring(L, mf_isa_name()); /* the kernels' instruction-set path (mflab/isa.h) */
+    lua_setfield(L, -2, "isa");
+    lua_pushstring(L, mf_isa_cpu());
+    lua_setfield(L, -2, "cpu");
     lua_pushcfunction(L, l_isatty);
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, l_watchdog);

@@ -34,6 +34,40 @@ static int l_expr_interpret(lua_State *L) {
     return 1;
 }
 
+/* core.expr_project(L, {expr, ...}) and core.expr_manifold(L, {expr, ...}): the closed-form
+ * projection (option project) and the constraints (option manifold) */
+static int expr_strings(lua_State *L, const char *opt,
+                        int (*set)(mf_landscape *, size_t, const char *const *, mf_err *)) {
+    llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 2); /* raw: a __len or __index proxy cannot hang this */
+    if (n > 1000)
+        return luaL_error(L, "mf.landscape.expr: option '%s' has %d entries, at most 1000", opt,
+                          (int)(n > 1000000 ? 1000000 : n));
+    const char **ex = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ex, 0); /* freed by the GC */
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, 2, (lua_Integer)k + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "mf.landscape.expr: option '%s'[%d] must be a string, got %s", opt,
+                              (int)k + 1, luaL_typename(L, -1));
+        ex[k] = lua_tostring(L, -1); /* kept alive by the table at index 2 */
+        lua_pop(L, 1);
+    }
+    mf_err err;
+    if (!l->L) return luaL_error(L, "mf.landscape.expr: the landscape was freed");
+    if (set(l->L, n, ex, &err)) return luaL_error(L, "%s", err.msg); /* it names the option */
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_expr_project(lua_State *L) {
+    return expr_strings(L, "project", mf_landscape_expr_set_projection);
+}
+
+static int l_expr_manifold(lua_State *L) {
+    return expr_strings(L, "manifold", mf_landscape_expr_set_manifold);
+}
+
 static mf_landscape *checkexpr(lua_State *L, const char *fname) {
     llandscape *l = luaL_checkudata(L, 1, MF_LANDSCAPE);
     if (!l->L || !mf_landscape_expr_info(l->L, NULL, NULL, NULL))
@@ -119,6 +153,10 @@ void mfl_open_expr(lua_State *L) {
     lua_setfield(L, -2, "expr_interpret");
     lua_pushcfunction(L, l_valley_expr);
     lua_setfield(L, -2, "valley_expr");
+    lua_pushcfunction(L, l_expr_project);
+    lua_setfield(L, -2, "expr_project");
+    lua_pushcfunction(L, l_expr_manifold);
+    lua_setfield(L, -2, "expr_manifold");
     static const luaL_Reg methods[] = {
         {"set", land_set}, {"params", land_params}, {"expr_info", land_expr_info}, {NULL, NULL}};
     luaL_getmetatable(L, MF_LANDSCAPE);

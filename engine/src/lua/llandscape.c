@@ -23,7 +23,7 @@
 struct lcb {
     lua_State *T;       /* the thread callbacks run on (see newcb) */
     const char *fname;  /* "mf.landscape.custom" */
-    const char *opt[3]; /* option name of each function */
+    const char *opt[4]; /* option name of each function */
     size_t d, k, c;     /* custom: d; quadratic manifold: k, c */
     int failed;
     char msg[512];
@@ -225,6 +225,18 @@ static int cb_hess(void *ud, const double *z, double *H) {
                             .len = cb->d,
                             .out = H,
                             .what = "the Hessian"});
+}
+
+static int cb_project(void *ud, const double *z, double *pz) {
+    lcb *cb = ud;
+    return cb_run(&(cb_job){.cb = cb,
+                            .fn = 4,
+                            .kind = CB_VECTOR,
+                            .x = z,
+                            .n = cb->d,
+                            .len = cb->d,
+                            .out = pz,
+                            .what = "the projection"});
 }
 
 static int cb_A(void *ud, const double *x, double *A) {
@@ -607,7 +619,7 @@ static int l_custom(lua_State *L) {
     lua_Integer d = mfl_checkcount(L, 1, 1, "mf.landscape.custom", "option 'dim'"),
                 c = mfl_checkcount(L, 2, 0, "mf.landscape.custom", "option 'codim'");
     luaL_checktype(L, 3, LUA_TFUNCTION);
-    int hasg = !lua_isnoneornil(L, 4), hash = !lua_isnoneornil(L, 5);
+    int hasg = !lua_isnoneornil(L, 4), hash = !lua_isnoneornil(L, 5), hasp = !lua_isnoneornil(L, 6);
     if (d > 100000) /* the finite-difference Hessian and the projection's frames are dense */
         return luaL_error(L, "mf.landscape.custom: option 'dim' must be at most 100000, got %I",
                           (LUAI_UACINT)d);
@@ -615,12 +627,14 @@ static int l_custom(lua_State *L) {
         return luaL_error(L, "mf.landscape.custom: option 'codim' must be at most dim = %I, got %I",
                           (LUAI_UACINT)d, (LUAI_UACINT)c);
     llandscape *l = newland(L);
-    static const char *const opt[] = {"f", "grad", "hess"};
-    lcb *cb = newcb(L, "mf.landscape.custom", 3, (int[]){3, hasg ? 4 : 0, hash ? 5 : 0}, opt);
+    static const char *const opt[] = {"f", "grad", "hess", "project"};
+    lcb *cb = newcb(L, "mf.landscape.custom", 4,
+                    (int[]){3, hasg ? 4 : 0, hash ? 5 : 0, hasp ? 6 : 0}, opt);
     cb->d = (size_t)d;
     mf_custom_fns fns = {cb_value, hasg ? cb_grad : NULL, hash ? cb_hess : NULL, cb, free, 1};
     mf_err err;
-    if (mf_landscape_custom(&l->L, (size_t)d, (size_t)c, &fns, &err))
+    if (mf_landscape_custom(&l->L, (size_t)d, (size_t)c, &fns, &err) ||
+        (hasp && mf_landscape_custom_set_project(l->L, cb_project, &err)))
         return mfl_raise(L, "mf.landscape.custom", &err);
     l->cb = cb;
     return 1;
