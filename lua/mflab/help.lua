@@ -131,12 +131,12 @@ M.entries = {
     example = "mf.parallel.require_mpi()" },
   -- constructors: the schema gives signature and options; these add the formula and example
   ["mf.landscape.valley"] = {
-    math = "f(x, y) = h(x) y^2, h(x) = a + b x^2; H_f = diag(0, 2h) on y = 0",
-    example = "L = mf.landscape.valley{a = 1, b = 1}",
+    math = "f(x, y) = h(x) y^2, h(x) = a + b x^2 (or h = polynomial coefficients, an expression string in x, a Lua function); H_f = diag(0, 2h) on y = 0",
+    example = "L = mf.landscape.valley{a = 1, b = 1}; L4 = mf.landscape.valley{h = '1 + x^2 + 0.1*x^4'}",
   },
   ["mf.landscape.expr"] = {
-    math = "f given as a string; gradient, Hessian, H v, Tr H and dH[v] are its exact symbolic derivatives (simplified, common subexpressions shared); L:set{name = value} changes parameters, L:params() reads them, L:expr_info() gives {nodes, compiled, compile_seconds}. Manifold: codim > 0 projects by the gradient-flow limit; project = {...} gives P z in closed form (one expression per variable); manifold = {...} constraints c(z) = 0 set codim and, without project, P z = the nearest point of {c = 0} (Gauss-Newton); a run with normal-space noise checks codim, P and the constraints at P x0 first (README: Manifolds of expression landscapes)",
-    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)', codim = 1}; V = mf.landscape.expr{vars = {'x', 'y'}, f = '(1 + x^2) * y^2', manifold = {'y'}, project = {'x', '0'}}",
+    math = "f given as a string; gradient, Hessian, H v, Tr H and dH[v] are its exact symbolic derivatives (simplified, common subexpressions shared); indexed variables (vars = {x = 40}: x[1..40]) and finite sums sum(i, lo, hi, expr), expanded when parsed (coordinates: the names in order, then the x = n entries sorted by name); L:set{name = value} changes parameters, L:params() reads them, L:expr_info() gives {nodes, compiled, compile_seconds}. Manifold: codim > 0 projects by the gradient-flow limit; project = {...} gives P z in closed form (one expression per variable); manifold = {...} constraints c(z) = 0 set codim and, without project, P z = the nearest point of {c = 0} (Gauss-Newton); a run with normal-space noise checks codim, P and the constraints at P x0 first (README: Manifolds of expression landscapes)",
+    example = "L = mf.landscape.expr{vars = {'x', 'y'}, params = {t = 0.3}, f = '(x*sin(t) + y*cos(t))^2 * (1 + (x*cos(t) - y*sin(t))^2)', codim = 1}; V = mf.landscape.expr{vars = {'x', 'y'}, f = '(1 + x^2) * y^2', manifold = {'y'}, project = {'x', '0'}}; C = mf.landscape.expr{vars = {x = 100}, f = 'sum(i, 1, #x - 1, (x[i]*x[i+1] - 1)^2)'}",
   },
   ["mf.landscape.linreg_bn"] = {
     math = "L(w) = gamma^2 |Xc w/|Xc w| - yc/|yc||^2 = (1/n) sum (gamma (w^T x_i - mu_1)/sigma_1 + beta - y_i)^2 (doc/math.md §1; S §5); GD+WD tends to the min-norm interpolant (S Thm. 5.1)",

@@ -19,15 +19,23 @@ local M = {}
 
 local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
 
-schema.kinds.coefficients_or_function = function(v)
-  if type(v) == "function" then return true end
-  return schema.kinds.coefficients(v)
+schema.kinds.coefficients_or_function = function(v, name)
+  if type(v) == "function" or type(v) == "string" then return true end
+  local ok, _, detail = schema.kinds.coefficients(v, name)
+  if ok then return true end
+  return false, "polynomial coefficients {c0, c1, ...}, an expression string in x, or a function", detail
+end
+schema.kinds.coefficients_or_string = function(v, name)
+  if type(v) == "string" then return true end
+  local ok, _, detail = schema.kinds.coefficients(v, name)
+  if ok then return true end
+  return false, "polynomial coefficients {c0, c1, ...} or an expression string in x", detail
 end
 
 local valley_schema = schema.new("mf.landscape.valley", {
   { name = "a", kind = "positive", default = 1, doc = "h(x) = a + b x^2: the curvature scale at x = 0" },
   { name = "b", kind = "nonnegative", default = 1, doc = "h(x) = a + b x^2: how fast the valley sharpens" },
-  { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
+  { name = "h", kind = "coefficients_or_function", doc = "h as polynomial coefficients {c0, c1, ...}, h(x) = c0 + c1 x + c2 x^2 + ... (replaces a and b), an expression in x such as \"1 + x^2 + 0.1*x^4\" (mf.landscape.expr's language; h', h'', h''' symbolic, native speed), or a function x -> h(x), h'(x), h''(x) (slow; runs single-threaded); h must stay positive" },
 }, "f(x, y) = h(x) y^2, manifold of minima y = 0 (doc/math.md §1; quasistatic paper Fig. 1); start (5, 0)")
 
 function M.valley(opts)
@@ -36,16 +44,26 @@ function M.valley(opts)
     error("mf.landscape.valley: give either option 'h' or options 'a'/'b', not both", 2)
   end
   if type(o.h) == "function" then return core.valley_fn(o.h) end
+  if type(o.h) == "string" then
+    local ok, L = pcall(core.valley_expr, o.h, false)
+    if not ok then error(L, 2) end
+    return L
+  end
   return core.valley(o.h or { o.a, 0, o.b })
 end
 
 local rotated_schema = schema.new("mf.landscape.rotated_valley", {
   { name = "theta", kind = "number", default = 0, doc = "rotation angle (radians); theta = 0 is the valley" },
-  { name = "h", kind = "coefficients", default = { 1, 0, 1 }, doc = "h as polynomial coefficients {c0, c1, ...} (default 1 + u^2)" },
+  { name = "h", kind = "coefficients_or_string", default = { 1, 0, 1 }, doc = "h as polynomial coefficients {c0, c1, ...} (default 1 + u^2), or an expression in x such as \"1 + x^2 + 0.1*x^4\" (h evaluated at x = u; derivatives symbolic)" },
 }, "f = (x sin(theta) + y cos(theta))^2 h(x cos(theta) - y sin(theta)) (quasistatic eq. 23); manifold the line x sin + y cos = 0; start: u = 5 on the manifold")
 
 function M.rotated_valley(opts)
   local o = check(rotated_schema, opts)
+  if type(o.h) == "string" then
+    local ok, L = pcall(core.valley_expr, o.h, true, o.theta)
+    if not ok then error(L, 2) end
+    return L
+  end
   return core.rotated_valley(o.theta, o.h)
 end
 
@@ -90,9 +108,52 @@ function M.custom(opts)
   return core.custom(o.dim, o.codim, o.f, o.grad, o.hess, o.project)
 end
 
+-- vars of an expression: {"a", "b", x = 40, "w[3]"}: names and indexed variables
+schema.kinds.expr_vars = function(v)
+  if type(v) ~= "table" or getmetatable(v) ~= nil then return false, "a table of names and name = count entries" end
+  for k, e in pairs(v) do
+    if math.type(k) == "integer" then
+      if type(e) ~= "string" then return false, "a table of names (strings) and name = count entries" end
+    elseif type(k) ~= "string" or math.type(e) ~= "integer" or e < 1 then
+      return false, "a table of names and name = count entries (count a positive integer)"
+    end
+  end
+  return true
+end
+
+-- The coordinate names core.expr gets: the names in order, an indexed variable x of n as
+-- x[1] .. x[n]; then the name = n entries sorted by name (a Lua table keeps no order).
+local function expr_coords(vars)
+  local out, seen = {}, {}
+  local function add(name, n)
+    if not name:match("^[%a_][%w_]*$") then
+      error(("mf.landscape.expr: option 'vars': '%s' is not a name (letters, digits, _)"):format(name), 4)
+    end
+    if seen[name] then error(("mf.landscape.expr: option 'vars': '%s' given twice"):format(name), 4) end
+    seen[name] = true
+    if not n then out[#out + 1] = name return end
+    if n < 1 then
+      error(("mf.landscape.expr: option 'vars': indexed variable '%s' needs a count >= 1, got %d"):format(name, n), 4)
+    end
+    if #out + n > 1000 then
+      error(("mf.landscape.expr: option 'vars': at most 1000 coordinates in all (%s = %d)"):format(name, n), 4)
+    end
+    for i = 1, n do out[#out + 1] = ("%s[%d]"):format(name, i) end
+  end
+  for _, e in ipairs(vars) do
+    local base, n = e:match("^([%a_][%w_]*)%[(%d+)%]$")
+    if base then add(base, tonumber(n)) else add(e) end
+  end
+  local keys = {}
+  for k in pairs(vars) do if type(k) == "string" then keys[#keys + 1] = k end end
+  table.sort(keys)
+  for _, k in ipairs(keys) do add(k, vars[k]) end
+  return out
+end
+
 local expr_schema = schema.new("mf.landscape.expr", {
-  { name = "f", kind = "string", required = true, doc = "the loss as an expression: numbers, the variables and parameters, + - * / ^, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two), pi; e.g. \"(1 + x^2) * y^2\"" },
-  { name = "vars", kind = "names", required = true, doc = "the variables, in coordinate order, e.g. {\"x\", \"y\"}" },
+  { name = "f", kind = "string", required = true, doc = "the loss as an expression: numbers, the variables and parameters, + - * / ^, parentheses, sin cos tan exp log log1p sqrt tanh sigmoid abs (one argument), min max (two), pi; indexed variables x[i] and finite sums sum(i, lo, hi, expression) (indices and bounds: integers, sum indices, #x = the number of x[...], + - * %); e.g. \"(1 + x^2) * y^2\", \"sum(i, 1, #x - 1, (x[i]*x[i+1] - 1)^2)\"" },
+  { name = "vars", kind = "expr_vars", required = true, doc = "the variables: names {\"x\", \"y\"} in coordinate order; an indexed variable x[1..40] as x = 40 (or \"x[40]\" among the names, at its place); coordinates: the names in order (an indexed one as x[1], ..., x[n]), then the x = n ones sorted by name" },
   { name = "params", kind = "table", doc = "parameters and their values, e.g. {theta = 0.3}" },
   { name = "codim", kind = "natural", default = 0, doc = "codimension of the manifold of minima (0: none known); > 0 enables project (gradient flow), tangent, the noise models and the manifold flows" },
   { name = "x0", kind = "point", doc = "starting point (one number per variable)" },
@@ -119,20 +180,24 @@ function M.expr(opts)
     end
     pv[i] = v
   end
-  if #o.vars == 0 then error("mf.landscape.expr: option 'vars' needs at least one name", 2) end
-  if o.manifold and #o.manifold > #o.vars then
-    error(("mf.landscape.expr: option 'manifold' needs 1 to %d constraints (one per normal direction), got %d"):format(#o.vars, #o.manifold), 2)
+  local coords = expr_coords(o.vars)
+  if #coords == 0 then error("mf.landscape.expr: option 'vars' needs at least one name", 2) end
+  if o.manifold and #o.manifold > #coords then
+    error(("mf.landscape.expr: option 'manifold' needs 1 to %d constraints (one per normal direction), got %d"):format(#coords, #o.manifold), 2)
   end
   if o.manifold and o.codim == 0 then o.codim = #o.manifold end
-  if o.codim > #o.vars then
-    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#o.vars, o.codim), 2)
+  if o.codim > #coords then
+    error(("mf.landscape.expr: option 'codim' must be <= the number of variables %d, got %d"):format(#coords, o.codim), 2)
   end
   local x0
   if o.x0 then
+    if #o.x0 ~= #coords then
+      error(("mf.landscape.expr: option 'x0' needs %d numbers, one per coordinate, got %d"):format(#coords, #o.x0), 2)
+    end
     x0 = {}
     for i = 1, #o.x0 do x0[i] = o.x0[i] end
   end
-  local ok, L = pcall(core.expr, o.f, o.vars, pn, pv, o.codim, x0)
+  local ok, L = pcall(core.expr, o.f, coords, pn, pv, o.codim, x0)
   if not ok then error(L, 2) end
   if o.manifold then
     ok, L = pcall(core.expr_manifold, L, o.manifold)

@@ -1,6 +1,7 @@
 -- Prints the exact bits (%a) of runs that go through every per-instruction-set kernel
 -- (mflab/isa.h): the valley family, matrix sensing's sweeps (double and single storage), each
--- optimizer's update and the RNG's normals, the batch-norm, uv and sphere3d landscapes, at
+-- optimizer's update and the RNG's normals, the batch-norm, uv, sphere3d and matrix-factorization
+-- landscapes (the last with Hessian noise: its projection), at
 -- several thread counts and block sizes.
 -- test_isa.sh runs it once per path (MFLAB_ISA) and compares the outputs byte for byte.
 local mf = require "mflab"
@@ -61,6 +62,7 @@ local others = {
   mf.landscape.uv{n = 6, P = 5, act = "tanh", d = 3, m = 2, seed = 1},
   mf.landscape.uv{n = 6, P = 5, act = "relu", d = 3, m = 2, seed = 1},
   mf.landscape.sphere3d{seed = 4},
+  mf.landscape.matrix_factorization{m = 3, n = 3, p = 3, seed = 1},
 }
 for _, L in ipairs(others) do
   for _, tb in ipairs{{1, 0}, {2, 5}} do
@@ -71,3 +73,8 @@ for _, L in ipairs(others) do
     dump(L.name .. " t" .. tb[1] .. " b" .. tb[2], r)
   end
 end
+local F = mf.landscape.matrix_factorization{m = 3, n = 3, p = 3, seed = 2}
+local r = mf.run{landscape = F, optimizer = mf.opt.sgd{lr = 0.01}, noise = mf.noise.hessian{sigma = 0.1},
+                 steps = 30, every = 30, seeds = 6, seed = 3, threads = 2, block = 4,
+                 record = {"loss", "x1", "x2"}}
+dump("matrix_factorization hessian", r)

@@ -25,7 +25,7 @@ H.raises({ "option 'params'", "parameter 't' needs a finite number" }, mf.landsc
   { vars = { "x" }, params = { t = 0 / 0 }, f = "x*t" })
 H.raises({ "mf.landscape.expr", "option 'f'" }, mf.landscape.expr, { vars = { "x" } })
 H.raises({ "option 'codim' must be <= the number of variables 1" }, mf.landscape.expr, { vars = { "x" }, f = "x^2", codim = 2 })
-H.raises({ "option 'vars'" }, mf.landscape.expr, { vars = { x = 40 }, f = "x" })
+H.raises({ "option 'f'", "indexed variable 'x' needs an index" }, mf.landscape.expr, { vars = { x = 40 }, f = "x" })
 H.raises({ "landscape:set", "no parameter 'u'", "parameters: none" }, E.set, E, { u = 1 })
 H.raises({ "only expression landscapes" }, E.set, mf.landscape.valley {}, { t = 1 })
 

@@ -5,7 +5,15 @@
  *
  * Language: numbers, variables, parameters, + - * / ^ (right-associative, binds tighter than
  * unary minus: -x^2 = -(x^2)), parentheses, and the functions sin cos tan exp log log1p sqrt
- * tanh sigmoid abs (one argument), min max (two). Errors name the column (1-based). */
+ * tanh sigmoid abs (one argument), min max (two). Errors name the column (1-based).
+ *
+ * Indexed variables and finite sums: variables named base[k] for consecutive k (x[1], ...,
+ * x[40], in that order among the names) are the indexed variable x, written x[index] with an
+ * integer index expression; sum(i, lo, hi, body) is body summed for i = lo..hi, left to right
+ * (0 when hi < lo), expanded when parsed. Index expressions and bounds are fixed integers:
+ * integer literals, the indices of the enclosing sums, #x (the number of variables x[...]),
+ * + - * % (remainder in 0..b-1), unary minus and parentheses; in the body an index is also a
+ * number (sum(i, 1, 3, i * x[i]^2)). An index out of range is an error naming its column. */
 #ifndef MFLAB_EXPR_H
 #define MFLAB_EXPR_H
 
@@ -80,6 +88,12 @@ void mf_expr_prog_eval(const mf_expr_prog *P, const double *p, size_t m, const d
  * process by a hash of the program. Nonzero when the build has no libtcc or compiling failed
  * (the interpreter then runs it). Seconds spent in *secs when not NULL. */
 #define MF_EXPR_JIT_MAXM 4
+/* Larger programs are not compiled: tcc keeps every instruction's value in the kernel's stack
+ * frame (8 bytes each), which must fit the stack of a worker thread. */
+#define MF_EXPR_JIT_MAXINS 32768
+/* nor programs of more outputs (a Hessian beyond 256 coordinates): compiling a million stores
+ * takes seconds and gains little over the interpreter. */
+#define MF_EXPR_JIT_MAXOUT 65536
 int mf_expr_jit(mf_expr_prog *P, double *secs);
 int mf_expr_jit_available(void);
 /* Whether P has a compiled form; mf_expr_prog_eval_interp always interprets. */
@@ -95,6 +109,13 @@ void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, 
 int mf_landscape_expr(mf_landscape **out, const char *f, size_t nvars, const char *const *vars,
                       size_t nparams, const char *const *pnames, const double *pvals, size_t codim,
                       const double *x0, mf_err *err);
+
+/* The valley f = h(x) y^2 (rotated = 0) or the rotated valley of angle theta (landscape.h) with
+ * h an expression in the one variable x (expr_valley.c): h, h', h'', h''' symbolic, one
+ * program compiled with libtcc where available; refused when h <= 0 somewhere on [-10, 10]
+ * where it is defined, and NaN (the run's non-finite error) wherever h <= 0 is met later. */
+int mf_landscape_valley_expr(mf_landscape **out, int rotated, double theta, const char *h,
+                             mf_err *err);
 
 /* Parameters of an expression landscape, changed between runs (not while a run steps it):
  * _set refuses an unknown name (the message lists the parameters) or a non-finite value and

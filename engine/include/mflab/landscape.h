@@ -247,6 +247,14 @@ typedef int (*mf_hfun)(void *ud, double x, double out[3]);
 int mf_landscape_valley_fn(mf_landscape **out, mf_hfun h, void *ud, void (*ud_free)(void *),
                            mf_err *err);
 
+/* h and its first three derivatives at x into out[0..3], from any thread (an expression h,
+ * expr.h); 0 or nonzero when h is not defined or not positive there (the landscape then
+ * yields NaN). The valley (rotated = 0) or rotated valley with such an h: h''' exact, runs
+ * multi-threaded; ud_free(ud) on free (also when this fails). */
+typedef int (*mf_hfun3)(void *ud, double x, double out[4]);
+int mf_landscape_valley_fn3(mf_landscape **out, int rotated, double theta, mf_hfun3 h, void *ud,
+                            void (*ud_free)(void *), mf_err *err);
+
 /* Quasistatic eq. (23): f = (x sin(theta) + y cos(theta))^2 h(x cos(theta) - y sin(theta)),
  * h polynomial (default 1 + u^2); manifold the line x sin + y cos = 0, manifold coordinate
  * u = x cos - y sin; P the orthogonal projection onto that line. Start: u = 5 on M. */

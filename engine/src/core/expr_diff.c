@@ -28,17 +28,33 @@ static int memo_reserve(mf_expr *E, size_t node) {
     return 0;
 }
 
-int mf_expr_diff(mf_expr *E, int i, size_t k) {
-    if (E->failed || i < 0) return -1;
-    if (memo_reserve(E, (size_t)i)) return E->failed = 1, -1;
-    if (E->dmemo[(size_t)i * E->nvars + k]) return E->dmemo[(size_t)i * E->nvars + k] - 1;
-    mf_xnode x = E->n[i];
-    int a = x.a, b = x.b, r = -1, da = -1, db = -1;
-    if (x.op >= MF_X_ADD && x.op != MF_X_CONST && x.op != MF_X_VAR && x.op != MF_X_PARAM) {
-        da = mf_expr_diff(E, a, k);
-        if (x.op <= MF_X_LT) db = mf_expr_diff(E, b, k);
-        if (da < 0 || (x.op <= MF_X_LT && db < 0)) return -1;
-    }
+/* d node / d var k + 1 from the memo, 0 when not known yet */
+static int known(const mf_expr *E, int i, size_t k) {
+    size_t at = (size_t)i * E->nvars + k;
+    return at < E->dmemo_len ? E->dmemo[at] : 0;
+}
+
+/* Whether node i depends on no variable k: its derivative is the constant 0 (what the rules
+ * would simplify it to), without a look at its subgraph. */
+static int indep(const mf_expr *E, int i, size_t k) {
+    return (long long)k < E->n[i].lo || (long long)k > E->n[i].hi;
+}
+
+/* Whether node op's derivative needs its first / second child's (LT and SIGN are piecewise
+ * constant: derivative 0). */
+static int unary_child(int op) {
+    return op >= MF_X_ADD && op != MF_X_LT && op != MF_X_SIGN;
+}
+static int binary_child(int op) {
+    return op >= MF_X_ADD && op < MF_X_LT;
+}
+
+/* The derivative of node i once its children's are in the memo. */
+static int rule(mf_expr *E, int i, size_t k) {
+    mf_xnode x = E->n[i]; /* a copy: making nodes may move E->n */
+    int a = x.a, b = x.b, r = -1;
+    int da = !unary_child(x.op) ? -1 : indep(E, a, k) ? C(E, 0) : known(E, a, k) - 1;
+    int db = !binary_child(x.op) ? -1 : indep(E, b, k) ? C(E, 0) : known(E, b, k) - 1;
     switch (x.op) {
     case MF_X_CONST:
     case MF_X_PARAM:
@@ -116,8 +132,50 @@ int mf_expr_diff(mf_expr *E, int i, size_t k) {
         r = N(E, MF_X_MUL, N(E, MF_X_SIGN, a, -1), da);
         break;
     }
-    if (r < 0 || E->failed) return E->failed = 1, -1;
-    if (memo_reserve(E, (size_t)i)) return E->failed = 1, -1;
-    E->dmemo[(size_t)i * E->nvars + k] = r + 1;
     return r;
+}
+
+/* Post-order over the nodes that need a derivative, with a stack of its own: a sum of a
+ * million terms is a chain a million nodes deep, too deep for recursion on the C stack. */
+int mf_expr_diff(mf_expr *E, int i, size_t k) {
+    if (E->failed || i < 0) return -1;
+    if (indep(E, i, k)) return C(E, 0);
+    if (known(E, i, k)) return known(E, i, k) - 1;
+    size_t n = 0, cap = 64;
+    int *st = malloc(cap * sizeof *st);
+    if (!st) return E->failed = 1, -1;
+    st[n++] = i;
+    while (n && !E->failed) {
+        int j = st[n - 1];
+        if (known(E, j, k)) {
+            n--;
+            continue;
+        }
+        int op = E->n[j].op, kids[2], nk = 0;
+        int a = E->n[j].a, b = E->n[j].b;
+        if (unary_child(op) && !indep(E, a, k) && !known(E, a, k)) kids[nk++] = a;
+        if (binary_child(op) && !indep(E, b, k) && !known(E, b, k)) kids[nk++] = b;
+        if (nk) {
+            if (n + 2 > cap) {
+                int *s2 = realloc(st, 2 * cap * sizeof *st);
+                if (!s2) {
+                    E->failed = 1;
+                    break;
+                }
+                st = s2, cap *= 2;
+            }
+            for (int c = 0; c < nk; c++)
+                st[n++] = kids[c];
+            continue;
+        }
+        int r = rule(E, j, k);
+        if (r < 0 || E->failed || memo_reserve(E, (size_t)j)) {
+            E->failed = 1;
+            break;
+        }
+        E->dmemo[(size_t)j * E->nvars + k] = r + 1;
+        n--;
+    }
+    free(st);
+    return E->failed ? -1 : known(E, i, k) - 1;
 }

@@ -9,6 +9,47 @@
 
 #define MF_EXPR_CHUNK 32
 
+/* The interpreter's rows: a value's row is free after its last reader (roots live to the end);
+ * a result never shares a row with its operands (the chunk loops then do not alias). */
+static int assign_rows(mf_expr_prog *P) {
+    size_t n = P->nins;
+    int *last = malloc((n ? n : 1) * sizeof *last), *fr = malloc((n ? n : 1) * sizeof *fr);
+    P->wrow = malloc((n ? 3 * n : 1) * sizeof *P->wrow);
+    P->wroot = malloc((P->nroots ? P->nroots : 1) * sizeof *P->wroot);
+    int rc = -1;
+    if (!last || !fr || !P->wrow || !P->wroot) goto done;
+    for (size_t j = 0; j < n; j++)
+        last[j] = (int)j;
+    for (size_t j = 0; j < n; j++) {
+        const mf_xins *in = &P->ins[j];
+        if (in->op >= MF_X_ADD) last[in->a] = (int)j;
+        if (in->op >= MF_X_ADD && in->op <= MF_X_LT) last[in->b] = (int)j;
+    }
+    for (size_t r = 0; r < P->nroots; r++)
+        last[P->roots[r]] = (int)n; /* live to the end */
+    size_t nfree = 0, rows = 0;
+    for (size_t j = 0; j < n; j++) {
+        const mf_xins *in = &P->ins[j];
+        int sa = in->op >= MF_X_ADD ? P->wrow[3 * (size_t)in->a] : 0;
+        int sb = in->op >= MF_X_ADD && in->op <= MF_X_LT ? P->wrow[3 * (size_t)in->b] : 0;
+        int dst = nfree ? fr[--nfree] : (int)rows++;
+        P->wrow[3 * j] = dst, P->wrow[3 * j + 1] = sa, P->wrow[3 * j + 2] = sb;
+        /* operands read for the last time free their rows (once, if a == b) */
+        if (in->op >= MF_X_ADD && last[in->a] == (int)j) fr[nfree++] = sa;
+        if (in->op >= MF_X_ADD && in->op <= MF_X_LT && last[in->b] == (int)j && in->b != in->a)
+            fr[nfree++] = sb;
+        if (last[j] == (int)j) fr[nfree++] = dst; /* never read */
+    }
+    for (size_t r = 0; r < P->nroots; r++)
+        P->wroot[r] = P->wrow[3 * (size_t)P->roots[r]];
+    P->nrows = rows;
+    rc = 0;
+done:
+    free(last);
+    free(fr);
+    return rc;
+}
+
 mf_expr_prog *mf_expr_prog_new(const mf_expr *E, size_t nroots, const int *roots) {
     size_t n = E->len;
     int *slot = malloc((n ? n : 1) * sizeof *slot);
@@ -47,10 +88,12 @@ mf_expr_prog *mf_expr_prog_new(const mf_expr *E, size_t nroots, const int *roots
     P->nroots = nroots;
     free(slot);
     free(need);
+    if (assign_rows(P)) goto fail2;
     return P;
 fail:
     free(slot);
     free(need);
+fail2:
     mf_expr_prog_free(P);
     return NULL;
 }
@@ -59,12 +102,14 @@ void mf_expr_prog_free(mf_expr_prog *P) {
     if (!P) return;
     free(P->ins);
     free(P->roots);
+    free(P->wrow);
+    free(P->wroot);
     free(P);
 }
 
 size_t mf_expr_prog_work(const mf_expr_prog *P, size_t m) {
     (void)m;
-    return (P->nins ? P->nins : 1) * MF_EXPR_CHUNK;
+    return (P->nrows ? P->nrows : 1) * MF_EXPR_CHUNK;
 }
 
 double mf_expr_powi(double x, int n) {
@@ -102,8 +147,9 @@ void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, 
         size_t mb = m - i0 < B ? m - i0 : B;
         for (size_t j = 0; j < P->nins; j++) {
             const mf_xins *in = &P->ins[j];
-            double *o = work + j * B;
-            const double *A = work + (size_t)in->a * B, *Bv = work + (size_t)in->b * B;
+            const int *row = P->wrow + 3 * j;
+            double *o = work + (size_t)row[0] * B;
+            const double *A = work + (size_t)row[1] * B, *Bv = work + (size_t)row[2] * B;
             size_t i;
             switch (in->op) {
             case MF_X_CONST:
@@ -213,7 +259,7 @@ void mf_expr_prog_eval_interp(const mf_expr_prog *P, const double *p, size_t m, 
             }
         }
         for (size_t r = 0; r < P->nroots; r++) {
-            const double *s = work + (size_t)P->roots[r] * B;
+            const double *s = work + (size_t)P->wroot[r] * B;
             double *o = out + r * ldo + i0;
             for (size_t i = 0; i < mb; i++)
                 o[i] = s[i];

@@ -6,9 +6,19 @@
 
 typedef struct mf_xnode {
     int op;
-    int a, b; /* children (or the variable / parameter index of a leaf) */
-    double c; /* value of a constant */
+    int a, b;   /* children (or the variable / parameter index of a leaf) */
+    double c;   /* value of a constant */
+    int lo, hi; /* the variables it depends on lie in lo..hi (lo > hi: none): the derivative
+                 * along any other is 0 without a look (a sum's terms, a sparse Hessian) */
 } mf_xnode;
+
+/* An indexed variable: the variables first .. first + hi - lo, named base[lo] .. base[hi] in
+ * consecutive order (mf_expr_new finds them among the names). */
+typedef struct mf_xgroup {
+    char *base;
+    size_t first;
+    long long lo, hi;
+} mf_xgroup;
 
 struct mf_expr {
     mf_xnode *n;
@@ -19,6 +29,8 @@ struct mf_expr {
     size_t dmemo_len;
     size_t nvars, nparams;
     char **vars, **params;
+    mf_xgroup *groups; /* indexed variables */
+    size_t ngroups;
     int failed;
 };
 
@@ -38,6 +50,11 @@ struct mf_expr_prog {
     size_t nins;
     int *roots; /* slot of each root */
     size_t nroots;
+    /* the interpreter's work rows: instruction j writes row wrow[3j] from rows wrow[3j + 1],
+     * wrow[3j + 2] (its operands'); a row is reused once its value is dead, so a long chain
+     * needs few rows; root r ends in row wroot[r] */
+    int *wrow, *wroot;
+    size_t nrows;
     mf_expr_kernel kernel; /* compiled form (expr_tcc.c) or NULL */
 };
 

@@ -1,6 +1,8 @@
 /* Expression graph construction (hash-consing with simplification) and the parser. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,48 @@ static char *dupstr(const char *s) {
     return p;
 }
 
+/* Whether name is base[k] (an identifier, an integer in brackets, nothing more): the length
+ * of base and k. */
+static int indexed_name(const char *name, size_t *blen, long long *k) {
+    const char *q = name;
+    if (!isalpha((unsigned char)*q) && *q != '_') return 0;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    if (*q != '[') return 0;
+    *blen = (size_t)(q - name);
+    char *end;
+    long long v = strtoll(q + 1, &end, 10);
+    if (end == q + 1 || end[0] != ']' || end[1] || v < -1000000000LL || v > 1000000000LL) return 0;
+    *k = v;
+    return 1;
+}
+
+/* The indexed variables among the names: runs of consecutive names base[k], base[k + 1], ... */
+static int find_groups(mf_expr *E) {
+    for (size_t i = 0; i < E->nvars;) {
+        size_t blen, blen2;
+        long long k, k2;
+        if (!indexed_name(E->vars[i], &blen, &k)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < E->nvars && indexed_name(E->vars[j], &blen2, &k2) && blen2 == blen &&
+               !strncmp(E->vars[i], E->vars[j], blen) && k2 == k + (long long)(j - i))
+            j++;
+        mf_xgroup *g = realloc(E->groups, (E->ngroups + 1) * sizeof *g);
+        if (!g) return 1;
+        E->groups = g;
+        char *base = malloc(blen + 1);
+        if (!base) return 1;
+        memcpy(base, E->vars[i], blen);
+        base[blen] = 0;
+        g[E->ngroups++] = (mf_xgroup){base, i, k, k + (long long)(j - i) - 1};
+        i = j;
+    }
+    return 0;
+}
+
 int mf_expr_new(mf_expr **out, size_t nvars, const char *const *vars, size_t nparams,
                 const char *const *params, mf_err *err) {
     *out = NULL;
@@ -37,6 +81,7 @@ int mf_expr_new(mf_expr **out, size_t nvars, const char *const *vars, size_t npa
         bad = !(E->vars[i] = dupstr(vars[i]));
     for (size_t i = 0; !bad && i < nparams; i++)
         bad = !(E->params[i] = dupstr(params[i]));
+    if (!bad) bad = find_groups(E);
     if (bad) {
         mf_expr_free(E);
         return mf_err_set(err, MF_ENOMEM, "mf_expr_new: out of memory");
@@ -53,6 +98,9 @@ void mf_expr_free(mf_expr *E) {
         free(E->params[i]);
     free(E->vars);
     free(E->params);
+    for (size_t g = 0; g < E->ngroups; g++)
+        free(E->groups[g].base);
+    free(E->groups);
     free(E->n);
     free(E->hash);
     free(E->dmemo);
@@ -121,7 +169,14 @@ static int intern(mf_expr *E, int op, int a, int b, double c) {
         E->n = n;
         E->cap = cap;
     }
-    E->n[E->len] = (mf_xnode){op, a, b, c};
+    int lo = INT_MAX, hi = -1; /* constants and parameters depend on no variable */
+    if (op == MF_X_VAR) lo = hi = a;
+    if (op >= MF_X_ADD) lo = E->n[a].lo, hi = E->n[a].hi;
+    if (op >= MF_X_ADD && op <= MF_X_LT) {
+        lo = E->n[b].lo < lo ? E->n[b].lo : lo;
+        hi = E->n[b].hi > hi ? E->n[b].hi : hi;
+    }
+    E->n[E->len] = (mf_xnode){op, a, b, c, lo, hi};
     E->hash[j] = (int)E->len + 1;
     return (int)E->len++;
 fail:
@@ -278,11 +333,26 @@ int mf_expr_node(mf_expr *E, int op, int a, int b, double c) {
 
 /* ---- parser ------------------------------------------------------------------------------- */
 
+/* sum(i, lo, hi, body) expands at parse time: the body's text is parsed once per value of i
+ * (with i bound to it) and the terms are added left to right, as if written out by hand, so
+ * hash-consing shares what the terms have in common. Indices and sum bounds are integer
+ * expressions, fixed when the expression is parsed. */
+#define MF_EXPR_MAX_NEST  16           /* sums inside sums */
+#define MF_EXPR_MAX_TERMS 1000000      /* terms of all the sums of one expression */
+#define MF_EXPR_MAX_INDEX 1000000000LL /* |values| of index arithmetic */
+
 typedef struct parser {
     mf_expr *E;
     const char *s, *p, *what;
     mf_err *err;
     int bad;
+    /* the indices of the enclosing sums, innermost last: name (in the source) and value */
+    const char *iname[MF_EXPR_MAX_NEST];
+    size_t ilen[MF_EXPR_MAX_NEST];
+    long long ival[MF_EXPR_MAX_NEST];
+    int nidx;
+    int dry; /* > 0 in the body of an empty sum: checked for syntax, its value unused */
+    size_t terms;
 } parser;
 
 static int col(const parser *P, const char *at) {
@@ -294,16 +364,37 @@ static void skip(parser *P) {
         P->p++;
 }
 
-static int fail(parser *P, const char *at, const char *msg, const char *tok) {
+/* The first error wins: "<what>: <message> at column <c><tail>" (the column before a tail of
+ * details: a message has at most 255 characters). */
+static int vfailt(parser *P, const char *at, const char *tail, const char *fmt, va_list ap) {
     if (!P->bad) {
+        char msg[256];
+        vsnprintf(msg, sizeof msg, fmt, ap);
         P->bad = 1;
-        if (tok)
-            mf_err_set(P->err, MF_EINVAL, "%s: %s '%s' at column %d", P->what, msg, tok,
-                       col(P, at));
-        else
-            mf_err_set(P->err, MF_EINVAL, "%s: %s at column %d", P->what, msg, col(P, at));
+        mf_err_set(P->err, MF_EINVAL, "%s: %s at column %d%s", P->what, msg, col(P, at), tail);
     }
     return -1;
+}
+
+static int failf(parser *P, const char *at, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfailt(P, at, "", fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int failt(parser *P, const char *at, const char *tail, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfailt(P, at, tail, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int fail(parser *P, const char *at, const char *msg, const char *tok) {
+    if (tok) return failf(P, at, "%s '%s'", msg, tok);
+    return failf(P, at, "%s", msg);
 }
 
 static int oom(parser *P) {
@@ -317,6 +408,12 @@ static int oom(parser *P) {
 static int mk(parser *P, int op, int a, int b) {
     if (P->bad) return -1;
     int r = mf_expr_node(P->E, op, a, b, 0);
+    return r < 0 ? oom(P) : r;
+}
+
+static int mkconst(parser *P, double v) {
+    if (P->bad) return -1;
+    int r = mf_expr_const(P->E, v);
     return r < 0 ? oom(P) : r;
 }
 
@@ -342,12 +439,327 @@ static int expect(parser *P, char c) {
     return -1;
 }
 
+/* An identifier at P->p into name (0 and nothing read when there is none). */
+static size_t ident(parser *P, char *name, size_t cap) {
+    const char *at = P->p, *q = at;
+    if (!isalpha((unsigned char)*q) && *q != '_') return 0;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    size_t len = (size_t)(q - at);
+    if (len >= cap) {
+        fail(P, at, "identifier too long", NULL);
+        return 0;
+    }
+    memcpy(name, at, len);
+    name[len] = 0;
+    P->p = q;
+    return len;
+}
+
+static long long group_count(const mf_expr *E, const char *base, const mf_xgroup **first) {
+    long long n = 0;
+    *first = NULL;
+    for (size_t g = 0; g < E->ngroups; g++)
+        if (!strcmp(E->groups[g].base, base)) {
+            if (!*first) *first = &E->groups[g];
+            n += E->groups[g].hi - E->groups[g].lo + 1;
+        }
+    return n;
+}
+
+static int find_index(const parser *P, const char *name, long long *v) {
+    size_t len = strlen(name);
+    for (int j = P->nidx; j-- > 0;)
+        if (P->ilen[j] == len && !strncmp(P->iname[j], name, len)) {
+            if (v) *v = P->ival[j];
+            return 1;
+        }
+    return 0;
+}
+
+static int find_name(char **names, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return (int)i;
+    return -1;
+}
+
+static int find_func(const char *name) {
+    for (size_t f = 0; f < sizeof funcs / sizeof *funcs; f++)
+        if (!strcmp(funcs[f].name, name)) return (int)f;
+    return -1;
+}
+
+/* The names for a message, an indexed variable as x[1..40]; "..." when they do not fit. */
+static void list_vars(const mf_expr *E, char *buf, size_t n) {
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0, g = 0; i < E->nvars && len + 8 < n;) {
+        int w;
+        size_t sep = len ? 2 : 0;
+        if (g < E->ngroups && E->groups[g].first == i) {
+            const mf_xgroup *G = &E->groups[g++];
+            w = snprintf(buf + len, n - len, "%s%s[%lld..%lld]", sep ? ", " : "", G->base, G->lo,
+                         G->hi);
+            i += (size_t)(G->hi - G->lo + 1);
+        } else {
+            w = snprintf(buf + len, n - len, "%s%s", sep ? ", " : "", E->vars[i]);
+            i++;
+        }
+        if (w < 0 || (size_t)w >= n - len - 4) {
+            snprintf(buf + len, n - len, ", ...");
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
 static void list_names(char *buf, size_t n, char **names, size_t count) {
     size_t len = 0;
     buf[0] = 0;
-    for (size_t i = 0; i < count && len + 1 < n; i++)
-        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= n - len - 4) {
+            snprintf(buf + len, n - len, ", ...");
+            return;
+        }
+        len += (size_t)w;
+    }
     if (!count) snprintf(buf, n, "none");
+}
+
+/* the column before the lists: a message has at most 255 characters */
+static int unknown(parser *P, const char *at, const char *name) {
+    char vl[100], pl[60], il[60] = "";
+    list_vars(P->E, vl, sizeof vl);
+    list_names(pl, sizeof pl, P->E->params, P->E->nparams);
+    if (P->nidx) {
+        size_t len = (size_t)snprintf(il, sizeof il, "; sum indices:");
+        for (int j = 0; j < P->nidx && len + 20 < sizeof il; j++)
+            len +=
+                (size_t)snprintf(il + len, sizeof il - len, " %.*s", (int)P->ilen[j], P->iname[j]);
+    }
+    if (!P->bad) {
+        P->bad = 1;
+        mf_err_set(P->err, MF_EINVAL,
+                   "%s: unknown identifier '%s' at column %d (variables: %s; parameters: %s%s)",
+                   P->what, name, col(P, at), vl, pl, il);
+    }
+    return -1;
+}
+
+/* " (i = 3, j = 4)": the enclosing sums' indices, for messages about indices */
+static void bindings(const parser *P, char *buf, size_t n) {
+    size_t len = 0;
+    buf[0] = 0;
+    for (int j = 0; j < P->nidx && len + 40 < n; j++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%.*s = %lld", j ? ", " : " (",
+                                (int)P->ilen[j], P->iname[j], P->ival[j]);
+    if (len) snprintf(buf + len, n - len, ")");
+}
+
+/* ---- index arithmetic: integers, sum indices, #x, + - * %, parentheses ------------------- */
+
+static int iexpr(parser *P, int depth, long long *v);
+
+static int irange(parser *P, const char *at, long long v, long long *out) {
+    if (v < -MF_EXPR_MAX_INDEX || v > MF_EXPR_MAX_INDEX)
+        return failf(P, at, "index arithmetic out of range (|value| > %lld)", MF_EXPR_MAX_INDEX);
+    *out = v;
+    return 0;
+}
+
+static int iprimary(parser *P, int depth, long long *v) {
+    if (depth > 200) return fail(P, P->p, "expression nested too deeply", NULL);
+    skip(P);
+    const char *at = P->p;
+    if (isdigit((unsigned char)*at)) {
+        long long x = 0;
+        while (isdigit((unsigned char)*P->p)) {
+            x = 10 * x + (*P->p++ - '0');
+            if (x > MF_EXPR_MAX_INDEX) return irange(P, at, x, v);
+        }
+        if (*P->p == '.' || *P->p == 'e' || *P->p == 'E')
+            return fail(P, at, "indices and sum bounds are integers, found a real number", NULL);
+        *v = x;
+        return 0;
+    }
+    if (*at == '-' || *at == '+') {
+        P->p++;
+        if (iprimary(P, depth + 1, v)) return -1;
+        if (*at == '-') *v = -*v;
+        return 0;
+    }
+    if (*at == '(') {
+        P->p++;
+        if (iexpr(P, depth + 1, v)) return -1;
+        return expect(P, ')');
+    }
+    char name[64];
+    if (*at == '#') {
+        P->p++;
+        skip(P);
+        const char *nat = P->p;
+        const mf_xgroup *g;
+        if (!ident(P, name, sizeof name))
+            return P->bad ? -1 : fail(P, nat, "'#' takes an indexed variable, as in #x", NULL);
+        if (!(*v = group_count(P->E, name, &g)))
+            return failf(P, nat, "'#%s': '%s' is not an indexed variable", name, name);
+        return 0;
+    }
+    if (ident(P, name, sizeof name)) {
+        if (find_index(P, name, v)) return 0;
+        const mf_xgroup *g;
+        const char *kind = find_name(P->E->params, P->E->nparams, name) >= 0 ? "parameter"
+                           : find_name(P->E->vars, P->E->nvars, name) >= 0   ? "variable"
+                           : group_count(P->E, name, &g)                     ? "indexed variable"
+                                                                             : NULL;
+        if (kind)
+            return failf(P, at,
+                         "%s '%s' in an index or sum bound (these are integers fixed at "
+                         "parsing: numbers, sum indices, #x, + - * %%)",
+                         kind, name);
+        return failf(P, at,
+                     "'%s' is not a sum index (indices and sum bounds are integers: numbers, "
+                     "sum indices, #x, + - * %%)",
+                     name);
+    }
+    if (P->bad) return -1;
+    char buf[4];
+    return fail(P, at, "expected an integer, a sum index or '(' but found",
+                tokname(P, buf, sizeof buf));
+}
+
+static int iterm(parser *P, int depth, long long *v) {
+    if (iprimary(P, depth, v)) return -1;
+    for (;;) {
+        skip(P);
+        const char *at = P->p;
+        char c = *at;
+        if (c == '/' || c == '^')
+            return failf(P, at,
+                         "'%c' in an index or sum bound (index arithmetic is + - * %% of "
+                         "integers)",
+                         c);
+        if (c != '*' && c != '%') return 0;
+        P->p++;
+        long long b;
+        if (iprimary(P, depth, &b)) return -1;
+        if (c == '*') {
+            if (irange(P, at, *v * b, v)) return -1; /* |v|, |b| <= 1e9: no overflow */
+        } else if (b <= 0) {
+            if (!P->dry) return failf(P, at, "'%%' needs a positive divisor, got %lld", b);
+            *v = 0;
+        } else {
+            *v = ((*v % b) + b) % b; /* the mathematical remainder, in 0..b-1 */
+        }
+    }
+}
+
+static int iexpr(parser *P, int depth, long long *v) {
+    if (iterm(P, depth, v)) return -1;
+    for (;;) {
+        skip(P);
+        const char *at = P->p;
+        char c = *at;
+        if (c != '+' && c != '-') return 0;
+        P->p++;
+        long long b;
+        if (iterm(P, depth, &b)) return -1;
+        if (irange(P, at, c == '+' ? *v + b : *v - b, v)) return -1;
+    }
+}
+
+/* x[index]: P->p at '[' */
+static int parse_indexed(parser *P, const char *at, const char *name, int depth) {
+    P->p++;
+    skip(P);
+    const char *iat = P->p;
+    long long k;
+    if (iexpr(P, depth + 1, &k) || expect(P, ']')) return -1;
+    const mf_xgroup *first = NULL;
+    for (size_t g = 0; g < P->E->ngroups; g++) {
+        const mf_xgroup *G = &P->E->groups[g];
+        if (strcmp(G->base, name)) continue;
+        if (!first) first = G;
+        if (k >= G->lo && k <= G->hi)
+            return mk(P, MF_X_VAR, (int)(G->first + (size_t)(k - G->lo)), 0);
+    }
+    if (first && P->dry) return mk(P, MF_X_VAR, (int)first->first, 0);
+    if (first) {
+        char b[200];
+        bindings(P, b, sizeof b);
+        long long n = group_count(P->E, name, &first);
+        return failt(P, iat, b, "index %lld of '%s' out of range %lld..%lld", k, name, first->lo,
+                     first->lo + n - 1);
+    }
+    if (find_name(P->E->vars, P->E->nvars, name) >= 0)
+        return failf(P, at,
+                     "variable '%s' has no index (declare an indexed variable as vars = {%s = "
+                     "<count>})",
+                     name, name);
+    if (find_name(P->E->params, P->E->nparams, name) >= 0)
+        return failf(P, at, "parameter '%s' has no index", name);
+    return unknown(P, at, name);
+}
+
+/* sum(i, lo, hi, body): P->p at '(' */
+static int parse_sumcall(parser *P, const char *at, int depth) {
+    P->p++;
+    skip(P);
+    const char *nat = P->p;
+    char name[64];
+    const mf_xgroup *g;
+    if (!ident(P, name, sizeof name))
+        return P->bad ? -1
+                      : failf(P, nat,
+                              "sum: the first argument must be the index's name, as in sum(i, "
+                              "1, 10, x[i]^2)");
+    const char *clash = find_name(P->E->vars, P->E->nvars, name) >= 0       ? "a variable"
+                        : find_name(P->E->params, P->E->nparams, name) >= 0 ? "a parameter"
+                        : group_count(P->E, name, &g)                       ? "an indexed variable"
+                        : find_index(P, name, NULL)                    ? "an enclosing sum's index"
+                        : find_func(name) >= 0 || !strcmp(name, "sum") ? "a function"
+                        : !strcmp(name, "pi")                          ? "the constant pi"
+                                                                       : NULL;
+    if (clash) return failf(P, nat, "sum: index '%s' is already %s", name, clash);
+    long long lo, hi;
+    if (expect(P, ',') || iexpr(P, depth + 1, &lo) || expect(P, ',') || iexpr(P, depth + 1, &hi) ||
+        expect(P, ','))
+        return -1;
+    if (P->nidx == MF_EXPR_MAX_NEST)
+        return failf(P, at, "sums nested more than %d deep", MF_EXPR_MAX_NEST);
+    int empty = hi < lo || P->dry;
+    if (!empty) {
+        unsigned long long n = (unsigned long long)(hi - lo) + 1;
+        if (n > MF_EXPR_MAX_TERMS - P->terms)
+            return failf(P, at, "sums expand to more than %d terms", MF_EXPR_MAX_TERMS);
+        P->terms += (size_t)n;
+    }
+    int slot = P->nidx++, acc = -1;
+    P->iname[slot] = nat;
+    P->ilen[slot] = strlen(name);
+    const char *body = P->p;
+    if (empty) { /* an empty sum is 0; its body is checked with i = lo */
+        P->dry++;
+        P->ival[slot] = lo;
+        int t = parse_sum(P, depth + 1);
+        P->dry--;
+        if (t >= 0 && !expect(P, ')')) acc = mkconst(P, 0);
+    } else {
+        for (long long v = lo; v <= hi; v++) {
+            P->p = body;
+            P->ival[slot] = v;
+            int t = parse_sum(P, depth + 1);
+            if (t < 0 || expect(P, ')')) {
+                acc = -1;
+                break;
+            }
+            acc = acc < 0 ? t : mk(P, MF_X_ADD, acc, t);
+            if (acc < 0) break;
+        }
+    }
+    P->nidx--;
+    return acc;
 }
 
 static int parse_primary(parser *P, int depth) {
@@ -359,8 +771,7 @@ static int parse_primary(parser *P, int depth) {
         double v = strtod(at, &end);
         P->p = end;
         if (!isfinite(v)) return fail(P, at, "number out of range", NULL);
-        int r = mf_expr_const(P->E, v);
-        return r < 0 ? oom(P) : r;
+        return mkconst(P, v);
     }
     if (*at == '(') {
         P->p++;
@@ -368,75 +779,55 @@ static int parse_primary(parser *P, int depth) {
         if (r < 0 || expect(P, ')')) return -1;
         return r;
     }
-    if (isalpha((unsigned char)*at) || *at == '_') {
-        const char *q = at;
-        while (isalnum((unsigned char)*q) || *q == '_')
-            q++;
-        char name[64];
-        size_t len = (size_t)(q - at);
-        if (len >= sizeof name) return fail(P, at, "identifier too long", NULL);
-        memcpy(name, at, len);
-        name[len] = 0;
-        P->p = q;
+    if (*at == '#') { /* #x: the number of variables x[...] */
+        long long n;
+        if (iprimary(P, depth + 1, &n)) return -1;
+        return mkconst(P, (double)n);
+    }
+    char name[64];
+    if (ident(P, name, sizeof name)) {
         skip(P);
         if (*P->p == '(') {
-            const char *paren = P->p;
-            for (size_t f = 0; f < sizeof funcs / sizeof *funcs; f++) {
-                if (strcmp(funcs[f].name, name)) continue;
-                P->p++;
-                int args[2] = {-1, -1}, n = 0;
-                skip(P);
-                if (*P->p != ')')
-                    for (;;) {
-                        int r = parse_sum(P, depth + 1);
-                        if (r < 0) return -1;
-                        if (n < 2) args[n] = r;
-                        n++;
-                        skip(P);
-                        if (*P->p != ',') break;
-                        P->p++;
-                    }
-                if (expect(P, ')')) return -1;
-                if (n != funcs[f].arity) {
-                    if (!P->bad) {
-                        P->bad = 1;
-                        mf_err_set(P->err, MF_EINVAL,
-                                   "%s: function '%s' takes %d argument%s, got %d at column %d",
-                                   P->what, name, funcs[f].arity, funcs[f].arity == 1 ? "" : "s", n,
-                                   col(P, at));
-                    }
-                    return -1;
+            if (!strcmp(name, "sum")) return parse_sumcall(P, at, depth);
+            int f = find_func(name);
+            if (f < 0) return fail(P, at, "unknown function", name);
+            P->p++;
+            int args[2] = {-1, -1}, n = 0;
+            skip(P);
+            if (*P->p != ')')
+                for (;;) {
+                    int r = parse_sum(P, depth + 1);
+                    if (r < 0) return -1;
+                    if (n < 2) args[n] = r;
+                    n++;
+                    skip(P);
+                    if (*P->p != ',') break;
+                    P->p++;
                 }
-                return mk(P, funcs[f].op, args[0], args[1]);
-            }
-            (void)paren;
-            return fail(P, at, "unknown function", name);
+            if (expect(P, ')')) return -1;
+            if (n != funcs[f].arity)
+                return failf(P, at, "function '%s' takes %d argument%s, got %d", name,
+                             funcs[f].arity, funcs[f].arity == 1 ? "" : "s", n);
+            return mk(P, funcs[f].op, args[0], args[1]);
         }
-        for (size_t i = 0; i < P->E->nvars; i++)
-            if (!strcmp(P->E->vars[i], name)) {
-                int r = mf_expr_node(P->E, MF_X_VAR, (int)i, 0, 0);
-                return r < 0 ? oom(P) : r;
-            }
-        for (size_t i = 0; i < P->E->nparams; i++)
-            if (!strcmp(P->E->params[i], name)) {
-                int r = mf_expr_node(P->E, MF_X_PARAM, (int)i, 0, 0);
-                return r < 0 ? oom(P) : r;
-            }
-        if (!strcmp(name, "pi")) {
-            int r = mf_expr_const(P->E, 3.141592653589793238462643383279502884);
-            return r < 0 ? oom(P) : r;
-        }
-        if (!P->bad) {
-            char vl[100], pl[100];
-            list_names(vl, sizeof vl, P->E->vars, P->E->nvars);
-            list_names(pl, sizeof pl, P->E->params, P->E->nparams);
-            P->bad = 1;
-            mf_err_set(P->err, MF_EINVAL,
-                       "%s: unknown identifier '%s' at column %d (variables: %s; parameters: %s)",
-                       P->what, name, col(P, at), vl, pl);
-        }
-        return -1;
+        if (*P->p == '[') return parse_indexed(P, at, name, depth);
+        long long iv;
+        if (find_index(P, name, &iv)) return mkconst(P, (double)iv);
+        int i = find_name(P->E->vars, P->E->nvars, name);
+        if (i >= 0) return mk(P, MF_X_VAR, i, 0);
+        if ((i = find_name(P->E->params, P->E->nparams, name)) >= 0) return mk(P, MF_X_PARAM, i, 0);
+        if (!strcmp(name, "pi")) return mkconst(P, 3.141592653589793238462643383279502884);
+        const mf_xgroup *g;
+        long long n = group_count(P->E, name, &g);
+        if (n)
+            return failf(P, at,
+                         "indexed variable '%s' needs an index, as in %s[%lld] (%s[%lld..%lld])",
+                         name, name, g->lo, name, g->lo, g->lo + n - 1);
+        if (!strcmp(name, "sum"))
+            return failf(P, at, "sum needs its arguments: sum(i, lo, hi, expression)");
+        return unknown(P, at, name);
     }
+    if (P->bad) return -1;
     char buf[4];
     return fail(P, at, "expected a number, name or '(' but found", tokname(P, buf, sizeof buf));
 }
@@ -501,7 +892,7 @@ static int parse_sum(parser *P, int depth) {
 }
 
 int mf_expr_parse(mf_expr *E, const char *src, const char *what, int *root, mf_err *err) {
-    parser P = {E, src, src, what, err, 0};
+    parser P = {.E = E, .s = src, .p = src, .what = what, .err = err};
     *root = -1;
     int r = parse_sum(&P, 0);
     if (r >= 0) {

@@ -247,6 +247,12 @@ int mf_expr_jit(mf_expr_prog *p, double *secs) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = -1;
+    /* every value is a local of the kernel's stack frame; and a million outputs (the Hessian of
+     * 1000 coordinates) take seconds to compile for little gain over the interpreter */
+    if (p->nins > MF_EXPR_JIT_MAXINS || p->nroots > MF_EXPR_JIT_MAXOUT) {
+        if (secs) *secs = 0.0;
+        return -1;
+    }
     uint64_t h = prog_hash(p);
     pthread_mutex_lock(&jit_lock);
     for (size_t i = 0; i < jit_len; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_impl.h"
 #include "landscape_impl.h"
 #include "mflab/landscape.h"
 #include "mflab/ode.h"
@@ -887,7 +888,7 @@ static int mf_field_of(const mf_landscape *L, const char *k, mf_field *o) {
     return 1;
 }
 
-static const mf_landscape_type mf_type = {
+MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_mfact_mf_type) = {
     .name = "matrix_factorization",
     .value = mf_value,
     .grad = mf_grad,
@@ -906,6 +907,10 @@ static const mf_landscape_type mf_type = {
     .fields = "M",
     .destroy = mf_destroy,
 };
+
+/* ---- constructors (the baseline pass only: isa_impl.h) ------------------------------------ */
+#ifndef MF_ISA_VARIANT
+MF_ISA_DECLARE(const mf_landscape_type, mf_mfact_mf_type);
 
 /* numerical rank of M (m x n) by its singular values, relative tolerance 1e-10 */
 static size_t rank_of(const double *M, size_t m, size_t n) {
@@ -979,7 +984,7 @@ int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, si
     }
     q->m = m, q->n = n, q->p = p, q->M = Mc;
     size_t r = rank_of(Mc, m, n);
-    L->type = &mf_type;
+    L->type = MF_ISA_PICK(mf_mfact_mf_type);
     L->dim = (m + n) * p;
     /* the fibre {U V^T = M} at full-rank factors: codimension (m + n) r - r^2 */
     L->codim = r <= p ? (m + n) * r - r * r : 0;
@@ -1004,3 +1009,4 @@ const double *mf_landscape_matrix_factorization_target(const mf_landscape *L, si
     if (p) *p = q->p;
     return q->M;
 }
+#endif /* MF_ISA_VARIANT */

@@ -17,6 +17,7 @@ typedef struct valley {
     double d2[MF_VALLEY_MAXCOEF]; /* of h'' */
     double d3[MF_VALLEY_MAXCOEF]; /* of h''' */
     mf_hfun fn;                   /* h from the host instead (then n = 0) */
+    mf_hfun3 fn3;                 /* or h from a thread-safe callback with h''' (expr_valley.c) */
     void *ud;
     void (*ud_free)(void *);
     double cs, sn; /* rotated valley: cos(theta), sin(theta) */
@@ -35,6 +36,12 @@ static inline double horner(const double *c, size_t n, double x) {
 
 /* h, h', h'' at x (NaN when the host callback fails). */
 static void heval(const valley *v, double x, double *h) {
+    if (v->fn3) {
+        double o[4];
+        int bad = v->fn3(v->ud, x, o);
+        h[0] = bad ? NAN : o[0], h[1] = bad ? NAN : o[1], h[2] = bad ? NAN : o[2];
+        return;
+    }
     if (v->fn) { /* the host may call the engine again: its own scratch level */
         int bad = 1;
         if (!mf_scratch_enter()) {
@@ -49,6 +56,8 @@ static void heval(const valley *v, double x, double *h) {
 
 /* h''' at x: exact for a polynomial, a central difference of h'' for a callback. */
 static double h3eval(const valley *v, double x) {
+    double o[4];
+    if (v->fn3) return v->fn3(v->ud, x, o) ? NAN : o[3];
     if (!v->fn) return horner(v->d3, v->n, x);
     double e = MF_FD_STEP1 * (fabs(x) > 1.0 ? fabs(x) : 1.0), hp[3], hm[3];
     heval(v, x + e, hp);
@@ -59,7 +68,7 @@ static double h3eval(const valley *v, double x) {
 static void valley_value(const mf_landscape *L, size_t m, const double *z, size_t ld, double *f) {
     const valley *v = L->params;
     const double *x = z, *y = z + ld;
-    if (v->fn) {
+    if (v->fn || v->fn3) {
         for (size_t i = 0; i < m; i++) {
             double h[3];
             heval(v, x[i], h);
@@ -76,7 +85,7 @@ static void valley_grad(const mf_landscape *L, size_t m, const double *z, size_t
     const valley *v = L->params;
     const double *restrict x = z, *restrict y = z + ld;
     double *restrict gx = g, *restrict gy = g + ldg;
-    if (v->fn) {
+    if (v->fn || v->fn3) {
         for (size_t i = 0; i < m; i++) {
             double h[3];
             heval(v, x[i], h);
@@ -159,7 +168,7 @@ static void valley_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *
     const valley *v = L->params;
     const double *restrict x = z;
     double *restrict gy = g + ldg;
-    if (v->fn) {
+    if (v->fn || v->fn3) {
         for (size_t i = 0; i < m; i++) {
             double h[3];
             heval(v, x[i], h);
@@ -468,6 +477,21 @@ int mf_landscape_rotated_valley(mf_landscape **out, double theta, const double *
     valley *v = (*out)->params;
     v->cs = cos(theta), v->sn = sin(theta);
     v->x0[0] = 5.0 * v->cs, v->x0[1] = -5.0 * v->sn; /* u = 5 on M, as (5, 0) for theta = 0 */
+    return MF_OK;
+}
+
+int mf_landscape_valley_fn3(mf_landscape **out, int rotated, double theta, mf_hfun3 h, void *ud,
+                            void (*ud_free)(void *), mf_err *err) {
+    static const double one = 1.0;
+    int rc = rotated ? mf_landscape_rotated_valley(out, theta, &one, 1, err)
+                     : mf_landscape_valley(out, &one, 1, err);
+    if (rc) {
+        if (ud_free) ud_free(ud);
+        return rc;
+    }
+    valley *v = (*out)->params;
+    v->n = 0; /* no coefficients */
+    v->fn3 = h, v->ud = ud, v->ud_free = ud_free;
     return MF_OK;
 }
 

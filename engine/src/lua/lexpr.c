@@ -1,12 +1,30 @@
 /* Expression landscapes for Lua (core.expr, their constructor, is in llandscape.c): the
  * landscape methods L:set{name = value, ...} and L:params() change and read parameters between
  * runs, L:expr_info() tells the node count and whether the programs run compiled, and
- * core.expr_interpret(L) drops the compiled forms (option compile = false). */
+ * core.expr_interpret(L) drops the compiled forms (option compile = false); core.valley_expr
+ * makes valley{h = "..."} and rotated_valley{h = "..."}. */
 #include <math.h>
 #include <string.h>
 
 #include "lbind.h"
 #include "mflab/expr.h"
+
+/* core.valley_expr(h, rotated, theta): valley{h = "..."} and rotated_valley{h = "..."}
+ * (options checked by lua/mflab/landscape.lua). The userdata as llandscape.c's constructors
+ * make it. */
+static int l_valley_expr(lua_State *L) {
+    const char *h = luaL_checkstring(L, 1);
+    int rotated = lua_toboolean(L, 2);
+    double theta = luaL_optnumber(L, 3, 0);
+    llandscape *l = lua_newuserdatauv(L, sizeof *l, 1);
+    l->L = NULL;
+    l->cb = NULL;
+    luaL_setmetatable(L, MF_LANDSCAPE);
+    mf_err err;
+    if (mf_landscape_valley_expr(&l->L, rotated, theta, h, &err))
+        return luaL_error(L, "%s", err.msg);
+    return 1;
+}
 
 /* core.expr_interpret(L): the landscape interprets from now on (option compile = false) */
 static int l_expr_interpret(lua_State *L) {
@@ -133,6 +151,8 @@ static int land_expr_info(lua_State *L) {
 void mfl_open_expr(lua_State *L) {
     lua_pushcfunction(L, l_expr_interpret);
     lua_setfield(L, -2, "expr_interpret");
+    lua_pushcfunction(L, l_valley_expr);
+    lua_setfield(L, -2, "valley_expr");
     lua_pushcfunction(L, l_expr_project);
     lua_setfield(L, -2, "expr_project");
     lua_pushcfunction(L, l_expr_manifold);

@@ -461,7 +461,8 @@ static int land_tostring(lua_State *L) {
         }
         luaL_pushresult(&b);
     } else if (strcmp(ls->type->name, "valley") == 0) {
-        lua_pushstring(L, "valley: f(x, y) = h(x) y^2, h a Lua function");
+        lua_pushstring(L, checkland(L, 1)->cb ? "valley: f(x, y) = h(x) y^2, h a Lua function"
+                                              : "valley: f(x, y) = h(x) y^2, h an expression");
     } else {
         lua_pushfstring(L, "%s landscape (dim %d, codim %d)", ls->type->name, (int)ls->dim,
                         (int)ls->codim);
