@@ -57,7 +57,12 @@ local function encode(v, indent, out, fname, path, where)
       for i = 1, rawlen(v) do
         if i > 1 then out[#out + 1] = flat and ", " or "," end
         if not flat then out[#out + 1] = "\n" .. inner end
-        encode(rawget(v, i), inner, out, fname, path, where .. "[" .. i .. "]")
+        local x = rawget(v, i)
+        if math.type(x) == "float" and x == x and x ~= math.huge and x ~= -math.huge then
+          out[#out + 1] = fmt("%.17g", x) -- the common case inline: no 'where' string per entry
+        else
+          encode(x, inner, out, fname, path, where .. "[" .. i .. "]")
+        end
       end
       if not flat and rawlen(v) > 0 then out[#out + 1] = "\n" .. indent end
       out[#out + 1] = "]"

@@ -179,8 +179,11 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
  *   until |grad f| <= 1e-8 max(1, |z|),
  *   then gradient descent (step 0.9/lambda_max, lambda_max by power iteration on hvp) until
  *   |grad f| <= MF_PROJECT_GTOL max(1, |z|); NaN if not reached within MF_PROJECT_MAXEVAL
- *   gradients. (Near M an explicit adaptive method stalls at its stability limit; gradient
- *   descent is the flow's Euler scheme, whose drift along M there is of second order.)
+ *   gradients, or if either stage stalls: |grad f| not halved and z not moved by 1e-8 |z|
+ *   within MF_PROJECT_STALL gradients (the first stage then hands over to the second; the
+ *   second gives up: from a diverged point, |z| ~ 1e30, rounding is all that is left).
+ *   (Near M an explicit adaptive method stalls at its stability limit; gradient descent is
+ *   the flow's Euler scheme, whose drift along M there is of second order.)
  * frame: eigendecomposition of H_f(z) (LAPACKE dsyevr); the eigenvectors of the codim
  *   largest eigenvalues span the normal space, the others the tangent space. Each vector's
  *   entry of largest magnitude is made positive, so the bases are deterministic.
@@ -193,6 +196,7 @@ int mf_landscape_field(const mf_landscape *L, const char *name, mf_field *out);
 #define MF_FD_STEP_DH      2e-3
 #define MF_PROJECT_GTOL    1e-12
 #define MF_PROJECT_MAXEVAL 2000000
+#define MF_PROJECT_STALL   16384
 void mf_landscape_generic_hvp(const mf_landscape *L, size_t m, const double *z, size_t ld,
                               const double *v, size_t ldv, double *out, size_t ldo);
 void mf_landscape_generic_hvp_fd(const mf_landscape *L, size_t m, const double *z, size_t ld,
@@ -208,6 +212,14 @@ void mf_landscape_generic_normal_sub(const mf_landscape *L, size_t m, const doub
 void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const double *z, size_t ld,
                                         double s, const double *xi, size_t ldxi, double *g,
                                         size_t ldg);
+/* Dense paths (a d x d matrix and an O(d^3) factorization: L:hess, L:tangent, the generic
+ * normal-space noise at every trajectory-step) refuse dimensions above this. */
+#define MF_DENSE_MAXDIM 2000
+/* MF_OK, or MF_EINVAL with a message pointing to a matrix-free noise when noise on L's normal
+ * space (hessian: its Hessian square root; else isotropic) would take the generic dense path
+ * at a dimension above MF_DENSE_MAXDIM. `what` names the noise ("Hessian noise"). */
+int mf_landscape_check_dense_noise(const mf_landscape *L, int hessian, const char *what,
+                                   mf_err *err);
 void mf_landscape_generic_dhess(const mf_landscape *L, const double *z, const double *v,
                                 double *out);
 void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, const double *v,

@@ -139,9 +139,10 @@ int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_
         if (!isfinite(pz[k]))
             return mf_err_set(err, MF_ENONFINITE,
                               "the projection of this point is not defined (the gradient flow "
-                              "did not reach |grad f| <= %g within %d gradients, or the point "
-                              "is singular)",
-                              MF_PROJECT_GTOL, MF_PROJECT_MAXEVAL);
+                              "did not reach |grad f| <= %g within %d gradients, stalled -- "
+                              "|grad f| not halved and the point not moved within %d gradients, "
+                              "as from a diverged point -- or the point is singular)",
+                              MF_PROJECT_GTOL, MF_PROJECT_MAXEVAL, MF_PROJECT_STALL);
     return MF_OK;
 }
 
@@ -386,15 +387,44 @@ void mf_landscape_generic_dhess_coarse(const mf_landscape *L, const double *z, c
 
 /* ---- the gradient-flow limit Phi ----------------------------------------------------------- */
 
+/* A stalled projection (either stage): |grad f| has not halved within MF_PROJECT_STALL
+ * gradients and x has not moved by 1e-8 |x| meanwhile -- what rounding leaves of the flow from
+ * a diverged point (|z| ~ 1e30: the budget's 2e6 gradients took seconds per trajectory-step).
+ * A slow but real flow moves x, and keeps going. st: the best |grad f| (0: none yet), the
+ * gradient count and x (anchor, d doubles) when the window began. */
+typedef struct stall {
+    double best;
+    long at;
+    double *anchor;
+} stall;
+
+static int stalled(stall *st, size_t d, const double *x, double gn, long evals) {
+    if (st->best == 0.0 || gn <= 0.5 * st->best) {
+        st->best = gn, st->at = evals;
+        memcpy(st->anchor, x, sizeof(double) * d);
+        return 0;
+    }
+    if (evals - st->at <= MF_PROJECT_STALL) return 0;
+    double moved = 0.0;
+    for (size_t a = 0; a < d; a++)
+        moved = fmax(moved, fabs(x[a] - st->anchor[a]));
+    const double nx = mf_norm2(d, x);
+    if (moved <= 1e-8 * (nx > 1.0 ? nx : 1.0)) return 1;
+    st->best = gn, st->at = evals; /* slow but moving: a new window */
+    memcpy(st->anchor, x, sizeof(double) * d);
+    return 0;
+}
+
 /* Gradient descent from x (near M) until |grad f| <= gtol, with step 0.9/lambda, lambda the
  * largest Hessian eigenvalue by power iteration on hvp; the step halves whenever |grad f|
  * grows. GD is the Euler scheme of the flow: near M its drift along M is second order in the
  * distance to M, which is already below the switch-over threshold. */
 static int polish(const mf_landscape *L, double *x, double *g, double gtol, long evals) {
     const size_t d = L->dim;
-    double *w = mf_scratch(SCR_POLISH, sizeof(double) * 3 * d);
+    double *w = mf_scratch(SCR_POLISH, sizeof(double) * 4 * d);
     if (!w) return -1;
     double *v = w + d, *hv = v + d, gn = mf_norm2(d, g), lam = 0.0;
+    stall st = {.anchor = hv + d};
     memcpy(v, g, sizeof(double) * d);
     for (int it = 0; it < 30; it++) {
         double nv = mf_norm2(d, v);
@@ -417,6 +447,7 @@ static int polish(const mf_landscape *L, double *x, double *g, double gtol, long
         double gn1 = mf_norm2(d, g);
         if (!isfinite(gn1)) return -1;
         if (gn1 <= gtol) return 0;
+        if (stalled(&st, d, x, gn1, evals)) return -1;
         if (gn1 > gn) { /* overshoot: back, smaller step */
             memcpy(x, w, sizeof(double) * d);
             L->type->grad(L, 1, x, 1, g, 1);
@@ -434,6 +465,7 @@ typedef struct gf_ctx {
     size_t d;
     double gswitch;
     long evals;
+    stall st; /* its anchor: polish's scratch, free until polish begins */
 } gf_ctx;
 
 static int gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
@@ -447,8 +479,13 @@ static int gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err)
 }
 
 static int gf_done(void *ctx, double t, const double *y, const double *dy) {
-    (void)t, (void)y;
+    (void)t;
     const gf_ctx *c = ctx;
+    gf_ctx *b = ctx;
+    /* hovering at the stability limit without moving: on to gradient descent (polish) */
+    if (!b->st.anchor) b->st.anchor = mf_scratch(SCR_POLISH, sizeof(double) * 4 * c->d);
+    if (!b->st.anchor) return 1;
+    if (stalled(&b->st, c->d, y, mf_norm2(c->d, dy), c->evals)) return 1;
     return mf_norm2(c->d, dy) <= c->gswitch || c->evals >= MF_PROJECT_MAXEVAL;
 }
 
@@ -627,6 +664,24 @@ void mf_landscape_generic_hess_sqrt_sub(const mf_landscape *L, size_t m, const d
                                         double s, const double *xi, size_t ldxi, double *g,
                                         size_t ldg) {
     generic_noise_sub(L, m, z, ld, s, xi, ldxi, g, ldg, 1);
+}
+
+int mf_landscape_check_dense_noise(const mf_landscape *L, int hessian, const char *what,
+                                   mf_err *err) {
+    const int generic = hessian ? L->type->hess_sqrt_sub == mf_landscape_generic_hess_sqrt_sub
+                                : L->type->normal_sub == mf_landscape_generic_normal_sub;
+    if (!generic || L->dim <= MF_DENSE_MAXDIM) return MF_OK;
+    /* generic_noise_sub: 2 d^2 doubles per thread, an O(d^3) eigensolve per trajectory-step */
+    const int label = L->nres > 0 && L->type->residual_jt_sub;
+    return mf_err_set(err, MF_EINVAL,
+                      "%s on landscape '%s' of dimension %zu takes the dense normal-space path "
+                      "(its %zu x %zu Hessian eigendecomposed every step of every trajectory), "
+                      "which is limited to dimension %d; use %s",
+                      what, L->type->name, L->dim, L->dim, L->dim, MF_DENSE_MAXDIM,
+                      label ? "mf.noise.label{eps = ...} (matrix-free J^T xi; on the zero-loss "
+                              "manifold D D^T = 2 w eps^2 H_f, Hessian noise up to its scale)"
+                            : "isotropic noise with space = 'full' (matrix-free), or a landscape "
+                              "with a closed-form normal space");
 }
 
 void mf_landscape_generic_residual_jt_sub(const mf_landscape *L, size_t m, const double *z,

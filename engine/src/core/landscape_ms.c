@@ -797,12 +797,17 @@ int mf_landscape_matrix_sensing(mf_landscape **out, size_t d, size_t r, size_t P
     mf_rng_seed(&rg, seed, 0);
     for (size_t k = 0; k < n; k++)
         X0[k] = mf_rng_normal(&rg);
-    if (single)
-        for (size_t k = 0; k < P * n; k++)
-            q->Af[k] = (float)mf_rng_normal(&rg);
-    else
-        for (size_t k = 0; k < P * n; k++)
-            q->Ad[k] = mf_rng_normal(&rg);
+    for (size_t k = 0; k < P * n; k++) { /* 25e6 draws at the defaults: poll Ctrl-C */
+        if ((k & 0xffff) == 0 && mf_interrupt_pending()) {
+            free_params(q), free(q), free(L), free(X0);
+            return mf_err_set(err, MF_EINTR, "interrupted while drawing the measurements");
+        }
+        const double v = mf_rng_normal(&rg);
+        if (single)
+            q->Af[k] = (float)v;
+        else
+            q->Ad[k] = v;
+    }
     if (truncate_rank(d, r, X0, q->Xs)) {
         free_params(q), free(q), free(L), free(X0);
         return mf_err_set(err, MF_EINVAL, "the SVD of the Gaussian matrix X0 failed");

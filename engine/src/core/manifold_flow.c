@@ -263,7 +263,11 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
     mf_result *res = mf_result_new(n, obs, nrec, seeds);
     free(obs);
     if (!res) return mf_err_set(err, MF_ENOMEM, "out of memory for %zu records", nrec);
-    mf_record_times(cfg->steps, cfg->every, nrec, res->t);
+    int rct = mf_record_times(cfg->steps, cfg->every, nrec, res->t, cfg->cancel, err);
+    if (rct) {
+        mf_result_free(res);
+        return rct;
+    }
 
     double *y = fl->y, h = 0.0;
     const double dt = fl->dt;

@@ -15,6 +15,8 @@ static int hessian_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndraw
                           "landscape '%s' has codim 0 (none known): give its codim, or use "
                           "isotropic noise with space = 'full'",
                           L->type->name);
+    int rc = mf_landscape_check_dense_noise(L, 1, "Hessian noise", err);
+    if (rc) return rc;
     *ndraws = L->codim;
     return MF_OK;
 }

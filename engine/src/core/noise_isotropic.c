@@ -19,6 +19,8 @@ static int isotropic_bind(const mf_noise *nz, const mf_landscape *L, size_t *ndr
                           "landscape '%s' has codim 0 (none known): give its codim, or use "
                           "space = 'full'",
                           L->type->name);
+    int rc = mf_landscape_check_dense_noise(L, 0, "isotropic noise in the normal space", err);
+    if (rc) return rc;
     *ndraws = L->codim;
     return MF_OK;
 }

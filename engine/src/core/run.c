@@ -938,6 +938,11 @@ static void run_block(run_job *J, size_t b, int caller) {
     const int stats = c->keep == MF_KEEP_STATS, drop = c->on_nonfinite == MF_NONFINITE_DROP;
     const int noisy = J->conf[0].noise != NULL;
     block_outcome *out = &J->outcome[b];
+    if (!stats && mf_interrupt_pending()) { /* Ctrl-C, before allocating: 10^6 seeds are ~4000
+                                             * blocks, whose buffers took seconds under ASan */
+        out->status = MF_EINTR, out->steps_done = 0, out->unrecorded = 1;
+        return;
+    }
     double *z = malloc(sizeof(double) * d * m), *g = malloc(sizeof(double) * d * m),
            *xi = malloc(sizeof(double) * (J->ndraws + 1) * m),
            *st = calloc(nst * d * m + 1, sizeof(double)),
@@ -1372,7 +1377,7 @@ int mf_run_batch(const mf_run_config *c0, mf_result **outs, mf_err *err) {
     for (size_t k = 0; k < K; k++)
         if (!(outs[k] = result_for(c, nrec, err))) goto fail_nomem;
     for (size_t k = 0; k < K; k++)
-        mf_record_times(c->steps, c->every, nrec, outs[k]->t);
+        if ((rc = mf_record_times(c->steps, c->every, nrec, outs[k]->t, c->cancel, err))) goto fail;
     J.t = outs[0]->t;
 
     int nt = c->threads > 0 ? c->threads : mf_threads_default();

@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mflab/error.h"
+
 /* Records at steps 0, every, 2 every, ..., and always the last step: how many (every >= 1). */
 uint64_t mf_record_count(uint64_t steps, uint64_t every);
-/* t[0..nrec) of that grid, nrec = mf_record_count(steps, every). */
-void mf_record_times(uint64_t steps, uint64_t every, size_t nrec, uint64_t *t);
+/* t[0..nrec) of that grid, nrec = mf_record_count(steps, every). Polls the interrupt and
+ * *cancel (NULL: none) as it goes: MF_EINTR (with a message in err) if either is set. */
+int mf_record_times(uint64_t steps, uint64_t every, size_t nrec, uint64_t *t, const int *cancel,
+                    mf_err *err);
 /* 1 when a progress report is due: force, or MF_PROGRESS_PERIOD seconds since *last (then
  * *last is now). Calling thread only. */
 int mf_progress_due(double *last, int force);

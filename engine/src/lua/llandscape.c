@@ -17,7 +17,7 @@
 #include "lbind.h"
 #include "mflab/expr.h"
 
-#define MF_HESS_MAXDIM   2000
+#define MF_HESS_MAXDIM   MF_DENSE_MAXDIM
 #define MFL_MAX_CB_DEPTH 32
 
 struct lcb {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lbind.h"
+#include "mflab/interrupt.h"
 
 static const char *const kinds[] = {"constant", "step", "cosine", "function", NULL};
 
@@ -139,6 +140,15 @@ int mfl_optim_prepare(lua_State *L, int idx, uint64_t steps, mf_optim *out, cons
     lua_getfield(L, -1, "fn");
     int fn = lua_gettop(L);
     for (size_t k = 0; k < n; k++) {
+        /* Ctrl-C's hook stops the Lua function only in the thread it was set on (not in a
+         * coroutine, nor when fn is a C function and the hook was cleared): poll the engine's
+         * flag too, every 2^16 calls (~10 ms), and stop with an error naming the function */
+        if ((k & 0xffff) == 0 && k && mf_interrupt_pending()) {
+            mf_err_set(&err, MF_EINTR,
+                       "interrupted while tabulating the function-valued lr, at step %zu of %zu",
+                       k + 1, n);
+            return mfl_raise(L, fname, &err);
+        }
         lua_pushvalue(L, fn);
         lua_pushinteger(L, (lua_Integer)k + 1);
         lua_call(L, 1, 1);
