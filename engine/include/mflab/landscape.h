@@ -157,7 +157,11 @@ int mf_landscape_project(const mf_landscape *L, const double *z, double *pz, mf_
  * 1e-6 lambda_max, none below -1e-6 lambda_max. The error says which and what codim the Hessian
  * suggests. With constraints (mf_landscape_type.constraints): also |c_j(Pz)| <= 1e-8 (1 +
  * |grad c_j| |Pz|) and each grad c_j(Pz) in the Hessian's normal space (to 1e-6 relative).
- * Runs call it on x0 before the first step when the noise lives in the normal space. */
+ * Runs call it on x0 before the first step when the noise lives in the normal space. Above
+ * dimension MF_CHECK_MANIFOLD_MAXDIM the Hessian (a dense d x d matrix, by finite differences of
+ * Lua callbacks for custom landscapes: minutes at d = 2000) is skipped: codim is not checked and
+ * lambda_max comes from 30 power iterations of Hessian-vector products. */
+#define MF_CHECK_MANIFOLD_MAXDIM 300
 int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err);
 /* T and N at the manifold point z (call project first); fails if codim is 0. */
 int mf_landscape_frame(const mf_landscape *L, const double *z, double *T, double *N, mf_err *err);

@@ -208,6 +208,27 @@ int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *
         goto out;
     }
     mf_landscape_grad(L, pz, g);
+    if (d > MF_CHECK_MANIFOLD_MAXDIM) { /* the dense Hessian would cost more than the run's start */
+        /* lambda_max by 30 power iterations on Hessian-vector products: the gradient's scale */
+        double *v = H, *hv = V, top = 0.0;
+        for (size_t k = 0; k < d; k++)
+            v[k] = (k % 2 ? -1.0 : 1.0) / sqrt((double)d) * (1.0 + 1e-3 * (double)(k % 7));
+        for (int it = 0; it < 30; it++) {
+            mf_landscape_hvp(L, pz, v, hv);
+            top = mf_norm2(d, hv);
+            if (!(top > 0.0) || !isfinite(top)) break;
+            for (size_t k = 0; k < d; k++)
+                v[k] = hv[k] / top;
+        }
+        const double gn = mf_norm2(d, g);
+        if (!(gn <= 1e-6 * top * sc) || !(top > 0.0))
+            rc = mf_err_set(err, MF_EINVAL,
+                            "the projection of x0 is not a minimum: |grad f| = %.3g there (the "
+                            "Hessian's largest eigenvalue ~%.3g; codim is not checked above "
+                            "dimension %d)",
+                            gn, top, MF_CHECK_MANIFOLD_MAXDIM);
+        goto out;
+    }
     mf_landscape_hess(L, pz, H);
     if (mf_sym_eig_top(d, d, H, lam, V)) {
         rc = mf_err_set(err, MF_ENONFINITE,
