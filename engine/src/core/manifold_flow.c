@@ -246,6 +246,12 @@ int mf_flow_integrate(mf_flow *fl, const mf_flow_config *cfg, mf_result **out, m
     if (hs > 1 && method != MF_FLOW_RK4 && method != MF_FLOW_EM)
         return mf_err_set(err, MF_EINVAL,
                           "h (iterations per step) applies to methods 'rk4' and 'em'");
+    /* a user's codim or projection (expression and custom landscapes), checked at P x0 as
+     * mf_run does for normal-space noise: a flow always lives on the manifold */
+    {
+        int rc = mf_landscape_check_manifold(fl->L, cfg->x0, err);
+        if (rc) return rc;
+    }
     if (fl->type->check_start) {
         int rc = fl->type->check_start(fl->state, cfg->x0, err);
         if (rc) return rc;
