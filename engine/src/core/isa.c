@@ -46,19 +46,14 @@ static int cpu_has(int path) {
 
 static void choose(void) {
     read_cpu_model();
-    for (int p = MF_ISA_NPATHS - 1; p >= 0; p--)
+    chosen = -1;
+    for (int p = MF_ISA_NPATHS - 1; p >= 0; p--) /* best first: the first one found is used */
         if (cpu_has(p)) {
             size_t len = strlen(available);
             snprintf(available + len, sizeof available - len, "%s%s", len ? " " : "",
                      path_names[p]);
+            if (chosen < 0) chosen = p;
         }
-    int best = MF_ISA_BASELINE;
-    for (int p = MF_ISA_NPATHS - 1; p > MF_ISA_BASELINE; p--)
-        if (cpu_has(p)) {
-            best = p;
-            break;
-        }
-    chosen = best;
     const char *want = getenv("MFLAB_ISA");
     if (!want || !*want) return;
 #if !defined(MF_ISA_DISPATCH)

@@ -190,9 +190,12 @@ static int check_constraints(const mf_landscape *L, const double *pz, const doub
 int mf_landscape_check_manifold(const mf_landscape *L, const double *z, mf_err *err) {
     if (!(L->flags & MF_LANDSCAPE_CHECK_MANIFOLD) || L->codim == 0) return MF_OK;
     const size_t d = L->dim, c = L->codim;
-    double *w = malloc(sizeof(double) * (2 * d * d + 4 * d));
+    /* H and V: the dense Hessian and its eigenvectors, or above the cap the power iteration's
+     * two vectors (64 MB of dense work at d = 2000 would go unused) */
+    const size_t nm = d <= MF_CHECK_MANIFOLD_MAXDIM ? d * d : d;
+    double *w = malloc(sizeof(double) * (2 * nm + 4 * d));
     if (!w) return mf_err_set(err, MF_ENOMEM, "out of memory checking the manifold");
-    double *H = w, *V = H + d * d, *pz = V + d * d, *pp = pz + d, *g = pp + d, *lam = g + d;
+    double *H = w, *V = H + nm, *pz = V + nm, *pp = pz + d, *g = pp + d, *lam = g + d;
     int rc = mf_landscape_project(L, z, pz, err);
     if (rc) goto out;
     const double sc = fmax(1.0, mf_norm2(d, pz));
