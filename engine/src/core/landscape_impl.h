@@ -35,6 +35,7 @@ enum {
     SCR_MODEL,   /* a landscape's own per-call work (matrix models) */
     SCR_MFPROJ,  /* matrix factorization's projection (landscape_mf.c) */
     SCR_MFNOISE, /* matrix factorization's noise hooks (landscape_mf.c) */
+    SCR_MFFRAME, /* matrix factorization's frame and dhess (never nested) */
     SCR_NSLOTS
 };
 void *mf_scratch(int slot, size_t bytes);

@@ -874,6 +874,215 @@ static void mf_normal_sub(const mf_landscape *L, size_t mm, const double *z, siz
     mf_noise_sub(L, mm, z, ld, s, xi, ldxi, g, ldg, 0);
 }
 
+/* ---- frame and Hessian derivative in closed form --------------------------------------------
+ * Tangent space. At a point of M with rank M = p (U, V of full column rank p), J (dU, dV) =
+ * dU V^T + U dV^T vanishes exactly on {b(G) = (U G, -V G^T): G in R^(p x p)}, p^2 = d - codim
+ * dimensions. The basis is Loewdin's orthonormalization of the b(E_kl) (column k p + l):
+ * T = B (B^T B)^(-1/2). B^T B is the Sylvester operator K(G) = U^T U G + G V^T V, so with
+ * U^T U = P diag(alpha) P^T and V^T V = Q diag(beta) Q^T (two small eigenproblems)
+ *     K^(-1/2)(G) = P [(P^T G Q)_ab / sqrt(alpha_a + beta_b)] Q^T,
+ * a smooth matrix function of K even where alpha or beta repeat: the basis is a continuous,
+ * deterministic function of z. (The generic frame's tangent basis is whatever dsyevr returns
+ * for the Hessian's p^2-fold zero eigenvalue, which any change of z at the 1e-12 level can
+ * rotate, and the SGD flow's tangent noise T dW moves with it.) No sign convention is applied
+ * to T: flipping a column would break the continuity.
+ * Normal space: the eigenpairs of H_f = 2 J^T J as mf_noise_lane computes them (ascending,
+ * largest entry positive, as mf_sym_eig_top); where they are not separated by 1e-8 of the
+ * largest (U U^T and V V^T share eigenvalues, as at U = M, V = I) N is the generic frame's.
+ * Other shapes (rank M < p, ill-conditioned factors) use the generic frame throughout. */
+#define MF_FRAME_COND 1e-12 /* smallest eigenvalue of U^T U (V^T V) relative to its largest */
+
+/* the closed-form normal eigenvectors into N (column-major d x c); 0, or -1 when not separated */
+static int mf_frame_normal(const mf_landscape *L, const double *x, double *N, double *w) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim, nu = m * p;
+    const double *U = x, *V = x + nu;
+    double *A = w, *B = A + m * m, *a = B + n * n, *b = a + m, *VQ = b + n, *UP = VQ + n * p;
+    mf_pair *pr = (mf_pair *)(UP + m * p);
+    mul_abt(m, m, p, U, U, A);
+    mul_abt(n, n, p, V, V, B);
+    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
+    size_t np = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            pr[np++] = (mf_pair){2.0 * (a[i] + b[j]), i, j};
+    qsort(pr, np, sizeof *pr, pair_cmp);
+    const mf_pair *top = pr + (np - c);
+    const double lmax = top[c - 1].lam;
+    if (!(top[0].lam > 1e-8 * lmax) || (np > c && !(top[0].lam - pr[np - c - 1].lam > 1e-8 * lmax)))
+        return -1;
+    for (size_t k = 0; k + 1 < c; k++)
+        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return -1;
+    for (size_t j = 0; j < n; j++) /* VQ[j p + k] = (V^T q_j)_k, UP[i p + k] = (U^T p_i)_k */
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < n; r++)
+                t += V[r * p + k] * B[j * n + r];
+            VQ[j * p + k] = t;
+        }
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < p; k++) {
+            double t = 0.0;
+            for (size_t r = 0; r < m; r++)
+                t += U[r * p + k] * A[i * m + r];
+            UP[i * p + k] = t;
+        }
+    for (size_t k = 0; k < c; k++) {
+        const size_t i = top[k].i, j = top[k].j;
+        const double f = 1.0 / sqrt(0.5 * top[k].lam); /* w_ij = J^T (p_i q_j^T)/sqrt(a_i + b_j) */
+        double *vec = N + k * D;
+        for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[r * p + l] = f * A[i * m + r] * VQ[j * p + l];
+        for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
+            for (size_t l = 0; l < p; l++)
+                vec[nu + r * p + l] = f * B[j * n + r] * UP[i * p + l];
+        double big = 0.0;
+        size_t at = 0;
+        for (size_t e = 0; e < D; e++)
+            if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
+        if (vec[at] < 0.0)
+            for (size_t e = 0; e < D; e++)
+                vec[e] = -vec[e];
+    }
+    return 0;
+}
+
+/* the Loewdin tangent basis into T (column-major d x p^2); 0, or -1 (ill-conditioned) */
+static int mf_frame_tangent(const mf_landscape *L, const double *x, double *T, double *w) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, nu = m * p;
+    const double *U = x, *V = x + nu;
+    double *P = w, *Q = P + p * p, *al = Q + p * p, *be = al + p, *C = be + p, *Y = C + p * p;
+    double *PY = Y + p * p, *G = PY + p * p;
+    for (size_t i = 0; i < p; i++) /* U^T U, V^T V (symmetric: row- or column-major alike) */
+        for (size_t j = 0; j < p; j++) {
+            double su = 0.0, sv = 0.0;
+            for (size_t r = 0; r < m; r++)
+                su += U[r * p + i] * U[r * p + j];
+            for (size_t r = 0; r < n; r++)
+                sv += V[r * p + i] * V[r * p + j];
+            P[i * p + j] = su, Q[i * p + j] = sv;
+        }
+    if (mf_small_eig(p, P, al) || mf_small_eig(p, Q, be)) return -1;
+    if (!(al[0] > MF_FRAME_COND * al[p - 1]) || !(be[0] > MF_FRAME_COND * be[p - 1])) return -1;
+    for (size_t a = 0; a < p; a++) /* P[a p + r]: component r of eigenvector a */
+        for (size_t b = 0; b < p; b++)
+            C[a * p + b] = 1.0 / sqrt(al[a] + be[b]);
+    for (size_t k = 0; k < p; k++)
+        for (size_t l = 0; l < p; l++) {
+            /* G = K^(-1/2)(E_kl) = P Y Q^T with Y_ab = P_ka Q_lb / sqrt(alpha_a + beta_b) */
+            for (size_t a = 0; a < p; a++)
+                for (size_t b = 0; b < p; b++)
+                    Y[a * p + b] = P[a * p + k] * Q[b * p + l] * C[a * p + b];
+            for (size_t r = 0; r < p; r++) /* PY = P Y */
+                for (size_t b = 0; b < p; b++) {
+                    double s = 0.0;
+                    for (size_t a = 0; a < p; a++)
+                        s += P[a * p + r] * Y[a * p + b];
+                    PY[r * p + b] = s;
+                }
+            for (size_t r = 0; r < p; r++) /* G = PY Q^T */
+                for (size_t s2 = 0; s2 < p; s2++) {
+                    double s = 0.0;
+                    for (size_t b = 0; b < p; b++)
+                        s += PY[r * p + b] * Q[b * p + s2];
+                    G[r * p + s2] = s;
+                }
+            double *t = T + (k * p + l) * D;
+            for (size_t r = 0; r < m; r++) /* U G */
+                for (size_t s2 = 0; s2 < p; s2++) {
+                    double s = 0.0;
+                    for (size_t e = 0; e < p; e++)
+                        s += U[r * p + e] * G[e * p + s2];
+                    t[r * p + s2] = s;
+                }
+            for (size_t r = 0; r < n; r++) /* -V G^T */
+                for (size_t s2 = 0; s2 < p; s2++) {
+                    double s = 0.0;
+                    for (size_t e = 0; e < p; e++)
+                        s += V[r * p + e] * G[s2 * p + e];
+                    t[nu + r * p + s2] = -s;
+                }
+        }
+    return 0;
+}
+
+static void mf_frame(const mf_landscape *L, const double *z, double *T, double *N) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p;
+    if (L->codim != (m + n) * p - p * p) { /* rank M < p: a larger tangent space */
+        mf_landscape_generic_frame(L, z, T, N);
+        return;
+    }
+    const size_t need = sizeof(double) * (m * m + n * n + m + n + (m + n) * p + 6 * p * p + 2 * p) +
+                        sizeof(mf_pair) * m * n;
+    double *w = mf_scratch(SCR_MFFRAME, need);
+    if (!w) {
+        mf_landscape_generic_frame(L, z, T, N);
+        return;
+    }
+    /* normal eigenvalues not separated: the generic N (and T, which ours then replaces) */
+    if (mf_frame_normal(L, z, N, w)) mf_landscape_generic_frame(L, z, T, N);
+    if (mf_frame_tangent(L, z, T, w)) mf_landscape_generic_frame(L, z, T, N);
+}
+
+/* out = d/de H_f(z + e v) at e = 0, exactly (H_f is quadratic in z). From
+ *   D^3 f[v, a, b] = 2 (<D^2 R[v, a], D R[b]> + <D R[a], D^2 R[v, b]> + <D R[v], D^2 R[a, b]>),
+ *   D R[a] = aU V^T + U aV^T, D^2 R[a, b] = aU bV^T + bU aV^T (R = U V^T - M), v = (eU, eV),
+ * the blocks (U_ik, U_jl), (V_ik, V_jl) and (U_ik, V_jl) are
+ *   2 d_ij (eV^T V + V^T eV)_kl,  2 d_ij (eU^T U + U^T eU)_kl,
+ *   2 (eV_jk U_il + V_jk eU_il + d_kl (eU V^T + U eV^T)_ij):
+ * O(d^2) work instead of two dense Hessians (2 d Hessian-vector products). */
+static void mf_dhess(const mf_landscape *L, const double *z, const double *v, double *out) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, nu = m * p;
+    const double *U = z, *V = z + nu, *eU = v, *eV = v + nu;
+    double *w = mf_scratch(SCR_MFFRAME, sizeof(double) * (2 * p * p + m * n));
+    if (!w) {
+        for (size_t k = 0; k < D * D; k++)
+            out[k] = NAN;
+        return;
+    }
+    double *SU = w, *SV = SU + p * p, *eR = SV + p * p;
+    for (size_t k = 0; k < p; k++) /* SU = U^T eU, SV = V^T eV */
+        for (size_t l = 0; l < p; l++) {
+            double su = 0.0, sv = 0.0;
+            for (size_t r = 0; r < m; r++)
+                su += U[r * p + k] * eU[r * p + l];
+            for (size_t r = 0; r < n; r++)
+                sv += V[r * p + k] * eV[r * p + l];
+            SU[k * p + l] = su, SV[k * p + l] = sv;
+        }
+    for (size_t i = 0; i < m; i++) /* eR = eU V^T + U eV^T */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += eU[i * p + k] * V[j * p + k] + U[i * p + k] * eV[j * p + k];
+            eR[i * n + j] = s;
+        }
+    memset(out, 0, sizeof(double) * D * D);
+    for (size_t i = 0; i < m; i++) /* UU: diagonal blocks */
+        for (size_t k = 0; k < p; k++)
+            for (size_t l = 0; l < p; l++)
+                out[(i * p + k) * D + i * p + l] = 2.0 * (SV[k * p + l] + SV[l * p + k]);
+    for (size_t i = 0; i < n; i++) /* VV */
+        for (size_t k = 0; k < p; k++)
+            for (size_t l = 0; l < p; l++)
+                out[(nu + i * p + k) * D + nu + i * p + l] = 2.0 * (SU[k * p + l] + SU[l * p + k]);
+    for (size_t i = 0; i < m; i++) /* UV and its transpose VU */
+        for (size_t k = 0; k < p; k++) {
+            const size_t row = i * p + k;
+            for (size_t j = 0; j < n; j++)
+                for (size_t l = 0; l < p; l++) {
+                    double s = eV[j * p + k] * U[i * p + l] + V[j * p + k] * eU[i * p + l];
+                    if (k == l) s += eR[i * n + j];
+                    const size_t col = nu + j * p + l;
+                    out[row * D + col] = out[col * D + row] = 2.0 * s;
+                }
+        }
+}
+
 static void mf_destroy(mf_landscape *L) {
     mfact *q = L->params;
     free(q->M), free(q->x0);
@@ -898,8 +1107,8 @@ MF_ISA_HIDDEN const mf_landscape_type MF_ISA_NAME(mf_mfact_mf_type) = {
     .project = mf_project,
     .normal_sub = mf_normal_sub,
     .hess_sqrt_sub = mf_hess_sqrt_sub,
-    .frame = mf_landscape_generic_frame,
-    .dhess = mf_landscape_generic_dhess,
+    .frame = mf_frame,
+    .dhess = mf_dhess,
     .residuals = mf_residuals,
     .residual_jt_sub = mf_residual_jt_sub,
     .residual_jacobian = mf_residual_jacobian,
