@@ -140,27 +140,43 @@ int mf_flow_force_eval(mf_flow_force *fl, const double *z, double *F, mf_err *er
     const int generic = fl->L->type->dhess == mf_landscape_generic_dhess ||
                         fl->L->type->dhess == mf_landscape_generic_dhess_coarse;
     if (!generic) {
-        double *W = fl->gam; /* W = N V N^T (d x d) */
-        for (size_t a = 0; a < d; a++)
-            for (size_t i = 0; i < c; i++) {
-                double s = 0.0;
-                for (size_t j = 0; j < c; j++)
-                    s += fl->N[j * d + a] * fl->V[j * c + i];
-                fl->tmp[a * c + i] = s;
-            }
-        for (size_t a = 0; a < d; a++)
-            for (size_t b = 0; b < d; b++) {
-                double s = 0.0;
+        /* W = N V N^T (d x d). The loops run along contiguous rows (the sums in the same order
+         * as a dot product per entry, so the same bits), and the contraction with each d x d
+         * derivative keeps four partial sums: a single running sum is bound by the adder's
+         * latency, which made this the flow's most expensive loop at d = 50 (matrix
+         * factorization: 25 tangent directions, 62 500 terms). */
+        double *W = fl->gam;
+        for (size_t a = 0; a < d; a++) {
+            double *row = fl->tmp + a * c;
+            for (size_t i = 0; i < c; i++)
+                row[i] = 0.0;
+            for (size_t j = 0; j < c; j++) {
+                const double nja = fl->N[j * d + a];
                 for (size_t i = 0; i < c; i++)
-                    s += fl->tmp[a * c + i] * fl->N[i * d + b];
-                W[a * d + b] = s;
+                    row[i] += nja * fl->V[j * c + i];
             }
+        }
+        for (size_t a = 0; a < d; a++) {
+            double *row = W + a * d;
+            for (size_t b = 0; b < d; b++)
+                row[b] = 0.0;
+            for (size_t i = 0; i < c; i++) {
+                const double tai = fl->tmp[a * c + i], *ni = fl->N + i * d;
+                for (size_t b = 0; b < d; b++)
+                    row[b] += tai * ni[b];
+            }
+        }
         for (size_t j = 0; j < k; j++) {
             const double *t = fl->T + j * d;
             fl->L->type->dhess(fl->L, z, t, fl->dH);
-            double s = 0.0;
-            for (size_t a = 0; a < d * d; a++)
-                s += W[a] * fl->dH[a];
+            double s4[4] = {0.0, 0.0, 0.0, 0.0};
+            size_t a = 0;
+            for (; a + 4 <= d * d; a += 4)
+                for (size_t e = 0; e < 4; e++)
+                    s4[e] += W[a + e] * fl->dH[a + e];
+            for (; a < d * d; a++)
+                s4[0] += W[a] * fl->dH[a];
+            double s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
             s *= 0.5; /* A = H/2 */
             for (size_t r = 0; r < d; r++)
                 F[r] += s * t[r];
