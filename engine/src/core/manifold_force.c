@@ -30,6 +30,7 @@ void mf_flow_force_free(mf_flow_force *f) {
     if (!f) return;
     free(f->H), free(f->dH), free(f->T), free(f->N), free(f->AN), free(f->Q), free(f->V);
     free(f->tmp), free(f->lyw), free(f->gam), free(f->ev), free(f->g), free(f->lab);
+    free(f->zframe);
     free(f);
 }
 
@@ -67,9 +68,10 @@ int mf_flow_force_new(mf_flow_force **out, const mf_landscape *L, const mf_optim
     f->gam = malloc(sizeof(double) * d * d);
     f->ev = malloc(sizeof(double) * (d * d + 5 * d));
     f->g = malloc(sizeof(double) * d);
+    f->zframe = malloc(sizeof(double) * d);
     if (f->q_label) f->lab = malloc(sizeof(double) * mf_flow_label_worksize(L, c));
     if ((f->q_label && !f->lab) || !f->H || !f->dH || !f->T || !f->N || !f->AN || !f->Q || !f->V ||
-        !f->tmp || !f->lyw || !f->gam || !f->ev || !f->g) {
+        !f->tmp || !f->lyw || !f->gam || !f->ev || !f->g || !f->zframe) {
         mf_flow_force_free(f);
         return mf_err_set(err, MF_ENOMEM, "out of memory for a flow of dimension %zu", d);
     }
@@ -77,10 +79,21 @@ int mf_flow_force_new(mf_flow_force **out, const mf_landscape *L, const mf_optim
     return MF_OK;
 }
 
+/* f->T and f->N at z: the frame, unless it was computed at the same point (bit for bit) last */
+static int force_frame(mf_flow_force *f, const double *z, mf_err *err) {
+    if (f->frame_ok && memcmp(z, f->zframe, f->d * sizeof *z) == 0) return MF_OK;
+    f->frame_ok = 0;
+    int rc = mf_landscape_frame(f->L, z, f->T, f->N, err);
+    if (rc) return rc;
+    memcpy(f->zframe, z, f->d * sizeof *z);
+    f->frame_ok = 1;
+    return MF_OK;
+}
+
 int mf_flow_force_noise(mf_flow_force *f, const double *z, const double *dw, double *out,
                         mf_err *err) {
     const size_t d = f->d;
-    int rc = mf_landscape_frame(f->L, z, f->T, f->N, err);
+    int rc = force_frame(f, z, err);
     if (rc) return rc;
     memset(out, 0, d * sizeof *out);
     double s = sqrt(f->lr) * f->tangent_sd;
@@ -120,7 +133,7 @@ static void sandwich(const double *X, size_t a, const double *M, const double *Y
  */
 int mf_flow_force_eval(mf_flow_force *fl, const double *z, double *F, mf_err *err) {
     const size_t d = fl->d, c = fl->c, k = fl->k;
-    int rc = mf_landscape_frame(fl->L, z, fl->T, fl->N, err);
+    int rc = force_frame(fl, z, err);
     if (rc) return rc;
     mf_landscape_hess(fl->L, z, fl->H);
     sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5); /* A_N = N^T (H/2) N */

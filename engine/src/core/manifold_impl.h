@@ -37,6 +37,10 @@ typedef struct mf_flow_force {
     double kappa, vscale;
     /* workspace, allocated once */
     double *H, *dH, *T, *N, *AN, *Q, *V, *tmp, *lyw, *gam, *ev, *g, *lab;
+    /* the point T and N were last computed at (frame_ok): an SDE step asks for the drift and
+     * the tangent noise at the same point, and needs the frame once */
+    double *zframe;
+    int frame_ok;
 } mf_flow_force;
 
 /* Whether the noise model has a Lyapunov force: 1, or -1 with the reason in why. */
