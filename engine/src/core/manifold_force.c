@@ -103,23 +103,33 @@ int mf_flow_force_noise(mf_flow_force *f, const double *z, const double *dw, dou
     return MF_OK;
 }
 
-/* X^T M Y for M d x d row-major and X (d x a), Y (d x b) column-major: out a x b row-major. */
+/* X^T M Y for M d x d row-major and X (d x a), Y (d x b) column-major: out a x b row-major.
+ * Each entry is summed in the order of a dot product, but the loops update rows of independent
+ * entries: a single running sum per entry is bound by the adder's latency (d = 50). */
 static void sandwich(const double *X, size_t a, const double *M, const double *Y, size_t b,
                      size_t d, double *tmp, double *out, double scale) {
-    for (size_t r = 0; r < d; r++) /* tmp = M Y (d x b, row-major) */
-        for (size_t j = 0; j < b; j++) {
-            double s = 0.0;
-            for (size_t q = 0; q < d; q++)
-                s += M[r * d + q] * Y[j * d + q];
-            tmp[r * b + j] = s;
+    for (size_t r = 0; r < d; r++) { /* tmp = M Y (d x b, row-major) */
+        double *row = tmp + r * b;
+        for (size_t j = 0; j < b; j++)
+            row[j] = 0.0;
+        for (size_t q = 0; q < d; q++) {
+            const double mrq = M[r * d + q];
+            for (size_t j = 0; j < b; j++)
+                row[j] += mrq * Y[j * d + q];
         }
-    for (size_t i = 0; i < a; i++)
-        for (size_t j = 0; j < b; j++) {
-            double s = 0.0;
-            for (size_t r = 0; r < d; r++)
-                s += X[i * d + r] * tmp[r * b + j];
-            out[i * b + j] = scale * s;
+    }
+    for (size_t i = 0; i < a; i++) {
+        double *row = out + i * b;
+        for (size_t j = 0; j < b; j++)
+            row[j] = 0.0;
+        for (size_t r = 0; r < d; r++) {
+            const double xir = X[i * d + r], *tr = tmp + r * b;
+            for (size_t j = 0; j < b; j++)
+                row[j] += xir * tr[j];
         }
+        for (size_t j = 0; j < b; j++)
+            row[j] *= scale;
+    }
 }
 
 /* The force F = sum_j t_j <W, d_{t_j} A>, W = N V N^T, at the manifold point z.
