@@ -78,3 +78,9 @@ local r = mf.run{landscape = F, optimizer = mf.opt.sgd{lr = 0.01}, noise = mf.no
                  steps = 30, every = 30, seeds = 6, seed = 3, threads = 2, block = 4,
                  record = {"loss", "x1", "x2"}}
 dump("matrix_factorization hessian", r)
+-- the manifold SDE on matrix factorization: its closed-form frame (tangent noise T dW) and exact
+-- Hessian derivative (the force) run in the per-path copies of landscape_mf.c
+local sde = mf.manifold.flow{landscape = F, optimizer = mf.opt.sgd{lr = 0.01},
+                             noise = mf.noise.isotropic{sigma = 0.3, space = "full"}}
+dump("matrix_factorization sde", sde:integrate{x0 = F.x0, steps = 40, every = 40, method = "em", h = 10,
+                                               seeds = 3, seed = 4, quiet = true})
