@@ -4,8 +4,9 @@
  *   symmetric bit for bit;
  * - at points of M, T and N are orthonormal and orthogonal to each other to 1e-12, H N =
  *   N diag(lambda) to 1e-10 relative, H T = 0 to 1e-10 relative, the projector T T^T equals the
- *   generic frame's to 1e-10, and N equals the generic frame's N (same order and signs) where
- *   the normal eigenvalues are separated;
+ *   generic frame's to 1e-10, and N equals the generic frame's N (same order and signs) to 1e-8
+ *   where the normal eigenvalues are separated, bit for bit where they are not (then N is the
+ *   generic one: m - p >= 2 or n - p >= 2 repeats the eigenvalue 0 of U U^T or V V^T);
  * - the tangent basis is a continuous function of z: moving z by eps moves T by O(eps) (ratios
  *   at eps = 1e-6 and 1e-8 agree within 1%), also at U = M, V = I where V^T V = I is degenerate;
  * - rank-deficient M (a larger tangent space) takes the generic frame, bit for bit. */
@@ -93,8 +94,8 @@ static void check_dhess(const mf_landscape *L, const double *z, mf_rng *r, const
     free(v);
 }
 
-/* frame checks at a point z of M; separated: the normal eigenvalues are distinct, so N must
- * equal the generic N */
+/* frame checks at a point z of M; separated: the normal eigenvalues are distinct, so N is the
+ * closed form and equals the generic N to rounding; otherwise N is the generic N */
 static void check_frame(const mf_landscape *L, const double *z, int separated, const char *where) {
     const size_t d = L->dim, c = L->codim, k = d - c;
     double *T = malloc(sizeof(double) * (4 * d * d + 2 * d * d + d * d));
@@ -107,7 +108,8 @@ static void check_frame(const mf_landscape *L, const double *z, int separated, c
                  etn = gram_err(d, T, k, N, c, 0);
     CHECK(ett <= 1e-12, "%s: T^T T = I: %.3g", where, ett);
     CHECK(enn <= 1e-12, "%s: N^T N = I: %.3g", where, enn);
-    CHECK(etn <= 1e-12, "%s: T^T N = 0: %.3g", where, etn);
+    /* the generic N is accurate to ~eps |H| / (smallest normal eigenvalue): up to 7e-13 here */
+    CHECK(etn <= (separated ? 1e-12 : 1e-11), "%s: T^T N = 0: %.3g", where, etn);
     mf_landscape_hess(L, z, H);
     const double hn = maxabs(d * d, H);
     double ehn = 0.0, eht = 0.0, lprev = -1.0;
@@ -147,8 +149,12 @@ static void check_frame(const mf_landscape *L, const double *z, int separated, c
     projector(d, Tg, k, P2);
     const double ep = maxdiff(d * d, P1, P2);
     CHECK(ep <= 1e-10, "%s: T T^T equals the generic frame's: %.3g", where, ep);
-    double eng = separated ? maxdiff(d * c, N, Ng) : 0.0;
-    if (separated) CHECK(eng <= 1e-8, "%s: N equals the generic frame's N: %.3g", where, eng);
+    const double eng = maxdiff(d * c, N, Ng);
+    const int same = memcmp(N, Ng, sizeof(double) * d * c) == 0;
+    if (separated)
+        CHECK(!same && eng <= 1e-8, "%s: N (closed form) equals the generic N: %.3g", where, eng);
+    else
+        CHECK(same, "%s: N not separated: the generic N", where);
     printf("  %s: |T^T T - I| %.2g, |N^T N - I| %.2g, |T^T N| %.2g, |HN - N lam| %.2g, |HT| %.2g "
            "(|H| %.3g), |TT^T - generic| %.2g, |N - generic| %.2g\n",
            where, ett, enn, etn, ehn, eht, hn, ep, eng);
@@ -187,6 +193,7 @@ static void check_continuity(const mf_landscape *L, const double *z, mf_rng *r, 
 }
 
 static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
+    const int separated = m - p < 2 && n - p < 2;
     mf_landscape *L;
     mf_err err;
     CHECK(mf_landscape_matrix_factorization(&L, m, n, p, NULL, seed, &err) == MF_OK, "mf: %s",
@@ -204,7 +211,7 @@ static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
         CHECK(mf_landscape_project(L, z, z, &err) == MF_OK, "project: %s", err.msg);
         snprintf(where, sizeof where, "%zux%zux%zu #%d on M", m, n, p, trial);
         check_dhess(L, z, &r, where);
-        check_frame(L, z, 1, where);
+        check_frame(L, z, separated, where);
         check_continuity(L, z, &r, where);
     }
     free(z);
@@ -214,6 +221,7 @@ static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
 int main(void) {
     run(5, 5, 5, 4);
     run(5, 5, 5, 9);
+    run(5, 4, 4, 6);
     run(4, 3, 2, 3);
     run(3, 6, 3, 5);
     {
