@@ -113,6 +113,13 @@ typedef struct mf_landscape_type {
     size_t (*constraints)(const mf_landscape *L, const double *z, double *c, double *J);
 
     void (*destroy)(mf_landscape *L);
+
+    /* Optional (after destroy, so that types written before it need no change): at one point
+     * z, out (d entries) = the gradient of <W, H_f(z)> for a d x d matrix W (row-major),
+     * out_e = sum_ab W_ab d_e H_ab = D^3 f[e, W] (the dhess of every direction contracted with
+     * W in one pass). The manifold flows' force uses it instead of one dhess per tangent
+     * direction when the landscape has it. */
+    void (*dhess_contract)(const mf_landscape *L, const double *z, const double *W, double *out);
 } mf_landscape_type;
 
 /* Landscape flags. */

@@ -189,6 +189,19 @@ int mf_flow_force_eval(mf_flow_force *fl, const double *z, double *F, mf_err *er
                     row[b] += tai * ni[b];
             }
         }
+        if (fl->L->type->dhess_contract) { /* g = grad <W, H>: s_j = <t_j, g>/2 */
+            fl->L->type->dhess_contract(fl->L, z, W, fl->g);
+            for (size_t j = 0; j < k; j++) {
+                const double *t = fl->T + j * d;
+                double s = 0.0;
+                for (size_t r = 0; r < d; r++)
+                    s += t[r] * fl->g[r];
+                s *= 0.5; /* A = H/2 */
+                for (size_t r = 0; r < d; r++)
+                    F[r] += s * t[r];
+            }
+            return MF_OK;
+        }
         for (size_t j = 0; j < k; j++) {
             const double *t = fl->T + j * d;
             fl->L->type->dhess(fl->L, z, t, fl->dH);
