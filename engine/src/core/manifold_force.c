@@ -145,8 +145,25 @@ int mf_flow_force_eval(mf_flow_force *fl, const double *z, double *F, mf_err *er
     const size_t d = fl->d, c = fl->c, k = fl->k;
     int rc = force_frame(fl, z, err);
     if (rc) return rc;
-    mf_landscape_hess(fl->L, z, fl->H);
-    sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5); /* A_N = N^T (H/2) N */
+    /* A_N = N^T (H/2) N: from c Hessian-vector products H n_j where the landscape has its own
+     * (the dense Hessian is d of them: 50 against 25 for matrix factorization 5x5x5), else
+     * from the dense Hessian (the generic hvp would build one per product) */
+    if (fl->L->type->hvp != mf_landscape_generic_hvp &&
+        fl->L->type->hvp != mf_landscape_generic_hvp_fd) {
+        double *HN = fl->H; /* d x c, column-major */
+        for (size_t j = 0; j < c; j++)
+            mf_landscape_hvp(fl->L, z, fl->N + j * d, HN + j * d);
+        for (size_t i = 0; i < c; i++)
+            for (size_t j = 0; j < c; j++) {
+                double s = 0.0;
+                for (size_t r = 0; r < d; r++)
+                    s += fl->N[i * d + r] * HN[j * d + r];
+                fl->AN[i * c + j] = 0.5 * s;
+            }
+    } else {
+        mf_landscape_hess(fl->L, z, fl->H);
+        sandwich(fl->N, c, fl->H, fl->N, c, d, fl->tmp, fl->AN, 0.5);
+    }
     if (fl->q_label) {
         rc = mf_flow_label_cov(fl->L, z, fl->T, k, fl->N, c, fl->q2, fl->Q, fl->lab, err);
         if (rc) return rc;
