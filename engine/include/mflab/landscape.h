@@ -317,7 +317,9 @@ int mf_landscape_custom_set_project(mf_landscape *L, mf_pointfun project, mf_err
  * (m x n row-major) or, when M is NULL, M = A B^T with A (m x p) and B (n x p) standard normal,
  * drawn row-major (A then B) from stream (seed, 0). codim = (m + n) r - r^2, r = rank M (0 if
  * r > p: no zero-loss manifold). Start U0 = M, V0 = I when m = n = p (Q Fig. 2). Residuals:
- * vec(U V^T - M), weight 1. Projection, frames and noise are the generic ones. */
+ * vec(U V^T - M), weight 1. Projection, noise hooks, frame (a tangent basis continuous in z),
+ * dhess and dhess_contract have closed or structured forms (landscape_mf.c), with the generic
+ * ones where those do not apply (rank M < p, degenerate normal eigenvalues). */
 int mf_landscape_matrix_factorization(mf_landscape **out, size_t m, size_t n, size_t p,
                                       const double *M, unsigned long long seed, mf_err *err);
 /* M (m x n row-major) and the shape. */
