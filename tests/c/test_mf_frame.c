@@ -7,6 +7,7 @@
  *   generic frame's to 1e-10, and N equals the generic frame's N (same order and signs) to 1e-8
  *   where the normal eigenvalues are separated, bit for bit where they are not (then N is the
  *   generic one: m - p >= 2 or n - p >= 2 repeats the eigenvalue 0 of U U^T or V V^T);
+ * - shapes up to 18x17x17 (p > 16: the small eigenproblems go to LAPACK);
  * - the tangent basis is a continuous function of z: moving z by eps moves T by O(eps) (ratios
  *   at eps = 1e-6 and 1e-8 agree within 1%), also at U = M, V = I where V^T V = I is degenerate;
  * - dhess_contract(W) = grad <W, H_f> equals sum_ab W_ab dhess(e)_ab for every unit e to 1e-12
@@ -280,6 +281,7 @@ static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
 int main(void) {
     run(5, 5, 5, 4);
     run(5, 5, 5, 9);
+    run(18, 17, 17, 8);
     run(5, 4, 4, 6);
     run(4, 3, 2, 3);
     run(3, 6, 3, 5);
