@@ -8,34 +8,104 @@ size_t mf_lyapunov_worksize(size_t c) {
     return 3 * c * c + c;
 }
 
+/* Eigendecomposition of the symmetric c x c matrix S (destroyed) by cyclic Jacobi (Golub & Van
+ * Loan, Matrix Computations, 4th ed., Alg. 8.5.3): eigenvalues in a (unordered), vector j in
+ * U[j*c .. j*c + c-1]. The flows' A = N^T (H/2) N comes from a normal basis N of eigenvectors of
+ * H, so it is diagonal but for rounding and one sweep settles it: a third of LAPACK's dsyevd
+ * (tridiagonalization, implicit QL and back-transformation) at c = 25. 0, or -1 when S is not
+ * finite or 30 sweeps do not converge. */
+#define MF_LYAP_JACOBI_MAX 64 /* above: dsyevd (a dense A takes ~10 sweeps, ~6 c^3 flops each) */
+static int jacobi_eig(size_t c, double *S, double *U, double *a) {
+    double nrm = 0.0;
+    for (size_t i = 0; i < c * c; i++)
+        nrm += S[i] * S[i];
+    if (!isfinite(nrm)) return -1;
+    for (size_t i = 0; i < c * c; i++)
+        U[i] = 0.0;
+    for (size_t i = 0; i < c; i++)
+        U[i * c + i] = 1.0;
+    int converged = 0;
+    for (int sweep = 0; sweep < 30 && !converged; sweep++) {
+        double off = 0.0;
+        for (size_t p = 0; p < c; p++)
+            for (size_t q = p + 1; q < c; q++)
+                off += 2.0 * S[p * c + q] * S[p * c + q];
+        if (off <= 1e-32 * nrm) {
+            converged = 1;
+            break;
+        }
+        for (size_t p = 0; p < c; p++)
+            for (size_t q = p + 1; q < c; q++) {
+                const double apq = S[p * c + q];
+                if (apq == 0.0) continue;
+                /* the rotation that zeroes S_pq (Alg. 8.5.1, sym.schur2) */
+                const double tau = (S[q * c + q] - S[p * c + p]) / (2.0 * apq);
+                const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
+                const double cs = 1.0 / sqrt(1.0 + t * t), sn = t * cs;
+                for (size_t r = 0; r < c; r++) { /* S <- S J (columns p, q) */
+                    const double x = S[r * c + p], y = S[r * c + q];
+                    S[r * c + p] = cs * x - sn * y, S[r * c + q] = sn * x + cs * y;
+                }
+                double *sp = S + p * c, *sq = S + q * c;
+                for (size_t r = 0; r < c; r++) { /* S <- J^T S (rows p, q) */
+                    const double x = sp[r], y = sq[r];
+                    sp[r] = cs * x - sn * y, sq[r] = sn * x + cs * y;
+                }
+                double *up = U + p * c, *uq = U + q * c;
+                for (size_t r = 0; r < c; r++) { /* U <- U J (vectors p, q) */
+                    const double x = up[r], y = uq[r];
+                    up[r] = cs * x - sn * y, uq[r] = sn * x + cs * y;
+                }
+            }
+    }
+    if (!converged) return -1;
+    for (size_t i = 0; i < c; i++)
+        a[i] = S[i * c + i];
+    return 0;
+}
+
 int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
                       double *V, double *work, mf_err *err) {
     double *U = work, *T = U + c * c, *W = T + c * c, *a = W + c * c;
-    memcpy(U, A, c * c * sizeof *U);
-    /* column-major view of a symmetric matrix is the same matrix; eigenvectors come back as
-     * the columns of U in column-major storage: U[j*c + r] is component r of vector j */
-    lapack_int info =
-        LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
-    if (info != 0)
-        return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (LAPACK info %d)", (int)info);
-    double amax = fabs(a[c - 1]) > fabs(a[0]) ? fabs(a[c - 1]) : fabs(a[0]);
-    if (!(a[0] > 1e-14 * amax) || !(amax > 0))
+    if (c <= MF_LYAP_JACOBI_MAX) {
+        memcpy(T, A, c * c * sizeof *T);
+        if (jacobi_eig(c, T, U, a))
+            return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (Jacobi)");
+    } else {
+        memcpy(U, A, c * c * sizeof *U);
+        /* column-major view of a symmetric matrix is the same matrix; eigenvectors come back
+         * as the columns of U in column-major storage: U[j*c + r] is component r of vector j */
+        lapack_int info =
+            LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)c, U, (lapack_int)c, a);
+        if (info != 0)
+            return mf_err_set(err, MF_EINVAL, "eigendecomposition failed (LAPACK info %d)",
+                              (int)info);
+    }
+    double amin = a[0], amax = 0.0;
+    for (size_t i = 0; i < c; i++)
+        amin = fmin(amin, a[i]), amax = fmax(amax, fabs(a[i]));
+    if (!(amin > 1e-14 * amax) || !(amax > 0))
         return mf_err_set(err, MF_EINVAL,
                           "the normal-space Hessian is not positive definite (smallest eigenvalue "
                           "%g): no stationary covariance",
-                          a[0]);
+                          amin);
     /* The products below sum each entry in the order of a dot product but update whole rows
      * (the same bits as one running sum per entry, without the adder's latency on the path:
      * c = 25 for matrix factorization's flows). */
-    /* T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]) */
+    /* T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]), from Ut = U^T in W (W is free until the
+     * next product) */
+    double *Ut = W;
+    for (size_t j = 0; j < c; j++)
+        for (size_t k = 0; k < c; k++)
+            Ut[k * c + j] = U[j * c + k];
     for (size_t r = 0; r < c; r++) {
         double *row = T + r * c;
         for (size_t j = 0; j < c; j++)
             row[j] = 0.0;
         for (size_t k = 0; k < c; k++) {
-            const double qrk = Q[r * c + k];
+            const double qrk = Q[r * c + k], *uk = Ut + k * c;
             for (size_t j = 0; j < c; j++)
-                row[j] += qrk * U[j * c + k];
+                row[j] += qrk * uk[j];
         }
     }
     /* W_ij = scale (U^T Q U)_ij / (a_i + a_j + kappa (a_i - a_j)^2) */
