@@ -11,7 +11,7 @@ size_t mf_lyapunov_worksize(size_t c) {
 /* Eigendecomposition of the symmetric c x c matrix S (destroyed) by cyclic Jacobi (Golub & Van
  * Loan, Matrix Computations, 4th ed., Alg. 8.5.3): eigenvalues in a (unordered), vector j in
  * U[j*c .. j*c + c-1]. The flows' A = N^T (H/2) N comes from a normal basis N of eigenvectors of
- * H, so it is diagonal but for rounding and one sweep settles it: a third of LAPACK's dsyevd
+ * H, so it is diagonal but for rounding and one sweep settles it: half the instructions of dsyevd
  * (tridiagonalization, implicit QL and back-transformation) at c = 25. 0, or -1 when S is not
  * finite or 30 sweeps do not converge. */
 #define MF_LYAP_JACOBI_MAX 64 /* above: dsyevd (a dense A takes ~10 sweeps, ~6 c^3 flops each) */
