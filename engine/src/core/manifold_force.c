@@ -135,8 +135,8 @@ static void sandwich(const double *X, size_t a, const double *M, const double *Y
 /* The force F = sum_j t_j <W, d_{t_j} A>, W = N V N^T, at the manifold point z.
  * With an analytic Hessian derivative (dhess), each tangent direction costs one d x d
  * contraction with W, or all of them one pass when the landscape contracts W itself
- * (dhess_contract: grad phi directly). Otherwise the whole gradient of phi(z) = <W, A(z)> comes from V's
- * eigenvectors w_i = N u_i (W = sum_i s_i w_i w_i^T):
+ * (dhess_contract: grad phi directly). Otherwise the whole gradient of phi(z) = <W, A(z)>
+ * comes from V's eigenvectors w_i = N u_i (W = sum_i s_i w_i w_i^T):
  *     grad phi = (1/2) sum_i s_i D^3 f[w_i, w_i, .],
  *     D^3 f[w, w, .] = (H(z + e w) w - H(z - e w) w) / (2 e) + O(e^2),
  * two Hessian-vector products per normal direction instead of a finite-difference Hessian per
