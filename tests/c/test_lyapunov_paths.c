@@ -1,8 +1,10 @@
 /* mf_lyapunov_solve's two eigendecompositions (lyapunov.c): cyclic Jacobi up to c = 64, LAPACK's
  * dsyevd above. Both solve A V + V A + kappa (V A^2 + A^2 V - 2 A V A) = scale Q to a relative
  * residual of 1e-12, for dense A and for the flows' A = N^T (H/2) N, diagonal but for rounding
- * (one Jacobi sweep), at c = 25 (matrix factorization 5x5x5), 64 and 70; isotropic Q gives
- * A V = (scale/2) I to 1e-12. */
+ * (one Jacobi sweep), at c = 25 (matrix factorization 5x5x5), 64 and 70; isotropic Q (its
+ * Cholesky path, V = (scale q/2) A^-1) gives A V = (scale q/2) I to 1e-12 with and without
+ * momentum (kappa) and agrees with the eigendecomposition's V to 1e-12; a singular or nearly
+ * singular A is refused with the eigendecomposition's message. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,14 +81,50 @@ static void run(size_t c, double eps, mf_rng *g) {
     for (size_t i = 0; i < c; i++)
         for (size_t j = 0; j < c; j++)
             worst = fmax(worst, fabs(AV[i * c + j] - (i == j ? lr / 4 : 0.0)));
-    printf("c = %zu, perturbation %g: residuals %.2g (SGD), %.2g (eq. 39), |A V - lr/4 I| %.2g\n",
-           c, eps, r0, r1, worst);
+    /* isotropic Q with momentum: V commutes with A, the kappa terms vanish, the same V */
+    double *V2 = malloc(sizeof(double) * c * c);
+    CHECK(mf_lyapunov_solve(c, A, Q, kappa, lr / 2, V2, work, &err) == MF_OK, "solve: %s", err.msg);
+    const double r2 = residual(c, A, V2, Q, kappa, lr / 2);
+    double dk = 0.0, de = 0.0;
+    for (size_t i = 0; i < c * c; i++)
+        dk = fmax(dk, fabs(V2[i] - V[i]));
+    /* the eigendecomposition's V for the same Q (a 1e-300 off-diagonal entry takes that path) */
+    if (c > 1) {
+        Q[1] = Q[c] = 1e-300;
+        CHECK(mf_lyapunov_solve(c, A, Q, 0.0, lr / 2, V2, work, &err) == MF_OK, "solve: %s",
+              err.msg);
+        Q[1] = Q[c] = 0.0;
+        for (size_t i = 0; i < c * c; i++)
+            de = fmax(de, fabs(V2[i] - V[i]));
+    }
+    const double vmax = frob(V, c);
+    CHECK(r2 <= 1e-12 && dk <= 1e-14 * vmax, "c = %zu: isotropic Q, kappa > 0: residual %g, %g", c,
+          r2, dk);
+    CHECK(de <= 1e-12 * vmax, "c = %zu: Cholesky and eigendecomposition agree: %g of %g", c, de,
+          vmax);
+    free(V2);
+    printf("c = %zu, perturbation %g: residuals %.2g (SGD), %.2g (eq. 39), |A V - lr/4 I| %.2g; "
+           "isotropic: eq. 39 residual %.2g, Cholesky vs eigenvectors %.2g\n",
+           c, eps, r0, r1, worst, r2, de / vmax);
     CHECK(r0 <= 1e-12 && r1 <= 1e-12, "c = %zu, eps %g: residuals %g, %g", c, eps, r0, r1);
     CHECK(worst <= 1e-12 * lr, "c = %zu, eps %g: A V = (lr/4) I off by %g", c, eps, worst);
     free(A);
 }
 
 int main(void) {
+    {
+        /* nearly singular A with isotropic Q: Cholesky's condition estimate hands over to the
+         * eigendecomposition, which refuses it with its message */
+        double A[4] = {1.0, 0.0, 0.0, 1e-15}, Q[4] = {1.0, 0.0, 0.0, 1.0}, V[4], work[64];
+        mf_err err;
+        CHECK(mf_lyapunov_solve(2, A, Q, 0.0, 1.0, V, work, &err) == MF_EINVAL &&
+                  strstr(err.msg, "not positive definite"),
+              "nearly singular A refused: %s", err.msg);
+        A[3] = 0.0;
+        CHECK(mf_lyapunov_solve(2, A, Q, 0.0, 1.0, V, work, &err) == MF_EINVAL &&
+                  strstr(err.msg, "not positive definite"),
+              "singular A refused: %s", err.msg);
+    }
     mf_rng g;
     mf_rng_seed(&g, 31, 0);
     const size_t cs[] = {1, 2, 25, 64, 65, 70};

@@ -64,9 +64,42 @@ static int jacobi_eig(size_t c, double *S, double *U, double *a) {
     return 0;
 }
 
+/* Q = q I (isotropic noise): V commutes with A, so the kappa terms vanish and
+ * V = (scale q / 2) A^-1 for every kappa (quasistatic eq. (14)), from a Cholesky factorization
+ * (c^3 flops against the eigendecomposition's ~10 c^3). 0, or -1 when Q is not a multiple of
+ * I or A is not safely positive definite (reciprocal condition number below 1e-13): the
+ * eigendecomposition then decides, with its message. */
+static int isotropic_solve(size_t c, const double *A, const double *Q, double scale, double *V,
+                           double *L) {
+    for (size_t i = 0; i < c; i++)
+        for (size_t j = 0; j < c; j++)
+            if (Q[i * c + j] != (i == j ? Q[0] : 0.0)) return -1;
+    double anorm = 0.0; /* 1-norm, for the condition estimate */
+    for (size_t j = 0; j < c; j++) {
+        double s = 0.0;
+        for (size_t i = 0; i < c; i++)
+            s += fabs(A[i * c + j]);
+        anorm = fmax(anorm, s);
+    }
+    /* column-major lower triangle = row-major upper triangle of A */
+    memcpy(L, A, c * c * sizeof *L);
+    const lapack_int n = (lapack_int)c;
+    double rcond = 0.0;
+    if (!(anorm > 0) || !isfinite(anorm) || LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, L, n) != 0 ||
+        LAPACKE_dpocon(LAPACK_COL_MAJOR, 'L', n, L, n, anorm, &rcond) != 0 || !(rcond > 1e-13) ||
+        LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', n, L, n) != 0)
+        return -1;
+    const double f = 0.5 * scale * Q[0];
+    for (size_t j = 0; j < c; j++) /* L[j*c + i], i >= j: (A^-1)_ij */
+        for (size_t i = j; i < c; i++)
+            V[i * c + j] = V[j * c + i] = f * L[j * c + i];
+    return 0;
+}
+
 int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, double scale,
                       double *V, double *work, mf_err *err) {
     double *U = work, *T = U + c * c, *W = T + c * c, *a = W + c * c;
+    if (isotropic_solve(c, A, Q, scale, V, U) == 0) return MF_OK;
     if (c <= MF_LYAP_JACOBI_MAX) {
         memcpy(T, A, c * c * sizeof *T);
         if (jacobi_eig(c, T, U, a))
