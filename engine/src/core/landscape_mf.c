@@ -236,8 +236,8 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
  *    normal modes have decayed and DP45's step would from then on be held by stability;
  * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= finish max(1, |z|)
- *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not yet close
- *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not
+ * yet close to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
@@ -901,7 +901,8 @@ static void mf_normal_sub(const mf_landscape *L, size_t mm, const double *z, siz
  * to T: flipping a column would break the continuity.
  * Normal space: the eigenpairs of H_f = 2 J^T J as mf_noise_lane computes them (ascending,
  * largest entry positive, as mf_sym_eig_top); where they are not separated by 1e-8 of the
- * largest (U U^T and V V^T share eigenvalues, as at U = M, V = I) N is the generic frame's.
+ * largest (U U^T and V V^T share eigenvalues, as at U = M, V = I, or one of them has a
+ * repeated eigenvalue 0: m - p >= 2 or n - p >= 2) N is the generic frame's.
  * Other shapes (rank M < p, ill-conditioned factors) use the generic frame throughout. */
 #define MF_FRAME_COND 1e-12 /* smallest eigenvalue of U^T U (V^T V) relative to its largest */
 
