@@ -236,8 +236,8 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
  *    normal modes have decayed and DP45's step would from then on be held by stability;
  * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= finish max(1, |z|)
- *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not
- * yet close to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not yet close
+ *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
