@@ -20,6 +20,105 @@ typedef struct mfact {
     double *x0; /* U0 = M, V0 = I when m = n = p (quasistatic Fig. 2), else NULL */
 } mfact;
 
+/* ---- rows of up to 8 doubles: the small kernels' vectors -----------------------------------
+ * The kernels below (the gradient flow's right-hand side, the tail's transforms, Gauss-Newton's
+ * products, the Jacobi rotations) work at m, n, p <= 8 (quasistatic Fig. 2: 5) on rows of 8
+ * lanes, vectorized over the OUTPUT index: every entry is still the scalar loop's sum, its terms
+ * added in the same order, each product rounded before its addition (ISO C: no FMA contraction,
+ * CMakeLists.txt), so every path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take
+ * the scalar loops. A path holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one
+ * AVX-512 register, two AVX2 ones, four SSE2 ones): GCC keeps 64-byte generic vectors in memory
+ * where they are not a register type (landscape_ms.c). Lanes past a row's length are zero on
+ * load and never stored. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi" /* static helpers: no ABI boundary */
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define MF_VW 8
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define MF_VW 4
+#else
+#include <emmintrin.h>
+#define MF_VW 2
+#endif
+#define MF_NV     (8 / MF_VW)
+#define MF_ROWMAX 8
+#define MF_INLINE static inline __attribute__((always_inline))
+typedef double mfv __attribute__((vector_size(8 * MF_VW)));
+typedef struct mf_row {
+    mfv v[MF_NV];
+} mf_row;
+
+MF_INLINE mfv vbcast(double x) { /* x in every lane (a lane loop becomes 8 masked broadcasts) */
+#if defined(__AVX512F__)
+    return (mfv)_mm512_set1_pd(x);
+#elif defined(__AVX2__)
+    return (mfv)_mm256_set1_pd(x);
+#else
+    return (mfv)_mm_set1_pd(x);
+#endif
+}
+MF_INLINE mf_row row_zero(void) {
+    mf_row r;
+    for (int h = 0; h < MF_NV; h++)
+        r.v[h] = vbcast(0.0);
+    return r;
+}
+/* x[0 .. len - 1], zero-padded to 8 lanes (len <= 8) */
+MF_INLINE mf_row row_load(const double *x, size_t len) {
+    mf_row r;
+#if defined(__AVX512F__)
+    r.v[0] = (mfv)_mm512_maskz_loadu_pd((__mmask8)((1u << len) - 1u), x);
+#elif defined(__AVX2__)
+    const long long n = (long long)len;
+    r.v[0] = (mfv)_mm256_maskload_pd(
+        x, _mm256_set_epi64x(3 < n ? -1 : 0, 2 < n ? -1 : 0, 1 < n ? -1 : 0, 0 < n ? -1 : 0));
+    r.v[1] = (mfv)_mm256_maskload_pd(
+        x + 4, _mm256_set_epi64x(7 < n ? -1 : 0, 6 < n ? -1 : 0, 5 < n ? -1 : 0, 4 < n ? -1 : 0));
+#else
+    double t[8] = {0};
+    for (size_t l = 0; l < len; l++)
+        t[l] = x[l];
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(&r.v[h], t + h * MF_VW, sizeof r.v[h]);
+#endif
+    return r;
+}
+/* x[0 .. len - 1] = the row's first len lanes */
+MF_INLINE void row_store(double *x, size_t len, mf_row r) {
+#if defined(__AVX512F__)
+    _mm512_mask_storeu_pd(x, (__mmask8)((1u << len) - 1u), (__m512d)r.v[0]);
+#else
+    double t[8];
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(t + h * MF_VW, &r.v[h], sizeof r.v[h]);
+    for (size_t l = 0; l < len; l++)
+        x[l] = t[l];
+#endif
+}
+/* a + s b lane by lane: the product rounded, then the sum (as the scalar s += x * y) */
+MF_INLINE mf_row row_madd(mf_row a, double s, mf_row b) {
+    const mfv sv = vbcast(s);
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] + sv * b.v[h];
+    return a;
+}
+MF_INLINE mf_row row_scale(double s, mf_row a) {
+    const mfv sv = vbcast(s);
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = sv * a.v[h];
+    return a;
+}
+MF_INLINE mf_row row_sub(mf_row a, mf_row b) {
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] - b.v[h];
+    return a;
+}
+
 /* work for one point: U, V, R, dU, dV, dR, out */
 static double *mf_work(const mfact *q) {
     size_t m = q->m, n = q->n, p = q->p;
@@ -273,12 +372,53 @@ typedef struct mf_gf {
     double *R;
 } mf_gf;
 
+/* the right-hand side below at m, n, p <= 8 on rows: R's rows over b (R_ab = sum_k U_ak V_bk,
+ * k ascending, then - M_ab), dU's and dV's rows over k (sum_b R_ab V_bk and sum_a R_ab U_ak, b and
+ * a ascending, then times -2): the scalar loops' sums in their order */
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy) {
+    const size_t m = q->m, n = q->n, p = q->p;
+    const double *U = y, *V = y + m * p;
+    double Vt[MF_ROWMAX * MF_ROWMAX], R[MF_ROWMAX * MF_ROWMAX];
+    for (size_t k = 0; k < p; k++) /* Vt row k = column k of V, zero-padded */
+        for (size_t b = 0; b < MF_ROWMAX; b++)
+            Vt[k * MF_ROWMAX + b] = b < n ? V[b * p + k] : 0.0;
+    mf_row Vr[MF_ROWMAX], Ur[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p);
+    for (size_t a = 0; a < m; a++)
+        Ur[a] = row_load(U + a * p, p);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_madd(s, U[a * p + k], row_load(Vt + k * MF_ROWMAX, MF_ROWMAX));
+        s = row_sub(s, row_load(q->M + a * n, n));
+        for (int h = 0; h < MF_NV; h++)
+            memcpy(R + a * MF_ROWMAX + h * MF_VW, &s.v[h], sizeof s.v[h]);
+    }
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, R[a * MF_ROWMAX + b], Vr[b]);
+        row_store(dy + a * p, p, row_scale(-2.0, s));
+    }
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, R[a * MF_ROWMAX + b], Ur[a]);
+        row_store(dy + (m + b) * p, p, row_scale(-2.0, s));
+    }
+}
+
 /* dz/dt = -grad f = -2 (R V, R^T U) */
 static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
     (void)t, (void)err;
     const mf_gf *g = ctx;
     const mfact *q = g->q;
     const size_t m = q->m, n = q->n, p = q->p;
+    if (m <= MF_ROWMAX && n <= MF_ROWMAX && p <= MF_ROWMAX) {
+        mf_gf_rhs_rows(q, y, dy);
+        return MF_OK;
+    }
     const double *U = y, *V = y + m * p;
     double *R = g->R, *dU = dy, *dV = dy + m * p;
     for (size_t a = 0; a < m; a++)
