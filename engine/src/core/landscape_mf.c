@@ -100,6 +100,47 @@ MF_INLINE void row_store(double *x, size_t len, mf_row r) {
         x[l] = t[l];
 #endif
 }
+/* all 8 lanes to x (8 doubles) */
+MF_INLINE void row_put(double *x, mf_row r) {
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(x + h * MF_VW, &r.v[h], sizeof r.v[h]);
+}
+/* out[k] lane b = in[b] lane k (b < nin; lanes b >= nin zero), k < 8: data movement only */
+MF_INLINE void rows_transpose(const mf_row *in, size_t nin, mf_row *out) {
+#if defined(__AVX512F__)
+    __m512d r[8], t[8], u[8];
+    for (size_t b = 0; b < 8; b++)
+        r[b] = b < nin ? (__m512d)in[b].v[0] : _mm512_setzero_pd();
+    for (int i = 0; i < 8; i += 2) /* t[i] = (r_i0 r_(i+1)0 r_i2 ..), t[i+1] the odd lanes */
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]), t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
+    const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    for (int i = 0; i < 8; i += 4) { /* rows i .. i + 3 of columns (0, 4), (1, 5), (2, 6), (3, 7) */
+        u[i] = _mm512_permutex2var_pd(t[i], lo, t[i + 2]);
+        u[i + 1] = _mm512_permutex2var_pd(t[i + 1], lo, t[i + 3]);
+        u[i + 2] = _mm512_permutex2var_pd(t[i], hi, t[i + 2]);
+        u[i + 3] = _mm512_permutex2var_pd(t[i + 1], hi, t[i + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+        out[k].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0x44);
+        out[k + 4].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0xEE);
+    }
+#else
+    double a[64], t[64];
+    for (size_t b = 0; b < 8; b++)
+        if (b < nin)
+            row_put(a + 8 * b, in[b]);
+        else
+            for (int k = 0; k < 8; k++)
+                a[8 * b + k] = 0.0;
+    for (int k = 0; k < 8; k++)
+        for (int b = 0; b < 8; b++)
+            t[8 * k + b] = a[8 * b + k];
+    for (int k = 0; k < 8; k++)
+        for (int h = 0; h < MF_NV; h++)
+            memcpy(&out[k].v[h], t + 8 * k + h * MF_VW, sizeof out[k].v[h]);
+#endif
+}
 /* a + s b lane by lane: the product rounded, then the sum (as the scalar s += x * y) */
 MF_INLINE mf_row row_madd(mf_row a, double s, mf_row b) {
     const mfv sv = vbcast(s);
@@ -375,25 +416,20 @@ typedef struct mf_gf {
 /* the right-hand side below at m, n, p <= 8 on rows: R's rows over b (R_ab = sum_k U_ak V_bk,
  * k ascending, then - M_ab), dU's and dV's rows over k (sum_b R_ab V_bk and sum_a R_ab U_ak, b and
  * a ascending, then times -2): the scalar loops' sums in their order */
-static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy) {
-    const size_t m = q->m, n = q->n, p = q->p;
+MF_INLINE void gf_rows(const mfact *q, const double *y, double *dy, size_t m, size_t n, size_t p) {
     const double *U = y, *V = y + m * p;
-    double Vt[MF_ROWMAX * MF_ROWMAX], R[MF_ROWMAX * MF_ROWMAX];
-    for (size_t k = 0; k < p; k++) /* Vt row k = column k of V, zero-padded */
-        for (size_t b = 0; b < MF_ROWMAX; b++)
-            Vt[k * MF_ROWMAX + b] = b < n ? V[b * p + k] : 0.0;
-    mf_row Vr[MF_ROWMAX], Ur[MF_ROWMAX];
+    double R[MF_ROWMAX * MF_ROWMAX];
+    mf_row Vr[MF_ROWMAX], Ur[MF_ROWMAX], Vt[MF_ROWMAX];
     for (size_t b = 0; b < n; b++)
         Vr[b] = row_load(V + b * p, p);
     for (size_t a = 0; a < m; a++)
         Ur[a] = row_load(U + a * p, p);
+    rows_transpose(Vr, n, Vt); /* Vt[k]: column k of V */
     for (size_t a = 0; a < m; a++) {
         mf_row s = row_zero();
         for (size_t k = 0; k < p; k++)
-            s = row_madd(s, U[a * p + k], row_load(Vt + k * MF_ROWMAX, MF_ROWMAX));
-        s = row_sub(s, row_load(q->M + a * n, n));
-        for (int h = 0; h < MF_NV; h++)
-            memcpy(R + a * MF_ROWMAX + h * MF_VW, &s.v[h], sizeof s.v[h]);
+            s = row_madd(s, U[a * p + k], Vt[k]);
+        row_put(R + a * MF_ROWMAX, row_sub(s, row_load(q->M + a * n, n)));
     }
     for (size_t a = 0; a < m; a++) {
         mf_row s = row_zero();
@@ -407,6 +443,12 @@ static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy) {
             s = row_madd(s, R[a * MF_ROWMAX + b], Ur[a]);
         row_store(dy + (m + b) * p, p, row_scale(-2.0, s));
     }
+}
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy) {
+    if (q->m == 5 && q->n == 5 && q->p == 5)
+        gf_rows(q, y, dy, 5, 5, 5);
+    else
+        gf_rows(q, y, dy, q->m, q->n, q->p);
 }
 
 /* dz/dt = -grad f = -2 (R V, R^T U) */
