@@ -5,9 +5,16 @@
 
 #include "mflab/interrupt.h"
 
-/* rk4: 5n; dopri5: 9n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
+/* rk4: 5n; dopri5: 10n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
 size_t mf_ode_worksize(size_t n) {
     return 10 * n;
+}
+
+/* fmax(a, b) for a, b >= 0 or NaN (the other one where one is NaN), inline: the library call
+ * kept the error norm's sum in memory across it. At a tie of +0 and -0 fmax may return either;
+ * here both are fabs values, never -0. */
+static inline double max_nan(double a, double b) {
+    return b > a || a != a ? b : a;
 }
 
 static void axpy_to(size_t n, const double *y, double h, const double *k, double *out) {
@@ -62,7 +69,7 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
     if (!(rtol > 0) || !(atol > 0))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0 (got %g, %g)", rtol, atol);
     double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *k5 = k4 + n, *k6 = k5 + n,
-           *k7 = k6 + n, *s = k7 + n, *ynew = s + n;
+           *k7 = k6 + n, *s = k7 + n, *ynew = s + n, *q = ynew + n;
     int rc;
     double t = t0, span = t1 - t0;
     if (span == 0.0) return MF_OK;
@@ -118,13 +125,17 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
         if (proj) proj(ctx, ynew);
         if ((rc = f(ctx, t + hh, ynew, k7, err))) goto stage_failed;
         if (stats) stats->evals += 6;
-        e = 0.0;
+        /* the scaled errors (ei / sc)^2, then their sum in order i = 0, 1, ..: only the sum is a
+         * chain, so the first loop vectorizes (and fmax is not a library call: max_nan) */
         for (size_t i = 0; i < n; i++) {
             double ei =
                 hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-            double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
-            e += (ei / sc) * (ei / sc);
+            double sc = atol + rtol * max_nan(fabs(y[i]), fabs(ynew[i]));
+            q[i] = (ei / sc) * (ei / sc);
         }
+        e = 0.0;
+        for (size_t i = 0; i < n; i++)
+            e += q[i];
         e = sqrt(e / n);
         if (!isfinite(e)) {
             failed =
