@@ -1,6 +1,7 @@
 -- Prints, with %.17g, the matrix-factorization projection (the gradient-flow limit: DP45, the
 -- exponential tail, Gauss-Newton, the small Jacobi eigenproblems; engine/src/core/landscape_mf.c)
--- of fixed points of several sizes, and every recorded coordinate of a short SGD run with
+-- of fixed points of several sizes (and the gradient and a Hessian-vector product at one point
+-- of each), and every recorded coordinate of a short SGD run with
 -- Hessian noise on quasistatic Fig. 2's landscape (each step projects for its noise).
 -- test_mf_project_bits.sh runs it on every instruction-set path and compares the output byte
 -- for byte with mf_project_bits.expected, which this script generated
@@ -42,6 +43,12 @@ for _, c in ipairs(cases) do
     local z, scale = {}, ({ 0.5, 0.125, 0.03125 })[(j - 1) % 3 + 1]
     for k = 1, L.dim do z[k] = (base and base[k] or 0.75 * uniform()) + scale * uniform() end
     show(fmt("project m=%d n=%d p=%d #%d", c.m, c.n, c.p, j), L:project(z))
+    if j == 1 then -- the gradient's and the Hessian-vector product's kernels, at the same sizes
+      local v = {}
+      for k = 1, L.dim do v[k] = uniform() end
+      show(fmt("grad m=%d n=%d p=%d", c.m, c.n, c.p), L:grad(z))
+      show(fmt("hvp m=%d n=%d p=%d", c.m, c.n, c.p), L:hvp(z, v))
+    end
   end
 end
 

@@ -154,6 +154,11 @@ MF_INLINE mf_row row_scale(double s, mf_row a) {
         a.v[h] = sv * a.v[h];
     return a;
 }
+MF_INLINE mf_row row_add(mf_row a, mf_row b) {
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] + b.v[h];
+    return a;
+}
 MF_INLINE mf_row row_sub(mf_row a, mf_row b) {
     for (int h = 0; h < MF_NV; h++)
         a.v[h] = a.v[h] - b.v[h];
@@ -179,9 +184,47 @@ static void resid(const mfact *q, const double *U, const double *V, double *R) {
         }
 }
 
+/* the same two on rows at n, p <= 8 (out's rows over k: out + c (sum_b A_ab B_bk), b ascending) */
+MF_INLINE void rows_mulRV(size_t m, size_t n, size_t p, double c, const double *A, const double *B,
+                          double *out) {
+    mf_row Br[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Br[b] = row_load(B + b * p, p);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, A[a * n + b], Br[b]);
+        row_store(out + a * p, p, row_add(row_load(out + a * p, p), row_scale(c, s)));
+    }
+}
+MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double *A, const double *C,
+                           double *out) {
+    mf_row Cr[MF_ROWMAX];
+    for (size_t a = 0; a < m; a++)
+        Cr[a] = row_load(C + a * p, p);
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, A[a * n + b], Cr[a]);
+        row_store(out + b * p, p, row_add(row_load(out + b * p, p), row_scale(c, s)));
+    }
+}
+/* the sizes the row kernels take: all <= 8; m = n = p = 5 (quasistatic Fig. 2) instantiated with
+ * constant bounds, so that its loops unroll */
+#define MF_ROWS_OK(m, n, p)  ((m) <= MF_ROWMAX && (n) <= MF_ROWMAX && (p) <= MF_ROWMAX)
+#define MF_ROWS_555(m, n, p) ((m) == 5 && (n) == 5 && (p) == 5)
+
 /* gU += c A B (A m x n, B n x p), gV += c A^T C (C m x p) */
 static void mulRV(const mfact *q, double c, const double *A, const double *B, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_mulRV(5, 5, 5, c, A, B, out);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_mulRV(m, n, p, c, A, B, out);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t k = 0; k < p; k++) {
             double s = 0.0;
@@ -192,6 +235,14 @@ static void mulRV(const mfact *q, double c, const double *A, const double *B, do
 }
 static void mulRtU(const mfact *q, double c, const double *A, const double *C, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_mulRtU(5, 5, 5, c, A, C, out);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_mulRtU(m, n, p, c, A, C, out);
+        return;
+    }
     for (size_t b = 0; b < n; b++)
         for (size_t k = 0; k < p; k++) {
             double s = 0.0;
@@ -502,8 +553,31 @@ static int mf_gf_done(void *ctx, double t, const double *y, const double *dydt) 
     return sqrt(g2) <= s->gswitch;
 }
 
+/* mul_abt on rows: C's rows over j, sum_l A_il B_jl, l ascending */
+MF_INLINE void rows_mul_abt(size_t r, size_t c, size_t k, const double *A, const double *B,
+                            double *C) {
+    mf_row Br[MF_ROWMAX], Bt[MF_ROWMAX];
+    for (size_t j = 0; j < c; j++)
+        Br[j] = row_load(B + j * k, k);
+    rows_transpose(Br, c, Bt);
+    for (size_t i = 0; i < r; i++) {
+        mf_row s = row_zero();
+        for (size_t l = 0; l < k; l++)
+            s = row_madd(s, A[i * k + l], Bt[l]);
+        row_store(C + i * c, c, s);
+    }
+}
+
 /* C = A B^T (A r x k, B c x k, row-major) */
 static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double *B, double *C) {
+    if (r == 5 && c == 5 && k == 5) {
+        rows_mul_abt(5, 5, 5, A, B, C);
+        return;
+    }
+    if (c <= MF_ROWMAX && k <= MF_ROWMAX) {
+        rows_mul_abt(r, c, k, A, B, C);
+        return;
+    }
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < c; j++) {
             double s = 0.0;
@@ -704,10 +778,35 @@ static void mf_phi123(double z, double *p1, double *p2, double *p3) {
     *p3 = (e - 1.0 - z - 0.5 * z * z) / (z * z * z);
 }
 
+/* mf_tail_J on rows: Y's rows over b, sum_k (dU_ak V_bk + U_ak dV_bk), k ascending */
+MF_INLINE void rows_tail_J(size_t m, size_t n, size_t p, const double *U, const double *V,
+                           const double *dU, const double *dV, double *Y) {
+    mf_row Vr[MF_ROWMAX], dVr[MF_ROWMAX], Vt[MF_ROWMAX], dVt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p), dVr[b] = row_load(dV + b * p, p);
+    rows_transpose(Vr, n, Vt);
+    rows_transpose(dVr, n, dVt);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_add(s,
+                        row_add(row_scale(dU[a * p + k], Vt[k]), row_scale(U[a * p + k], dVt[k])));
+        row_store(Y + a * n, n, s);
+    }
+}
+
 /* Y = J v = dU V^T + U dV^T at zeta_h (m x n) */
 static void mf_tail_J(const mf_tail *tl, const double *v, double *Y) {
     const size_t m = tl->q->m, n = tl->q->n, p = tl->q->p;
     const double *U = tl->zh, *V = tl->zh + m * p, *dU = v, *dV = v + m * p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_tail_J(5, 5, 5, U, V, dU, dV, Y);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_tail_J(m, n, p, U, V, dU, dV, Y);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             double s = 0.0;
@@ -724,10 +823,50 @@ static void mf_tail_Jt(const mf_tail *tl, double c, const double *X, double *out
     mulRtU(tl->q, c, X, tl->zh, out + m * p);
 }
 
+/* mf_tail_rot on rows (T may be Y): tmp's rows over j, sum_r P_ir Y_rj (r ascending; P_ri back),
+ * then T's, sum_c tmp_ic Q_jc (c ascending; Q_cj back) */
+MF_INLINE void rows_tail_rot(size_t m, size_t n, const double *P, const double *Q, const double *Y,
+                             double *T, int back) {
+    mf_row Yr[MF_ROWMAX], Qr[MF_ROWMAX], tmp[MF_ROWMAX];
+    double tv[MF_ROWMAX * MF_ROWMAX];
+    for (size_t r = 0; r < m; r++)
+        Yr[r] = row_load(Y + r * n, n);
+    for (size_t c = 0; c < n; c++) /* row c of Q's array: Q_cj */
+        Qr[c] = row_load(Q + c * n, n);
+    if (!back) { /* Q_jc: the array's columns */
+        mf_row t[MF_ROWMAX];
+        rows_transpose(Qr, n, t);
+        for (size_t c = 0; c < n; c++)
+            Qr[c] = t[c];
+    }
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t r = 0; r < m; r++)
+            s = row_madd(s, back ? P[r * m + i] : P[i * m + r], Yr[r]);
+        tmp[i] = s;
+    }
+    for (size_t i = 0; i < m; i++)
+        row_put(tv + i * MF_ROWMAX, tmp[i]);
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t c = 0; c < n; c++)
+            s = row_madd(s, tv[i * MF_ROWMAX + c], Qr[c]);
+        row_store(T + i * n, n, s);
+    }
+}
+
 /* T = P^T Y Q (transpose = 0) or P Y Q^T (transpose = 1); P, Q column-major eigenvectors */
 static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *tmp, int back) {
     const size_t m = tl->q->m, n = tl->q->n;
     const double *P = tl->P, *Q = tl->Q;
+    if (m == 5 && n == 5) {
+        rows_tail_rot(5, 5, P, Q, Y, T, back);
+        return;
+    }
+    if (m <= MF_ROWMAX && n <= MF_ROWMAX) {
+        rows_tail_rot(m, n, P, Q, Y, T, back);
+        return;
+    }
     for (size_t i = 0; i < m; i++) /* tmp = P^T Y or P Y */
         for (size_t j = 0; j < n; j++) {
             double s = 0.0;
