@@ -594,47 +594,75 @@ static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double 
  * serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
  * rounding, and the noise hooks' pairs, whose signs they fix and whose degenerate cases they
  * leave to the generic hooks. 0 on success. */
-static int mf_small_eig(size_t k, double *A, double *w) {
-    if (k > 16)
-        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
-    double S[256], V[256];
-    memcpy(S, A, sizeof(double) * k * k);
+/* Cyclic Jacobi as a sequence of steps (the convergence test at a sweep's start, or one
+ * rotation), so that mf_small_eig2 can interleave two problems: a rotation's parameters are a
+ * chain of divisions and square roots (~100 cycles) that the next rotation waits for, and two
+ * independent chains side by side take the time of one. Each problem's arithmetic is exactly the
+ * one-problem loop's. V is kept transposed (Vt[i k + r]: component r of vector i), so that its
+ * update, like S's row update, runs over contiguous rows. */
+typedef struct mf_jacobi {
+    size_t k, a, b;
+    int sweep, tested, done;
+    double nrm;
+    double S[256], Vt[256];
+} mf_jacobi;
+
+/* -1: not finite */
+static int jac_init(mf_jacobi *J, size_t k, const double *A) {
+    J->k = k, J->a = 0, J->b = 1, J->sweep = 0, J->tested = 0, J->done = 0;
+    memcpy(J->S, A, sizeof(double) * k * k);
     for (size_t i = 0; i < k * k; i++)
-        V[i] = 0.0;
+        J->Vt[i] = 0.0;
     for (size_t i = 0; i < k; i++)
-        V[i * k + i] = 1.0;
+        J->Vt[i * k + i] = 1.0;
     double nrm = 0.0;
     for (size_t i = 0; i < k * k; i++)
-        nrm += S[i] * S[i];
-    if (!isfinite(nrm)) return -1;
-    for (int sweep = 0; sweep < 30; sweep++) {
+        nrm += J->S[i] * J->S[i];
+    J->nrm = nrm;
+    return isfinite(nrm) ? 0 : -1;
+}
+
+MF_INLINE void jac_step(mf_jacobi *J) {
+    if (J->done) return;
+    const size_t k = J->k, a = J->a, b = J->b;
+    double *S = J->S, *Vt = J->Vt;
+    if (!J->tested) { /* a sweep starts: at most 30 */
         double off = 0.0;
-        for (size_t a = 0; a < k; a++)
-            for (size_t b = a + 1; b < k; b++)
-                off += 2.0 * S[a * k + b] * S[a * k + b];
-        if (off <= 1e-32 * nrm) break;
-        for (size_t a = 0; a < k; a++)
-            for (size_t b = a + 1; b < k; b++) {
-                const double apq = S[a * k + b];
-                if (apq == 0.0) continue;
-                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
-                const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
-                const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
-                const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
-                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
-                    const double x = S[r * k + a], y = S[r * k + b];
-                    S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
-                }
-                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
-                    const double x = S[a * k + r], y = S[b * k + r];
-                    S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
-                }
-                for (size_t r = 0; r < k; r++) { /* V <- V J; V[r k + i]: component r of i */
-                    const double x = V[r * k + a], y = V[r * k + b];
-                    V[r * k + a] = c * x - sn * y, V[r * k + b] = sn * x + c * y;
-                }
-            }
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = i + 1; j < k; j++)
+                off += 2.0 * S[i * k + j] * S[i * k + j];
+        J->tested = 1;
+        if (J->sweep == 30 || off <= 1e-32 * J->nrm) J->done = 1;
+        return;
     }
+    const double apq = S[a * k + b];
+    if (apq != 0.0) {
+        /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+        const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+        const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
+        const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
+        for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+            const double x = S[r * k + a], y = S[r * k + b];
+            S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
+        }
+        for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+            const double x = S[a * k + r], y = S[b * k + r];
+            S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
+        }
+        for (size_t r = 0; r < k; r++) { /* V <- V J (rows a, b of Vt) */
+            const double x = Vt[a * k + r], y = Vt[b * k + r];
+            Vt[a * k + r] = c * x - sn * y, Vt[b * k + r] = sn * x + c * y;
+        }
+    }
+    if (++J->b == k && ++J->a == k - 1) /* the sweep's last pair: the next one starts */
+        J->a = 0, J->sweep++, J->tested = 0;
+    if (J->b == k) J->b = J->a + 1;
+}
+
+/* the eigenpairs, ascending, into w and A (vector i in A[i k ..]) */
+static void jac_finish(const mf_jacobi *J, double *A, double *w) {
+    const size_t k = J->k;
+    const double *S = J->S;
     size_t order[16];
     for (size_t i = 0; i < k; i++)
         order[i] = i;
@@ -646,9 +674,35 @@ static int mf_small_eig(size_t k, double *A, double *w) {
         }
     for (size_t i = 0; i < k; i++) {
         w[i] = S[order[i] * k + order[i]];
-        for (size_t r = 0; r < k; r++)
-            A[i * k + r] = V[r * k + order[i]];
+        memcpy(A + i * k, J->Vt + order[i] * k, sizeof(double) * k);
     }
+}
+
+static int mf_small_eig(size_t k, double *A, double *w) {
+    if (k > 16)
+        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
+    mf_jacobi J;
+    if (jac_init(&J, k, A)) return -1;
+    if (k < 2) J.done = 1; /* no pairs (the test would find off = 0) */
+    while (!J.done)
+        jac_step(&J);
+    jac_finish(&J, A, w);
+    return 0;
+}
+
+/* mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2), the two interleaved; on failure A2 may
+ * have been overwritten too */
+static int mf_small_eig2(size_t k1, double *A1, double *w1, size_t k2, double *A2, double *w2) {
+    if (k1 > 16 || k2 > 16 || k1 < 2 || k2 < 2)
+        return mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2);
+    mf_jacobi J1, J2;
+    if (jac_init(&J1, k1, A1) || jac_init(&J2, k2, A2)) return -1;
+    while (!J1.done || !J2.done) {
+        jac_step(&J1);
+        jac_step(&J2);
+    }
+    jac_finish(&J1, A1, w1);
+    jac_finish(&J2, A2, w2);
     return 0;
 }
 
@@ -675,7 +729,7 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
         rprev = rn;
         mul_abt(m, m, p, U, U, A); /* U U^T = P diag(a) P^T (P in A's rows after dsyev) */
         mul_abt(n, n, p, V, V, B);
-        if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
+        if (mf_small_eig2(m, A, a, n, B, b)) return -1;
         /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
         double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
         for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
@@ -1116,7 +1170,7 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
     mf_pair *pr = (mf_pair *)(vec + D);
     mul_abt(m, m, p, U, U, A);
     mul_abt(n, n, p, V, V, B);
-    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
+    if (mf_small_eig2(m, A, a, n, B, b)) return -1;
     size_t np = 0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)
