@@ -172,9 +172,55 @@ static double *mf_work(const mfact *q) {
                       sizeof(double) * (2 * (m * p + n * p + m * n) + m * p + n * p + 1));
 }
 
-/* R = U V^T - M (or dU V^T + U dV^T when M is NULL and dU, dV are given) */
+/* the sizes the row kernels take: all <= 8; m = n = p = 5 (quasistatic Fig. 2) instantiated with
+ * constant bounds, so that its loops unroll */
+#define MF_ROWS_OK(m, n, p)  ((m) <= MF_ROWMAX && (n) <= MF_ROWMAX && (p) <= MF_ROWMAX)
+#define MF_ROWS_555(m, n, p) ((m) == 5 && (n) == 5 && (p) == 5)
+
+/* J v = dU V^T + U dV^T on rows (mf_tail_J, mf_point_hvp): Y's rows over b,
+ * sum_k (dU_ak V_bk + U_ak dV_bk), k ascending */
+MF_INLINE void rows_J(size_t m, size_t n, size_t p, const double *U, const double *V,
+                      const double *dU, const double *dV, double *Y) {
+    mf_row Vr[MF_ROWMAX], dVr[MF_ROWMAX], Vt[MF_ROWMAX], dVt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p), dVr[b] = row_load(dV + b * p, p);
+    rows_transpose(Vr, n, Vt);
+    rows_transpose(dVr, n, dVt);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_add(s,
+                        row_add(row_scale(dU[a * p + k], Vt[k]), row_scale(U[a * p + k], dVt[k])));
+        row_store(Y + a * n, n, s);
+    }
+}
+
+/* resid on rows: R's rows over b, sum_k U_ak V_bk (k ascending) - M_ab */
+MF_INLINE void rows_resid(size_t m, size_t n, size_t p, const double *U, const double *V,
+                          const double *M, double *R) {
+    mf_row Vr[MF_ROWMAX], Vt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p);
+    rows_transpose(Vr, n, Vt);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_madd(s, U[a * p + k], Vt[k]);
+        row_store(R + a * n, n, row_sub(s, row_load(M + a * n, n)));
+    }
+}
+
+/* R = U V^T - M */
 static void resid(const mfact *q, const double *U, const double *V, double *R) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_resid(5, 5, 5, U, V, q->M, R);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_resid(m, n, p, U, V, q->M, R);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             double s = 0.0;
@@ -209,10 +255,6 @@ MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double 
         row_store(out + b * p, p, row_add(row_load(out + b * p, p), row_scale(c, s)));
     }
 }
-/* the sizes the row kernels take: all <= 8; m = n = p = 5 (quasistatic Fig. 2) instantiated with
- * constant bounds, so that its loops unroll */
-#define MF_ROWS_OK(m, n, p)  ((m) <= MF_ROWMAX && (n) <= MF_ROWMAX && (p) <= MF_ROWMAX)
-#define MF_ROWS_555(m, n, p) ((m) == 5 && (n) == 5 && (p) == 5)
 
 /* gU += c A B (A m x n, B n x p), gV += c A^T C (C m x p) */
 static void mulRV(const mfact *q, double c, const double *A, const double *B, double *out) {
@@ -298,13 +340,18 @@ static void mf_point_hvp(const mfact *q, const double *x, const double *v, doubl
     size_t m = q->m, n = q->n, p = q->p, nu = m * p;
     const double *U = x, *V = x + nu, *dU = v, *dV = v + nu;
     resid(q, U, V, R);
-    for (size_t a = 0; a < m; a++)
-        for (size_t b = 0; b < n; b++) {
-            double s = 0.0;
-            for (size_t k = 0; k < p; k++)
-                s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
-            dR[a * n + b] = s;
-        }
+    if (MF_ROWS_555(m, n, p))
+        rows_J(5, 5, 5, U, V, dU, dV, dR);
+    else if (MF_ROWS_OK(m, n, p))
+        rows_J(m, n, p, U, V, dU, dV, dR);
+    else
+        for (size_t a = 0; a < m; a++)
+            for (size_t b = 0; b < n; b++) {
+                double s = 0.0;
+                for (size_t k = 0; k < p; k++)
+                    s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
+                dR[a * n + b] = s;
+            }
     memset(out, 0, sizeof(double) * (nu + n * p));
     mulRV(q, 2.0, dR, V, out);
     mulRV(q, 2.0, R, dV, out);
@@ -832,33 +879,16 @@ static void mf_phi123(double z, double *p1, double *p2, double *p3) {
     *p3 = (e - 1.0 - z - 0.5 * z * z) / (z * z * z);
 }
 
-/* mf_tail_J on rows: Y's rows over b, sum_k (dU_ak V_bk + U_ak dV_bk), k ascending */
-MF_INLINE void rows_tail_J(size_t m, size_t n, size_t p, const double *U, const double *V,
-                           const double *dU, const double *dV, double *Y) {
-    mf_row Vr[MF_ROWMAX], dVr[MF_ROWMAX], Vt[MF_ROWMAX], dVt[MF_ROWMAX];
-    for (size_t b = 0; b < n; b++)
-        Vr[b] = row_load(V + b * p, p), dVr[b] = row_load(dV + b * p, p);
-    rows_transpose(Vr, n, Vt);
-    rows_transpose(dVr, n, dVt);
-    for (size_t a = 0; a < m; a++) {
-        mf_row s = row_zero();
-        for (size_t k = 0; k < p; k++)
-            s = row_add(s,
-                        row_add(row_scale(dU[a * p + k], Vt[k]), row_scale(U[a * p + k], dVt[k])));
-        row_store(Y + a * n, n, s);
-    }
-}
-
 /* Y = J v = dU V^T + U dV^T at zeta_h (m x n) */
 static void mf_tail_J(const mf_tail *tl, const double *v, double *Y) {
     const size_t m = tl->q->m, n = tl->q->n, p = tl->q->p;
     const double *U = tl->zh, *V = tl->zh + m * p, *dU = v, *dV = v + m * p;
     if (MF_ROWS_555(m, n, p)) {
-        rows_tail_J(5, 5, 5, U, V, dU, dV, Y);
+        rows_J(5, 5, 5, U, V, dU, dV, Y);
         return;
     }
     if (MF_ROWS_OK(m, n, p)) {
-        rows_tail_J(m, n, p, U, V, dU, dV, Y);
+        rows_J(m, n, p, U, V, dU, dV, Y);
         return;
     }
     for (size_t a = 0; a < m; a++)
