@@ -42,7 +42,6 @@ typedef struct mfact {
 #include <immintrin.h>
 #define MF_VW 4
 #else
-#include <emmintrin.h>
 #define MF_VW 2
 #endif
 #define MF_NV     (8 / MF_VW)
@@ -53,13 +52,14 @@ typedef struct mf_row {
     mfv v[MF_NV];
 } mf_row;
 
-MF_INLINE mfv vbcast(double x) { /* x in every lane (a lane loop becomes 8 masked broadcasts) */
-#if defined(__AVX512F__)
-    return (mfv)_mm512_set1_pd(x);
-#elif defined(__AVX2__)
-    return (mfv)_mm256_set1_pd(x);
+/* x in every lane, as an initializer (a lane-by-lane loop became 8 masked broadcasts) */
+MF_INLINE mfv vbcast(double x) {
+#if MF_VW == 8
+    return (mfv){x, x, x, x, x, x, x, x};
+#elif MF_VW == 4
+    return (mfv){x, x, x, x};
 #else
-    return (mfv)_mm_set1_pd(x);
+    return (mfv){x, x};
 #endif
 }
 MF_INLINE mf_row row_zero(void) {
