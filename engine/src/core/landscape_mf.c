@@ -42,6 +42,9 @@ typedef struct mfact {
 #include <immintrin.h>
 #define MF_VW 4
 #else
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #define MF_VW 2
 #endif
 #define MF_NV     (8 / MF_VW)
@@ -79,6 +82,11 @@ MF_INLINE mf_row row_load(const double *x, size_t len) {
         x, _mm256_set_epi64x(3 < n ? -1 : 0, 2 < n ? -1 : 0, 1 < n ? -1 : 0, 0 < n ? -1 : 0));
     r.v[1] = (mfv)_mm256_maskload_pd(
         x + 4, _mm256_set_epi64x(7 < n ? -1 : 0, 6 < n ? -1 : 0, 5 < n ? -1 : 0, 4 < n ? -1 : 0));
+#elif defined(__SSE2__)
+    for (size_t h = 0; h < 4; h++)
+        r.v[h] = 2 * h + 1 < len ? (mfv)_mm_loadu_pd(x + 2 * h)
+                 : 2 * h < len   ? (mfv)_mm_load_sd(x + 2 * h)
+                                 : (mfv)_mm_setzero_pd();
 #else
     double t[8] = {0};
     for (size_t l = 0; l < len; l++)
@@ -92,6 +100,24 @@ MF_INLINE mf_row row_load(const double *x, size_t len) {
 MF_INLINE void row_store(double *x, size_t len, mf_row r) {
 #if defined(__AVX512F__)
     _mm512_mask_storeu_pd(x, (__mmask8)((1u << len) - 1u), (__m512d)r.v[0]);
+#elif defined(__AVX2__)
+    for (size_t h = 0; h < 2; h++) { /* whole, half and single-lane stores (no masked stores) */
+        const size_t l = len > 4 * h ? len - 4 * h : 0;
+        const __m256d v = (__m256d)r.v[h];
+        if (l >= 4)
+            _mm256_storeu_pd(x + 4 * h, v);
+        else if (l >= 2) {
+            _mm_storeu_pd(x + 4 * h, _mm256_castpd256_pd128(v));
+            if (l == 3) _mm_store_sd(x + 4 * h + 2, _mm256_extractf128_pd(v, 1));
+        } else if (l == 1)
+            _mm_store_sd(x + 4 * h, _mm256_castpd256_pd128(v));
+    }
+#elif defined(__SSE2__)
+    for (size_t h = 0; h < 4; h++)
+        if (2 * h + 1 < len)
+            _mm_storeu_pd(x + 2 * h, (__m128d)r.v[h]);
+        else if (2 * h < len)
+            _mm_store_sd(x + 2 * h, (__m128d)r.v[h]);
 #else
     double t[8];
     for (int h = 0; h < MF_NV; h++)
@@ -125,6 +151,32 @@ MF_INLINE void rows_transpose(const mf_row *in, size_t nin, mf_row *out) {
         out[k].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0x44);
         out[k + 4].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0xEE);
     }
+#elif defined(__AVX2__)
+    /* four 4 x 4 blocks: block (B, H) of the input, rows 4B.., lanes 4H.., is block (H, B) of
+     * the output, each transposed by unpacks and lane swaps */
+    for (int B = 0; B < 2; B++)
+        for (int H = 0; H < 2; H++) {
+            __m256d x[4], t[4];
+            for (int i = 0; i < 4; i++)
+                x[i] =
+                    (size_t)(4 * B + i) < nin ? (__m256d)in[4 * B + i].v[H] : _mm256_setzero_pd();
+            t[0] = _mm256_unpacklo_pd(x[0], x[1]), t[1] = _mm256_unpackhi_pd(x[0], x[1]);
+            t[2] = _mm256_unpacklo_pd(x[2], x[3]), t[3] = _mm256_unpackhi_pd(x[2], x[3]);
+            out[4 * H].v[B] = (mfv)_mm256_permute2f128_pd(t[0], t[2], 0x20);
+            out[4 * H + 1].v[B] = (mfv)_mm256_permute2f128_pd(t[1], t[3], 0x20);
+            out[4 * H + 2].v[B] = (mfv)_mm256_permute2f128_pd(t[0], t[2], 0x31);
+            out[4 * H + 3].v[B] = (mfv)_mm256_permute2f128_pd(t[1], t[3], 0x31);
+        }
+#elif defined(__SSE2__)
+    /* sixteen 2 x 2 blocks */
+    for (int B = 0; B < 4; B++)
+        for (int H = 0; H < 4; H++) {
+            const __m128d x0 = (size_t)(2 * B) < nin ? (__m128d)in[2 * B].v[H] : _mm_setzero_pd();
+            const __m128d x1 =
+                (size_t)(2 * B + 1) < nin ? (__m128d)in[2 * B + 1].v[H] : _mm_setzero_pd();
+            out[2 * H].v[B] = (mfv)_mm_unpacklo_pd(x0, x1);
+            out[2 * H + 1].v[B] = (mfv)_mm_unpackhi_pd(x0, x1);
+        }
 #else
     double a[64], t[64];
     for (size_t b = 0; b < 8; b++)
@@ -600,31 +652,8 @@ static int mf_gf_done(void *ctx, double t, const double *y, const double *dydt) 
     return sqrt(g2) <= s->gswitch;
 }
 
-/* mul_abt on rows: C's rows over j, sum_l A_il B_jl, l ascending */
-MF_INLINE void rows_mul_abt(size_t r, size_t c, size_t k, const double *A, const double *B,
-                            double *C) {
-    mf_row Br[MF_ROWMAX], Bt[MF_ROWMAX];
-    for (size_t j = 0; j < c; j++)
-        Br[j] = row_load(B + j * k, k);
-    rows_transpose(Br, c, Bt);
-    for (size_t i = 0; i < r; i++) {
-        mf_row s = row_zero();
-        for (size_t l = 0; l < k; l++)
-            s = row_madd(s, A[i * k + l], Bt[l]);
-        row_store(C + i * c, c, s);
-    }
-}
-
 /* C = A B^T (A r x k, B c x k, row-major) */
 static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double *B, double *C) {
-    if (r == 5 && c == 5 && k == 5) {
-        rows_mul_abt(5, 5, 5, A, B, C);
-        return;
-    }
-    if (c <= MF_ROWMAX && k <= MF_ROWMAX) {
-        rows_mul_abt(r, c, k, A, B, C);
-        return;
-    }
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < c; j++) {
             double s = 0.0;
