@@ -98,28 +98,36 @@ static void run(size_t m, size_t n, size_t p, unsigned long long seed) {
     CHECK(worst_c <= 1e-9, "keeps U^T U - V^T V: %g", worst_c);
     CHECK(worst_idem <= 1e-13, "idempotent: %g", worst_idem);
     /* the noise hooks' closed-form normal eigenpairs against the generic ones (dsyevr of the
-     * Hessian at Pz), same draws: Hessian and normal-space noise */
+     * Hessian), same draws: Hessian and normal-space noise, at the point pz of M (where both
+     * use pz itself); then the hooks at z, which evaluate at Pz computed to ~1e-8
+     * (landscape_mf.c's mf_mf_noise), against the same at the exact Pz */
     {
-        double xi[200], g1[200], g2[200], dn = 0.0, gn = 0.0;
+        double xi[200], g1[200], g2[200], g3[200], dn = 0.0, dl = 0.0, gn = 0.0;
         for (size_t k = 0; k < L->codim; k++)
             xi[k] = mf_rng_normal(&r);
         for (int h = 0; h < 2; h++) {
             memset(g1, 0, sizeof(double) * d), memset(g2, 0, sizeof(double) * d);
+            memset(g3, 0, sizeof(double) * d);
             if (h) {
-                L->type->hess_sqrt_sub(L, 1, z, 1, 0.7, xi, 1, g1, 1);
-                mf_landscape_generic_hess_sqrt_sub(L, 1, z, 1, 0.7, xi, 1, g2, 1);
+                L->type->hess_sqrt_sub(L, 1, pz, 1, 0.7, xi, 1, g1, 1);
+                mf_landscape_generic_hess_sqrt_sub(L, 1, pz, 1, 0.7, xi, 1, g2, 1);
+                L->type->hess_sqrt_sub(L, 1, z, 1, 0.7, xi, 1, g3, 1);
             } else {
-                L->type->normal_sub(L, 1, z, 1, 0.7, xi, 1, g1, 1);
-                mf_landscape_generic_normal_sub(L, 1, z, 1, 0.7, xi, 1, g2, 1);
+                L->type->normal_sub(L, 1, pz, 1, 0.7, xi, 1, g1, 1);
+                mf_landscape_generic_normal_sub(L, 1, pz, 1, 0.7, xi, 1, g2, 1);
+                L->type->normal_sub(L, 1, z, 1, 0.7, xi, 1, g3, 1);
             }
             dn = fmax(dn, dist(d, g1, g2));
+            dl = fmax(dl, dist(d, g1, g3));
             double n2 = 0.0;
             for (size_t k = 0; k < d; k++)
                 n2 += g2[k] * g2[k];
             gn = fmax(gn, sqrt(n2));
         }
-        printf("  noise hooks: |closed form - generic| %.3g of %.3g\n", dn, gn);
+        printf("  noise hooks: |closed form - generic| %.3g, |at z - at exact Pz| %.3g, of %.3g\n",
+               dn, dl, gn);
         CHECK(dn <= 1e-9 * gn, "closed-form noise equals the generic: %g of %g", dn, gn);
+        CHECK(dl <= 1e-8 * gn, "noise at Pz to 1e-8: %g of %g", dl, gn);
     }
     /* a point of M is its own projection, bit for bit */
     CHECK(mf_landscape_project(L, pz, pp, &err) == MF_OK && memcmp(pz, pp, sizeof(double) * d) == 0,
