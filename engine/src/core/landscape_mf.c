@@ -526,8 +526,8 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
  *    normal modes have decayed and DP45's step would from then on be held by stability;
  * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= finish max(1, |z|)
- *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not yet close
- *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not
+ * yet close to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
@@ -773,11 +773,100 @@ static int mf_small_eig(size_t k, double *A, double *w) {
     return 0;
 }
 
-/* mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2), the two interleaved; on failure A2 may
+/* Two Jacobi problems of one size in the two lanes of a vector (U U^T and V V^T at m = n): one
+ * instruction stream, one chain of divisions and square roots for both. A lane that has
+ * converged, or whose S_ab is 0, keeps its values (a select, not an identity rotation, which
+ * could turn -0 into +0); each lane's arithmetic is exactly mf_small_eig's. */
+typedef double mf_v2 __attribute__((vector_size(16)));
+typedef long long mf_m2 __attribute__((vector_size(16)));
+MF_INLINE mf_v2 v2_sel(mf_m2 m, mf_v2 a, mf_v2 b) { /* m ? a : b, lane by lane */
+    return (mf_v2)((m & (mf_m2)a) | (~m & (mf_m2)b));
+}
+MF_INLINE mf_v2 v2_sqrt(mf_v2 x) {
+#if defined(__SSE2__)
+    return (mf_v2)_mm_sqrt_pd((__m128d)x);
+#else
+    return (mf_v2){sqrt(x[0]), sqrt(x[1])};
+#endif
+}
+MF_INLINE mf_v2 v2_fabs(mf_v2 x) {
+    return (mf_v2)((mf_m2)x & (mf_m2){0x7fffffffffffffffLL, 0x7fffffffffffffffLL});
+}
+
+static void jac_pair_finish(size_t k, const mf_v2 *S, const mf_v2 *Vt, int l, double *A,
+                            double *w) {
+    size_t order[16];
+    for (size_t i = 0; i < k; i++)
+        order[i] = i;
+    for (size_t i = 1; i < k; i++) /* ascending, by insertion (as jac_finish) */
+        for (size_t j = i;
+             j > 0 && S[order[j] * k + order[j]][l] < S[order[j - 1] * k + order[j - 1]][l]; j--) {
+            const size_t tmp = order[j];
+            order[j] = order[j - 1], order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < k; i++) {
+        w[i] = S[order[i] * k + order[i]][l];
+        for (size_t r = 0; r < k; r++)
+            A[i * k + r] = Vt[order[i] * k + r][l];
+    }
+}
+
+static int jac_pair(size_t k, double *A1, double *w1, double *A2, double *w2) {
+    mf_v2 S[256], Vt[256];
+    for (size_t i = 0; i < k * k; i++)
+        S[i] = (mf_v2){A1[i], A2[i]}, Vt[i] = (mf_v2){0.0, 0.0};
+    for (size_t i = 0; i < k; i++)
+        Vt[i * k + i] = (mf_v2){1.0, 1.0};
+    mf_v2 nrm = {0.0, 0.0};
+    for (size_t i = 0; i < k * k; i++)
+        nrm += S[i] * S[i];
+    if (!isfinite(nrm[0]) || !isfinite(nrm[1])) return -1;
+    mf_m2 live = {-1, -1};
+    for (int sweep = 0; sweep < 30; sweep++) {
+        mf_v2 off = {0.0, 0.0};
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++)
+                off += 2.0 * S[a * k + b] * S[a * k + b];
+        live &= ~(off <= 1e-32 * nrm); /* a lane stops at its first converged test */
+        if (!live[0] && !live[1]) break;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++) {
+                const mf_v2 apq = S[a * k + b];
+                const mf_m2 act = live & (apq != 0.0);
+                if (!act[0] && !act[1]) continue;
+                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+                const mf_v2 tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+                const mf_v2 sg = v2_sel(tau >= 0.0, (mf_v2){1.0, 1.0}, (mf_v2){-1.0, -1.0});
+                const mf_v2 t = sg / (v2_fabs(tau) + v2_sqrt(1.0 + tau * tau));
+                const mf_v2 c = 1.0 / v2_sqrt(1.0 + t * t), sn = t * c;
+                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+                    const mf_v2 x = S[r * k + a], y = S[r * k + b];
+                    S[r * k + a] = v2_sel(act, c * x - sn * y, x);
+                    S[r * k + b] = v2_sel(act, sn * x + c * y, y);
+                }
+                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+                    const mf_v2 x = S[a * k + r], y = S[b * k + r];
+                    S[a * k + r] = v2_sel(act, c * x - sn * y, x);
+                    S[b * k + r] = v2_sel(act, sn * x + c * y, y);
+                }
+                for (size_t r = 0; r < k; r++) { /* V <- V J (rows a, b of Vt) */
+                    const mf_v2 x = Vt[a * k + r], y = Vt[b * k + r];
+                    Vt[a * k + r] = v2_sel(act, c * x - sn * y, x);
+                    Vt[b * k + r] = v2_sel(act, sn * x + c * y, y);
+                }
+            }
+    }
+    jac_pair_finish(k, S, Vt, 0, A1, w1);
+    jac_pair_finish(k, S, Vt, 1, A2, w2);
+    return 0;
+}
+
+/* mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2), the two side by side; on failure A2 may
  * have been overwritten too */
 static int mf_small_eig2(size_t k1, double *A1, double *w1, size_t k2, double *A2, double *w2) {
     if (k1 > 16 || k2 > 16 || k1 < 2 || k2 < 2)
         return mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2);
+    if (k1 == k2) return jac_pair(k1, A1, w1, A2, w2);
     mf_jacobi J1, J2;
     if (jac_init(&J1, k1, A1) || jac_init(&J2, k2, A2)) return -1;
     while (!J1.done || !J2.done) {
@@ -1058,7 +1147,7 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
     const double *U = tl.zh, *V = tl.zh + m * p;
     mul_abt(m, m, p, U, U, tl.P);
     mul_abt(n, n, p, V, V, tl.Q);
-    if (mf_small_eig(m, tl.P, a) || mf_small_eig(n, tl.Q, b)) return -1;
+    if (mf_small_eig2(m, tl.P, a, n, tl.Q, b)) return -1;
     const double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
     double lmin = INFINITY;
     for (size_t i = 0; i < m; i++)
