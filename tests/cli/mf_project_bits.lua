@@ -1,8 +1,8 @@
 -- Prints, with %.17g, the matrix-factorization projection (the gradient-flow limit: DP45, the
 -- exponential tail, Gauss-Newton, the small Jacobi eigenproblems; engine/src/core/landscape_mf.c)
--- of fixed points of several sizes (and the gradient and a Hessian-vector product at one point
--- of each), and every recorded coordinate of a short SGD run with
--- Hessian noise on quasistatic Fig. 2's landscape (each step projects for its noise).
+-- of fixed points of several sizes (and the gradient, a Hessian-vector product and, up to
+-- dimension 20, the Hessian at one point of each), and every recorded coordinate of a short SGD
+-- run with Hessian noise on quasistatic Fig. 2's landscape (each step projects for its noise).
 -- test_mf_project_bits.sh runs it on every instruction-set path and compares the output byte
 -- for byte with mf_project_bits.expected, which this script generated
 -- (`mflab tests/cli/mf_project_bits.lua > tests/cli/mf_project_bits.expected`): the kernels
@@ -48,6 +48,11 @@ for _, c in ipairs(cases) do
       for k = 1, L.dim do v[k] = uniform() end
       show(fmt("grad m=%d n=%d p=%d", c.m, c.n, c.p), L:grad(z))
       show(fmt("hvp m=%d n=%d p=%d", c.m, c.n, c.p), L:hvp(z, v))
+      if L.dim <= 20 then -- the dense Hessian, column by column (its entries row-major)
+        local H, flat = L:hess(z), {}
+        for r = 1, L.dim do for k = 1, L.dim do flat[#flat + 1] = H[r][k] end end
+        show(fmt("hess m=%d n=%d p=%d", c.m, c.n, c.p), flat)
+      end
     end
   end
 end

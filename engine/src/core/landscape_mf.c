@@ -388,10 +388,10 @@ static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld
 
 /* H v at one point, x = (U, V), v = (dU, dV); w has room for R, dR */
 static void mf_point_hvp(const mfact *q, const double *x, const double *v, double *out, double *R,
-                         double *dR) {
+                         double *dR, int have_R) {
     size_t m = q->m, n = q->n, p = q->p, nu = m * p;
     const double *U = x, *V = x + nu, *dU = v, *dV = v + nu;
-    resid(q, U, V, R);
+    if (!have_R) resid(q, U, V, R); /* the dense Hessian's columns share it */
     if (MF_ROWS_555(m, n, p))
         rows_J(5, 5, 5, U, V, dU, dV, dR);
     else if (MF_ROWS_OK(m, n, p))
@@ -425,7 +425,7 @@ static void mf_hvp(const mf_landscape *L, size_t mm, const double *z, size_t ld,
         double *x = w, *u = x + D, *R = u + D, *dR = R + q->m * q->n, *o = dR + q->m * q->n;
         lane_get(z, ld, D, i, x);
         lane_get(v, ldv, D, i, u);
-        mf_point_hvp(q, x, u, o, R, dR);
+        mf_point_hvp(q, x, u, o, R, dR, 0);
         lane_put(out, ldo, D, i, o);
     }
 }
@@ -447,7 +447,7 @@ static void mf_hess(const mf_landscape *L, size_t mm, const double *z, size_t ld
         for (size_t l = 0; l < D; l++) {
             memset(u, 0, sizeof(double) * D);
             u[l] = 1.0;
-            mf_point_hvp(q, x, u, o, R, dR);
+            mf_point_hvp(q, x, u, o, R, dR, l > 0);
             for (size_t k = 0; k < D; k++)
                 h[(k * D + l) * ldh + i] = o[k];
         }
