@@ -262,6 +262,38 @@ MF_INLINE void rows_resid(size_t m, size_t n, size_t p, const double *U, const d
     }
 }
 
+/* mf_tail_rot and Gauss-Newton's rotations on rows (T may be Y): tmp's rows over j, sum_r P_ir Y_rj
+ * (r ascending; P_ri back), then T's, sum_c tmp_ic Q_jc (c ascending; Q_cj back) */
+MF_INLINE void rows_rot(size_t m, size_t n, const double *P, const double *Q, const double *Y,
+                        double *T, int back) {
+    mf_row Yr[MF_ROWMAX], Qr[MF_ROWMAX], tmp[MF_ROWMAX];
+    double tv[MF_ROWMAX * MF_ROWMAX];
+    for (size_t r = 0; r < m; r++)
+        Yr[r] = row_load(Y + r * n, n);
+    for (size_t c = 0; c < n; c++) /* row c of Q's array: Q_cj */
+        Qr[c] = row_load(Q + c * n, n);
+    if (!back) { /* Q_jc: the array's columns */
+        mf_row t[MF_ROWMAX];
+        rows_transpose(Qr, n, t);
+        for (size_t c = 0; c < n; c++)
+            Qr[c] = t[c];
+    }
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t r = 0; r < m; r++)
+            s = row_madd(s, back ? P[r * m + i] : P[i * m + r], Yr[r]);
+        tmp[i] = s;
+    }
+    for (size_t i = 0; i < m; i++)
+        row_put(tv + i * MF_ROWMAX, tmp[i]);
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t c = 0; c < n; c++)
+            s = row_madd(s, tv[i * MF_ROWMAX + c], Qr[c]);
+        row_store(T + i * n, n, s);
+    }
+}
+
 /* R = U V^T - M */
 static void resid(const mfact *q, const double *U, const double *V, double *R) {
     size_t m = q->m, n = q->n, p = q->p;
@@ -282,9 +314,10 @@ static void resid(const mfact *q, const double *U, const double *V, double *R) {
         }
 }
 
-/* the same two on rows at n, p <= 8 (out's rows over k: out + c (sum_b A_ab B_bk), b ascending) */
+/* the same two on rows at n, p <= 8 (out's rows over k: out + c (sum_b A_ab B_bk), b ascending;
+ * acc = 0: the sum itself, as Gauss-Newton's step stores it) */
 MF_INLINE void rows_mulRV(size_t m, size_t n, size_t p, double c, const double *A, const double *B,
-                          double *out) {
+                          double *out, int acc) {
     mf_row Br[MF_ROWMAX];
     for (size_t b = 0; b < n; b++)
         Br[b] = row_load(B + b * p, p);
@@ -292,11 +325,11 @@ MF_INLINE void rows_mulRV(size_t m, size_t n, size_t p, double c, const double *
         mf_row s = row_zero();
         for (size_t b = 0; b < n; b++)
             s = row_madd(s, A[a * n + b], Br[b]);
-        row_store(out + a * p, p, row_add(row_load(out + a * p, p), row_scale(c, s)));
+        row_store(out + a * p, p, acc ? row_add(row_load(out + a * p, p), row_scale(c, s)) : s);
     }
 }
 MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double *A, const double *C,
-                           double *out) {
+                           double *out, int acc) {
     mf_row Cr[MF_ROWMAX];
     for (size_t a = 0; a < m; a++)
         Cr[a] = row_load(C + a * p, p);
@@ -304,7 +337,7 @@ MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double 
         mf_row s = row_zero();
         for (size_t a = 0; a < m; a++)
             s = row_madd(s, A[a * n + b], Cr[a]);
-        row_store(out + b * p, p, row_add(row_load(out + b * p, p), row_scale(c, s)));
+        row_store(out + b * p, p, acc ? row_add(row_load(out + b * p, p), row_scale(c, s)) : s);
     }
 }
 
@@ -312,11 +345,11 @@ MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double 
 static void mulRV(const mfact *q, double c, const double *A, const double *B, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
     if (MF_ROWS_555(m, n, p)) {
-        rows_mulRV(5, 5, 5, c, A, B, out);
+        rows_mulRV(5, 5, 5, c, A, B, out, 1);
         return;
     }
     if (MF_ROWS_OK(m, n, p)) {
-        rows_mulRV(m, n, p, c, A, B, out);
+        rows_mulRV(m, n, p, c, A, B, out, 1);
         return;
     }
     for (size_t a = 0; a < m; a++)
@@ -330,11 +363,11 @@ static void mulRV(const mfact *q, double c, const double *A, const double *B, do
 static void mulRtU(const mfact *q, double c, const double *A, const double *C, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
     if (MF_ROWS_555(m, n, p)) {
-        rows_mulRtU(5, 5, 5, c, A, C, out);
+        rows_mulRtU(5, 5, 5, c, A, C, out, 1);
         return;
     }
     if (MF_ROWS_OK(m, n, p)) {
-        rows_mulRtU(m, n, p, c, A, C, out);
+        rows_mulRtU(m, n, p, c, A, C, out, 1);
         return;
     }
     for (size_t b = 0; b < n; b++)
@@ -904,6 +937,30 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
         if (mf_small_eig2(m, A, a, n, B, b)) return -1;
         /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
         double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
+        double *dU = dx, *dV = dx + m * p; /* dU = X V, dV = X^T U, both at the old point */
+        if (MF_ROWS_OK(m, n, p)) {         /* the loops below, on rows */
+            if (m == 5 && n == 5)
+                rows_rot(5, 5, A, B, R, T, 0); /* T = P^T R Q */
+            else
+                rows_rot(m, n, A, B, R, T, 0);
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double den = a[i] + b[j];
+                    Y[i * n + j] = den > 1e-13 * amax ? T[i * n + j] / den : 0.0;
+                }
+            if (MF_ROWS_555(m, n, p)) {
+                rows_rot(5, 5, A, B, Y, X, 1); /* X = P Y Q^T */
+                rows_mulRV(5, 5, 5, 1.0, X, V, dU, 0);
+                rows_mulRtU(5, 5, 5, 1.0, X, U, dV, 0);
+            } else {
+                rows_rot(m, n, A, B, Y, X, 1);
+                rows_mulRV(m, n, p, 1.0, X, V, dU, 0);
+                rows_mulRtU(m, n, p, 1.0, X, U, dV, 0);
+            }
+            for (size_t i = 0; i < (m + n) * p; i++)
+                x[i] -= dx[i];
+            continue;
+        }
         for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
             for (size_t j = 0; j < n; j++) {
                 double s = 0.0;
@@ -933,7 +990,6 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
                     s += T[r * n + j] * B[j * n + c];
                 X[r * n + c] = s;
             }
-        double *dU = dx, *dV = dx + m * p; /* dU = X V, dV = X^T U, both at the old point */
         for (size_t r = 0; r < m; r++)
             for (size_t k = 0; k < p; k++) {
                 double s = 0.0;
@@ -1032,48 +1088,16 @@ static void mf_tail_Jt(const mf_tail *tl, double c, const double *X, double *out
     mulRtU(tl->q, c, X, tl->zh, out + m * p);
 }
 
-/* mf_tail_rot on rows (T may be Y): tmp's rows over j, sum_r P_ir Y_rj (r ascending; P_ri back),
- * then T's, sum_c tmp_ic Q_jc (c ascending; Q_cj back) */
-MF_INLINE void rows_tail_rot(size_t m, size_t n, const double *P, const double *Q, const double *Y,
-                             double *T, int back) {
-    mf_row Yr[MF_ROWMAX], Qr[MF_ROWMAX], tmp[MF_ROWMAX];
-    double tv[MF_ROWMAX * MF_ROWMAX];
-    for (size_t r = 0; r < m; r++)
-        Yr[r] = row_load(Y + r * n, n);
-    for (size_t c = 0; c < n; c++) /* row c of Q's array: Q_cj */
-        Qr[c] = row_load(Q + c * n, n);
-    if (!back) { /* Q_jc: the array's columns */
-        mf_row t[MF_ROWMAX];
-        rows_transpose(Qr, n, t);
-        for (size_t c = 0; c < n; c++)
-            Qr[c] = t[c];
-    }
-    for (size_t i = 0; i < m; i++) {
-        mf_row s = row_zero();
-        for (size_t r = 0; r < m; r++)
-            s = row_madd(s, back ? P[r * m + i] : P[i * m + r], Yr[r]);
-        tmp[i] = s;
-    }
-    for (size_t i = 0; i < m; i++)
-        row_put(tv + i * MF_ROWMAX, tmp[i]);
-    for (size_t i = 0; i < m; i++) {
-        mf_row s = row_zero();
-        for (size_t c = 0; c < n; c++)
-            s = row_madd(s, tv[i * MF_ROWMAX + c], Qr[c]);
-        row_store(T + i * n, n, s);
-    }
-}
-
 /* T = P^T Y Q (transpose = 0) or P Y Q^T (transpose = 1); P, Q column-major eigenvectors */
 static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *tmp, int back) {
     const size_t m = tl->q->m, n = tl->q->n;
     const double *P = tl->P, *Q = tl->Q;
     if (m == 5 && n == 5) {
-        rows_tail_rot(5, 5, P, Q, Y, T, back);
+        rows_rot(5, 5, P, Q, Y, T, back);
         return;
     }
     if (m <= MF_ROWMAX && n <= MF_ROWMAX) {
-        rows_tail_rot(m, n, P, Q, Y, T, back);
+        rows_rot(m, n, P, Q, Y, T, back);
         return;
     }
     for (size_t i = 0; i < m; i++) /* tmp = P^T Y or P Y */
