@@ -21,8 +21,9 @@ typedef struct mfact {
 } mfact;
 
 /* ---- rows of up to 8 doubles: the small kernels' vectors -----------------------------------
- * The kernels below (the gradient flow's right-hand side, the tail's transforms, Gauss-Newton's
- * products, the Jacobi rotations) work at m, n, p <= 8 (quasistatic Fig. 2: 5) on rows of 8
+ * The kernels below (the gradient flow's right-hand side, the residual, the J and J^T products,
+ * the tail's rotations, Gauss-Newton's step) work at m, n, p <= 8 (quasistatic Fig. 2: 5; the
+ * paired Jacobi further down has its own two-lane form) on rows of 8
  * lanes, vectorized over the OUTPUT index: every entry is still the scalar loop's sum, its terms
  * added in the same order, each product rounded before its addition (ISO C: no FMA contraction,
  * CMakeLists.txt), so every path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take
