@@ -23,11 +23,10 @@ typedef struct mfact {
 /* ---- rows of up to 8 doubles: the small kernels' vectors -----------------------------------
  * The kernels below (the gradient flow's right-hand side, the residual, the J and J^T products,
  * the tail's rotations, Gauss-Newton's step) work at m, n, p <= 8 (quasistatic Fig. 2: 5; the
- * paired Jacobi further down has its own two-lane form) on rows of 8
- * lanes, vectorized over the OUTPUT index: every entry is still the scalar loop's sum, its terms
- * added in the same order, each product rounded before its addition (ISO C: no FMA contraction,
- * CMakeLists.txt), so every path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take
- * the scalar loops. A path holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one
+ * paired Jacobi further down has its own two-lane form) on rows of 8 lanes, vectorized over the
+ * OUTPUT index: every entry is still the scalar loop's sum, its terms added in the same order,
+ * each product rounded before its addition (ISO C: no FMA contraction, CMakeLists.txt), so every
+ * path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take the scalar loops. A path holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one
  * AVX-512 register, two AVX2 ones, four SSE2 ones): GCC keeps 64-byte generic vectors in memory
  * where they are not a register type (landscape_ms.c). Lanes past a row's length are zero on
  * load and never stored. */
