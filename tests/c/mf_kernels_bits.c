@@ -1,4 +1,4 @@
-/* The matrix-factorization kernels on rows of 8 lanes and the paired Jacobi
+/* The matrix-factorization kernels on rows of 8 lanes (the gradient too) and the paired Jacobi
  * (engine/src/core/landscape_mf.c) against the scalar loops they replaced, bit for bit, on
  * random and crafted inputs at every size up to 9 (9: the scalar loops themselves), with -0,
  * exact zeros (Jacobi's skipped rotations), diagonal and repeated-eigenvalue matrices and
@@ -196,6 +196,15 @@ int main(void) {
                 mf_gf_rhs(&g, 0.0, y, dy, NULL);
                 ref_rhs(&q, y, ry, rR);
                 CHECK(same(dy, ry, D), "mf_gf_rhs at %zux%zux%zu", m, n, p);
+                { /* the gradient: 2 (R V, R^T U) accumulated from 0, as mf_grad did */
+                    double gr[162], rg[162];
+                    mf_landscape L = {.params = &q, .dim = D};
+                    mf_grad(&L, 1, y, 1, gr, 1);
+                    memset(rg, 0, sizeof(double) * D);
+                    ref_mulRV(&q, 2.0, rR, y + m * p, rg);
+                    ref_mulRtU(&q, 2.0, rR, y, rg + m * p);
+                    CHECK(same(gr, rg, D), "mf_grad at %zux%zux%zu", m, n, p);
+                }
                 resid(&q, y, y + m * p, R);
                 CHECK(same(R, rR, mn), "resid at %zux%zux%zu", m, n, p);
                 memcpy(rout, out, sizeof(double) * D);

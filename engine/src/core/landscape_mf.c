@@ -26,10 +26,10 @@ typedef struct mfact {
  * paired Jacobi further down has its own two-lane form) on rows of 8 lanes, vectorized over the
  * OUTPUT index: every entry is still the scalar loop's sum, its terms added in the same order,
  * each product rounded before its addition (ISO C: no FMA contraction, CMakeLists.txt), so every
- * path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take the scalar loops. A path holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one
- * AVX-512 register, two AVX2 ones, four SSE2 ones): GCC keeps 64-byte generic vectors in memory
- * where they are not a register type (landscape_ms.c). Lanes past a row's length are zero on
- * load and never stored. */
+ * path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take the scalar loops. A path
+ * holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one AVX-512 register, two AVX2 ones,
+ * four SSE2 ones): GCC keeps 64-byte generic vectors in memory where they are not a register type
+ * (landscape_ms.c). Lanes past a row's length are zero on load and never stored. */
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wpsabi"
 #elif defined(__GNUC__)
@@ -398,6 +398,10 @@ static void mf_value(const mf_landscape *L, size_t mm, const double *z, size_t l
     }
 }
 
+/* -grad f (grad = 0) or grad f (grad = 1, as 0 + 2 s: mf_grad's memset and += below) on rows, at
+ * m, n, p <= 8 (the gradient flow's kernel, below) */
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy, int grad);
+
 static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *g,
                     size_t ldg) {
     const mfact *q = L->params;
@@ -411,6 +415,11 @@ static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld
         }
         double *x = w, *R = w + D, *out = R + q->m * q->n;
         lane_get(z, ld, D, i, x);
+        if (MF_ROWS_OK(q->m, q->n, q->p)) {
+            mf_gf_rhs_rows(q, x, out, 1);
+            lane_put(g, ldg, D, i, out);
+            continue;
+        }
         resid(q, x, x + nu, R);
         memset(out, 0, sizeof(double) * D);
         mulRV(q, 2.0, R, x + nu, out);
@@ -606,7 +615,8 @@ typedef struct mf_gf {
 /* the right-hand side below at m, n, p <= 8 on rows: R's rows over b (R_ab = sum_k U_ak V_bk,
  * k ascending, then - M_ab), dU's and dV's rows over k (sum_b R_ab V_bk and sum_a R_ab U_ak, b and
  * a ascending, then times -2): the scalar loops' sums in their order */
-MF_INLINE void gf_rows(const mfact *q, const double *y, double *dy, size_t m, size_t n, size_t p) {
+MF_INLINE void gf_rows(const mfact *q, const double *y, double *dy, size_t m, size_t n, size_t p,
+                       int grad) {
     const double *U = y, *V = y + m * p;
     double R[MF_ROWMAX * MF_ROWMAX];
     mf_row Vr[MF_ROWMAX], Ur[MF_ROWMAX], Vt[MF_ROWMAX];
@@ -625,20 +635,22 @@ MF_INLINE void gf_rows(const mfact *q, const double *y, double *dy, size_t m, si
         mf_row s = row_zero();
         for (size_t b = 0; b < n; b++)
             s = row_madd(s, R[a * MF_ROWMAX + b], Vr[b]);
-        row_store(dy + a * p, p, row_scale(-2.0, s));
+        row_store(dy + a * p, p,
+                  grad ? row_add(row_zero(), row_scale(2.0, s)) : row_scale(-2.0, s));
     }
     for (size_t b = 0; b < n; b++) {
         mf_row s = row_zero();
         for (size_t a = 0; a < m; a++)
             s = row_madd(s, R[a * MF_ROWMAX + b], Ur[a]);
-        row_store(dy + (m + b) * p, p, row_scale(-2.0, s));
+        row_store(dy + (m + b) * p, p,
+                  grad ? row_add(row_zero(), row_scale(2.0, s)) : row_scale(-2.0, s));
     }
 }
-static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy) {
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy, int grad) {
     if (q->m == 5 && q->n == 5 && q->p == 5)
-        gf_rows(q, y, dy, 5, 5, 5);
+        gf_rows(q, y, dy, 5, 5, 5, grad);
     else
-        gf_rows(q, y, dy, q->m, q->n, q->p);
+        gf_rows(q, y, dy, q->m, q->n, q->p, grad);
 }
 
 /* dz/dt = -grad f = -2 (R V, R^T U) */
@@ -648,7 +660,7 @@ static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *e
     const mfact *q = g->q;
     const size_t m = q->m, n = q->n, p = q->p;
     if (m <= MF_ROWMAX && n <= MF_ROWMAX && p <= MF_ROWMAX) {
-        mf_gf_rhs_rows(q, y, dy);
+        mf_gf_rhs_rows(q, y, dy, 0);
         return MF_OK;
     }
     const double *U = y, *V = y + m * p;
