@@ -1,6 +1,6 @@
-/* The matrix-factorization kernels on rows of 8 lanes (the gradient too) and the paired Jacobi
- * (engine/src/core/landscape_mf.c) against the scalar loops they replaced, bit for bit, on
- * random and crafted inputs at every size up to 9 (9: the scalar loops themselves), with -0,
+/* The matrix-factorization kernels on rows of 8 lanes (gradient and Hessian-vector product too)
+ * and the paired Jacobi (engine/src/core/landscape_mf.c) against the scalar loops they replaced,
+ * bit for bit, on random and crafted inputs at every size up to 9 (9: the scalar loops), with -0,
  * exact zeros (Jacobi's skipped rotations), diagonal and repeated-eigenvalue matrices and
  * problems that converge in different sweeps. tests/c/tests.cmake compiles this file once per
  * instruction set (MF_KERN_ISA: baseline, avx2, avx512), as the library compiles the kernels; a
@@ -204,6 +204,18 @@ int main(void) {
                     ref_mulRV(&q, 2.0, rR, y + m * p, rg);
                     ref_mulRtU(&q, 2.0, rR, y, rg + m * p);
                     CHECK(same(gr, rg, D), "mf_grad at %zux%zux%zu", m, n, p);
+                }
+                { /* the Hessian-vector product 2 (dR V + R dV, dR^T U + R^T dU) */
+                    double hv[162], rh[162], u[162], Rh[81], dR[81], rdR[81];
+                    fill(u, D);
+                    mf_point_hvp(&q, y, u, hv, Rh, dR, 0);
+                    ref_J(&q, y, u, rdR);
+                    memset(rh, 0, sizeof(double) * D);
+                    ref_mulRV(&q, 2.0, rdR, y + m * p, rh);
+                    ref_mulRV(&q, 2.0, rR, u + m * p, rh);
+                    ref_mulRtU(&q, 2.0, rdR, y, rh + m * p);
+                    ref_mulRtU(&q, 2.0, rR, u, rh + m * p);
+                    CHECK(same(hv, rh, D), "mf_point_hvp at %zux%zux%zu", m, n, p);
                 }
                 resid(&q, y, y + m * p, R);
                 CHECK(same(R, rR, mn), "resid at %zux%zux%zu", m, n, p);

@@ -429,23 +429,58 @@ static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld
 }
 
 /* H v at one point, x = (U, V), v = (dU, dV); w has room for R, dR */
+/* mf_point_hvp's four products on rows, out's rows kept in registers between them: dU's row a is
+ * (0 + 2 (dR V)_a) + 2 (R dV)_a, dV's row b (0 + 2 (dR^T U)_b) + 2 (R^T dU)_b, each sum in the
+ * order mulRV and mulRtU take */
+MF_INLINE void rows_hvp_out(size_t m, size_t n, size_t p, const double *x, const double *v,
+                            const double *R, const double *dR, double *out) {
+    mf_row Ur[MF_ROWMAX], Vr[MF_ROWMAX], dUr[MF_ROWMAX], dVr[MF_ROWMAX];
+    for (size_t a = 0; a < m; a++)
+        Ur[a] = row_load(x + a * p, p), dUr[a] = row_load(v + a * p, p);
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(x + (m + b) * p, p), dVr[b] = row_load(v + (m + b) * p, p);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero(), t = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, dR[a * n + b], Vr[b]);
+        for (size_t b = 0; b < n; b++)
+            t = row_madd(t, R[a * n + b], dVr[b]);
+        row_store(out + a * p, p,
+                  row_add(row_add(row_zero(), row_scale(2.0, s)), row_scale(2.0, t)));
+    }
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero(), t = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, dR[a * n + b], Ur[a]);
+        for (size_t a = 0; a < m; a++)
+            t = row_madd(t, R[a * n + b], dUr[a]);
+        row_store(out + (m + b) * p, p,
+                  row_add(row_add(row_zero(), row_scale(2.0, s)), row_scale(2.0, t)));
+    }
+}
+
 static void mf_point_hvp(const mfact *q, const double *x, const double *v, double *out, double *R,
                          double *dR, int have_R) {
     size_t m = q->m, n = q->n, p = q->p, nu = m * p;
     const double *U = x, *V = x + nu, *dU = v, *dV = v + nu;
     if (!have_R) resid(q, U, V, R); /* the dense Hessian's columns share it */
-    if (MF_ROWS_555(m, n, p))
+    if (MF_ROWS_555(m, n, p)) {
         rows_J(5, 5, 5, U, V, dU, dV, dR);
-    else if (MF_ROWS_OK(m, n, p))
+        rows_hvp_out(5, 5, 5, x, v, R, dR, out);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
         rows_J(m, n, p, U, V, dU, dV, dR);
-    else
-        for (size_t a = 0; a < m; a++)
-            for (size_t b = 0; b < n; b++) {
-                double s = 0.0;
-                for (size_t k = 0; k < p; k++)
-                    s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
-                dR[a * n + b] = s;
-            }
+        rows_hvp_out(m, n, p, x, v, R, dR, out);
+        return;
+    }
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += dU[a * p + k] * V[b * p + k] + U[a * p + k] * dV[b * p + k];
+            dR[a * n + b] = s;
+        }
     memset(out, 0, sizeof(double) * (nu + n * p));
     mulRV(q, 2.0, dR, V, out);
     mulRV(q, 2.0, R, dV, out);
