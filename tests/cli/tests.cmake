@@ -7,3 +7,6 @@ set_tests_properties(cli.experiment PROPERTIES LABELS "cli" TIMEOUT 300)
 # Runtime instruction-set dispatch: the same bits on every path the CPU can run, MFLAB_ISA.
 add_test(NAME cli.isa COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_isa.sh ${MFLAB_EXE})
 set_tests_properties(cli.isa PROPERTIES LABELS "cli" TIMEOUT 300)
+# The matrix-factorization projection gives the committed bits on every path.
+add_test(NAME cli.mf_project_bits COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_mf_project_bits.sh ${MFLAB_EXE})
+set_tests_properties(cli.mf_project_bits PROPERTIES LABELS "cli" TIMEOUT 120)

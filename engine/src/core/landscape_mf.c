@@ -20,6 +20,203 @@ typedef struct mfact {
     double *x0; /* U0 = M, V0 = I when m = n = p (quasistatic Fig. 2), else NULL */
 } mfact;
 
+/* ---- rows of up to 8 doubles: the small kernels' vectors -----------------------------------
+ * The kernels below (the gradient flow's right-hand side, the residual, the J and J^T products,
+ * the tail's rotations, Gauss-Newton's step) work at m, n, p <= 8 (quasistatic Fig. 2: 5; the
+ * paired Jacobi further down has its own two-lane form) on rows of 8 lanes, vectorized over the
+ * OUTPUT index: every entry is still the scalar loop's sum, its terms added in the same order,
+ * each product rounded before its addition (ISO C: no FMA contraction, CMakeLists.txt), so every
+ * path (isa_impl.h) gives the scalar code's bits, and sizes above 8 take the scalar loops. A path
+ * holds the 8 lanes in MF_NV native vectors of MF_VW doubles (one AVX-512 register, two AVX2 ones,
+ * four SSE2 ones): GCC keeps 64-byte generic vectors in memory where they are not a register type
+ * (landscape_ms.c). Lanes past a row's length are zero on load and never stored. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi" /* static helpers: no ABI boundary */
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define MF_VW 8
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define MF_VW 4
+#else
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#define MF_VW 2
+#endif
+#define MF_NV     (8 / MF_VW)
+#define MF_ROWMAX 8
+#define MF_INLINE static inline __attribute__((always_inline))
+typedef double mfv __attribute__((vector_size(8 * MF_VW)));
+typedef struct mf_row {
+    mfv v[MF_NV];
+} mf_row;
+
+/* x in every lane, as an initializer (a lane-by-lane loop became 8 masked broadcasts) */
+MF_INLINE mfv vbcast(double x) {
+#if MF_VW == 8
+    return (mfv){x, x, x, x, x, x, x, x};
+#elif MF_VW == 4
+    return (mfv){x, x, x, x};
+#else
+    return (mfv){x, x};
+#endif
+}
+MF_INLINE mf_row row_zero(void) {
+    mf_row r;
+    for (int h = 0; h < MF_NV; h++)
+        r.v[h] = vbcast(0.0);
+    return r;
+}
+/* x[0 .. len - 1], zero-padded to 8 lanes (len <= 8) */
+MF_INLINE mf_row row_load(const double *x, size_t len) {
+    mf_row r;
+#if defined(__AVX512F__)
+    r.v[0] = (mfv)_mm512_maskz_loadu_pd((__mmask8)((1u << len) - 1u), x);
+#elif defined(__AVX2__)
+    const long long n = (long long)len;
+    r.v[0] = (mfv)_mm256_maskload_pd(
+        x, _mm256_set_epi64x(3 < n ? -1 : 0, 2 < n ? -1 : 0, 1 < n ? -1 : 0, 0 < n ? -1 : 0));
+    r.v[1] = (mfv)_mm256_maskload_pd(
+        x + 4, _mm256_set_epi64x(7 < n ? -1 : 0, 6 < n ? -1 : 0, 5 < n ? -1 : 0, 4 < n ? -1 : 0));
+#elif defined(__SSE2__)
+    for (size_t h = 0; h < 4; h++)
+        r.v[h] = 2 * h + 1 < len ? (mfv)_mm_loadu_pd(x + 2 * h)
+                 : 2 * h < len   ? (mfv)_mm_load_sd(x + 2 * h)
+                                 : (mfv)_mm_setzero_pd();
+#else
+    double t[8] = {0};
+    for (size_t l = 0; l < len; l++)
+        t[l] = x[l];
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(&r.v[h], t + h * MF_VW, sizeof r.v[h]);
+#endif
+    return r;
+}
+/* x[0 .. len - 1] = the row's first len lanes */
+MF_INLINE void row_store(double *x, size_t len, mf_row r) {
+#if defined(__AVX512F__)
+    _mm512_mask_storeu_pd(x, (__mmask8)((1u << len) - 1u), (__m512d)r.v[0]);
+#elif defined(__AVX2__)
+    for (size_t h = 0; h < 2; h++) { /* whole, half and single-lane stores (no masked stores) */
+        const size_t l = len > 4 * h ? len - 4 * h : 0;
+        const __m256d v = (__m256d)r.v[h];
+        if (l >= 4)
+            _mm256_storeu_pd(x + 4 * h, v);
+        else if (l >= 2) {
+            _mm_storeu_pd(x + 4 * h, _mm256_castpd256_pd128(v));
+            if (l == 3) _mm_store_sd(x + 4 * h + 2, _mm256_extractf128_pd(v, 1));
+        } else if (l == 1)
+            _mm_store_sd(x + 4 * h, _mm256_castpd256_pd128(v));
+    }
+#elif defined(__SSE2__)
+    for (size_t h = 0; h < 4; h++)
+        if (2 * h + 1 < len)
+            _mm_storeu_pd(x + 2 * h, (__m128d)r.v[h]);
+        else if (2 * h < len)
+            _mm_store_sd(x + 2 * h, (__m128d)r.v[h]);
+#else
+    double t[8];
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(t + h * MF_VW, &r.v[h], sizeof r.v[h]);
+    for (size_t l = 0; l < len; l++)
+        x[l] = t[l];
+#endif
+}
+/* all 8 lanes to x (8 doubles) */
+MF_INLINE void row_put(double *x, mf_row r) {
+    for (int h = 0; h < MF_NV; h++)
+        memcpy(x + h * MF_VW, &r.v[h], sizeof r.v[h]);
+}
+/* out[k] lane b = in[b] lane k (b < nin; lanes b >= nin zero), k < 8: data movement only */
+MF_INLINE void rows_transpose(const mf_row *in, size_t nin, mf_row *out) {
+#if defined(__AVX512F__)
+    __m512d r[8], t[8], u[8];
+    for (size_t b = 0; b < 8; b++)
+        r[b] = b < nin ? (__m512d)in[b].v[0] : _mm512_setzero_pd();
+    for (int i = 0; i < 8; i += 2) /* t[i] = (r_i0 r_(i+1)0 r_i2 ..), t[i+1] the odd lanes */
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]), t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
+    const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    for (int i = 0; i < 8; i += 4) { /* rows i .. i + 3 of columns (0, 4), (1, 5), (2, 6), (3, 7) */
+        u[i] = _mm512_permutex2var_pd(t[i], lo, t[i + 2]);
+        u[i + 1] = _mm512_permutex2var_pd(t[i + 1], lo, t[i + 3]);
+        u[i + 2] = _mm512_permutex2var_pd(t[i], hi, t[i + 2]);
+        u[i + 3] = _mm512_permutex2var_pd(t[i + 1], hi, t[i + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+        out[k].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0x44);
+        out[k + 4].v[0] = (mfv)_mm512_shuffle_f64x2(u[k], u[k + 4], 0xEE);
+    }
+#elif defined(__AVX2__)
+    /* four 4 x 4 blocks: block (B, H) of the input, rows 4B.., lanes 4H.., is block (H, B) of
+     * the output, each transposed by unpacks and lane swaps */
+    for (int B = 0; B < 2; B++)
+        for (int H = 0; H < 2; H++) {
+            __m256d x[4], t[4];
+            for (int i = 0; i < 4; i++)
+                x[i] =
+                    (size_t)(4 * B + i) < nin ? (__m256d)in[4 * B + i].v[H] : _mm256_setzero_pd();
+            t[0] = _mm256_unpacklo_pd(x[0], x[1]), t[1] = _mm256_unpackhi_pd(x[0], x[1]);
+            t[2] = _mm256_unpacklo_pd(x[2], x[3]), t[3] = _mm256_unpackhi_pd(x[2], x[3]);
+            out[4 * H].v[B] = (mfv)_mm256_permute2f128_pd(t[0], t[2], 0x20);
+            out[4 * H + 1].v[B] = (mfv)_mm256_permute2f128_pd(t[1], t[3], 0x20);
+            out[4 * H + 2].v[B] = (mfv)_mm256_permute2f128_pd(t[0], t[2], 0x31);
+            out[4 * H + 3].v[B] = (mfv)_mm256_permute2f128_pd(t[1], t[3], 0x31);
+        }
+#elif defined(__SSE2__)
+    /* sixteen 2 x 2 blocks */
+    for (int B = 0; B < 4; B++)
+        for (int H = 0; H < 4; H++) {
+            const __m128d x0 = (size_t)(2 * B) < nin ? (__m128d)in[2 * B].v[H] : _mm_setzero_pd();
+            const __m128d x1 =
+                (size_t)(2 * B + 1) < nin ? (__m128d)in[2 * B + 1].v[H] : _mm_setzero_pd();
+            out[2 * H].v[B] = (mfv)_mm_unpacklo_pd(x0, x1);
+            out[2 * H + 1].v[B] = (mfv)_mm_unpackhi_pd(x0, x1);
+        }
+#else
+    double a[64], t[64];
+    for (size_t b = 0; b < 8; b++)
+        if (b < nin)
+            row_put(a + 8 * b, in[b]);
+        else
+            for (int k = 0; k < 8; k++)
+                a[8 * b + k] = 0.0;
+    for (int k = 0; k < 8; k++)
+        for (int b = 0; b < 8; b++)
+            t[8 * k + b] = a[8 * b + k];
+    for (int k = 0; k < 8; k++)
+        for (int h = 0; h < MF_NV; h++)
+            memcpy(&out[k].v[h], t + 8 * k + h * MF_VW, sizeof out[k].v[h]);
+#endif
+}
+/* a + s b lane by lane: the product rounded, then the sum (as the scalar s += x * y) */
+MF_INLINE mf_row row_madd(mf_row a, double s, mf_row b) {
+    const mfv sv = vbcast(s);
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] + sv * b.v[h];
+    return a;
+}
+MF_INLINE mf_row row_scale(double s, mf_row a) {
+    const mfv sv = vbcast(s);
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = sv * a.v[h];
+    return a;
+}
+MF_INLINE mf_row row_add(mf_row a, mf_row b) {
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] + b.v[h];
+    return a;
+}
+MF_INLINE mf_row row_sub(mf_row a, mf_row b) {
+    for (int h = 0; h < MF_NV; h++)
+        a.v[h] = a.v[h] - b.v[h];
+    return a;
+}
+
 /* work for one point: U, V, R, dU, dV, dR, out */
 static double *mf_work(const mfact *q) {
     size_t m = q->m, n = q->n, p = q->p;
@@ -27,9 +224,87 @@ static double *mf_work(const mfact *q) {
                       sizeof(double) * (2 * (m * p + n * p + m * n) + m * p + n * p + 1));
 }
 
-/* R = U V^T - M (or dU V^T + U dV^T when M is NULL and dU, dV are given) */
+/* the sizes the row kernels take: all <= 8; m = n = p = 5 (quasistatic Fig. 2) instantiated with
+ * constant bounds, so that its loops unroll */
+#define MF_ROWS_OK(m, n, p)  ((m) <= MF_ROWMAX && (n) <= MF_ROWMAX && (p) <= MF_ROWMAX)
+#define MF_ROWS_555(m, n, p) ((m) == 5 && (n) == 5 && (p) == 5)
+
+/* J v = dU V^T + U dV^T on rows (mf_tail_J, mf_point_hvp): Y's rows over b,
+ * sum_k (dU_ak V_bk + U_ak dV_bk), k ascending */
+MF_INLINE void rows_J(size_t m, size_t n, size_t p, const double *U, const double *V,
+                      const double *dU, const double *dV, double *Y) {
+    mf_row Vr[MF_ROWMAX], dVr[MF_ROWMAX], Vt[MF_ROWMAX], dVt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p), dVr[b] = row_load(dV + b * p, p);
+    rows_transpose(Vr, n, Vt);
+    rows_transpose(dVr, n, dVt);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_add(s,
+                        row_add(row_scale(dU[a * p + k], Vt[k]), row_scale(U[a * p + k], dVt[k])));
+        row_store(Y + a * n, n, s);
+    }
+}
+
+/* resid on rows: R's rows over b, sum_k U_ak V_bk (k ascending) - M_ab */
+MF_INLINE void rows_resid(size_t m, size_t n, size_t p, const double *U, const double *V,
+                          const double *M, double *R) {
+    mf_row Vr[MF_ROWMAX], Vt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p);
+    rows_transpose(Vr, n, Vt);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_madd(s, U[a * p + k], Vt[k]);
+        row_store(R + a * n, n, row_sub(s, row_load(M + a * n, n)));
+    }
+}
+
+/* mf_tail_rot and Gauss-Newton's rotations on rows (T may be Y): tmp's rows over j, sum_r P_ir Y_rj
+ * (r ascending; P_ri back), then T's, sum_c tmp_ic Q_jc (c ascending; Q_cj back) */
+MF_INLINE void rows_rot(size_t m, size_t n, const double *P, const double *Q, const double *Y,
+                        double *T, int back) {
+    mf_row Yr[MF_ROWMAX], Qr[MF_ROWMAX], tmp[MF_ROWMAX];
+    double tv[MF_ROWMAX * MF_ROWMAX];
+    for (size_t r = 0; r < m; r++)
+        Yr[r] = row_load(Y + r * n, n);
+    for (size_t c = 0; c < n; c++) /* row c of Q's array: Q_cj */
+        Qr[c] = row_load(Q + c * n, n);
+    if (!back) { /* Q_jc: the array's columns */
+        mf_row t[MF_ROWMAX];
+        rows_transpose(Qr, n, t);
+        for (size_t c = 0; c < n; c++)
+            Qr[c] = t[c];
+    }
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t r = 0; r < m; r++)
+            s = row_madd(s, back ? P[r * m + i] : P[i * m + r], Yr[r]);
+        tmp[i] = s;
+    }
+    for (size_t i = 0; i < m; i++)
+        row_put(tv + i * MF_ROWMAX, tmp[i]);
+    for (size_t i = 0; i < m; i++) {
+        mf_row s = row_zero();
+        for (size_t c = 0; c < n; c++)
+            s = row_madd(s, tv[i * MF_ROWMAX + c], Qr[c]);
+        row_store(T + i * n, n, s);
+    }
+}
+
+/* R = U V^T - M */
 static void resid(const mfact *q, const double *U, const double *V, double *R) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_resid(5, 5, 5, U, V, q->M, R);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_resid(m, n, p, U, V, q->M, R);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             double s = 0.0;
@@ -39,9 +314,44 @@ static void resid(const mfact *q, const double *U, const double *V, double *R) {
         }
 }
 
+/* the same two on rows at n, p <= 8 (out's rows over k: out + c (sum_b A_ab B_bk), b ascending;
+ * acc = 0: the sum itself, as Gauss-Newton's step stores it) */
+MF_INLINE void rows_mulRV(size_t m, size_t n, size_t p, double c, const double *A, const double *B,
+                          double *out, int acc) {
+    mf_row Br[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Br[b] = row_load(B + b * p, p);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, A[a * n + b], Br[b]);
+        row_store(out + a * p, p, acc ? row_add(row_load(out + a * p, p), row_scale(c, s)) : s);
+    }
+}
+MF_INLINE void rows_mulRtU(size_t m, size_t n, size_t p, double c, const double *A, const double *C,
+                           double *out, int acc) {
+    mf_row Cr[MF_ROWMAX];
+    for (size_t a = 0; a < m; a++)
+        Cr[a] = row_load(C + a * p, p);
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, A[a * n + b], Cr[a]);
+        row_store(out + b * p, p, acc ? row_add(row_load(out + b * p, p), row_scale(c, s)) : s);
+    }
+}
+
 /* gU += c A B (A m x n, B n x p), gV += c A^T C (C m x p) */
 static void mulRV(const mfact *q, double c, const double *A, const double *B, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_mulRV(5, 5, 5, c, A, B, out, 1);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_mulRV(m, n, p, c, A, B, out, 1);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t k = 0; k < p; k++) {
             double s = 0.0;
@@ -52,6 +362,14 @@ static void mulRV(const mfact *q, double c, const double *A, const double *B, do
 }
 static void mulRtU(const mfact *q, double c, const double *A, const double *C, double *out) {
     size_t m = q->m, n = q->n, p = q->p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_mulRtU(5, 5, 5, c, A, C, out, 1);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_mulRtU(m, n, p, c, A, C, out, 1);
+        return;
+    }
     for (size_t b = 0; b < n; b++)
         for (size_t k = 0; k < p; k++) {
             double s = 0.0;
@@ -80,6 +398,10 @@ static void mf_value(const mf_landscape *L, size_t mm, const double *z, size_t l
     }
 }
 
+/* -grad f (grad = 0) or grad f (grad = 1, as 0 + 2 s: mf_grad's memset and += below) on rows, at
+ * m, n, p <= 8 (the gradient flow's kernel, below) */
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy, int grad);
+
 static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld, double *g,
                     size_t ldg) {
     const mfact *q = L->params;
@@ -93,6 +415,11 @@ static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld
         }
         double *x = w, *R = w + D, *out = R + q->m * q->n;
         lane_get(z, ld, D, i, x);
+        if (MF_ROWS_OK(q->m, q->n, q->p)) {
+            mf_gf_rhs_rows(q, x, out, 1);
+            lane_put(g, ldg, D, i, out);
+            continue;
+        }
         resid(q, x, x + nu, R);
         memset(out, 0, sizeof(double) * D);
         mulRV(q, 2.0, R, x + nu, out);
@@ -102,11 +429,51 @@ static void mf_grad(const mf_landscape *L, size_t mm, const double *z, size_t ld
 }
 
 /* H v at one point, x = (U, V), v = (dU, dV); w has room for R, dR */
+/* mf_point_hvp's four products on rows, out's rows kept in registers between them: dU's row a is
+ * (0 + 2 (dR V)_a) + 2 (R dV)_a, dV's row b (0 + 2 (dR^T U)_b) + 2 (R^T dU)_b, each sum in the
+ * order mulRV and mulRtU take */
+MF_INLINE void rows_hvp_out(size_t m, size_t n, size_t p, const double *x, const double *v,
+                            const double *R, const double *dR, double *out) {
+    mf_row Ur[MF_ROWMAX], Vr[MF_ROWMAX], dUr[MF_ROWMAX], dVr[MF_ROWMAX];
+    for (size_t a = 0; a < m; a++)
+        Ur[a] = row_load(x + a * p, p), dUr[a] = row_load(v + a * p, p);
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(x + (m + b) * p, p), dVr[b] = row_load(v + (m + b) * p, p);
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero(), t = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, dR[a * n + b], Vr[b]);
+        for (size_t b = 0; b < n; b++)
+            t = row_madd(t, R[a * n + b], dVr[b]);
+        row_store(out + a * p, p,
+                  row_add(row_add(row_zero(), row_scale(2.0, s)), row_scale(2.0, t)));
+    }
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero(), t = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, dR[a * n + b], Ur[a]);
+        for (size_t a = 0; a < m; a++)
+            t = row_madd(t, R[a * n + b], dUr[a]);
+        row_store(out + (m + b) * p, p,
+                  row_add(row_add(row_zero(), row_scale(2.0, s)), row_scale(2.0, t)));
+    }
+}
+
 static void mf_point_hvp(const mfact *q, const double *x, const double *v, double *out, double *R,
-                         double *dR) {
+                         double *dR, int have_R) {
     size_t m = q->m, n = q->n, p = q->p, nu = m * p;
     const double *U = x, *V = x + nu, *dU = v, *dV = v + nu;
-    resid(q, U, V, R);
+    if (!have_R) resid(q, U, V, R); /* the dense Hessian's columns share it */
+    if (MF_ROWS_555(m, n, p)) {
+        rows_J(5, 5, 5, U, V, dU, dV, dR);
+        rows_hvp_out(5, 5, 5, x, v, R, dR, out);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_J(m, n, p, U, V, dU, dV, dR);
+        rows_hvp_out(m, n, p, x, v, R, dR, out);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             double s = 0.0;
@@ -135,7 +502,7 @@ static void mf_hvp(const mf_landscape *L, size_t mm, const double *z, size_t ld,
         double *x = w, *u = x + D, *R = u + D, *dR = R + q->m * q->n, *o = dR + q->m * q->n;
         lane_get(z, ld, D, i, x);
         lane_get(v, ldv, D, i, u);
-        mf_point_hvp(q, x, u, o, R, dR);
+        mf_point_hvp(q, x, u, o, R, dR, 0);
         lane_put(out, ldo, D, i, o);
     }
 }
@@ -157,7 +524,7 @@ static void mf_hess(const mf_landscape *L, size_t mm, const double *z, size_t ld
         for (size_t l = 0; l < D; l++) {
             memset(u, 0, sizeof(double) * D);
             u[l] = 1.0;
-            mf_point_hvp(q, x, u, o, R, dR);
+            mf_point_hvp(q, x, u, o, R, dR, l > 0);
             for (size_t k = 0; k < D; k++)
                 h[(k * D + l) * ldh + i] = o[k];
         }
@@ -236,8 +603,8 @@ static void mf_residual_jacobian(const mf_landscape *L, const double *z, double 
  *    gradient kernel, until |grad f| <= MF_MF_TAIL_SWITCH max(1, |z|) (1e-3), where the fast
  *    normal modes have decayed and DP45's step would from then on be held by stability;
  * 1b. the exponential tail (mf_tail_limit below) down to |grad f| <= finish max(1, |z|)
- *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not yet close
- *    to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
+ *    (1e-7: the finish's O(dist^2) error is then ~1e-13; mf_mf_tol below); where it declines (z not
+ * yet close to M), DP45 goes on to 10 times smaller gradients, to 1e-7 at the end;
  * 2. Gauss-Newton onto {U V^T = M} with the minimum-norm step dz = -J^+ R. Near M the flow
  *    relaxes along the normal space range(J^T) = range(H_f) and its tangential drift is of
  *    second order in the distance, so the minimum-norm step lands on Phi(z) up to O(dist^2)
@@ -280,12 +647,57 @@ typedef struct mf_gf {
     double *R;
 } mf_gf;
 
+/* the right-hand side below at m, n, p <= 8 on rows: R's rows over b (R_ab = sum_k U_ak V_bk,
+ * k ascending, then - M_ab), dU's and dV's rows over k (sum_b R_ab V_bk and sum_a R_ab U_ak, b and
+ * a ascending, then times -2): the scalar loops' sums in their order */
+MF_INLINE void gf_rows(const mfact *q, const double *y, double *dy, size_t m, size_t n, size_t p,
+                       int grad) {
+    const double *U = y, *V = y + m * p;
+    double R[MF_ROWMAX * MF_ROWMAX];
+    mf_row Vr[MF_ROWMAX], Ur[MF_ROWMAX], Vt[MF_ROWMAX];
+    for (size_t b = 0; b < n; b++)
+        Vr[b] = row_load(V + b * p, p);
+    for (size_t a = 0; a < m; a++)
+        Ur[a] = row_load(U + a * p, p);
+    rows_transpose(Vr, n, Vt); /* Vt[k]: column k of V */
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t k = 0; k < p; k++)
+            s = row_madd(s, U[a * p + k], Vt[k]);
+        row_put(R + a * MF_ROWMAX, row_sub(s, row_load(q->M + a * n, n)));
+    }
+    for (size_t a = 0; a < m; a++) {
+        mf_row s = row_zero();
+        for (size_t b = 0; b < n; b++)
+            s = row_madd(s, R[a * MF_ROWMAX + b], Vr[b]);
+        row_store(dy + a * p, p,
+                  grad ? row_add(row_zero(), row_scale(2.0, s)) : row_scale(-2.0, s));
+    }
+    for (size_t b = 0; b < n; b++) {
+        mf_row s = row_zero();
+        for (size_t a = 0; a < m; a++)
+            s = row_madd(s, R[a * MF_ROWMAX + b], Ur[a]);
+        row_store(dy + (m + b) * p, p,
+                  grad ? row_add(row_zero(), row_scale(2.0, s)) : row_scale(-2.0, s));
+    }
+}
+static void mf_gf_rhs_rows(const mfact *q, const double *y, double *dy, int grad) {
+    if (q->m == 5 && q->n == 5 && q->p == 5)
+        gf_rows(q, y, dy, 5, 5, 5, grad);
+    else
+        gf_rows(q, y, dy, q->m, q->n, q->p, grad);
+}
+
 /* dz/dt = -grad f = -2 (R V, R^T U) */
 static int mf_gf_rhs(void *ctx, double t, const double *y, double *dy, mf_err *err) {
     (void)t, (void)err;
     const mf_gf *g = ctx;
     const mfact *q = g->q;
     const size_t m = q->m, n = q->n, p = q->p;
+    if (m <= MF_ROWMAX && n <= MF_ROWMAX && p <= MF_ROWMAX) {
+        mf_gf_rhs_rows(q, y, dy, 0);
+        return MF_OK;
+    }
     const double *U = y, *V = y + m * p;
     double *R = g->R, *dU = dy, *dV = dy + m * p;
     for (size_t a = 0; a < m; a++)
@@ -345,47 +757,75 @@ static void mul_abt(size_t r, size_t c, size_t k, const double *A, const double 
  * serves Gauss-Newton's step and the tail's modes, which do not depend on it beyond
  * rounding, and the noise hooks' pairs, whose signs they fix and whose degenerate cases they
  * leave to the generic hooks. 0 on success. */
-static int mf_small_eig(size_t k, double *A, double *w) {
-    if (k > 16)
-        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
-    double S[256], V[256];
-    memcpy(S, A, sizeof(double) * k * k);
+/* Cyclic Jacobi as a sequence of steps (the convergence test at a sweep's start, or one
+ * rotation), so that mf_small_eig2 can interleave two problems: a rotation's parameters are a
+ * chain of divisions and square roots (~100 cycles) that the next rotation waits for, and two
+ * independent chains side by side take the time of one. Each problem's arithmetic is exactly the
+ * one-problem loop's. V is kept transposed (Vt[i k + r]: component r of vector i), so that its
+ * update, like S's row update, runs over contiguous rows. */
+typedef struct mf_jacobi {
+    size_t k, a, b;
+    int sweep, tested, done;
+    double nrm;
+    double S[256], Vt[256];
+} mf_jacobi;
+
+/* -1: not finite */
+static int jac_init(mf_jacobi *J, size_t k, const double *A) {
+    J->k = k, J->a = 0, J->b = 1, J->sweep = 0, J->tested = 0, J->done = 0;
+    memcpy(J->S, A, sizeof(double) * k * k);
     for (size_t i = 0; i < k * k; i++)
-        V[i] = 0.0;
+        J->Vt[i] = 0.0;
     for (size_t i = 0; i < k; i++)
-        V[i * k + i] = 1.0;
+        J->Vt[i * k + i] = 1.0;
     double nrm = 0.0;
     for (size_t i = 0; i < k * k; i++)
-        nrm += S[i] * S[i];
-    if (!isfinite(nrm)) return -1;
-    for (int sweep = 0; sweep < 30; sweep++) {
+        nrm += J->S[i] * J->S[i];
+    J->nrm = nrm;
+    return isfinite(nrm) ? 0 : -1;
+}
+
+MF_INLINE void jac_step(mf_jacobi *J) {
+    if (J->done) return;
+    const size_t k = J->k, a = J->a, b = J->b;
+    double *S = J->S, *Vt = J->Vt;
+    if (!J->tested) { /* a sweep starts: at most 30 */
         double off = 0.0;
-        for (size_t a = 0; a < k; a++)
-            for (size_t b = a + 1; b < k; b++)
-                off += 2.0 * S[a * k + b] * S[a * k + b];
-        if (off <= 1e-32 * nrm) break;
-        for (size_t a = 0; a < k; a++)
-            for (size_t b = a + 1; b < k; b++) {
-                const double apq = S[a * k + b];
-                if (apq == 0.0) continue;
-                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
-                const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
-                const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
-                const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
-                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
-                    const double x = S[r * k + a], y = S[r * k + b];
-                    S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
-                }
-                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
-                    const double x = S[a * k + r], y = S[b * k + r];
-                    S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
-                }
-                for (size_t r = 0; r < k; r++) { /* V <- V J; V[r k + i]: component r of i */
-                    const double x = V[r * k + a], y = V[r * k + b];
-                    V[r * k + a] = c * x - sn * y, V[r * k + b] = sn * x + c * y;
-                }
-            }
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = i + 1; j < k; j++)
+                off += 2.0 * S[i * k + j] * S[i * k + j];
+        J->tested = 1;
+        if (J->sweep == 30 || off <= 1e-32 * J->nrm) J->done = 1;
+        return;
     }
+    const double apq = S[a * k + b];
+    if (apq != 0.0) {
+        /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+        const double tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+        const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + sqrt(1.0 + tau * tau));
+        const double c = 1.0 / sqrt(1.0 + t * t), sn = t * c;
+        for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+            const double x = S[r * k + a], y = S[r * k + b];
+            S[r * k + a] = c * x - sn * y, S[r * k + b] = sn * x + c * y;
+        }
+        for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+            const double x = S[a * k + r], y = S[b * k + r];
+            S[a * k + r] = c * x - sn * y, S[b * k + r] = sn * x + c * y;
+        }
+        for (size_t r = 0; r < k; r++) { /* V <- V J (rows a, b of Vt) */
+            const double x = Vt[a * k + r], y = Vt[b * k + r];
+            Vt[a * k + r] = c * x - sn * y, Vt[b * k + r] = sn * x + c * y;
+        }
+    }
+    if (++J->b == k && ++J->a == k - 1) /* the sweep's last pair: the next one starts */
+        J->a = 0, J->sweep++, J->tested = 0;
+    if (J->b == k) J->b = J->a + 1;
+}
+
+/* the eigenpairs, ascending, into w and A (vector i in A[i k ..]) */
+static void jac_finish(const mf_jacobi *J, double *A, double *w) {
+    const size_t k = J->k;
+    const double *S = J->S;
     size_t order[16];
     for (size_t i = 0; i < k; i++)
         order[i] = i;
@@ -397,9 +837,124 @@ static int mf_small_eig(size_t k, double *A, double *w) {
         }
     for (size_t i = 0; i < k; i++) {
         w[i] = S[order[i] * k + order[i]];
-        for (size_t r = 0; r < k; r++)
-            A[i * k + r] = V[r * k + order[i]];
+        memcpy(A + i * k, J->Vt + order[i] * k, sizeof(double) * k);
     }
+}
+
+static int mf_small_eig(size_t k, double *A, double *w) {
+    if (k > 16)
+        return LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k, A, (lapack_int)k, w);
+    mf_jacobi J;
+    if (jac_init(&J, k, A)) return -1;
+    if (k < 2) J.done = 1; /* no pairs (the test would find off = 0) */
+    while (!J.done)
+        jac_step(&J);
+    jac_finish(&J, A, w);
+    return 0;
+}
+
+/* Two Jacobi problems of one size in the two lanes of a vector (U U^T and V V^T at m = n): one
+ * instruction stream, one chain of divisions and square roots for both. A lane that has
+ * converged, or whose S_ab is 0, keeps its values (a select, not an identity rotation, which
+ * could turn -0 into +0); each lane's arithmetic is exactly mf_small_eig's. */
+typedef double mf_v2 __attribute__((vector_size(16)));
+typedef long long mf_m2 __attribute__((vector_size(16)));
+MF_INLINE mf_v2 v2_sel(mf_m2 m, mf_v2 a, mf_v2 b) { /* m ? a : b, lane by lane */
+    return (mf_v2)((m & (mf_m2)a) | (~m & (mf_m2)b));
+}
+MF_INLINE mf_v2 v2_sqrt(mf_v2 x) {
+#if defined(__SSE2__)
+    return (mf_v2)_mm_sqrt_pd((__m128d)x);
+#else
+    return (mf_v2){sqrt(x[0]), sqrt(x[1])};
+#endif
+}
+MF_INLINE mf_v2 v2_fabs(mf_v2 x) {
+    return (mf_v2)((mf_m2)x & (mf_m2){0x7fffffffffffffffLL, 0x7fffffffffffffffLL});
+}
+
+static void jac_pair_finish(size_t k, const mf_v2 *S, const mf_v2 *Vt, int l, double *A,
+                            double *w) {
+    size_t order[16];
+    for (size_t i = 0; i < k; i++)
+        order[i] = i;
+    for (size_t i = 1; i < k; i++) /* ascending, by insertion (as jac_finish) */
+        for (size_t j = i;
+             j > 0 && S[order[j] * k + order[j]][l] < S[order[j - 1] * k + order[j - 1]][l]; j--) {
+            const size_t tmp = order[j];
+            order[j] = order[j - 1], order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < k; i++) {
+        w[i] = S[order[i] * k + order[i]][l];
+        for (size_t r = 0; r < k; r++)
+            A[i * k + r] = Vt[order[i] * k + r][l];
+    }
+}
+
+static int jac_pair(size_t k, double *A1, double *w1, double *A2, double *w2) {
+    mf_v2 S[256], Vt[256];
+    for (size_t i = 0; i < k * k; i++)
+        S[i] = (mf_v2){A1[i], A2[i]}, Vt[i] = (mf_v2){0.0, 0.0};
+    for (size_t i = 0; i < k; i++)
+        Vt[i * k + i] = (mf_v2){1.0, 1.0};
+    mf_v2 nrm = {0.0, 0.0};
+    for (size_t i = 0; i < k * k; i++)
+        nrm += S[i] * S[i];
+    if (!isfinite(nrm[0]) || !isfinite(nrm[1])) return -1;
+    mf_m2 live = {-1, -1};
+    for (int sweep = 0; sweep < 30; sweep++) {
+        mf_v2 off = {0.0, 0.0};
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++)
+                off += 2.0 * S[a * k + b] * S[a * k + b];
+        live &= ~(off <= 1e-32 * nrm); /* a lane stops at its first converged test */
+        if (!live[0] && !live[1]) break;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = a + 1; b < k; b++) {
+                const mf_v2 apq = S[a * k + b];
+                const mf_m2 act = live & (apq != 0.0);
+                if (!act[0] && !act[1]) continue;
+                /* the rotation that zeroes S_ab (Alg. 8.5.1, sym.schur2) */
+                const mf_v2 tau = (S[b * k + b] - S[a * k + a]) / (2.0 * apq);
+                const mf_v2 sg = v2_sel(tau >= 0.0, (mf_v2){1.0, 1.0}, (mf_v2){-1.0, -1.0});
+                const mf_v2 t = sg / (v2_fabs(tau) + v2_sqrt(1.0 + tau * tau));
+                const mf_v2 c = 1.0 / v2_sqrt(1.0 + t * t), sn = t * c;
+                for (size_t r = 0; r < k; r++) { /* S <- S J (columns a, b) */
+                    const mf_v2 x = S[r * k + a], y = S[r * k + b];
+                    S[r * k + a] = v2_sel(act, c * x - sn * y, x);
+                    S[r * k + b] = v2_sel(act, sn * x + c * y, y);
+                }
+                for (size_t r = 0; r < k; r++) { /* S <- J^T S (rows a, b) */
+                    const mf_v2 x = S[a * k + r], y = S[b * k + r];
+                    S[a * k + r] = v2_sel(act, c * x - sn * y, x);
+                    S[b * k + r] = v2_sel(act, sn * x + c * y, y);
+                }
+                for (size_t r = 0; r < k; r++) { /* V <- V J (rows a, b of Vt) */
+                    const mf_v2 x = Vt[a * k + r], y = Vt[b * k + r];
+                    Vt[a * k + r] = v2_sel(act, c * x - sn * y, x);
+                    Vt[b * k + r] = v2_sel(act, sn * x + c * y, y);
+                }
+            }
+    }
+    jac_pair_finish(k, S, Vt, 0, A1, w1);
+    jac_pair_finish(k, S, Vt, 1, A2, w2);
+    return 0;
+}
+
+/* mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2), the two side by side; on failure A2 may
+ * have been overwritten too */
+static int mf_small_eig2(size_t k1, double *A1, double *w1, size_t k2, double *A2, double *w2) {
+    if (k1 > 16 || k2 > 16 || k1 < 2 || k2 < 2)
+        return mf_small_eig(k1, A1, w1) || mf_small_eig(k2, A2, w2);
+    if (k1 == k2) return jac_pair(k1, A1, w1, A2, w2);
+    mf_jacobi J1, J2;
+    if (jac_init(&J1, k1, A1) || jac_init(&J2, k2, A2)) return -1;
+    while (!J1.done || !J2.done) {
+        jac_step(&J1);
+        jac_step(&J2);
+    }
+    jac_finish(&J1, A1, w1);
+    jac_finish(&J2, A2, w2);
     return 0;
 }
 
@@ -426,9 +981,33 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
         rprev = rn;
         mul_abt(m, m, p, U, U, A); /* U U^T = P diag(a) P^T (P in A's rows after dsyev) */
         mul_abt(n, n, p, V, V, B);
-        if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
+        if (mf_small_eig2(m, A, a, n, B, b)) return -1;
         /* column-major eigenvectors: A[i*m + r] is component r of vector i (P_ri) */
         double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
+        double *dU = dx, *dV = dx + m * p; /* dU = X V, dV = X^T U, both at the old point */
+        if (MF_ROWS_OK(m, n, p)) {         /* the loops below, on rows */
+            if (m == 5 && n == 5)
+                rows_rot(5, 5, A, B, R, T, 0); /* T = P^T R Q */
+            else
+                rows_rot(m, n, A, B, R, T, 0);
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double den = a[i] + b[j];
+                    Y[i * n + j] = den > 1e-13 * amax ? T[i * n + j] / den : 0.0;
+                }
+            if (MF_ROWS_555(m, n, p)) {
+                rows_rot(5, 5, A, B, Y, X, 1); /* X = P Y Q^T */
+                rows_mulRV(5, 5, 5, 1.0, X, V, dU, 0);
+                rows_mulRtU(5, 5, 5, 1.0, X, U, dV, 0);
+            } else {
+                rows_rot(m, n, A, B, Y, X, 1);
+                rows_mulRV(m, n, p, 1.0, X, V, dU, 0);
+                rows_mulRtU(m, n, p, 1.0, X, U, dV, 0);
+            }
+            for (size_t i = 0; i < (m + n) * p; i++)
+                x[i] -= dx[i];
+            continue;
+        }
         for (size_t i = 0; i < m; i++) /* T = P^T R (m x n) */
             for (size_t j = 0; j < n; j++) {
                 double s = 0.0;
@@ -458,7 +1037,6 @@ static int mf_gauss_newton(const mfact *q, double *x, double *w) {
                     s += T[r * n + j] * B[j * n + c];
                 X[r * n + c] = s;
             }
-        double *dU = dx, *dV = dx + m * p; /* dU = X V, dV = X^T U, both at the old point */
         for (size_t r = 0; r < m; r++)
             for (size_t k = 0; k < p; k++) {
                 double s = 0.0;
@@ -533,6 +1111,14 @@ static void mf_phi123(double z, double *p1, double *p2, double *p3) {
 static void mf_tail_J(const mf_tail *tl, const double *v, double *Y) {
     const size_t m = tl->q->m, n = tl->q->n, p = tl->q->p;
     const double *U = tl->zh, *V = tl->zh + m * p, *dU = v, *dV = v + m * p;
+    if (MF_ROWS_555(m, n, p)) {
+        rows_J(5, 5, 5, U, V, dU, dV, Y);
+        return;
+    }
+    if (MF_ROWS_OK(m, n, p)) {
+        rows_J(m, n, p, U, V, dU, dV, Y);
+        return;
+    }
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             double s = 0.0;
@@ -553,6 +1139,14 @@ static void mf_tail_Jt(const mf_tail *tl, double c, const double *X, double *out
 static void mf_tail_rot(const mf_tail *tl, const double *Y, double *T, double *tmp, int back) {
     const size_t m = tl->q->m, n = tl->q->n;
     const double *P = tl->P, *Q = tl->Q;
+    if (m == 5 && n == 5) {
+        rows_rot(5, 5, P, Q, Y, T, back);
+        return;
+    }
+    if (m <= MF_ROWMAX && n <= MF_ROWMAX) {
+        rows_rot(m, n, P, Q, Y, T, back);
+        return;
+    }
     for (size_t i = 0; i < m; i++) /* tmp = P^T Y or P Y */
         for (size_t j = 0; j < n; j++) {
             double s = 0.0;
@@ -624,7 +1218,7 @@ static int mf_tail_limit(const mfact *q, double *x, double gtol, double dmax, do
     const double *U = tl.zh, *V = tl.zh + m * p;
     mul_abt(m, m, p, U, U, tl.P);
     mul_abt(n, n, p, V, V, tl.Q);
-    if (mf_small_eig(m, tl.P, a) || mf_small_eig(n, tl.Q, b)) return -1;
+    if (mf_small_eig2(m, tl.P, a, n, tl.Q, b)) return -1;
     const double amax = fmax(fabs(a[m - 1]), fabs(b[n - 1]));
     double lmin = INFINITY;
     for (size_t i = 0; i < m; i++)
@@ -808,7 +1402,7 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
     mf_pair *pr = (mf_pair *)(vec + D);
     mul_abt(m, m, p, U, U, A);
     mul_abt(n, n, p, V, V, B);
-    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
+    if (mf_small_eig2(m, A, a, n, B, b)) return -1;
     size_t np = 0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)

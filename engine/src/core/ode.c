@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "mflab/interrupt.h"
+#include "ode_kern.h"
 
-/* rk4: 5n; dopri5: 9n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
+/* rk4: 5n; dopri5: 10n; em: 2n + ndw (ndw <= n assumed by callers, else pass more) */
 size_t mf_ode_worksize(size_t n) {
     return 10 * n;
 }
@@ -49,6 +50,10 @@ static const double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -
 /* b - b* (5th minus 4th order weights): the local error estimate */
 static const double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
                     e6 = 22.0 / 525, e7 = -1.0 / 40;
+/* the rows of the tableau for ode_kern.h's combine and err2 */
+static const double A3[] = {a31, a32}, A4[] = {a41, a42, a43}, A5[] = {a51, a52, a53, a54},
+                    A6[] = {a61, a62, a63, a64, a65}, B[] = {b1, b3, b4, b5, b6},
+                    E[] = {e1, e3, e4, e5, e6, e7};
 
 int mf_ode_dopri5(size_t n, mf_ode_rhs f, mf_ode_proj proj, void *ctx, double t0, double t1,
                   double *y, double rtol, double atol, double *h, double *work, mf_ode_stats *stats,
@@ -62,7 +67,9 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
     if (!(rtol > 0) || !(atol > 0))
         return mf_err_set(err, MF_EINVAL, "rtol and atol must be > 0 (got %g, %g)", rtol, atol);
     double *k1 = work, *k2 = k1 + n, *k3 = k2 + n, *k4 = k3 + n, *k5 = k4 + n, *k6 = k5 + n,
-           *k7 = k6 + n, *s = k7 + n, *ynew = s + n;
+           *k7 = k6 + n, *s = k7 + n, *ynew = s + n, *q = ynew + n;
+    const double *const kb[] = {k1, k3, k4, k5, k6}, *const ke[] = {k1, k3, k4, k5, k6, k7};
+    const mf_ode_kern *K = MF_ISA_PICK(mf_ode_kern_dp45); /* this instruction set's loops */
     int rc;
     double t = t0, span = t1 - t0;
     if (span == 0.0) return MF_OK;
@@ -93,39 +100,29 @@ int mf_ode_dopri5_until(size_t n, mf_ode_rhs f, mf_ode_proj proj, mf_ode_stop st
          * defined only near the manifold) or a non-finite error estimate rejects the step
          * like a too-large error: the step shrinks, and only if it underflows is it an error. */
         double e = NAN;
-        axpy_to(n, y, hh * a21, k1, s);
+        /* s = y + h (a_j1 k1 + a_j2 k2 + ..), the sum left to right (ode_kern.h) */
+        K->axpy(n, y, hh * a21, k1, s);
         if (proj) proj(ctx, s); /* stage points on the manifold, where the drift is defined */
         if ((rc = f(ctx, t + c2 * hh, s, k2, err))) goto stage_failed;
-        for (size_t i = 0; i < n; i++)
-            s[i] = y[i] + hh * (a31 * k1[i] + a32 * k2[i]);
+        K->combine(n, y, hh, 2, A3, (const double *const[]){k1, k2}, s);
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c3 * hh, s, k3, err))) goto stage_failed;
-        for (size_t i = 0; i < n; i++)
-            s[i] = y[i] + hh * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+        K->combine(n, y, hh, 3, A4, (const double *const[]){k1, k2, k3}, s);
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c4 * hh, s, k4, err))) goto stage_failed;
-        for (size_t i = 0; i < n; i++)
-            s[i] = y[i] + hh * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+        K->combine(n, y, hh, 4, A5, (const double *const[]){k1, k2, k3, k4}, s);
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + c5 * hh, s, k5, err))) goto stage_failed;
-        for (size_t i = 0; i < n; i++)
-            s[i] =
-                y[i] + hh * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+        K->combine(n, y, hh, 5, A6, (const double *const[]){k1, k2, k3, k4, k5}, s);
         if (proj) proj(ctx, s);
         if ((rc = f(ctx, t + hh, s, k6, err))) goto stage_failed;
-        for (size_t i = 0; i < n; i++)
-            ynew[i] = y[i] + hh * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+        K->combine(n, y, hh, 5, B, kb, ynew);
         if (proj) proj(ctx, ynew);
         if ((rc = f(ctx, t + hh, ynew, k7, err))) goto stage_failed;
         if (stats) stats->evals += 6;
-        e = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            double ei =
-                hh * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-            double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
-            e += (ei / sc) * (ei / sc);
-        }
-        e = sqrt(e / n);
+        /* sum_i (ei / sc)^2, ei = h (e1 k1 + e3 k3 + .. + e7 k7)_i,
+         * sc = atol + rtol max(|y_i|, |ynew_i|) */
+        e = sqrt(K->err2(n, hh, E, ke, y, ynew, atol, rtol, q) / n);
         if (!isfinite(e)) {
             failed =
                 mf_err_set(err, MF_ENONFINITE, "Dormand-Prince: non-finite values at t = %g", t);
