@@ -33,8 +33,9 @@
 --   iteration and the panel compares them directly.
 -- * 20 000 iterations: the flow travels 4.6 of the 9.4 it needs to reach the balanced minimum
 --   (|U|^2 = |V|^2 = nuclear norm of M); every step of the true dynamics projects onto the
---   manifold for the noise (the generic gradient-flow projection, ~1-2 ms a step here), so the
---   full run takes ~70 s on 2 cores (the two seeds run in parallel, block = 1).
+--   manifold for the noise (matrix factorization's own gradient-flow projection, to the noise's
+--   accuracy ~0.1 ms a step; README, "Matrix factorization's projection and noise"), so the
+--   full run takes ~9 s on one core (the two seeds run in parallel threads, block = 1).
 -- * One run is plotted (seed 1), as in the paper's middle panel: Hessian noise has no tangent
 --   part (D11 = 0), so the manifold dynamics predicts every single run, not only the mean;
 --   the other seeds (run in parallel) give the printed spread of the end-point numbers.

@@ -30,7 +30,7 @@
 -- * 20 000 iterations, 128 runs and 128 SDE paths; the SDE takes Euler-Maruyama steps of
 --   h = 200 iterations (dt = 0.2; the tangent increment per step is ~0.35, small against the
 --   scale of U and V): every step of the flow projects onto the manifold and evaluates the
---   drift (~2 ms), so one step per iteration would take ~1.5 hours for 128 paths.
+--   drift (~0.2 ms), so one step per iteration would take ~10 minutes for 128 paths.
 local mf = mf or require "mflab"
 
 local function run(p)
