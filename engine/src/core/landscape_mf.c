@@ -1391,18 +1391,26 @@ static int pair_cmp(const void *x, const void *y) {
     return a->lam < b->lam ? -1 : a->lam > b->lam ? 1 : (a->i < b->i ? -1 : a->i > b->i);
 }
 
-/* g -= s sum_k q_k xi_k w_k at Pz of one lane; 0 on success, -1: use the generic hook */
-static int mf_noise_lane(const mf_landscape *L, const double *px, double s, const double *xi,
-                         size_t ldxi, double *g, size_t ldg, int hessian, double *w) {
-    const mfact *q = L->params;
-    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim, nu = m * p;
-    const double *U = px, *V = px + nu;
-    double *A = w, *B = A + m * m, *a = B + n * n, *b = a + m, *VQ = b + n, *UP = VQ + n * p;
-    double *vec = UP + m * p;
-    mf_pair *pr = (mf_pair *)(vec + D);
+/* Work of the closed form at one point x of M: A, B (m x m, n x n) end as the eigenvectors of
+ * U U^T and V V^T (column-major), a, b their eigenvalues, VQ (n x p) and UP (m x p) the
+ * products (V^T q_j)_k and (U^T p_i)_k, pr the m n pairs. */
+typedef struct mf_normal {
+    double *A, *B, *a, *b, *VQ, *UP;
+    mf_pair *pr;
+} mf_normal;
+
+/* The codim largest normal eigenpairs (ascending), or NULL where they are not separated by
+ * 1e-8 of the largest from each other and from the tangent space's zeros (the generic hooks
+ * decide there). */
+static const mf_pair *mf_normal_pairs(const mfact *q, size_t c, const double *x,
+                                      const mf_normal *nw) {
+    const size_t m = q->m, n = q->n, p = q->p;
+    const double *U = x, *V = x + m * p;
+    double *A = nw->A, *B = nw->B, *a = nw->a, *b = nw->b, *VQ = nw->VQ, *UP = nw->UP;
+    mf_pair *pr = nw->pr;
     mul_abt(m, m, p, U, U, A);
     mul_abt(n, n, p, V, V, B);
-    if (mf_small_eig2(m, A, a, n, B, b)) return -1;
+    if (mf_small_eig2(m, A, a, n, B, b)) return NULL;
     size_t np = 0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)
@@ -1411,9 +1419,9 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
     const mf_pair *top = pr + (np - c);
     const double lmax = top[c - 1].lam;
     if (!(top[0].lam > 1e-8 * lmax) || (np > c && !(top[0].lam - pr[np - c - 1].lam > 1e-8 * lmax)))
-        return -1; /* the normal space is not separated from the tangent one */
+        return NULL; /* the normal space is not separated from the tangent one */
     for (size_t k = 0; k + 1 < c; k++)
-        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return -1;
+        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return NULL;
     /* VQ[j*p + k] = (V^T q_j)_k, UP[i*p + k] = (U^T p_i)_k; q_j is column j of B (col-major) */
     for (size_t j = 0; j < n; j++)
         for (size_t k = 0; k < p; k++) {
@@ -1429,23 +1437,48 @@ static int mf_noise_lane(const mf_landscape *L, const double *px, double s, cons
                 t += U[r * p + k] * A[i * m + r];
             UP[i * p + k] = t;
         }
-    for (size_t k = 0; k < c; k++) {
-        const size_t i = top[k].i, j = top[k].j;
-        const double lam = top[k].lam, f = 1.0 / sqrt(0.5 * lam);
-        for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
-            for (size_t l = 0; l < p; l++)
-                vec[r * p + l] = f * A[i * m + r] * VQ[j * p + l];
-        for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
-            for (size_t l = 0; l < p; l++)
-                vec[nu + r * p + l] = f * B[j * n + r] * UP[i * p + l];
-        double big = 0.0;
-        size_t at = 0;
+    return top;
+}
+
+/* The unit eigenvector w_ij = J^T (p_i q_j^T) / sqrt(a_i + b_j) of the pair pk into vec (d),
+ * its entry of largest magnitude made positive */
+static void mf_normal_vector(const mfact *q, const mf_normal *nw, const mf_pair *pk, double *vec) {
+    const size_t m = q->m, n = q->n, p = q->p, nu = m * p, D = (m + n) * p;
+    const size_t i = pk->i, j = pk->j;
+    const double f = 1.0 / sqrt(0.5 * pk->lam);
+    for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
+        for (size_t l = 0; l < p; l++)
+            vec[r * p + l] = f * nw->A[i * m + r] * nw->VQ[j * p + l];
+    for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
+        for (size_t l = 0; l < p; l++)
+            vec[nu + r * p + l] = f * nw->B[j * n + r] * nw->UP[i * p + l];
+    double big = 0.0;
+    size_t at = 0;
+    for (size_t e = 0; e < D; e++)
+        if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
+    if (vec[at] < 0.0) /* -x exactly: the same bits as the sign applied where it is used */
         for (size_t e = 0; e < D; e++)
-            if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
-        const double sgn = vec[at] < 0.0 ? -1.0 : 1.0;
+            vec[e] = -vec[e];
+}
+
+/* g -= s sum_k q_k xi_k w_k at Pz of one lane; 0 on success, -1: use the generic hook */
+static int mf_noise_lane(const mf_landscape *L, const double *px, double s, const double *xi,
+                         size_t ldxi, double *g, size_t ldg, int hessian, double *w) {
+    const mfact *q = L->params;
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim;
+    mf_normal nw = {.A = w};
+    nw.B = nw.A + m * m, nw.a = nw.B + n * n, nw.b = nw.a + m, nw.VQ = nw.b + n;
+    nw.UP = nw.VQ + n * p;
+    double *vec = nw.UP + m * p;
+    nw.pr = (mf_pair *)(vec + D);
+    const mf_pair *top = mf_normal_pairs(q, c, px, &nw);
+    if (!top) return -1;
+    for (size_t k = 0; k < c; k++) {
+        const double lam = top[k].lam;
+        mf_normal_vector(q, &nw, top + k, vec);
         const double coef = s * (hessian ? sqrt(fmax(lam, 0.0) / 2.0) : 1.0) * xi[k * ldxi];
         for (size_t e = 0; e < D; e++)
-            g[e * ldg] -= coef * (sgn * vec[e]);
+            g[e * ldg] -= coef * vec[e];
     }
     return 0;
 }
@@ -1503,56 +1536,14 @@ static void mf_normal_sub(const mf_landscape *L, size_t mm, const double *z, siz
 /* the closed-form normal eigenvectors into N (column-major d x c); 0, or -1 when not separated */
 static int mf_frame_normal(const mf_landscape *L, const double *x, double *N, double *w) {
     const mfact *q = L->params;
-    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim, nu = m * p;
-    const double *U = x, *V = x + nu;
-    double *A = w, *B = A + m * m, *a = B + n * n, *b = a + m, *VQ = b + n, *UP = VQ + n * p;
-    mf_pair *pr = (mf_pair *)(UP + m * p);
-    mul_abt(m, m, p, U, U, A);
-    mul_abt(n, n, p, V, V, B);
-    if (mf_small_eig(m, A, a) || mf_small_eig(n, B, b)) return -1;
-    size_t np = 0;
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++)
-            pr[np++] = (mf_pair){2.0 * (a[i] + b[j]), i, j};
-    qsort(pr, np, sizeof *pr, pair_cmp);
-    const mf_pair *top = pr + (np - c);
-    const double lmax = top[c - 1].lam;
-    if (!(top[0].lam > 1e-8 * lmax) || (np > c && !(top[0].lam - pr[np - c - 1].lam > 1e-8 * lmax)))
-        return -1;
-    for (size_t k = 0; k + 1 < c; k++)
-        if (!(top[k + 1].lam - top[k].lam > 1e-8 * lmax)) return -1;
-    for (size_t j = 0; j < n; j++) /* VQ[j p + k] = (V^T q_j)_k, UP[i p + k] = (U^T p_i)_k */
-        for (size_t k = 0; k < p; k++) {
-            double t = 0.0;
-            for (size_t r = 0; r < n; r++)
-                t += V[r * p + k] * B[j * n + r];
-            VQ[j * p + k] = t;
-        }
-    for (size_t i = 0; i < m; i++)
-        for (size_t k = 0; k < p; k++) {
-            double t = 0.0;
-            for (size_t r = 0; r < m; r++)
-                t += U[r * p + k] * A[i * m + r];
-            UP[i * p + k] = t;
-        }
-    for (size_t k = 0; k < c; k++) {
-        const size_t i = top[k].i, j = top[k].j;
-        const double f = 1.0 / sqrt(0.5 * top[k].lam); /* w_ij = J^T (p_i q_j^T)/sqrt(a_i + b_j) */
-        double *vec = N + k * D;
-        for (size_t r = 0; r < m; r++) /* dU = p_i (V^T q_j)^T */
-            for (size_t l = 0; l < p; l++)
-                vec[r * p + l] = f * A[i * m + r] * VQ[j * p + l];
-        for (size_t r = 0; r < n; r++) /* dV = q_j (U^T p_i)^T */
-            for (size_t l = 0; l < p; l++)
-                vec[nu + r * p + l] = f * B[j * n + r] * UP[i * p + l];
-        double big = 0.0;
-        size_t at = 0;
-        for (size_t e = 0; e < D; e++)
-            if (fabs(vec[e]) > big) big = fabs(vec[e]), at = e;
-        if (vec[at] < 0.0)
-            for (size_t e = 0; e < D; e++)
-                vec[e] = -vec[e];
-    }
+    const size_t m = q->m, n = q->n, p = q->p, D = L->dim, c = L->codim;
+    mf_normal nw = {.A = w};
+    nw.B = nw.A + m * m, nw.a = nw.B + n * n, nw.b = nw.a + m, nw.VQ = nw.b + n;
+    nw.UP = nw.VQ + n * p, nw.pr = (mf_pair *)(nw.UP + m * p);
+    const mf_pair *top = mf_normal_pairs(q, c, x, &nw);
+    if (!top) return -1;
+    for (size_t k = 0; k < c; k++)
+        mf_normal_vector(q, &nw, top + k, N + k * D);
     return 0;
 }
 
