@@ -67,7 +67,24 @@ static void bn_a(const bn *q, const double *w, double *a) {
         return;
     }
     const size_t d = q->dm, nu = d * d;
-    for (size_t k = 0; k < q->N; k++) {
+    size_t k = 0;
+    /* four entries at a time: four running sums in flight instead of one chain bound by the
+     * adder's latency; each sum keeps its order (the same bits) */
+    for (; k + 4 <= q->N; k += 4) {
+        const double *U0 = w + q->oi[k] * d, *V0 = w + nu + q->oj[k] * d;
+        const double *U1 = w + q->oi[k + 1] * d, *V1 = w + nu + q->oj[k + 1] * d;
+        const double *U2 = w + q->oi[k + 2] * d, *V2 = w + nu + q->oj[k + 2] * d;
+        const double *U3 = w + q->oi[k + 3] * d, *V3 = w + nu + q->oj[k + 3] * d;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (size_t c = 0; c < d; c++) {
+            s0 += U0[c] * V0[c];
+            s1 += U1[c] * V1[c];
+            s2 += U2[c] * V2[c];
+            s3 += U3[c] * V3[c];
+        }
+        a[k] = s0, a[k + 1] = s1, a[k + 2] = s2, a[k + 3] = s3;
+    }
+    for (; k < q->N; k++) {
         const double *U = w + q->oi[k] * d, *V = w + nu + q->oj[k] * d;
         double s = 0.0;
         for (size_t c = 0; c < d; c++)
@@ -83,7 +100,21 @@ static void bn_jv(const bn *q, const double *w, const double *v, double *b) {
         return;
     }
     const size_t d = q->dm, nu = d * d;
-    for (size_t k = 0; k < q->N; k++) {
+    size_t k = 0;
+    for (; k + 2 <= q->N; k += 2) { /* two running sums in flight, as bn_a */
+        const size_t i0 = q->oi[k], j0 = q->oj[k], i1 = q->oi[k + 1], j1 = q->oj[k + 1];
+        const double *U0 = w + i0 * d, *V0 = w + nu + j0 * d, *dU0 = v + i0 * d,
+                     *dV0 = v + nu + j0 * d;
+        const double *U1 = w + i1 * d, *V1 = w + nu + j1 * d, *dU1 = v + i1 * d,
+                     *dV1 = v + nu + j1 * d;
+        double s0 = 0.0, s1 = 0.0;
+        for (size_t c = 0; c < d; c++) {
+            s0 += dU0[c] * V0[c] + U0[c] * dV0[c];
+            s1 += dU1[c] * V1[c] + U1[c] * dV1[c];
+        }
+        b[k] = s0, b[k + 1] = s1;
+    }
+    for (; k < q->N; k++) {
         const size_t i = q->oi[k], j = q->oj[k];
         const double *U = w + i * d, *V = w + nu + j * d, *dU = v + i * d, *dV = v + nu + j * d;
         double s = 0.0;
