@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "matrix_impl.h"
+
 size_t mf_lyapunov_worksize(size_t c) {
     return 3 * c * c + c;
 }
@@ -122,61 +124,25 @@ int mf_lyapunov_solve(size_t c, const double *A, const double *Q, double kappa, 
                           "the normal-space Hessian is not positive definite (smallest eigenvalue "
                           "%g): no stationary covariance",
                           amin);
-    /* The products below sum each entry in the order of a dot product but update whole rows
-     * (the same bits as one running sum per entry, without the adder's latency on the path:
-     * c = 25 for matrix factorization's flows). */
-    /* T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]), from Ut = U^T in W (W is free until the
-     * next product) */
+    /* The products go through mf_mat_mul_rows (row updates, each entry summed in order: c = 25
+     * for matrix factorization's flows). T = Q U (T[r*c + j] = sum_k Q[r][k] U[j][k]) from
+     * Ut = U^T in W (W is free until the next product) */
     double *Ut = W;
     for (size_t j = 0; j < c; j++)
         for (size_t k = 0; k < c; k++)
             Ut[k * c + j] = U[j * c + k];
-    for (size_t r = 0; r < c; r++) {
-        double *row = T + r * c;
-        for (size_t j = 0; j < c; j++)
-            row[j] = 0.0;
-        for (size_t k = 0; k < c; k++) {
-            const double qrk = Q[r * c + k], *uk = Ut + k * c;
-            for (size_t j = 0; j < c; j++)
-                row[j] += qrk * uk[j];
-        }
-    }
+    mf_mat_mul_rows(c, c, c, Q, c, 1, Ut, c, 1, T);
     /* W_ij = scale (U^T Q U)_ij / (a_i + a_j + kappa (a_i - a_j)^2) */
-    for (size_t i = 0; i < c; i++) {
-        double *row = W + i * c;
-        for (size_t j = 0; j < c; j++)
-            row[j] = 0.0;
-        for (size_t r = 0; r < c; r++) {
-            const double uir = U[i * c + r], *tr = T + r * c;
-            for (size_t j = 0; j < c; j++)
-                row[j] += uir * tr[j];
-        }
+    mf_mat_mul_rows(c, c, c, U, c, 1, T, c, 1, W);
+    for (size_t i = 0; i < c; i++)
         for (size_t j = 0; j < c; j++) {
             double d = a[i] - a[j];
-            row[j] = scale * row[j] / (a[i] + a[j] + kappa * d * d);
+            W[i * c + j] = scale * W[i * c + j] / (a[i] + a[j] + kappa * d * d);
         }
-    }
-    /* V = U W U^T: T = W U^T first (T[i*c + r] = sum_j W[i][j] U[j][r]) */
-    for (size_t i = 0; i < c; i++) {
-        double *row = T + i * c;
-        for (size_t r = 0; r < c; r++)
-            row[r] = 0.0;
-        for (size_t j = 0; j < c; j++) {
-            const double wij = W[i * c + j], *uj = U + j * c;
-            for (size_t r = 0; r < c; r++)
-                row[r] += wij * uj[r];
-        }
-    }
-    for (size_t p = 0; p < c; p++) { /* V[p][r] = sum_i U[i][p] T[i][r] */
-        double *row = V + p * c;
-        for (size_t r = 0; r < c; r++)
-            row[r] = 0.0;
-        for (size_t i = 0; i < c; i++) {
-            const double uip = U[i * c + p], *ti = T + i * c;
-            for (size_t r = 0; r < c; r++)
-                row[r] += uip * ti[r];
-        }
-    }
+    /* V = U W U^T: T = W U^T first (T[i*c + r] = sum_j W[i][j] U[j][r]), then
+     * V[p][r] = sum_i U[i][p] T[i][r] */
+    mf_mat_mul_rows(c, c, c, W, c, 1, U, c, 1, T);
+    mf_mat_mul_rows(c, c, c, U, 1, c, T, c, 1, V);
     for (size_t p = 0; p < c; p++) /* symmetrize away rounding */
         for (size_t r = 0; r < p; r++)
             V[p * c + r] = V[r * c + p] = 0.5 * (V[p * c + r] + V[r * c + p]);

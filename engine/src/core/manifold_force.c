@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "manifold_impl.h"
+#include "matrix_impl.h"
 #include "mflab/lyapunov.h"
 
 int mf_flow_force_claims(const mf_landscape *L, const mf_optim *o, const mf_noise *nz,
@@ -108,28 +109,10 @@ int mf_flow_force_noise(mf_flow_force *f, const double *z, const double *dw, dou
  * entries: a single running sum per entry is bound by the adder's latency (d = 50). */
 static void sandwich(const double *X, size_t a, const double *M, const double *Y, size_t b,
                      size_t d, double *tmp, double *out, double scale) {
-    for (size_t r = 0; r < d; r++) { /* tmp = M Y (d x b, row-major) */
-        double *row = tmp + r * b;
-        for (size_t j = 0; j < b; j++)
-            row[j] = 0.0;
-        for (size_t q = 0; q < d; q++) {
-            const double mrq = M[r * d + q];
-            for (size_t j = 0; j < b; j++)
-                row[j] += mrq * Y[j * d + q];
-        }
-    }
-    for (size_t i = 0; i < a; i++) {
-        double *row = out + i * b;
-        for (size_t j = 0; j < b; j++)
-            row[j] = 0.0;
-        for (size_t r = 0; r < d; r++) {
-            const double xir = X[i * d + r], *tr = tmp + r * b;
-            for (size_t j = 0; j < b; j++)
-                row[j] += xir * tr[j];
-        }
-        for (size_t j = 0; j < b; j++)
-            row[j] *= scale;
-    }
+    mf_mat_mul_rows(d, d, b, M, d, 1, Y, 1, d, tmp); /* tmp = M Y (d x b, row-major) */
+    mf_mat_mul_rows(a, d, b, X, d, 1, tmp, b, 1, out);
+    for (size_t i = 0; i < a * b; i++)
+        out[i] *= scale;
 }
 
 /* The force F = sum_j t_j <W, d_{t_j} A>, W = N V N^T, at the manifold point z.
